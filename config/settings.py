@@ -1,0 +1,339 @@
+"""One frozen, validated Settings object built from default.toml < user TOML < environment.
+
+Every field can be set from the environment as NEWSBOT_<SECTION>_<FIELD> (for example
+NEWSBOT_RETRIEVAL_ABSTAIN_BELOW=0.4); top-level fields as NEWSBOT_<FIELD>. A few names that
+deployment tools rely on are aliases: TELEGRAM_BOT_TOKEN, NEWSBOT_ADMINS, NEWSBOT_DATA_DIR,
+NEWSBOT_TELEGRAM_API_URL, and NEWSBOT_CONFIG for the user file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import tomllib
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TOML = Path(__file__).with_name("default.toml")
+
+ENV_ALIASES = {
+    "TELEGRAM_BOT_TOKEN": ("telegram", "token"),
+    "NEWSBOT_ADMINS": ("telegram", "admins"),
+}
+
+
+class SettingsError(ValueError):
+    """An invalid setting; the message is one line naming the setting and what is wrong."""
+
+
+@dataclass(frozen=True)
+class EmbeddingSettings:
+    model_path: str = ""
+    backend: str = "torch"
+    batch_size: int = 64
+
+    def validate(self) -> None:
+        _choice("embedding.backend", self.backend, ("torch", "onnx-int8"))
+        _positive("embedding.batch_size", self.batch_size)
+
+
+@dataclass(frozen=True)
+class PassageSettings:
+    target_words: int = 90
+    max_words: int = 180
+    overlap_sentences: int = 1
+    embed_title: bool = True
+
+    def validate(self) -> None:
+        _positive("passages.target_words", self.target_words)
+        if self.max_words < self.target_words:
+            raise SettingsError("passages.max_words must be at least passages.target_words")
+        if not 0 <= self.overlap_sentences <= 5:
+            raise SettingsError("passages.overlap_sentences must be between 0 and 5")
+
+
+@dataclass(frozen=True)
+class VectorSettings:
+    approximate_after: int = 200_000
+    hnsw_m: int = 32
+    hnsw_ef_search: int = 128
+    hnsw_ef_construction: int = 80
+
+    def validate(self) -> None:
+        _positive("vectors.approximate_after", self.approximate_after)
+        _positive("vectors.hnsw_m", self.hnsw_m)
+        _positive("vectors.hnsw_ef_search", self.hnsw_ef_search)
+        _positive("vectors.hnsw_ef_construction", self.hnsw_ef_construction)
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    dense_k: int = 60
+    lexical_k: int = 60
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+    max_per_article: int = 2
+    quotes: int = 3
+    abstain_below: float = 0.2
+    recency_half_life_days: float = 30.0
+
+    def validate(self) -> None:
+        for name in ("dense_k", "lexical_k", "rrf_k", "max_per_article", "quotes"):
+            _positive(f"retrieval.{name}", getattr(self, name))
+        for name in ("dense_weight", "lexical_weight"):
+            if getattr(self, name) < 0:
+                raise SettingsError(f"retrieval.{name} must not be negative")
+        if not 0.0 <= self.abstain_below <= 1.0:
+            raise SettingsError("retrieval.abstain_below must be between 0 and 1")
+        _positive("retrieval.recency_half_life_days", self.recency_half_life_days)
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    timeout_seconds: float = 15.0
+    max_bytes: int = 5_000_000
+    max_redirects: int = 5
+    concurrency: int = 4
+    user_agent: str = "newsbot/0.1"
+    allow_private_networks: tuple[str, ...] = ()
+
+    def validate(self) -> None:
+        _positive("fetch.timeout_seconds", self.timeout_seconds)
+        _positive("fetch.max_bytes", self.max_bytes)
+        _positive("fetch.concurrency", self.concurrency)
+        if self.max_redirects < 0:
+            raise SettingsError("fetch.max_redirects must not be negative")
+        for network in self.allow_private_networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise SettingsError(
+                    f"fetch.allow_private_networks: {network!r} is not a network like 127.0.0.1/32"
+                ) from None
+
+
+@dataclass(frozen=True)
+class TelegramSettings:
+    token: str = field(default="", repr=False)
+    api_url: str = "https://api.telegram.org/bot"
+    admins: tuple[int, ...] = ()
+    webhook_url: str = ""
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: str = field(default="", repr=False)
+
+    def validate(self) -> None:
+        if not self.api_url.startswith(("http://", "https://")):
+            raise SettingsError("telegram.api_url must start with http:// or https://")
+        if self.webhook_url and not self.webhook_url.startswith("https://"):
+            raise SettingsError("telegram.webhook_url must be an https:// URL")
+        if not 0 < self.webhook_port < 65536:
+            raise SettingsError("telegram.webhook_port must be a TCP port (1-65535)")
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    feed_poll_minutes: float = 15.0
+    threshold: float = 0.42
+    digest_minutes: float = 360.0
+    send_interval_seconds: float = 1.0
+    max_attempts: int = 8
+
+    def validate(self) -> None:
+        _positive("alerts.feed_poll_minutes", self.feed_poll_minutes)
+        _positive("alerts.digest_minutes", self.digest_minutes)
+        _positive("alerts.max_attempts", self.max_attempts)
+        if not -1.0 <= self.threshold <= 1.0:
+            raise SettingsError("alerts.threshold must be between -1 and 1")
+        if self.send_interval_seconds < 0:
+            raise SettingsError("alerts.send_interval_seconds must not be negative")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("newsbot-data")
+    log_level: str = "INFO"
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    passages: PassageSettings = PassageSettings()
+    vectors: VectorSettings = VectorSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    fetch: FetchSettings = FetchSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    alerts: AlertSettings = AlertSettings()
+
+    def validate(self) -> None:
+        _choice("log_level", self.log_level, ("DEBUG", "INFO", "WARNING", "ERROR"))
+        for section in _SECTIONS:
+            getattr(self, section).validate()
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with top-level fields or whole sections changed, validated again."""
+        updated = dataclasses.replace(self, **changes)
+        updated.validate()
+        return updated
+
+
+_SECTIONS = ("embedding", "passages", "vectors", "retrieval", "fetch", "telegram", "alerts")
+
+
+def load_settings(
+    config_file: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Read default.toml, then the user file, then the environment, then explicit overrides.
+
+    `overrides` takes dotted keys ("data_dir", "retrieval.quotes") for command-line flags.
+    Raises SettingsError with one readable line for anything invalid.
+    """
+    env = os.environ if env is None else env
+    raw = _read_toml(DEFAULT_TOML)
+    config_file = config_file or env.get("NEWSBOT_CONFIG") or None
+    if config_file:
+        _merge(raw, _read_toml(Path(config_file)), str(config_file))
+    _merge(raw, _from_env(env), "the environment")
+    for dotted, value in (overrides or {}).items():
+        *sections, key = dotted.split(".")
+        target = raw
+        for section in sections:
+            target = target.setdefault(section, {})
+        target[key] = value
+    settings = _build(Settings, raw, "")
+    settings.validate()
+    return settings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise SettingsError(f"config file {path} does not exist") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"config file {path} is not valid TOML: {error}") from None
+    except OSError as error:
+        raise SettingsError(f"config file {path} cannot be read: {error.strerror}") from None
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any], origin: str) -> None:
+    for key, value in extra.items():
+        if key not in base:
+            raise SettingsError(f"unknown setting {key!r} in {origin}")
+        if isinstance(base[key], dict):
+            if not isinstance(value, Mapping):
+                raise SettingsError(f"setting {key!r} in {origin} must be a table")
+            for sub_key in value:
+                if sub_key not in base[key]:
+                    raise SettingsError(f"unknown setting {key}.{sub_key} in {origin}")
+            base[key].update(value)
+        else:
+            base[key] = value
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    names: dict[str, tuple[str, ...]] = {
+        f"NEWSBOT_{f.name.upper()}": (f.name,)
+        for f in dataclasses.fields(Settings)
+        if f.name not in _SECTIONS
+    }
+    hints = typing.get_type_hints(Settings)
+    for section in _SECTIONS:
+        for f in dataclasses.fields(hints[section]):
+            names[f"NEWSBOT_{section.upper()}_{f.name.upper()}"] = (section, f.name)
+    names.update(ENV_ALIASES)
+    for name, path in names.items():
+        value = env.get(name)
+        if value is None or (value == "" and name != "TELEGRAM_BOT_TOKEN"):
+            continue
+        target = found
+        for section in path[:-1]:
+            target = target.setdefault(section, {})
+        target[path[-1]] = _EnvText(value, name)
+    return found
+
+
+class _EnvText(str):
+    """A string from the environment; converted to the field's type when settings are built."""
+
+    origin: str
+
+    def __new__(cls, value: str, origin: str) -> _EnvText:
+        text = super().__new__(cls, value)
+        text.origin = origin
+        return text
+
+
+def _build(cls: type, raw: Mapping[str, Any], prefix: str) -> Any:
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name not in raw:
+            continue
+        name = f"{prefix}{f.name}"
+        hint = hints[f.name]
+        if dataclasses.is_dataclass(hint):
+            values[f.name] = _build(hint, raw[f.name], f"{name}.")
+        else:
+            values[f.name] = _convert(name, raw[f.name], hint)
+    return cls(**values)
+
+
+def _convert(name: str, value: Any, hint: Any) -> Any:
+    where = f" (from {value.origin})" if isinstance(value, _EnvText) else ""
+    try:
+        if hint is Path:
+            return Path(str(value)).expanduser()
+        if hint is bool:
+            if isinstance(value, bool):
+                return value
+            if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if isinstance(value, str) and value.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if hint is int:
+            if isinstance(value, bool) or isinstance(value, float):
+                raise ValueError
+            return int(str(value).strip())
+        if hint is float:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(str(value).strip())
+        if hint is str:
+            if not isinstance(value, str):
+                raise ValueError
+            return str(value)
+        if typing.get_origin(hint) is tuple:
+            item_type = typing.get_args(hint)[0]
+            items = value.split(",") if isinstance(value, str) else value
+            if not isinstance(items, list | tuple):
+                raise ValueError
+            return tuple(
+                _convert(name, item.strip() if isinstance(item, str) else item, item_type)
+                for item in items
+                if not (isinstance(item, str) and not item.strip())
+            )
+    except (TypeError, ValueError):
+        expected = {int: "a whole number", float: "a number", bool: "true or false"}.get(
+            hint, "a list" if typing.get_origin(hint) is tuple else "text"
+        )
+        if typing.get_origin(hint) is tuple and typing.get_args(hint)[0] is int:
+            expected = "a list of whole numbers (comma-separated in the environment)"
+        raise SettingsError(f"setting {name}{where} must be {expected}, got {value!r}") from None
+    raise SettingsError(f"setting {name} has an unsupported type")
+
+
+def _positive(name: str, value: float) -> None:
+    if value <= 0:
+        raise SettingsError(f"setting {name} must be greater than 0, got {value!r}")
+
+
+def _choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise SettingsError(f"setting {name} must be one of {', '.join(allowed)}; got {value!r}")

@@ -1,0 +1,1 @@
+"""The write side: sources -> articles -> passages -> embeddings -> FAISS + SQLite."""

@@ -1,0 +1,188 @@
+"""The SQLite file: connections (one per thread, WAL) and the schema, migrated in order.
+
+Migrations are append-only and each runs in its own transaction with the version bump, so
+running them again is a no-op and an upgrade never loses subscriptions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+from index.errors import StoreError
+
+
+def _v1(db: sqlite_utils.Database) -> None:
+    db["articles"].create(
+        {
+            "id": str,
+            "url": str,
+            "title": str,
+            "source": str,
+            "published": str,
+            "text": str,
+            "simhash": int,
+            "band0": int,
+            "band1": int,
+            "band2": int,
+            "band3": int,
+            "duplicate_of": str,
+            "feed_url": str,
+            "ingested_at": str,
+        },
+        pk="id",
+    )
+    for band in ("band0", "band1", "band2", "band3"):
+        db["articles"].create_index([band])
+    db["articles"].create_index(["published"])
+    db["articles"].create_index(["ingested_at"])
+    db.execute(
+        """CREATE TABLE passages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL
+        )"""
+    )
+    db["passages"].create_index(["article_id"])
+    db["passages"].enable_fts(["title", "text"], tokenize="porter", create_triggers=True)
+    db["feeds"].create(
+        {
+            "url": str,
+            "title": str,
+            "etag": str,
+            "last_modified": str,
+            "added_at": str,
+            "added_by": int,
+            "last_polled_at": str,
+            "last_error": str,
+            "error_count": int,
+            "article_count": int,
+        },
+        pk="url",
+        defaults={"error_count": 0, "article_count": 0},
+    )
+    db["chats"].create(
+        {"chat_id": int, "digest": int, "paused": int, "last_digest_at": str},
+        pk="chat_id",
+        defaults={"digest": 0, "paused": 0},
+    )
+    db["subscriptions"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "thread_id": int,
+            "topic": str,
+            "query": str,
+            "required": str,
+            "excluded": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"chat_id", "topic"},
+    )
+    db["subscriptions"].create_index(["chat_id"])
+    db["deliveries"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "thread_id": int,
+            "article_id": str,
+            "subscription_id": int,
+            "passage_id": int,
+            "score": float,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        defaults={"status": "pending", "attempts": 0},
+    )
+    db["deliveries"].create_index(["chat_id", "article_id"], unique=True)
+    db["deliveries"].create_index(["status", "next_attempt_at"])
+    db["feedback"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "user_id": int,
+            "question": str,
+            "passage_ids": str,
+            "vote": int,
+            "created_at": str,
+        },
+        pk="id",
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+class Database:
+    """Opens the SQLite file once per thread (sqlite3 connections must not cross threads)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._local = threading.local()
+        self.write_lock = threading.RLock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.migrate()
+
+    def connection(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            try:
+                conn = sqlite3.connect(str(self.path), timeout=30, isolation_level=None)
+            except sqlite3.Error as error:
+                raise StoreError(f"cannot open database {self.path}: {error}") from None
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            db = sqlite_utils.Database(conn)
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite_utils.Database]:
+        """One writer at a time; everything inside commits together or not at all."""
+        db = self.connection()
+        with self.write_lock:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def migrate(self) -> None:
+        db = self.connection()
+        try:
+            db.execute("PRAGMA journal_mode = WAL")
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{self.path} is not a newsbot database: {error}") from None
+        with self.transaction() as tx:
+            tx.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = tx.execute("SELECT MAX(version) FROM schema_version").fetchone()
+        current = row[0] or 0
+        if current > SCHEMA_VERSION:
+            raise StoreError(
+                f"{self.path} has schema version {current}; this newsbot knows up to {SCHEMA_VERSION}"
+            )
+        for version in range(current + 1, SCHEMA_VERSION + 1):
+            with self.transaction() as tx:
+                MIGRATIONS[version - 1](tx)
+                tx.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
+
+    def schema_version(self) -> int:
+        return self.connection().execute("SELECT MAX(version) FROM schema_version").fetchone()[0]

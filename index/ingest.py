@@ -1,0 +1,133 @@
+"""Ingest: articles -> passages -> embeddings -> SQLite + FAISS, a batch of articles at a time.
+
+Embedding a whole batch in one call keeps the model busy (the model is the bottleneck). Each
+article is then written in its own SQLite transaction and added to FAISS under the archive's
+write lock: a failure loses that article only and leaves everything stored before it intact.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.archive import NewsArchive
+from index.articles import Article
+from index.errors import IndexError_
+from index.passages import chunk_text
+from index.web_sources import SourceFailure
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)  # ids of new articles, in order
+    duplicates: int = 0  # near-identical copies of stories already stored
+    unchanged: int = 0  # already stored (same id)
+    passages: int = 0
+    failures: list[SourceFailure] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.added)} new article{'s' if len(self.added) != 1 else ''}",
+                 f"{self.passages} passages"]
+        if self.unchanged:
+            parts.append(f"{self.unchanged} already stored")
+        if self.duplicates:
+            parts.append(f"{self.duplicates} duplicate{'s' if self.duplicates != 1 else ''} of stored stories")
+        if self.failures:
+            parts.append(f"{len(self.failures)} failed")
+        return ", ".join(parts)
+
+
+class Ingestor:
+    """Writes articles into an archive."""
+
+    def __init__(self, archive: NewsArchive, batch_articles: int = 64) -> None:
+        self.archive = archive
+        self.batch_articles = batch_articles
+
+    def ingest(
+        self,
+        items: Iterable[Article | SourceFailure],
+        feed_url: str | None = None,
+        on_article: Callable[[IngestReport], None] | None = None,
+        save: bool = True,
+    ) -> IngestReport:
+        report = IngestReport()
+        batch: list[Article] = []
+        for item in items:
+            if isinstance(item, SourceFailure):
+                report.failures.append(item)
+                continue
+            batch.append(item)
+            if len(batch) >= self.batch_articles:
+                self._ingest_batch(batch, feed_url, report, on_article)
+                batch = []
+        if batch:
+            self._ingest_batch(batch, feed_url, report, on_article)
+        if save and report.passages:
+            self.archive.save_vectors()
+        return report
+
+    def _ingest_batch(
+        self,
+        articles: list[Article],
+        feed_url: str | None,
+        report: IngestReport,
+        on_article: Callable[[IngestReport], None] | None,
+    ) -> None:
+        store = self.archive.store
+        fresh, seen = [], set()
+        for article in articles:
+            if article.id in seen or store.has_article(article.id):
+                report.unchanged += 1
+            else:
+                seen.add(article.id)
+                fresh.append(article)
+        spans = [chunk_text(a.text, self.archive.settings.passages) for a in fresh]
+        texts = [
+            self.archive.embedding_text(a.title, a.text[s.start : s.end])
+            for a, article_spans in zip(fresh, spans, strict=True)
+            for s in article_spans
+        ]
+        vectors = self.archive.embedder.encode(texts)
+        offset = 0
+        for article, article_spans in zip(fresh, spans, strict=True):
+            article_vectors = vectors[offset : offset + len(article_spans)]
+            offset += len(article_spans)
+            self._store_one(article, article_spans, article_vectors, feed_url, report)
+            if on_article:
+                on_article(report)
+        if on_article and len(fresh) < len(articles):
+            on_article(report)
+
+    def _store_one(self, article, spans, vectors: np.ndarray, feed_url, report: IngestReport) -> None:
+        label = article.url or article.title
+        if not spans:
+            report.failures.append(SourceFailure(label, "no text to index"))
+            return
+        with self.archive.write_lock:
+            try:
+                stored = self.archive.store.add_article(article, spans, feed_url)
+            except IndexError_ as error:
+                report.failures.append(SourceFailure(label, str(error)))
+                return
+            if not stored.added:
+                report.unchanged += 1
+                return
+            if stored.duplicate_of:
+                report.duplicates += 1
+                return
+            try:
+                self.archive.vectors.add(np.array(stored.passage_ids), vectors)
+            except Exception as error:
+                # Keep SQLite and FAISS in step: without vectors the article is not stored.
+                self.archive.store.delete_article(stored.id)
+                log.exception("could not add vectors for %s", label)
+                report.failures.append(SourceFailure(label, f"vector index error: {error}"))
+                return
+        report.added.append(stored.id)
+        report.passages += len(stored.passage_ids)

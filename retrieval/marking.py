@@ -1,0 +1,85 @@
+"""Find the sentence(s) of a passage that answer a question.
+
+Each sentence is scored by its embedding similarity to the question and by how much of the
+question's vocabulary it carries (rarer words weigh more); the best one is marked, with any
+near-tie. Headings and fragments rarely answer anything, so very short lines weigh less.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.sentences import sentence_spans
+from retrieval.text_terms import stem, words
+
+SEMANTIC_WEIGHT = 0.35
+LEXICAL_WEIGHT = 0.65
+TIE_RATIO = 0.97
+# A word that only shares a stem with the question's ("conditions" for "condition") counts less.
+STEM_MATCH_CREDIT = 0.7
+
+
+@dataclass(frozen=True)
+class MarkedSpan:
+    start: int  # offsets into the passage text
+    end: int
+
+
+@dataclass(frozen=True)
+class Marking:
+    spans: tuple[MarkedSpan, ...]
+    score: float  # best sentence score, 0..1
+    cosine: float  # cosine of the best sentence to the question
+    coverage: float  # share of the question's term weight in the best sentence
+
+
+def term_weights(terms: list[str], document_frequency: Mapping[str, int], total: int) -> dict[str, float]:
+    """BM25 IDF of each question term: a word in every passage weighs almost nothing, and a
+    word in none weighs most (the archive lacking it is evidence against an answer)."""
+    weights: dict[str, float] = {}
+    for term in terms:
+        df = min(document_frequency.get(term, 0), total)
+        weights[term] = max(weights.get(term, 0.0), math.log((total - df + 0.5) / (df + 0.5) + 1))
+    return weights
+
+
+def sentence_units(text: str) -> list[tuple[int, int]]:
+    return sentence_spans(text) or [(0, len(text))]
+
+
+def mark(
+    text: str,
+    spans: list[tuple[int, int]],
+    sentence_cosines: np.ndarray,
+    weights: Mapping[str, float],
+) -> Marking:
+    total_weight = sum(weights.values()) or 1.0
+    scores, coverages = [], []
+    for (start, end), cosine in zip(spans, sentence_cosines.tolist(), strict=True):
+        sentence = text[start:end]
+        coverage = _coverage(sentence, weights) / total_weight
+        length_factor = min(1.0, len(sentence.split()) / 6)
+        score = (SEMANTIC_WEIGHT * max(cosine, 0.0) + LEXICAL_WEIGHT * coverage) * length_factor
+        scores.append(score)
+        coverages.append(coverage)
+    best = int(np.argmax(scores))
+    chosen = [i for i, s in enumerate(scores) if s >= TIE_RATIO * scores[best] and s > 0] or [best]
+    return Marking(
+        spans=tuple(MarkedSpan(*spans[i]) for i in chosen),
+        score=float(scores[best]),
+        cosine=float(sentence_cosines[best]),
+        coverage=float(coverages[best]),
+    )
+
+
+def _coverage(sentence: str, weights: Mapping[str, float]) -> float:
+    exact = set(words(sentence))
+    stems = {stem(w) for w in exact}
+    return sum(
+        w if term in exact else STEM_MATCH_CREDIT * w if stem(term) in stems else 0.0
+        for term, w in weights.items()
+    )

@@ -1,0 +1,32 @@
+"""Words of a question worth searching for, and a light stemmer to compare them with sentences."""
+
+from __future__ import annotations
+
+import re
+
+STOPWORDS = frozenset(
+    ["a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "aren't", "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "can't", "cannot", "could", "couldn't", "did", "didn't", "do", "does", "doesn't", "doing", "don't", "down", "during", "each", "few", "for", "from", "further", "had", "hadn't", "has", "hasn't", "have", "haven't", "having", "he", "he'd", "he'll", "he's", "her", "here", "here's", "hers", "herself", "him", "himself", "his", "how", "how's", "i", "i'd", "i'll", "i'm", "i've", "if", "in", "into", "is", "isn't", "it", "it's", "its", "itself", "let's", "me", "more", "most", "mustn't", "my", "myself", "no", "nor", "not", "of", "off", "on", "once", "only", "or", "other", "ought", "our", "ours", "ourselves", "out", "over", "own", "same", "shan't", "she", "she'd", "she'll", "she's", "should", "shouldn't", "so", "some", "such", "than", "that", "that's", "the", "their", "theirs", "them", "themselves", "then", "there", "there's", "these", "they", "they'd", "they'll", "they're", "they've", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "wasn't", "we", "we'd", "we'll", "we're", "we've", "were", "weren't", "what", "what's", "when", "when's", "where", "where's", "which", "while", "who", "who's", "whom", "why", "why's", "will", "with", "won't", "would", "wouldn't", "you", "you'd", "you'll", "you're", "you've", "your", "yours", "yourself", "yourselves", "s", "t", "also", "just", "said", "says", "say", "tell", "told", "one", "two", "among", "according", "week", "weeks", "this", "last", "latest", "recent", "recently", "new", "news", "year", "years", "month", "today", "yesterday", "following", "these", "those", "whose", "happened"]
+)
+_WORD = re.compile(r"[\w][\w'’-]*", re.UNICODE)
+
+
+def words(text: str) -> list[str]:
+    return [w.lower().replace("’", "'").strip("'") for w in _WORD.findall(text.replace("-", " "))]
+
+
+def content_terms(text: str) -> list[str]:
+    """Lower-cased words that carry meaning, in order, without repeats."""
+    seen: dict[str, None] = {}
+    for word in words(text):
+        if word and word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
+            seen.setdefault(word.removesuffix("'s"), None)
+    return list(seen)
+
+
+def stem(word: str) -> str:
+    """Strip common English inflections so "talks"/"talk" and "proposed"/"proposal" meet."""
+    word = word.removesuffix("'s")
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "ied", "edly", "ed", "es", "s", "al", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
