@@ -298,7 +298,7 @@ def _convert(name: str, value: Any, hint: Any) -> Any:
                 return False
             raise ValueError
         if hint is int:
-            if isinstance(value, bool) or isinstance(value, float):
+            if isinstance(value, (bool, float)):
                 raise ValueError
             return int(str(value).strip())
         if hint is float:

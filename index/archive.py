@@ -54,7 +54,10 @@ class NewsArchive:
         if not self.vectors_path.exists():
             return self._new_vectors()
         return VectorIndex.load(
-            self.vectors_path, self.embedder.dimension, self.embedder.model_name, self.settings.vectors
+            self.vectors_path,
+            self.embedder.dimension,
+            self.embedder.model_name,
+            self.settings.vectors,
         )
 
     def embedding_text(self, title: str, text: str) -> str:

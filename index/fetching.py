@@ -47,7 +47,9 @@ class Fetcher:
 
     def __init__(self, settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None):
         self.settings = settings
-        self._allowed = [ipaddress.ip_network(n, strict=False) for n in settings.allow_private_networks]
+        self._allowed = [
+            ipaddress.ip_network(n, strict=False) for n in settings.allow_private_networks
+        ]
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(settings.timeout_seconds),
@@ -79,9 +81,13 @@ class Fetcher:
             try:
                 response = await self._fetch_limited(current, headers)
             except httpx.TimeoutException:
-                raise FetchError(f"{current} did not answer within {self.settings.timeout_seconds:g} s") from None
+                raise FetchError(
+                    f"{current} did not answer within {self.settings.timeout_seconds:g} s"
+                ) from None
             except httpx.HTTPError as error:
-                raise FetchError(f"{current} could not be fetched ({type(error).__name__})") from None
+                raise FetchError(
+                    f"{current} could not be fetched ({type(error).__name__})"
+                ) from None
             if response.status in (301, 302, 303, 307, 308) and "location" in response.headers:
                 current = urljoin(current, response.headers["location"])
                 continue
@@ -116,7 +122,8 @@ class Fetcher:
             raise FetchError(f"{url!r} is not an http(s) URL")
         try:
             infos = await asyncio.get_running_loop().getaddrinfo(
-                parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                parts.hostname,
+                parts.port or (443 if parts.scheme == "https" else 80),
                 type=socket.SOCK_STREAM,
             )
         except (socket.gaierror, UnicodeError):

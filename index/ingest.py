@@ -31,12 +31,16 @@ class IngestReport:
     failures: list[SourceFailure] = field(default_factory=list)
 
     def summary(self) -> str:
-        parts = [f"{len(self.added)} new article{'s' if len(self.added) != 1 else ''}",
-                 f"{self.passages} passages"]
+        parts = [
+            f"{len(self.added)} new article{'s' if len(self.added) != 1 else ''}",
+            f"{self.passages} passages",
+        ]
         if self.unchanged:
             parts.append(f"{self.unchanged} already stored")
         if self.duplicates:
-            parts.append(f"{self.duplicates} duplicate{'s' if self.duplicates != 1 else ''} of stored stories")
+            parts.append(
+                f"{self.duplicates} duplicate{'s' if self.duplicates != 1 else ''} of stored stories"
+            )
         if self.failures:
             parts.append(f"{len(self.failures)} failed")
         return ", ".join(parts)
@@ -104,7 +108,9 @@ class Ingestor:
         if on_article and len(fresh) < len(articles):
             on_article(report)
 
-    def _store_one(self, article, spans, vectors: np.ndarray, feed_url, report: IngestReport) -> None:
+    def _store_one(
+        self, article, spans, vectors: np.ndarray, feed_url, report: IngestReport
+    ) -> None:
         label = article.url or article.title
         if not spans:
             report.failures.append(SourceFailure(label, "no text to index"))

@@ -49,6 +49,9 @@ def _merge_short_tail(
         return groups
     (a, b), (c, d) = groups[-2], groups[-1]
     tail_words = sum(words[b:d])
-    if sum(words[c:d]) < settings.target_words // 3 and sum(words[a:b]) + tail_words <= settings.max_words:
+    if (
+        sum(words[c:d]) < settings.target_words // 3
+        and sum(words[a:b]) + tail_words <= settings.max_words
+    ):
         return [*groups[:-2], (a, d)]
     return groups

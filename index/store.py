@@ -78,8 +78,19 @@ class ArticleStore:
                 """INSERT INTO articles (id, url, title, source, published, text, simhash,
                    band0, band1, band2, band3, duplicate_of, feed_url, ingested_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [article_id, article.url, article.title, article.source, article.published,
-                 article.text, fingerprint, *b, duplicate_of, feed_url, now_iso()],
+                [
+                    article_id,
+                    article.url,
+                    article.title,
+                    article.source,
+                    article.published,
+                    article.text,
+                    fingerprint,
+                    *b,
+                    duplicate_of,
+                    feed_url,
+                    now_iso(),
+                ],
             )
             ids: list[int] = []
             if duplicate_of is None:
@@ -87,8 +98,14 @@ class ArticleStore:
                     cursor = tx.execute(
                         """INSERT INTO passages (article_id, ordinal, start, "end", title, text)
                            VALUES (?, ?, ?, ?, ?, ?)""",
-                        [article_id, ordinal, span.start, span.end, article.title,
-                         article.text[span.start : span.end]],
+                        [
+                            article_id,
+                            ordinal,
+                            span.start,
+                            span.end,
+                            article.title,
+                            article.text[span.start : span.end],
+                        ],
                     )
                     ids.append(int(cursor.lastrowid))
         return StoredArticle(article_id, True, duplicate_of, tuple(ids))
@@ -96,7 +113,10 @@ class ArticleStore:
     def delete_article(self, article_id: str) -> list[int]:
         """Remove an article and its passages; returns the removed passage ids."""
         with self.database.transaction() as tx:
-            ids = [r[0] for r in tx.execute("SELECT id FROM passages WHERE article_id = ?", [article_id])]
+            ids = [
+                r[0]
+                for r in tx.execute("SELECT id FROM passages WHERE article_id = ?", [article_id])
+            ]
             tx.execute("DELETE FROM passages WHERE article_id = ?", [article_id])
             tx.execute("DELETE FROM articles WHERE id = ?", [article_id])
         return ids
@@ -127,8 +147,12 @@ class ArticleStore:
         return {row[0]: PassageRecord(*row) for row in rows}
 
     def article_passages(self, article_id: str) -> list[PassageRecord]:
-        ids = [r[0] for r in self._db.execute(
-            "SELECT id FROM passages WHERE article_id = ? ORDER BY ordinal", [article_id])]
+        ids = [
+            r[0]
+            for r in self._db.execute(
+                "SELECT id FROM passages WHERE article_id = ? ORDER BY ordinal", [article_id]
+            )
+        ]
         found = self.passages(ids)
         return [found[i] for i in ids]
 
@@ -160,21 +184,27 @@ class ArticleStore:
                 continue
             cached = self._df_cache.get(cleaned)
             if cached is None:
-                cached = int(self._db.execute(
-                    "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?", [f'text:"{cleaned}"']
-                ).fetchone()[0])
+                cached = int(
+                    self._db.execute(
+                        "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?",
+                        [f'text:"{cleaned}"'],
+                    ).fetchone()[0]
+                )
                 if len(self._df_cache) > 50_000:
                     self._df_cache.clear()
                 self._df_cache[cleaned] = cached
             out[term] = cached
         return out
 
-    def iter_passages_for_embedding(self, after_id: int = 0, batch: int = 2048) -> Iterator[list[tuple[int, str, str]]]:
+    def iter_passages_for_embedding(
+        self, after_id: int = 0, batch: int = 2048
+    ) -> Iterator[list[tuple[int, str, str]]]:
         """(id, title, text) of every passage with id > after_id, in id order, in batches."""
         last = after_id
         while True:
             rows = self._db.execute(
-                "SELECT id, title, text FROM passages WHERE id > ? ORDER BY id LIMIT ?", [last, batch]
+                "SELECT id, title, text FROM passages WHERE id > ? ORDER BY id LIMIT ?",
+                [last, batch],
             ).fetchall()
             if not rows:
                 return
@@ -186,7 +216,9 @@ class ArticleStore:
 
     def passage_summary(self) -> tuple[int, int]:
         """(count, max id) of passages: a cheap consistency check against the vector index."""
-        count, max_id = self._db.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM passages").fetchone()
+        count, max_id = self._db.execute(
+            "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM passages"
+        ).fetchone()
         return int(count), int(max_id)
 
     def counts(self) -> dict[str, int]:
@@ -208,8 +240,9 @@ class ArticleStore:
         )
         return [r[0] for r in rows]
 
-    def record_feedback(self, chat_id: int, user_id: int, question: str,
-                        passage_ids: Sequence[int], vote: int) -> None:
+    def record_feedback(
+        self, chat_id: int, user_id: int, question: str, passage_ids: Sequence[int], vote: int
+    ) -> None:
         with self.database.transaction() as tx:
             tx.execute(
                 """INSERT INTO feedback (chat_id, user_id, question, passage_ids, vote, created_at)

@@ -81,7 +81,9 @@ def extract_article(html: str, url: str | None, fallback_source: str = "") -> Ar
 async def fetch_article(fetcher: Fetcher, url: str) -> Article:
     resource = await fetcher.get(url)
     if not _is_html(resource):
-        raise SourceError(f"{url} is not an HTML page (content type {resource.content_type or 'unknown'})")
+        raise SourceError(
+            f"{url} is not an HTML page (content type {resource.content_type or 'unknown'})"
+        )
     return await asyncio.to_thread(extract_article, resource.text(), resource.url)
 
 
@@ -99,7 +101,9 @@ def parse_feed(resource: FetchedResource) -> FeedDocument:
     parsed = feedparser.parse(resource.body, response_headers=resource.headers)
     if not parsed.entries and (parsed.bozo or not parsed.feed):
         raise SourceError(f"{resource.url} is not a valid RSS or Atom feed")
-    feed_title = clean_text(parsed.feed.get("title", "")) or _outlet(urlsplit(resource.url).hostname)
+    feed_title = clean_text(parsed.feed.get("title", "")) or _outlet(
+        urlsplit(resource.url).hostname
+    )
     items = tuple(_feed_item(entry, feed_title) for entry in parsed.entries)
     return FeedDocument(
         url=resource.url,
@@ -113,7 +117,9 @@ def parse_feed(resource: FetchedResource) -> FeedDocument:
 def _feed_item(entry: feedparser.FeedParserDict, feed_title: str) -> FeedItem:
     parsed_time = entry.get("published_parsed") or entry.get("updated_parsed")
     published = (
-        normalise_date(datetime.fromtimestamp(calendar.timegm(parsed_time), UTC)) if parsed_time else None
+        normalise_date(datetime.fromtimestamp(calendar.timegm(parsed_time), UTC))
+        if parsed_time
+        else None
     )
     bodies = [c.get("value", "") for c in entry.get("content", [])] or [entry.get("summary", "")]
     content = max((_html_to_text(b) for b in bodies), key=len, default="")
@@ -182,7 +188,9 @@ def parse_opml(data: bytes | str, origin: str) -> list[str]:
     return list(dict.fromkeys(urls))
 
 
-async def read_url(fetcher: Fetcher, url: str, concurrency: int = 4) -> AsyncIterator[Article | SourceFailure]:
+async def read_url(
+    fetcher: Fetcher, url: str, concurrency: int = 4
+) -> AsyncIterator[Article | SourceFailure]:
     """An article page, a feed or an OPML list at `url`, told apart by what it returns."""
     resource = await fetcher.get(url)
     head = resource.body[:2048].lstrip().lower()
@@ -199,7 +207,9 @@ async def read_url(fetcher: Fetcher, url: str, concurrency: int = 4) -> AsyncIte
         yield item
 
 
-async def _feed_at(fetcher: Fetcher, url: str, concurrency: int) -> AsyncIterator[Article | SourceFailure]:
+async def _feed_at(
+    fetcher: Fetcher, url: str, concurrency: int
+) -> AsyncIterator[Article | SourceFailure]:
     try:
         feed = await fetch_feed(fetcher, url)
     except SourceError as error:

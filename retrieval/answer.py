@@ -111,7 +111,9 @@ class Answerer:
         evidence = max(q.score for q in marked)
         if evidence < self.settings.abstain_below:
             return Answer(question, False, (), related=self._related(candidates), evidence=evidence)
-        return Answer(question, True, tuple(marked[:shown]), tuple(marked[shown:]), evidence=evidence)
+        return Answer(
+            question, True, tuple(marked[:shown]), tuple(marked[shown:]), evidence=evidence
+        )
 
     def _mark(
         self, question: str, query_vector: np.ndarray, terms: list[str], candidates: list[Candidate]
@@ -120,11 +122,17 @@ class Answerer:
         total = max(store.passage_summary()[0], 1)
         weights = term_weights(terms, store.document_frequencies(terms), total)
         units = [sentence_units(c.passage.text) for c in candidates]
-        sentences = [c.passage.text[s:e] for c, spans in zip(candidates, units, strict=True) for s, e in spans]
+        sentences = [
+            c.passage.text[s:e]
+            for c, spans in zip(candidates, units, strict=True)
+            for s, e in spans
+        ]
         cosines = self.archive.embedder.encode(sentences) @ query_vector
         quotes, offset = [], 0
         for candidate, spans in zip(candidates, units, strict=True):
-            marking = mark(candidate.passage.text, spans, cosines[offset : offset + len(spans)], weights)
+            marking = mark(
+                candidate.passage.text, spans, cosines[offset : offset + len(spans)], weights
+            )
             offset += len(spans)
             p = candidate.passage
             quotes.append(
@@ -135,7 +143,8 @@ class Answerer:
                     source=p.source,
                     url=p.url,
                     published=p.published,
-                    score=DENSE_SHARE * max(candidate.dense, 0.0) + (1 - DENSE_SHARE) * marking.score,
+                    score=DENSE_SHARE * max(candidate.dense, 0.0)
+                    + (1 - DENSE_SHARE) * marking.score,
                     article_id=p.article_id,
                     passage_id=p.id,
                 )

@@ -37,7 +37,9 @@ class Marking:
     coverage: float  # share of the question's term weight in the best sentence
 
 
-def term_weights(terms: list[str], document_frequency: Mapping[str, int], total: int) -> dict[str, float]:
+def term_weights(
+    terms: list[str], document_frequency: Mapping[str, int], total: int
+) -> dict[str, float]:
     """BM25 IDF of each question term: a word in every passage weighs almost nothing, and a
     word in none weighs most (the archive lacking it is evidence against an answer)."""
     weights: dict[str, float] = {}

@@ -35,7 +35,11 @@ def source_html(quote: Quote) -> str:
     title = escape(quote.title or "untitled")
     link = safe_link(quote.url)
     title_html = f'<a href="{escape(link)}">{title}</a>' if link else title
-    parts = [escape(quote.source) if quote.source else "", title_html, escape(display_date(quote.published))]
+    parts = [
+        escape(quote.source) if quote.source else "",
+        title_html,
+        escape(display_date(quote.published)),
+    ]
     return "— " + " · ".join(p for p in parts if p)
 
 

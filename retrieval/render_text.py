@@ -23,8 +23,15 @@ def render_quote_text(quote: Quote, width: int = 88) -> str:
         cursor = end
     pieces.append(quote.text[cursor:])
     body = "".join(pieces)
-    paragraphs = [textwrap.fill(p, width, initial_indent="  ", subsequent_indent="  ") for p in body.split("\n")]
-    return "\n".join(paragraphs) + "\n" + textwrap.fill(source_line(quote), width, subsequent_indent="  ")
+    paragraphs = [
+        textwrap.fill(p, width, initial_indent="  ", subsequent_indent="  ")
+        for p in body.split("\n")
+    ]
+    return (
+        "\n".join(paragraphs)
+        + "\n"
+        + textwrap.fill(source_line(quote), width, subsequent_indent="  ")
+    )
 
 
 def render_answer_text(answer: Answer) -> str:

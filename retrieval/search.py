@@ -59,7 +59,9 @@ class HybridSearcher:
         ids = [pid for pid in ids if pid in records]
         if not ids:
             return []
-        cosines = dict(zip(ids, (vectors.vectors_for(ids) @ query_vector.reshape(-1)).tolist(), strict=True))
+        cosines = dict(
+            zip(ids, (vectors.vectors_for(ids) @ query_vector.reshape(-1)).tolist(), strict=True)
+        )
         scored = []
         for pid in ids:
             record = records[pid]
@@ -87,7 +89,9 @@ def _recency(published: datetime | None, as_of: datetime | None, half_life: floa
     return 0.5 + 0.5 * 0.5 ** (age_days / half_life)
 
 
-def diversify(items: list[T], key: Callable[[T], tuple[str, str]], per_article: int, limit: int) -> list[T]:
+def diversify(
+    items: list[T], key: Callable[[T], tuple[str, str]], per_article: int, limit: int
+) -> list[T]:
     """At most `per_article` items of one article and no two with the same text, in order.
 
     `key` gives (article_id, passage text) of an item.
