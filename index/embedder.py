@@ -83,10 +83,21 @@ class TorchEmbedder:
 
 
 def make_embedder(settings: EmbeddingSettings, data_dir: Path) -> Embedder:
-    """The embedder the settings ask for."""
+    """The embedder the settings ask for, behind the embedding cache when one is set."""
     model_path = Path(settings.model_path) if settings.model_path else None
+    embedder: Embedder
     if settings.backend == "onnx-int8":
         from index.onnx_embedder import OnnxInt8Embedder
 
-        return OnnxInt8Embedder(model_path or packaged_model_path(), data_dir, settings.batch_size)
-    return TorchEmbedder(model_path, settings.batch_size)
+        embedder = OnnxInt8Embedder(
+            model_path or packaged_model_path(), data_dir, settings.batch_size
+        )
+    else:
+        embedder = TorchEmbedder(model_path, settings.batch_size)
+    if settings.cache_path:
+        from index.embedding_cache import CachedEmbedder
+
+        # The tag keeps vectors of another backend or model file apart in a shared cache.
+        tag = settings.backend + (f":{model_path}" if model_path else "")
+        return CachedEmbedder(embedder, Path(settings.cache_path).expanduser(), backend=tag)
+    return embedder

@@ -99,7 +99,10 @@ async def fetch_feed(
 
 def parse_feed(resource: FetchedResource) -> FeedDocument:
     parsed = feedparser.parse(resource.body, response_headers=resource.headers)
-    if not parsed.entries and (parsed.bozo or not parsed.feed):
+    # feedparser recovers what it can from broken XML; accept that only when it still
+    # found items with links, as real feeds with a stray bad character do.
+    usable = [e for e in parsed.entries if e.get("link") or e.get("content")]
+    if not usable and (parsed.bozo or not parsed.feed):
         raise SourceError(f"{resource.url} is not a valid RSS or Atom feed")
     feed_title = clean_text(parsed.feed.get("title", "")) or _outlet(
         urlsplit(resource.url).hostname

@@ -1,0 +1,69 @@
+"""Fixtures shared by every test: the real model (loaded once per session), settings for a
+temporary data directory, the evaluation data in ../shared/data, and an archive holding the
+seed article."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config import Settings, load_settings
+from index.archive import NewsArchive
+from index.embedder import TorchEmbedder
+from index.file_sources import read_file
+from index.ingest import Ingestor
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_ARTICLE = REPO / "index" / "samples" / "zelensky-putin-meeting.txt"
+
+
+def _shared_data() -> Path:
+    configured = os.environ.get("NEWSBOT_SHARED_DATA")
+    return Path(configured) if configured else REPO.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    path = _shared_data()
+    if not path.is_dir():
+        pytest.fail(f"evaluation data not found at {path} (set NEWSBOT_SHARED_DATA)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def embedder() -> TorchEmbedder:
+    """The real all-MiniLM-L6-v2, loaded once for the whole run."""
+    model = TorchEmbedder()
+    model.load()
+    return model
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings for a fresh data directory under tmp_path; dotted overrides allowed."""
+
+    def make(**overrides: Any) -> Settings:
+        values = {"data_dir": str(tmp_path / "data")}
+        values.update({k.replace("__", "."): v for k, v in overrides.items()})
+        return load_settings(env={}, overrides=values)
+
+    return make
+
+
+@pytest.fixture
+def make_archive(make_settings, embedder) -> Callable[..., NewsArchive]:
+    def make(**overrides: Any) -> NewsArchive:
+        return NewsArchive(make_settings(**overrides), embedder=embedder)
+
+    return make
+
+
+@pytest.fixture
+def seed_archive(make_archive) -> NewsArchive:
+    archive = make_archive()
+    Ingestor(archive).ingest(read_file(SAMPLE_ARTICLE))
+    return archive

@@ -1,0 +1,106 @@
+"""Ingest is idempotent, links wire copies, and a failure leaves what was stored intact."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index.archive import NewsArchive
+from index.articles import Article
+from index.file_sources import read_file
+from index.ingest import Ingestor
+from tests.conftest import SAMPLE_ARTICLE
+
+WIRE = (
+    "Officials in the capital confirmed on Tuesday that the new bridge across the river will open "
+    "to traffic next month after three years of construction and repeated delays caused by floods. "
+    "The mayor said the project came in under budget and would cut travel times for commuters. "
+    "Local businesses welcomed the news, saying the bridge would bring more customers downtown."
+)
+
+
+def test_ingesting_twice_changes_nothing(make_archive):
+    archive = make_archive()
+    first = Ingestor(archive).ingest(read_file(SAMPLE_ARTICLE))
+    counts = archive.stats()
+    second = Ingestor(archive).ingest(read_file(SAMPLE_ARTICLE))
+    assert len(first.added) == 1 and first.passages > 0
+    assert second.added == [] and second.unchanged == 1
+    assert archive.stats() == counts
+    assert archive.vectors.count == counts["passages"]
+
+
+def test_a_wire_copy_on_another_outlet_is_stored_once(make_archive):
+    archive = make_archive()
+    original = Article("Bridge to open", WIRE, "https://a.example/bridge", "A")
+    copy = Article("Bridge opens soon", WIRE + " ", "https://b.example/news/1", "B")
+    report = Ingestor(archive).ingest([original, copy])
+    assert len(report.added) == 1 and report.duplicates == 1
+    assert archive.store.counts()["duplicates"] == 1
+
+
+def test_same_url_with_tracking_parameters_is_the_same_article(make_archive):
+    archive = make_archive()
+    a = Article("Bridge", WIRE, "https://www.a.example/bridge/?utm_source=x#top", "A")
+    b = Article("Bridge", WIRE, "http://a.example/bridge", "A")
+    report = Ingestor(archive).ingest([a, b])
+    assert len(report.added) == 1 and report.unchanged == 1
+
+
+def distinct_article(i: int) -> Article:
+    words = WIRE.split()
+    shuffled = [words[(j * (i + 3)) % len(words)] for j in range(len(words))]
+    return Article(f"Story {i}", " ".join(shuffled) + ".", f"https://n.example/{i}")
+
+
+class FailingEmbedder:
+    """The real model, failing on the n-th call: a crash in the middle of an ingest."""
+
+    def __init__(self, inner, fail_on_call: int) -> None:
+        self.inner, self.calls, self.fail_on_call = inner, 0, fail_on_call
+        self.model_name, self.dimension = inner.model_name, inner.dimension
+
+    def encode(self, texts):
+        self.calls += 1
+        if self.calls == self.fail_on_call:
+            raise RuntimeError("simulated crash while embedding")
+        return self.inner.encode(texts)
+
+
+def test_a_failure_midway_keeps_earlier_articles_and_leaves_no_half(make_settings, embedder):
+    settings = make_settings()
+    archive = NewsArchive(settings, embedder=FailingEmbedder(embedder, fail_on_call=2))
+    articles = [distinct_article(i) for i in range(3)]
+    with pytest.raises(RuntimeError):
+        Ingestor(archive, batch_articles=1).ingest(articles)
+    assert archive.store.counts()["articles"] == 1
+    assert archive.vectors.count == archive.store.passage_summary()[0]
+    # the next run picks up where it stopped
+    reopened = NewsArchive(settings, embedder=embedder)
+    reopened.reconcile()
+    report = Ingestor(reopened).ingest(articles)
+    assert len(report.added) == 2 and report.unchanged == 1
+
+
+def test_vectors_lost_in_a_crash_are_restored_from_sqlite(make_settings, embedder):
+    settings = make_settings()
+    archive = NewsArchive(settings, embedder=embedder)
+    Ingestor(archive).ingest(read_file(SAMPLE_ARTICLE), save=False)  # crash before saving
+    reopened = NewsArchive(settings, embedder=embedder)
+    assert reopened.vectors.count == 0
+    assert reopened.reconcile() == reopened.store.passage_summary()[0]
+    assert np.array_equal(np.sort(reopened.vectors.ids()), np.array(reopened.store.passage_ids()))
+
+
+def test_an_index_from_another_model_is_refused(make_settings, embedder):
+    from index.errors import StoreError
+
+    settings = make_settings()
+    archive = NewsArchive(settings, embedder=embedder)
+    Ingestor(archive).ingest(read_file(SAMPLE_ARTICLE))
+
+    class OtherModel:
+        model_name, dimension = "other/model", 384
+
+    with pytest.raises(StoreError, match="newsbot reindex"):
+        NewsArchive(settings, embedder=OtherModel())

@@ -1,0 +1,89 @@
+"""Every seed question over the seed article: answered with a marked quote holding the
+expected phrase, or, for off-topic questions, an abstention."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from retrieval.answer import Answerer
+from retrieval.errors import QuestionError
+
+
+def seed_questions(shared_data):
+    lines = (shared_data / "seed" / "questions.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_every_seed_question(seed_archive, shared_data):
+    answerer = Answerer(seed_archive, seed_archive.settings.retrieval)
+    for item in seed_questions(shared_data):
+        answer = answerer.answer(item["question"])
+        if item["answer"] is None:
+            assert not answer.answered, f"{item['question']!r} should abstain"
+            assert answer.quotes == ()
+            continue
+        assert answer.answered, f"{item['question']!r} was not answered"
+        phrase = item["answer"].lower()
+        holding = [q for q in answer.quotes if phrase in q.text.lower()]
+        assert holding, f"no quote for {item['question']!r} contains {phrase!r}"
+        for quote in answer.quotes:
+            assert quote.marked and quote.marked in quote.text
+            assert quote.source == "zelensky-putin-meeting.txt"
+
+
+def test_the_demo_question_marks_the_ceasefire_sentence(seed_archive):
+    answer = Answerer(seed_archive, seed_archive.settings.retrieval).answer(
+        "What condition did Zelensky set?"
+    )
+    assert "full ceasefire" in answer.quotes[0].marked
+    assert answer.quotes[0].title.startswith("Zelensky Puts Direct Putin Meeting")
+
+
+def test_quotes_are_the_stored_text_word_for_word(seed_archive):
+    answer = Answerer(seed_archive, seed_archive.settings.retrieval).answer(
+        "Who does Zelensky want to meet?"
+    )
+    article_text = seed_archive.store.article(answer.quotes[0].article_id)["text"]
+    for quote in answer.quotes:
+        assert quote.text in article_text
+        for start, end in quote.marked_spans:
+            assert quote.text[start:end].strip() == quote.text[start:end]
+
+
+def test_json_schema(seed_archive):
+    answer = Answerer(seed_archive, seed_archive.settings.retrieval).answer(
+        "What condition did Zelensky set?"
+    )
+    data = json.loads(json.dumps(answer.to_json()))
+    assert set(data) == {"question", "answered", "quotes"}
+    assert data["answered"] is True
+    quote = data["quotes"][0]
+    assert set(quote) == {
+        "text",
+        "marked",
+        "title",
+        "source",
+        "url",
+        "published",
+        "score",
+        "article_id",
+        "passage_id",
+    }
+    assert isinstance(quote["score"], float) and isinstance(quote["passage_id"], int)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "x" * 5000])
+def test_bad_questions_are_refused_clearly(seed_archive, question):
+    with pytest.raises(QuestionError) as error:
+        Answerer(seed_archive, seed_archive.settings.retrieval).answer(question)
+    assert "\n" not in str(error.value)
+
+
+def test_empty_archive_abstains(make_archive):
+    archive = make_archive()
+    answer = Answerer(archive, archive.settings.retrieval).answer(
+        "What condition did Zelensky set?"
+    )
+    assert not answer.answered and answer.quotes == ()
