@@ -1,0 +1,125 @@
+"""The `newsbot` command line, run as a user runs it (a real process, real files)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_ARTICLE
+from tests.static_site import StaticSite, article_page, rss_feed
+from tests.test_web_sources import SEED_PARAGRAPHS
+
+NEWSBOT = [sys.executable, "-m", "bot.cli"]
+ENV = {**os.environ, "NEWSBOT_CONFIG": "", "TELEGRAM_BOT_TOKEN": ""}
+
+
+def newsbot(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*NEWSBOT, "--data-dir", str(data_dir), *args],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=180,
+        input=stdin,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory) -> Path:
+    data_dir = tmp_path_factory.mktemp("cli") / "data"
+    result = newsbot("ingest", str(SAMPLE_ARTICLE), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    assert "1 new article" in result.stdout
+    return data_dir
+
+
+def test_the_readme_demo_answers_with_a_marked_quote_and_its_source(demo_dir):
+    result = newsbot("ask", "What condition did Zelensky set?", data_dir=demo_dir)
+    assert result.returncode == 0, result.stderr
+    flat = " ".join(result.stdout.split())
+    assert "»The proposal also comes with a concrete condition: a full ceasefire" in flat
+    assert "— zelensky-putin-meeting.txt · Zelensky Puts Direct Putin Meeting" in flat
+
+
+def test_json_answers_and_a_questions_file(demo_dir, tmp_path):
+    single = newsbot("ask", "--json", "Who won the football world cup in 2018?", data_dir=demo_dir)
+    assert single.returncode == 0
+    assert json.loads(single.stdout) == {
+        "question": "Who won the football world cup in 2018?",
+        "answered": False,
+        "quotes": [],
+    }
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        '{"question": "What condition did Zelensky set?", "date": "2026/01/02"}\n'
+        '{"question": "", "date": "2026-01-02"}\n'
+        '{"question": "Who does Zelensky want to meet face to face?"}\n'
+    )
+    many = newsbot("ask", "--json", "--questions", str(questions), data_dir=demo_dir)
+    assert many.returncode == 0
+    lines = [json.loads(line) for line in many.stdout.splitlines()]
+    assert [line["answered"] for line in lines] == [True, False, True]
+    assert "full ceasefire" in lines[0]["quotes"][0]["marked"]
+    assert "error" in lines[1] and "line 2" in many.stderr
+
+
+def test_ingest_again_is_a_no_op_and_stats_and_reindex_report(demo_dir):
+    again = newsbot("ingest", str(SAMPLE_ARTICLE), data_dir=demo_dir)
+    assert "0 new articles" in again.stdout and "1 already stored" in again.stdout
+    stats = json.loads(newsbot("stats", "--json", data_dir=demo_dir).stdout)
+    assert stats["articles"] == 1 and stats["passages"] == stats["vectors"] > 0
+    assert stats["index_type"] == "flat" and stats["model"].endswith("all-MiniLM-L6-v2")
+    reindex = newsbot("reindex", data_dir=demo_dir)
+    assert reindex.returncode == 0 and f"re-indexed {stats['passages']} passages" in reindex.stdout
+
+
+def test_bad_input_gets_one_line_and_a_non_zero_exit(demo_dir, tmp_path):
+    cases = [
+        (("ingest", str(tmp_path / "missing.txt")), 1, "missing.txt: no such file"),
+        (("ask", ""), 2, "the text is empty"),
+        (("ask", "x" * 5000), 2, "5,000 characters long"),
+        (("ingest", "http://127.0.0.1:9/feed"), 1, "internal address 127.0.0.1"),
+    ]
+    for args, code, message in cases:
+        result = newsbot(*args, data_dir=demo_dir)
+        assert result.returncode == code, (args, result.stderr)
+        assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    empty = newsbot("ask", "anything?", data_dir=tmp_path / "empty")
+    assert empty.returncode == 1 and "archive is empty" in empty.stderr
+
+
+async def test_ingest_a_feed_served_locally(tmp_path):
+    site = await StaticSite().start()
+    try:
+        page = site.add("/zelensky", article_page("Zelensky offers talks", SEED_PARAGRAPHS))
+        feed = site.add(
+            "/rss",
+            rss_feed("Test Times", [{"title": "Zelensky offers talks", "link": page}]),
+            "application/rss+xml",
+        )
+        config = tmp_path / "local.toml"
+        config.write_text('[fetch]\nallow_private_networks = ["127.0.0.1/32"]\n')
+        process = await asyncio.create_subprocess_exec(
+            *NEWSBOT,
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--config",
+            str(config),
+            "ingest",
+            feed,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=ENV,
+        )
+        out, err = await asyncio.wait_for(process.communicate(), 180)
+    finally:
+        await site.stop()
+    assert process.returncode == 0, err.decode()
+    assert "1 new article" in out.decode()
+    assert "/zelensky" in site.hits
