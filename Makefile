@@ -1,0 +1,33 @@
+# newsbot: `make demo` answers a question over the bundled sample article; `make test` runs
+# the test suite. Both set up .venv first (once; again when pyproject.toml changes).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DATA := .demo-data
+
+.PHONY: setup demo test lint clean
+
+setup: $(STAMP)
+
+# torch is pinned and installed first: the CPU wheel on these machines. Left to pip's
+# resolver, sentence-transformers would pull a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet torch==2.13.0
+	$(BIN)/python -m pip install --quiet -e '.[test,onnx]'
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/newsbot --data-dir $(DEMO_DATA) ingest index/samples/zelensky-putin-meeting.txt
+	$(BIN)/newsbot --data-dir $(DEMO_DATA) ask "What condition did Zelensky set?"
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) $(DEMO_DATA) .pytest_cache
