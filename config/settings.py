@@ -35,10 +35,13 @@ class EmbeddingSettings:
     model_path: str = ""
     backend: str = "torch"
     batch_size: int = 64
+    cache_path: str = ""  # "" = no embedding cache
 
     def validate(self) -> None:
         _choice("embedding.backend", self.backend, ("torch", "onnx-int8"))
         _positive("embedding.batch_size", self.batch_size)
+        if self.cache_path and self.cache_path.endswith(("/", "\\")):
+            raise SettingsError("embedding.cache_path must name a file, not a directory")
 
 
 @dataclass(frozen=True)
@@ -139,9 +142,10 @@ class TelegramSettings:
 @dataclass(frozen=True)
 class AlertSettings:
     feed_poll_minutes: float = 15.0
-    threshold: float = 0.42
+    threshold: float = 0.45
     digest_minutes: float = 360.0
     send_interval_seconds: float = 1.0
+    retry_seconds: float = 30.0
     max_attempts: int = 8
 
     def validate(self) -> None:
@@ -152,6 +156,7 @@ class AlertSettings:
             raise SettingsError("alerts.threshold must be between -1 and 1")
         if self.send_interval_seconds < 0:
             raise SettingsError("alerts.send_interval_seconds must not be negative")
+        _positive("alerts.retry_seconds", self.retry_seconds)
 
 
 @dataclass(frozen=True)
