@@ -125,7 +125,30 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+def _v2_alert_queue(db: sqlite_utils.Database) -> None:
+    """Articles waiting to be matched against topic subscriptions.
+
+    A trigger fills it, so every new (non-duplicate) article is queued in the same
+    transaction that stores it, whoever stores it (the bot's feed poller, `newsbot ingest`):
+    a crash can neither lose an alert nor match an article twice.
+    """
+    db.execute(
+        """CREATE TABLE alert_queue (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            queued_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TRIGGER articles_queue_alerts AFTER INSERT ON articles
+           WHEN NEW.duplicate_of IS NULL
+           BEGIN
+               INSERT OR IGNORE INTO alert_queue (article_id, queued_at)
+               VALUES (NEW.id, COALESCE(NEW.ingested_at, ''));
+           END"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_alert_queue]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,270 @@
+"""Wiring: `build_application` makes the python-telegram-bot Application (the tests build theirs
+with it too); `run_bot` runs it with long polling, or as a webhook when one is configured.
+
+Heavy start-up (opening the archive, loading the model, the command menu, the jobs) happens in
+`post_init`, once, before the first update is handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import secrets
+from urllib.parse import urlsplit
+
+from telegram import LinkPreviewOptions, Update
+from telegram.constants import ChatMemberStatus, ParseMode
+from telegram.error import NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from bot import handlers_admin as admin
+from bot import handlers_ask as ask
+from bot import handlers_subscriptions as subs
+from bot.help_text import publish_commands
+from bot.jobs import schedule_jobs
+from bot.replies import reply, thread_id_of
+from bot.services import SERVICES_KEY, BotServices, services
+from config import Settings, SettingsError
+from index.embedder import Embedder
+
+log = logging.getLogger(__name__)
+
+# A BotFather token: the bot's numeric id, a colon, and a 35-character secret.
+TOKEN_PATTERN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
+WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# Updates handled at once: a slow answer or a re-index never holds up the others.
+CONCURRENT_UPDATES = 32
+ALLOWED_UPDATES = [
+    Update.MESSAGE,
+    Update.CHANNEL_POST,
+    Update.CALLBACK_QUERY,
+    Update.MY_CHAT_MEMBER,
+]
+
+
+def _not_outbox_flood(record: logging.LogRecord) -> bool:
+    """The outbox sends without the limiter's retries on purpose and logs a 429 itself; the
+    limiter's traceback for "maximum of 0 retries" would only be noise."""
+    return "maximum of 0 retries" not in record.getMessage()
+
+
+def validate_token(token: str) -> str:
+    """The token, or SettingsError with one line saying what to do."""
+    token = (token or "").strip()
+    if not token:
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and export its token"
+        )
+    if not TOKEN_PATTERN.fullmatch(token):
+        raise SettingsError(
+            "TELEGRAM_BOT_TOKEN is malformed: expected the bot id, a colon and the secret,"
+            " like 123456789:AAH... (copy it again from @BotFather)"
+        )
+    return token
+
+
+def file_url_for(api_url: str) -> str:
+    """The file download URL that goes with a Bot API URL (…/bot -> …/file/bot)."""
+    base = api_url.rstrip("/")
+    if base.endswith("/bot"):
+        return base[: -len("/bot")] + "/file/bot"
+    return base + "/file/bot"
+
+
+def build_application(settings: Settings, embedder: Embedder | None = None) -> Application:
+    """The Application with every handler, the rate limiter and the start-up hooks.
+
+    `embedder` lets tests share one loaded model; the bot itself loads the configured one.
+    """
+    token = validate_token(settings.telegram.token)
+
+    async def post_init(application: Application) -> None:
+        svc = await asyncio.to_thread(BotServices.open, settings, embedder)
+        application.bot_data[SERVICES_KEY] = svc
+        await publish_commands(application.bot, settings.telegram.admins)
+        feeds = await asyncio.to_thread(svc.feeds.all)
+        schedule_jobs(application, feeds)
+        counts = await asyncio.to_thread(svc.archive.store.counts)
+        log.info(
+            "@%s ready: %d articles, %d passages, %d feeds",
+            application.bot.username,
+            counts["articles"],
+            counts["passages"],
+            counts["feeds"],
+        )
+
+    async def post_shutdown(application: Application) -> None:
+        svc = application.bot_data.pop(SERVICES_KEY, None)
+        if svc is not None:
+            await svc.aclose()
+
+    application = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram.api_url)
+        .base_file_url(file_url_for(settings.telegram.api_url))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .rate_limiter(AIORateLimiter())
+        .concurrent_updates(CONCURRENT_UPDATES)
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+        .build()
+    )
+    register_handlers(application)
+    logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_not_outbox_flood)
+    return application
+
+
+def register_handlers(application: Application) -> None:
+    new_posts = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
+    commands = {
+        "start": ask.start,
+        "help": ask.help_command,
+        "ask": ask.ask_command,
+        "subscribe": subs.subscribe,
+        "unsubscribe": subs.unsubscribe,
+        "subscriptions": subs.subscriptions_command,
+        "digest": subs.digest,
+        "addfeed": admin.addfeed,
+        "removefeed": admin.removefeed,
+        "feeds": admin.feeds_command,
+        "ingest": admin.ingest,
+        "reindex": admin.reindex,
+        "stats": admin.stats,
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback, filters=new_posts))
+    text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
+    application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, ask.private_text))
+    application.add_handler(MessageHandler(text & filters.ChatType.GROUPS, ask.group_text))
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND,
+            unknown_command,
+        )
+    )
+    application.add_handler(CallbackQueryHandler(ask.page_button, pattern=r"^(more|back):"))
+    application.add_handler(CallbackQueryHandler(ask.vote_button, pattern=r"^vote:"))
+    application.add_handler(CallbackQueryHandler(subs.unsubscribe_button, pattern=r"^unsub:"))
+    application.add_handler(CallbackQueryHandler(unknown_button))
+    application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
+    application.add_error_handler(on_error)
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A command the bot does not have."""
+    await reply(update, "I don't know that command. /help lists what I can do.")
+
+
+async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button from an older version of the bot."""
+    await update.callback_query.answer("This button no longer works; please try again.")
+
+
+async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Removed from a group or blocked: pause alerts there; added back: resume them."""
+    change = update.my_chat_member
+    svc = services(context)
+    status = change.new_chat_member.status
+    if status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+        await asyncio.to_thread(svc.subscriptions.pause_chat, change.chat.id)
+        log.info("removed from chat %s: its alerts are paused", change.chat.id)
+    elif status in (
+        ChatMemberStatus.MEMBER,
+        ChatMemberStatus.ADMINISTRATOR,
+    ) and await asyncio.to_thread(svc.subscriptions.resume_chat, change.chat.id):
+        log.info("back in chat %s: its alerts resume", change.chat.id)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The one error handler: log everything unexpected, tell the user briefly."""
+    error = context.error
+    if not isinstance(update, Update):
+        if isinstance(error, NetworkError):
+            log.warning("Telegram could not be reached: %s", error)
+        else:
+            log.error("error outside an update", exc_info=error)
+        return
+    log.error("error while handling update %s", update.update_id, exc_info=error)
+    chat = update.effective_chat
+    if update.callback_query is not None:
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer("Sorry, something went wrong.")
+    if chat is None:
+        return
+    try:
+        await context.bot.send_message(
+            chat.id,
+            "Sorry, something went wrong on my side. Please try again in a moment.",
+            message_thread_id=thread_id_of(update.effective_message),
+        )
+    except TelegramError as failure:
+        log.warning("could not tell chat %s about the error: %s", chat.id, failure)
+
+
+def configure_logging(level: str) -> None:
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def webhook_options(settings: Settings) -> dict:
+    """The keyword arguments of `Application.run_webhook` for these settings."""
+    telegram = settings.telegram
+    secret = telegram.webhook_secret
+    if secret and not WEBHOOK_SECRET_PATTERN.fullmatch(secret):
+        raise SettingsError(
+            "telegram.webhook_secret may only hold letters, digits, _ and - (1-256 characters)"
+        )
+    return {
+        "listen": telegram.webhook_listen,
+        "port": telegram.webhook_port,
+        "url_path": urlsplit(telegram.webhook_url).path.lstrip("/"),
+        "webhook_url": telegram.webhook_url,
+        # Without a configured secret, a fresh one per run still proves that requests come
+        # from Telegram: setWebhook hands it over on every start.
+        "secret_token": secret or secrets.token_urlsafe(32),
+        "allowed_updates": ALLOWED_UPDATES,
+    }
+
+
+def run_bot(settings: Settings) -> None:
+    """`newsbot run`: long polling, or a webhook when telegram.webhook_url is set. Blocks.
+
+    A missing or malformed token (or webhook secret) raises SettingsError before anything
+    starts.
+    """
+    validate_token(settings.telegram.token)
+    webhook = webhook_options(settings) if settings.telegram.webhook_url else None
+    configure_logging(settings.log_level)
+    application = build_application(settings)
+    if webhook is None:
+        log.info("starting with long polling against %s", settings.telegram.api_url)
+        application.run_polling(allowed_updates=ALLOWED_UPDATES)
+        return
+    log.info(
+        "starting webhook on %s:%d for %s",
+        webhook["listen"],
+        webhook["port"],
+        webhook["webhook_url"],
+    )
+    application.run_webhook(**webhook)

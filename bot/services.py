@@ -1,0 +1,82 @@
+"""What the handlers and jobs work with: the archive and the stores around it, opened once in
+`post_init` and kept in `application.bot_data` (no globals)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from telegram.ext import Application, CallbackContext
+
+from bot.answer_memory import RecentAnswers
+from config import Settings
+from index.archive import NewsArchive
+from index.deliveries import DeliveryOutbox
+from index.embedder import Embedder
+from index.feed_registry import FeedRegistry
+from index.fetching import Fetcher
+from index.ingest import Ingestor
+from index.subscriptions import SubscriptionStore
+from retrieval.alerts import AlertMatcher
+from retrieval.answer import Answerer
+
+log = logging.getLogger(__name__)
+
+SERVICES_KEY = "newsbot.services"
+
+
+@dataclass
+class BotServices:
+    settings: Settings
+    archive: NewsArchive
+    answerer: Answerer
+    ingestor: Ingestor
+    feeds: FeedRegistry
+    subscriptions: SubscriptionStore
+    outbox: DeliveryOutbox
+    matcher: AlertMatcher
+    fetcher: Fetcher
+    answers: RecentAnswers = field(default_factory=RecentAnswers)
+    # One feed poll and one outbox drain at a time; a second request while one runs only
+    # asks the running one to go round again.
+    poll_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    poll_requested: bool = False
+    send_requested: bool = False
+    flood_until: datetime | None = None  # Telegram asked us to wait (429) until then
+    reindexing: bool = False
+
+    @classmethod
+    def open(cls, settings: Settings, embedder: Embedder | None = None) -> BotServices:
+        """Open the archive, make FAISS agree with SQLite and load the model. Blocking."""
+        archive = NewsArchive(settings, embedder=embedder)
+        changed = archive.reconcile()
+        if changed:
+            log.info("vector index brought in line with the database (%d passages)", changed)
+        archive.embedder.encode(["warm up"])  # load the weights now, not on the first question
+        subscriptions = SubscriptionStore(archive.database)
+        outbox = DeliveryOutbox(archive.database)
+        return cls(
+            settings=settings,
+            archive=archive,
+            answerer=Answerer(archive, settings.retrieval),
+            ingestor=Ingestor(archive),
+            feeds=FeedRegistry(archive.database),
+            subscriptions=subscriptions,
+            outbox=outbox,
+            matcher=AlertMatcher(archive, subscriptions, outbox, settings.alerts),
+            fetcher=Fetcher(settings.fetch),
+        )
+
+    async def aclose(self) -> None:
+        await self.fetcher.aclose()
+
+
+def services(context: CallbackContext) -> BotServices:
+    return context.application.bot_data[SERVICES_KEY]
+
+
+def services_of(application: Application) -> BotServices:
+    return application.bot_data[SERVICES_KEY]

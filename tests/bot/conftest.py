@@ -1,0 +1,108 @@
+"""Fixtures for the end-to-end bot tests: the fake Bot API server, a web site on 127.0.0.1 for
+feeds and pages, the real model (one per session), an archive holding the seed story and a few
+BBC articles (built once, copied per test), and a launcher for the real Application."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from config import Settings, load_settings
+from index.archive import NewsArchive
+from index.articles import Article
+from index.ingest import Ingestor
+from tests.bot.harness import (
+    ARCHIVE_BBC_IDS,
+    TOKEN,
+    GateableEmbedder,
+    RunningBot,
+    bbc_articles,
+    seed_article,
+    start_bot,
+)
+from tests.fake_bot_api import FakeBotApi
+from tests.static_site import StaticSite
+
+
+@pytest.fixture(scope="session")
+def model(embedder) -> GateableEmbedder:
+    """The session's real all-MiniLM-L6-v2, behind a gate the re-index test can close."""
+    return GateableEmbedder(embedder)
+
+
+@pytest.fixture(scope="session")
+def bbc(shared_data: Path) -> dict[str, Article]:
+    return bbc_articles(shared_data)
+
+
+@pytest.fixture(scope="session")
+def seed(shared_data: Path) -> Article:
+    return seed_article(shared_data)
+
+
+def _build_archive(data_dir: Path, model, articles: list[Article]) -> Path:
+    archive = NewsArchive(load_settings(env={}, overrides={"data_dir": str(data_dir)}), model)
+    report = Ingestor(archive).ingest(articles)
+    assert len(report.added) == len(articles), report.summary()
+    archive.database.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def seed_template(tmp_path_factory, model, seed) -> Path:
+    """A data directory holding only the seed story, embedded once."""
+    return _build_archive(tmp_path_factory.mktemp("seed") / "data", model, [seed])
+
+
+@pytest.fixture(scope="session")
+def mixed_template(tmp_path_factory, model, seed, bbc) -> Path:
+    """A data directory holding the seed story and a few BBC articles, embedded once."""
+    articles = [seed, *(bbc[i] for i in ARCHIVE_BBC_IDS)]
+    return _build_archive(tmp_path_factory.mktemp("mixed") / "data", model, articles)
+
+
+@pytest.fixture
+def seed_dir(seed_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the seed-only archive for one test."""
+    return Path(shutil.copytree(seed_template, tmp_path / "data"))
+
+
+@pytest.fixture
+def indexed_dir(mixed_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the seed + BBC archive for one test."""
+    return Path(shutil.copytree(mixed_template, tmp_path / "data"))
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi(token=TOKEN) as server:
+        yield server
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[StaticSite]:
+    server = await StaticSite().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def launch(
+    api: FakeBotApi, model
+) -> AsyncIterator[Callable[[Settings], Awaitable[RunningBot]]]:
+    """Start the real bot with these settings; every bot started is stopped afterwards."""
+    started: list[RunningBot] = []
+
+    async def launch_bot(settings: Settings) -> RunningBot:
+        bot = await start_bot(settings, api, model)
+        started.append(bot)
+        return bot
+
+    yield launch_bot
+    for bot in reversed(started):
+        with contextlib.suppress(Exception):
+            await bot.stop()

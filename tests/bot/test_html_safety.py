@@ -1,0 +1,68 @@
+"""Article text is untrusted: a story holding <script>, a bare &, an unmatched <b> and 10,000
+characters in one sentence reaches the reader as valid Telegram HTML, cut into messages under
+4096 characters. The fake server rejects malformed HTML and long texts with Telegram's 400
+errors, so every piece being accepted is the proof."""
+
+from __future__ import annotations
+
+from index.articles import Article
+from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to
+
+TITLE = "Talks <i>resume</i> & stall"
+HOSTILE_START = "<script>alert('x')</script> "
+UNIT = "ceasefire talks between the delegations went on & the mediators said <b>progress was slow "
+
+
+def hostile_article() -> Article:
+    text = HOSTILE_START
+    while len(text) < 10_000:
+        text += UNIT  # no full stop anywhere: one 10,000-character sentence, one passage
+    return Article(TITLE, text.strip(), "https://news.example.com/hostile?a=1&b=2", "Wire & Co")
+
+
+def delivered(api, since: int = 0) -> list:
+    return [r for r in api.sent[since:] if r.chat_id == USER_ID and r.method == "sendMessage"]
+
+
+def assert_all_accepted(api) -> None:
+    refused = [r for r in api.requests if r.method == "sendMessage" and r.status != 200]
+    assert refused == [], [(r.status, r.description) for r in refused]
+
+
+async def test_a_hostile_article_arrives_as_an_alert_in_valid_pieces(api, launch, tmp_path):
+    bot = await launch(bot_settings(tmp_path / "data", api))
+    api.user_message(USER_ID, "/subscribe ceasefire talks")
+    await api.wait_for(sent_to(USER_ID), timeout=SLOW)
+    since = len(api.sent)
+    await bot.ingest([hostile_article()])
+    await api.wait_for(lambda r: "Wire &" in (r.text or ""), since=since, timeout=SLOW)
+
+    pieces = delivered(api, since)
+    assert_all_accepted(api)
+    assert len(pieces) >= 3
+    assert all(len(p.raw_text) <= 4096 for p in pieces)
+    shown = "".join(p.text for p in pieces)
+    assert pieces[0].text.startswith(f"🔔 {TITLE}")  # the headline's tags are shown as text
+    assert "<script>alert('x')</script>" in shown
+    assert " & the mediators said <b>progress was slow" in shown
+    units = hostile_article().text.count("the delegations went on")
+    assert shown.count("the delegations went on") >= units - len(pieces)  # cuts may split one
+    assert pieces[-1].text.rstrip().endswith("Wire & Co · Talks <i>resume</i> & stall")
+
+
+async def test_a_hostile_article_is_quoted_in_an_answer_in_valid_pieces(api, launch, tmp_path):
+    bot = await launch(bot_settings(tmp_path / "data", api))
+    await bot.ingest([hostile_article()], notify=False)
+    api.user_message(USER_ID, "What did the mediators say about progress?")
+    last = await api.wait_for(
+        lambda r: r.chat_id == USER_ID and r.reply_markup is not None, timeout=SLOW
+    )
+
+    pieces = delivered(api)
+    assert_all_accepted(api)
+    assert len(pieces) >= 3 and pieces[-1] is last
+    shown = "".join(p.text for p in pieces)
+    assert "<script>alert('x')</script>" in shown
+    assert "<b>progress was slow" in shown
+    links = [e["url"] for e in last.entities if e["type"] == "text_link"]
+    assert links == ["https://news.example.com/hostile?a=1&b=2"]

@@ -1,0 +1,83 @@
+"""Topics: how `/subscribe` text is parsed, and the calibrated threshold with the real model:
+"ceasefire talks" matches the seed story and none of the BBC articles (sport included);
++word and -word narrow a match."""
+
+from __future__ import annotations
+
+import pytest
+
+from config import load_settings
+from index.archive import NewsArchive
+from index.deliveries import DeliveryOutbox
+from index.subscriptions import SubscriptionStore
+from retrieval.alerts import AlertMatcher, Topic, TopicError, parse_topic
+from tests.bot.harness import ARCHIVE_BBC_IDS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ceasefire talks", Topic("ceasefire talks", "ceasefire talks", (), ())),
+        (
+            "  ceasefire   talks +Ukraine -football ",
+            Topic(
+                "ceasefire talks +Ukraine -football", "ceasefire talks", ("ukraine",), ("football",)
+            ),
+        ),
+        ("+ukraine", Topic("+ukraine", "ukraine", ("ukraine",), ())),
+        ("oil -opec -saudi", Topic("oil -opec -saudi", "oil", (), ("opec", "saudi"))),
+    ],
+)
+def test_topics_are_parsed_into_query_required_and_excluded_words(text, expected):
+    assert parse_topic(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("", "Please name a topic"),
+        ("the of and", "no words to match"),
+        ("peace +war -war", "both required (+) and excluded (-)"),
+        ("x" * 201, "under 200 characters"),
+    ],
+)
+def test_unusable_topics_say_why(text, reason):
+    with pytest.raises(
+        TopicError, match=reason.replace("(", r"\(").replace(")", r"\)").replace("+", r"\+")
+    ):
+        parse_topic(text)
+
+
+@pytest.fixture
+def matcher(indexed_dir, model) -> AlertMatcher:
+    archive = NewsArchive(load_settings(env={}, overrides={"data_dir": str(indexed_dir)}), model)
+    return AlertMatcher(
+        archive,
+        SubscriptionStore(archive.database),
+        DeliveryOutbox(archive.database),
+        archive.settings.alerts,
+    )
+
+
+def subscription(matcher: AlertMatcher, text: str):
+    topic = parse_topic(text)
+    return matcher.subscriptions.add(
+        1, None, topic.text, topic.query, topic.required, topic.excluded
+    )[0]
+
+
+def test_ceasefire_talks_matches_the_seed_story_and_no_bbc_article(matcher, seed, bbc):
+    topic = subscription(matcher, "ceasefire talks")
+    hit = matcher.score(topic, matcher.evidence(seed.id))
+    assert hit is not None and hit[1] >= matcher.settings.threshold
+    passage = matcher.archive.store.passages([hit[0]])[hit[0]]
+    assert passage.article_id == seed.id
+    for bbc_id in ARCHIVE_BBC_IDS:  # sport, politics, business, tech
+        assert matcher.score(topic, matcher.evidence(bbc[bbc_id].id)) is None, bbc_id
+
+
+def test_plus_and_minus_words_narrow_a_match(matcher, seed):
+    evidence = matcher.evidence(seed.id)
+    assert matcher.score(subscription(matcher, "ceasefire talks +ukraine"), evidence)
+    assert matcher.score(subscription(matcher, "ceasefire talks +football"), evidence) is None
+    assert matcher.score(subscription(matcher, "ceasefire talks -putin"), evidence) is None
