@@ -25,6 +25,7 @@ from index.vectors import VectorIndex
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (done, total)
+REINDEX_BATCH = 128
 
 
 class NewsArchive:
@@ -100,7 +101,9 @@ class NewsArchive:
         total = self.store.passage_summary()[0]
         fresh = self._new_vectors()
         done = last_id = 0
-        for batch in self.store.iter_passages_for_embedding(0):
+        # Small batches: the embedder serves one call at a time, and questions asked during a
+        # re-index wait for the batch in progress.
+        for batch in self.store.iter_passages_for_embedding(0, REINDEX_BATCH):
             fresh.add(np.array([r[0] for r in batch]), self.embed_passages(batch))
             done += len(batch)
             last_id = batch[-1][0]

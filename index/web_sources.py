@@ -65,12 +65,16 @@ def extract_article(html: str, url: str | None, fallback_source: str = "") -> Ar
     text = clean_text(getattr(document, "text", None) or "") if document else ""
     if not text:
         raise SourceError(f"{url or fallback_source or 'the page'}: no article text found")
+    title = clean_text(getattr(document, "title", None) or "")
+    first_line, _, rest = text.partition("\n")
+    if title and rest and first_line.strip().lower() == title.lower():
+        text = rest  # the page's <h1> repeats the title we store apart
     canonical = getattr(document, "url", None) or url
     if canonical and not canonical.startswith(("http://", "https://")):
         canonical = url
     host = urlsplit(url).hostname if url else None
     return Article(
-        title=clean_text(getattr(document, "title", None) or "") or text.split("\n", 1)[0][:120],
+        title=title or text.split("\n", 1)[0][:120],
         text=text,
         url=canonical,
         source=getattr(document, "sitename", None) or _outlet(host) or fallback_source,

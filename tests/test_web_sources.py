@@ -165,3 +165,11 @@ async def test_size_limit(site, make_settings):
     async with Fetcher(settings) as fetcher:
         with pytest.raises(FetchError, match="larger than 10,000 bytes"):
             await fetcher.get(big)
+
+
+async def test_the_page_headline_is_not_repeated_in_the_text(site, fetch_settings):
+    url = site.add("/h", article_page("Zelensky offers talks", SEED_PARAGRAPHS))
+    async with Fetcher(fetch_settings) as fetcher:
+        article = await fetch_article(fetcher, url)
+    assert not article.text.startswith("Zelensky offers talks")
+    assert article.text.startswith("Ukrainian President")
