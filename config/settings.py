@@ -143,6 +143,14 @@ class TelegramSettings:
 class AlertSettings:
     feed_poll_minutes: float = 15.0
     threshold: float = 0.45
+    profile_threshold: float = 0.34
+    profile_articles: int = 5000
+    profile_min_articles: int = 300
+    feedback_articles: int = 200
+    feedback_rounds: int = 3
+    feedback_relative_cosine: float = 0.5
+    feedback_topic_weight: float = 0.0
+    profile_refresh_minutes: float = 360.0
     digest_minutes: float = 360.0
     send_interval_seconds: float = 1.0
     retry_seconds: float = 30.0
@@ -154,6 +162,16 @@ class AlertSettings:
         _positive("alerts.max_attempts", self.max_attempts)
         if not -1.0 <= self.threshold <= 1.0:
             raise SettingsError("alerts.threshold must be between -1 and 1")
+        if self.profile_articles < 0:
+            raise SettingsError("alerts.profile_articles must not be negative (0 = off)")
+        _positive("alerts.profile_min_articles", self.profile_min_articles)
+        _positive("alerts.feedback_articles", self.feedback_articles)
+        _positive("alerts.feedback_rounds", self.feedback_rounds)
+        _positive("alerts.profile_refresh_minutes", self.profile_refresh_minutes)
+        if not 0.0 < self.feedback_relative_cosine <= 1.0:
+            raise SettingsError("alerts.feedback_relative_cosine must be in (0, 1]")
+        if not 0.0 <= self.feedback_topic_weight <= 1.0:
+            raise SettingsError("alerts.feedback_topic_weight must be between 0 and 1")
         if self.send_interval_seconds < 0:
             raise SettingsError("alerts.send_interval_seconds must not be negative")
         _positive("alerts.retry_seconds", self.retry_seconds)

@@ -211,6 +211,20 @@ class ArticleStore:
             yield [(int(r[0]), r[1], r[2]) for r in rows]
             last = rows[-1][0]
 
+    def recent_article_passage_ids(self, limit: int) -> dict[str, list[int]]:
+        """Passage ids (in order) of the `limit` most recently stored non-duplicate articles."""
+        rows = self._db.execute(
+            """SELECT p.article_id, p.id FROM passages p JOIN (
+                   SELECT rowid AS r, id FROM articles WHERE duplicate_of IS NULL
+                   ORDER BY rowid DESC LIMIT ?) a ON a.id = p.article_id
+               ORDER BY a.r DESC, p.ordinal""",
+            [limit],
+        )
+        found: dict[str, list[int]] = {}
+        for article_id, passage_id in rows:
+            found.setdefault(article_id, []).append(int(passage_id))
+        return found
+
     def passage_ids(self) -> list[int]:
         return [r[0] for r in self._db.execute("SELECT id FROM passages ORDER BY id")]
 

@@ -1,0 +1,299 @@
+"""Topic alert quality (issue 4): precision, recall and F1 of /subscribe alerts on BBC news.
+
+    .venv/bin/python benchmarks/alerts_quality.py [--cache-path /work/cache/embeddings.sqlite]
+        [--work-dir /work/cache/bbc-alerts] [--json FILE]
+
+Five chats subscribe with a plain phrase per BBC category. The articles are split by id (the
+first byte of sha1(id), even = tuning half, odd = reporting half). The tuning half is the
+archive the chats subscribe on: topic profiles learn from it, and the profile threshold is the
+one single value (for all topics) with the best macro-F1 on it. Then the reporting half is
+ingested through the Ingestor as news arriving after the subscriptions, matched by
+`AlertMatcher.process_queue()` exactly as the bot does, and the deliveries in the outbox are
+counted against the categories. Articles the archive stores as near-duplicates of another get
+no alert by design and are left out of the counts.
+
+Ablations score the reporting half with `AlertMatcher.relevance()` under other settings (same
+profiles, built before the reporting half arrived). The tuning archive is built once in
+--work-dir (embeddings come from the shared cache file when given); each run works on copies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import gzip
+import hashlib
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+from measuring import DATA, machine
+
+from config import AlertSettings, load_settings
+from index.archive import NewsArchive
+from index.articles import Article
+from index.deliveries import DeliveryOutbox
+from index.ingest import Ingestor
+from index.subscriptions import SubscriptionStore
+from retrieval.alerts import LEXICAL_RELIEF, AlertMatcher, parse_topic
+
+BBC = DATA / "bbc" / "bbc-articles.jsonl.gz"
+TOPICS = {
+    "sport": "sport",
+    "tech": "technology",
+    "business": "business and the economy",
+    "politics": "politics and government",
+    "entertainment": "film, music and entertainment",
+}
+
+
+def load_bbc() -> tuple[list[Article], dict[str, str], dict[str, int]]:
+    """Articles, category by article id, half (0 tuning, 1 reporting) by article id."""
+    articles, category, half = [], {}, {}
+    with gzip.open(BBC, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            row = json.loads(line)
+            url = f"https://www.bbc.co.uk/news/{row['id']}"
+            article = Article(row["title"], row["text"], url, "BBC News", "2005-02-01")
+            articles.append(article)
+            category[article.id] = row["category"]
+            half[article.id] = hashlib.sha1(row["id"].encode()).digest()[0] % 2
+    return articles, category, half
+
+
+def prf(predicted: set[str], gold: set[str]) -> tuple[float, float, float]:
+    hits = len(predicted & gold)
+    precision = hits / len(predicted) if predicted else 0.0
+    recall = hits / len(gold) if gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
+    return precision, recall, f1
+
+
+def table(name: str, rows: dict[str, tuple[float, float, float]]) -> dict:
+    macro = float(np.mean([r[2] for r in rows.values()]))
+    print(f"\n{name}\n  {'topic':34s}  P      R      F1")
+    for key, (p, r, f) in rows.items():
+        print(f"  {TOPICS[key]:34s}  {p:.3f}  {r:.3f}  {f:.3f}")
+    print(f"  {'macro-F1':34s}                {macro:.3f}")
+    return {
+        "macro_f1": macro,
+        "topics": {k: dict(zip("prf", v, strict=True)) for k, v in rows.items()},
+    }
+
+
+class Bench:
+    def __init__(self, work_dir: Path, cache_path: str | None) -> None:
+        self.work_dir = work_dir
+        self.overrides = {"embedding.cache_path": cache_path} if cache_path else {}
+        self.articles, self.category, self.half = load_bbc()
+        self._embedder = None
+
+    def archive(self, data_dir: Path, alerts: AlertSettings | None = None) -> NewsArchive:
+        settings = load_settings(env={}, overrides={"data_dir": str(data_dir), **self.overrides})
+        if alerts is not None:
+            settings = dataclasses.replace(settings, alerts=alerts)
+        archive = NewsArchive(settings, self._embedder)
+        self._embedder = archive.embedder  # the model loads once
+        return archive
+
+    def history(self) -> Path:
+        """The tuning half, stored once (delete the folder to rebuild it)."""
+        path = self.work_dir / "history"
+        if not (path / "READY").exists():
+            shutil.rmtree(path, ignore_errors=True)
+            archive = self.archive(path)
+            tuning = [a for a in self.articles if self.half[a.id] == 0]
+            print(Ingestor(archive).ingest(tuning).summary(), flush=True)
+            (path / "READY").write_text("tuning half of the BBC corpus\n")
+        return path
+
+    def gold(self, ids: list[str]) -> dict[str, set[str]]:
+        return {k: {i for i in ids if self.category[i] == k} for k in TOPICS}
+
+
+def subscribe(store: SubscriptionStore) -> dict[int, str]:
+    """One chat per category; returns category by subscription id."""
+    found = {}
+    for chat_id, (key, text) in enumerate(TOPICS.items(), 1):
+        topic = parse_topic(text)
+        subscription, _ = store.add(chat_id, None, topic.text, topic.query)
+        found[subscription.id] = key
+    return found
+
+
+def stored_ids(archive: NewsArchive, wanted: set[str]) -> list[str]:
+    """The wanted articles the archive kept as stories of their own (not near-duplicates)."""
+    rows = archive.database.connection().execute(
+        "SELECT id FROM articles WHERE duplicate_of IS NULL"
+    )
+    return [r[0] for r in rows if r[0] in wanted]
+
+
+def scores(matcher: AlertMatcher, ids: list[str]) -> dict[str, dict[str, tuple]]:
+    """topic -> article id -> (best passage cosine, profile score or None, matched by the
+    matcher's own rule at its settings)."""
+    subscriptions = {s.query: s for s in matcher.subscriptions.active()}
+    out: dict[str, dict[str, tuple]] = {k: {} for k in TOPICS}
+    for article_id in ids:
+        evidence = matcher.evidence(article_id)
+        if evidence is None:
+            continue
+        for key, text in TOPICS.items():
+            subscription = subscriptions[parse_topic(text).query]
+            found = matcher.relevance(subscription, evidence)
+            if found is not None:
+                matched = matcher.score(subscription, evidence) is not None
+                out[key][article_id] = (found[1], found[2], matched)
+    return out
+
+
+def value(found: tuple, rule: str) -> float:
+    if rule == "cosine":
+        return found[0]
+    return found[1] if found[1] is not None else -np.inf
+
+
+def best_threshold(table_scores, gold, rule: str) -> tuple[float, float]:
+    """The single threshold (the same for every topic) with the best macro-F1."""
+    values = np.concatenate([[value(f, rule) for f in t.values()] for t in table_scores.values()])
+    values = values[np.isfinite(values)]
+    best = (-1.0, 0.0)
+    for candidate in np.quantile(values, np.linspace(0.0, 1.0, 801)):
+        macro = np.mean(
+            [
+                prf({i for i, f in t.items() if value(f, rule) >= candidate}, gold[k])[2]
+                for k, t in table_scores.items()
+            ]
+        )
+        if macro > best[0]:
+            best = (float(macro), float(candidate))
+    return best[1], best[0]
+
+
+def rows_for(table_scores, gold, predicate) -> dict[str, tuple[float, float, float]]:
+    return {
+        k: prf({i for i, f in table_scores[k].items() if predicate(f)}, gold[k]) for k in TOPICS
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--work-dir", type=Path, default=Path("/work/cache/bbc-alerts"))
+    parser.add_argument("--cache-path", help="the shared embedding cache file")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    args = parser.parse_args()
+    bench = Bench(args.work_dir, args.cache_path)
+    began = time.perf_counter()
+    history = bench.history()
+    defaults = load_settings(env={}).alerts
+    variants = {
+        "final (defaults)": defaults,
+        "1 feedback round": dataclasses.replace(defaults, feedback_rounds=1),
+        "feedback from the closest 0.6 (not 0.5)": dataclasses.replace(
+            defaults, feedback_relative_cosine=0.6
+        ),
+        "at most 100 feedback articles": dataclasses.replace(defaults, feedback_articles=100),
+        "topic weight 0.3": dataclasses.replace(defaults, feedback_topic_weight=0.3),
+        "topic weight 0.6": dataclasses.replace(defaults, feedback_topic_weight=0.6),
+    }
+    results: dict = {"machine": machine()}
+    with tempfile.TemporaryDirectory(prefix="newsbot-bbc-alerts-") as work:
+        # Tuning: every tuning article scored for every topic; thresholds chosen here only.
+        tune_dir = Path(shutil.copytree(history, Path(work) / "tune"))
+        tune_archive = bench.archive(tune_dir)
+        store = SubscriptionStore(tune_archive.database)
+        subscribe(store)
+        tune_ids = stored_ids(tune_archive, {i for i, h in bench.half.items() if h == 0})
+        tune_gold = bench.gold(tune_ids)
+        tuned = {}
+        for name, alerts in variants.items():
+            matcher = AlertMatcher(
+                tune_archive, store, DeliveryOutbox(tune_archive.database), alerts
+            )
+            tuned[name] = scores(matcher, tune_ids)
+        cosine_threshold, cosine_tune = best_threshold(
+            tuned["final (defaults)"], tune_gold, "cosine"
+        )
+        thresholds = {name: best_threshold(t, tune_gold, "profile") for name, t in tuned.items()}
+        chosen = thresholds["final (defaults)"][0]
+        print(
+            f"tuning half: {len(tune_ids)} articles; best single cosine threshold {cosine_threshold:.3f} "
+            f"(macro-F1 {cosine_tune:.3f}); profile threshold {chosen:.3f} "
+            f"(macro-F1 {thresholds['final (defaults)'][1]:.3f}); default {defaults.profile_threshold}"
+        )
+
+        # Reporting: the other half arrives as news; the bot's own matching fills the outbox.
+        report_dir = Path(shutil.copytree(history, Path(work) / "report"))
+        alerts = dataclasses.replace(defaults, profile_threshold=chosen)
+        archive = bench.archive(report_dir, alerts)
+        store = SubscriptionStore(archive.database)
+        by_subscription = subscribe(store)
+        outbox = DeliveryOutbox(archive.database)
+        matcher = AlertMatcher(archive, store, outbox, alerts)
+        matchers = {
+            name: AlertMatcher(
+                archive,
+                store,
+                outbox,
+                dataclasses.replace(a, profile_threshold=thresholds[name][0]),
+            )
+            for name, a in variants.items()
+        }
+        queries = [s.query for s in store.active()]
+        for m in [matcher, *matchers.values()]:
+            m.topic_profiles(queries)  # learnt at subscription time, from the tuning half only
+        reporting = [a for a in bench.articles if bench.half[a.id] == 1]
+        ingest_began = time.perf_counter()
+        report = Ingestor(archive).ingest(reporting)
+        enqueued = matcher.process_queue()
+        match_seconds = time.perf_counter() - ingest_began
+        report_ids = stored_ids(archive, {a.id for a in reporting})
+        gold = bench.gold(report_ids)
+        delivered: dict[str, set[str]] = {k: set() for k in TOPICS}
+        for subscription_id, article_id in archive.database.connection().execute(
+            "SELECT subscription_id, article_id FROM deliveries"
+        ):
+            delivered[by_subscription[subscription_id]].add(article_id)
+        print(
+            f"reporting half: {report.summary()}; {len(report_ids)} scored; {enqueued} alerts; "
+            f"ingest + matching {match_seconds:.0f} s"
+        )
+        results["final"] = table(
+            f"Final: the bot's matching (profile threshold {chosen:.3f}), deliveries in the outbox",
+            {k: prf(delivered[k] & set(report_ids), gold[k]) for k in TOPICS},
+        )
+        results["final"]["profile_threshold"] = chosen
+
+        base = scores(matchers["final (defaults)"], report_ids)
+        results["topic_alone_best_threshold"] = table(
+            f"Baseline-like: topic alone, best passage cosine >= {cosine_threshold:.3f} (chosen on tuning half)",
+            rows_for(base, gold, lambda f: f[0] >= cosine_threshold),
+        )
+        absolute = AlertMatcher(
+            archive, store, outbox, dataclasses.replace(defaults, profile_articles=0)
+        )
+        results["absolute_rule_only"] = table(
+            f"Before this change: best passage cosine >= {defaults.threshold}"
+            f" (-{LEXICAL_RELIEF} when naming the topic), no profile",
+            rows_for(scores(absolute, report_ids), gold, lambda f: f[2]),
+        )
+        for name, m in matchers.items():
+            t = thresholds[name][0]
+            results[name] = table(
+                f"Ablation: {name}, profile only (threshold {t:.3f},"
+                f" tuning macro-F1 {thresholds[name][1]:.3f})",
+                rows_for(scores(m, report_ids), gold, lambda f, t=t: value(f, "profile") >= t),
+            )
+    results["seconds"] = time.perf_counter() - began
+    print(f"\nmachine: {results['machine']}; {results['seconds']:.0f} s")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
