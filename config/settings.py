@@ -83,7 +83,8 @@ class RetrievalSettings:
     max_per_article: int = 2
     quotes: int = 3
     abstain_below: float = 0.2
-    recency_half_life_days: float = 30.0
+    recency_half_life_days: float = 7.0
+    recency_floor: float = 0.5
 
     def validate(self) -> None:
         for name in ("dense_k", "lexical_k", "rrf_k", "max_per_article", "quotes"):
@@ -94,6 +95,8 @@ class RetrievalSettings:
         if not 0.0 <= self.abstain_below <= 1.0:
             raise SettingsError("retrieval.abstain_below must be between 0 and 1")
         _positive("retrieval.recency_half_life_days", self.recency_half_life_days)
+        if not 0.0 <= self.recency_floor <= 1.0:
+            raise SettingsError("retrieval.recency_floor must be between 0 and 1")
 
 
 @dataclass(frozen=True)
@@ -150,6 +153,8 @@ class AlertSettings:
     feedback_rounds: int = 3
     feedback_relative_cosine: float = 0.5
     feedback_topic_weight: float = 0.0
+    profile_min_overlap: float = 0.45
+    profile_max_expansion: float = 2.0
     profile_refresh_minutes: float = 360.0
     digest_minutes: float = 360.0
     send_interval_seconds: float = 1.0
@@ -172,6 +177,9 @@ class AlertSettings:
             raise SettingsError("alerts.feedback_relative_cosine must be in (0, 1]")
         if not 0.0 <= self.feedback_topic_weight <= 1.0:
             raise SettingsError("alerts.feedback_topic_weight must be between 0 and 1")
+        if not 0.0 <= self.profile_min_overlap <= 1.0:
+            raise SettingsError("alerts.profile_min_overlap must be between 0 and 1")
+        _positive("alerts.profile_max_expansion", self.profile_max_expansion)
         if self.send_interval_seconds < 0:
             raise SettingsError("alerts.send_interval_seconds must not be negative")
         _positive("alerts.retry_seconds", self.retry_seconds)

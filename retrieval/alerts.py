@@ -8,7 +8,8 @@ An article matches a topic in either of two ways (`+word` must appear and `-word
   only way while the archive is too small to learn from;
 - close to the topic's profile (retrieval/topic_profiles.py): the topic expanded by the stored
   articles that match it best, scored on the topic's own scale, reaches
-  `alerts.profile_threshold`. This is what finds the articles of broad topics ("sport",
+  `alerts.profile_threshold` (and the profile's reach cap). A topic whose feedback drifted
+  away from its own closest articles has no profile. This is what finds the articles of broad topics ("sport",
   "business and the economy"), whose words alone sit at cosine 0.1-0.25 of them.
 
 Calibration, absolute rule (all-MiniLM-L6-v2, best passage, 400 BBC articles + the seed story):
@@ -164,11 +165,18 @@ class AlertMatcher:
         terms = content_terms(subscription.query)
         if terms and all(has_word(evidence.stems, t) for t in terms):
             needed -= LEXICAL_RELIEF
-        if cosine >= needed or (
-            profile_score is not None and profile_score >= self.settings.profile_threshold
-        ):
+        if cosine >= needed or self.profile_match(subscription.query, profile_score):
             return passage_id, cosine
         return None
+
+    def profile_match(self, query: str, profile_score: float | None) -> bool:
+        """Whether a profile score is a match: above the threshold and within the profile's
+        reach cap (which keeps narrow topics from taking their whole category)."""
+        if profile_score is None:
+            return False
+        profile = self.topic_profiles([query])[0]
+        floor = profile.floor if profile is not None else -np.inf
+        return profile_score >= max(self.settings.profile_threshold, floor)
 
     def relevance(
         self, subscription: Subscription, evidence: ArticleEvidence

@@ -17,6 +17,16 @@ no word lists (pseudo-relevance feedback, Rocchio):
    0 = the average stored article, 1 = the average of the feedback articles. One threshold then
    fits topics whose raw cosines differ a lot.
 
+Feedback drifts: a topic the archive has no articles about ("ceasefire talks" over BBC news)
+still has k closest articles (stories that share "talks"), and their centroid is a whole
+category (politics). Two guards, chosen on BBC (benchmarks/README.md, "Topic alerts"):
+- drift: the final feedback set must keep `profile_min_overlap` of the topic's own k closest
+  articles (by best passage); broad topics keep 0.58-0.75 on BBC, "ceasefire talks" 0.31,
+  "oil prices" 0.42. A drifted topic gets no profile and is matched by its own words only;
+- reach: an article matches by profile only if it would rank within `profile_max_expansion`
+  x k of the sample (`TopicProfile.floor`). Broad topics match 1.4-2.3 k of the sample, narrow
+  ones ("ipod", "tax") 3-4.6 k: the cap bounds how far a narrow topic spills into its category.
+
 The sample is the `profile_articles` most recently stored articles, read once per refresh and
 shared by every topic. Below `profile_min_articles` there is no profile: a near-empty archive
 cannot say what a topic's articles look like, and matching falls back to the topic alone.
@@ -53,6 +63,8 @@ class TopicProfile:
     center: np.ndarray  # the sample's mean article, subtracted before comparing
     baseline: float  # mean score of the sample's articles
     top: float  # mean score of the feedback articles
+    # Least score (on the topic's scale) that still ranks within the reach cap in the sample.
+    floor: float = -np.inf
 
     def score(self, passage_vectors: np.ndarray) -> float:
         """The article's score on the topic's own scale (0 = typical article, 1 = top match)."""
@@ -145,23 +157,34 @@ class TopicProfiles:
         settings = self.settings
         matrix = sample.articles
         topics = unit(np.asarray(topic_vectors, dtype=np.float32))
-        sizes = self._feedback_sizes(sample, topics)
+        best, sizes = self._feedback_sizes(sample, topics)
         weight = settings.feedback_topic_weight
         built: list[TopicProfile | None] = []
-        for topic, k in zip(topics, sizes, strict=True):
+        for topic, own, k in zip(topics, best, sizes, strict=True):
             vector = topic
             for _ in range(settings.feedback_rounds):
                 top = np.argpartition(-(matrix @ vector), k - 1)[:k]
                 vector = unit(weight * topic + (1 - weight) * unit(matrix[top].mean(axis=0)))
             scores = matrix @ vector
+            feedback = np.argpartition(-scores, k - 1)[:k]
+            closest = np.argpartition(-own, k - 1)[:k]
+            kept = len(np.intersect1d(feedback, closest)) / k
             baseline = float(scores.mean())
-            top_mean = float(-np.partition(-scores, k - 1)[:k].mean())
-            ok = top_mean > baseline + 1e-6
-            built.append(TopicProfile(vector, sample.center, baseline, top_mean) if ok else None)
+            top_mean = float(scores[feedback].mean())
+            if kept < settings.profile_min_overlap or top_mean <= baseline + 1e-6:
+                built.append(None)  # drifted away from the topic: its own words decide
+                continue
+            reach = int(settings.profile_max_expansion * k)
+            floor = -np.inf
+            if reach < len(scores):
+                floor = float(-np.partition(-scores, reach)[reach])
+                floor = (floor - baseline) / (top_mean - baseline)
+            built.append(TopicProfile(vector, sample.center, baseline, top_mean, floor))
         return built
 
-    def _feedback_sizes(self, sample: _Sample, topics: np.ndarray) -> list[int]:
-        """How many articles teach each topic: those whose best passage reaches
+    def _feedback_sizes(self, sample: _Sample, topics: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        """Each topic's best-passage cosine to every sample article, and how many articles
+        teach each topic: those whose best passage reaches
         `feedback_relative_cosine` of the topic's best match in the sample. A specific topic
         ("chelsea") has a few close matches far above the rest and learns from few articles;
         a broad one ("sport") matches many articles about equally and learns from many."""
@@ -169,4 +192,5 @@ class TopicProfiles:
         reach = best >= self.settings.feedback_relative_cosine * best.max(axis=1, keepdims=True)
         # Never more than a fifth of the sample: feedback is about what stands out.
         most = max(min(self.settings.feedback_articles, len(sample.articles) // 5), 1)
-        return [int(n) for n in np.clip(reach.sum(axis=1), min(_MIN_FEEDBACK, most), most)]
+        sizes = np.clip(reach.sum(axis=1), min(_MIN_FEEDBACK, most), most)
+        return best, [int(n) for n in sizes]
