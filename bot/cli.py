@@ -137,6 +137,10 @@ def build_parser() -> argparse.ArgumentParser:
         "run", parents=[common], help="run the Telegram bot (TELEGRAM_BOT_TOKEN)"
     )
     run.set_defaults(handler=cmd_run)
+
+    from retrieval.evaluation_cli import add_eval_command
+
+    add_eval_command(commands, parents=[common])
     return parser
 
 

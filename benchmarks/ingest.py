@@ -1,0 +1,97 @@
+"""Ingest speed (issue 5, benchmark 1): passages per second of the `newsbot ingest` pipeline
+on the first RealTimeQA dev articles, against the bare `encode` rate of the same model and
+backend on the same passages, measured in the same run.
+
+    .venv/bin/python benchmarks/ingest.py [--articles 500] [--backend torch|onnx-int8] [--smoke]
+
+The pipeline is what `newsbot ingest FILE` runs (read_file -> Ingestor -> save), in-process
+with the model already loaded, into a fresh data directory and without the embedding cache.
+The two are interleaved chunk by chunk (64 articles, the Ingestor's own batch) so that both
+see the same load on a shared machine; each bare encode gets exactly the texts the pipeline
+embedded for that chunk, in one call, as the Ingestor makes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from measuring import (
+    machine,
+    make_bare_embedder,
+    rtqa_articles,
+    write_jsonl,
+)
+
+from config import load_settings
+from index.archive import NewsArchive
+from index.file_sources import read_file
+from index.ingest import Ingestor
+from index.passages import chunk_text
+
+CHUNK = 64  # articles per Ingestor batch (Ingestor.batch_articles)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--backend", default="torch", choices=["torch", "onnx-int8"])
+    parser.add_argument("--smoke", action="store_true", help="10 short articles, for CI")
+    args = parser.parse_args()
+    count = 10 if args.smoke else args.articles
+
+    with tempfile.TemporaryDirectory(prefix="newsbot-ingest-bench-") as work:
+        work_dir = Path(work)
+        embedder = make_bare_embedder(args.backend, work_dir / "models")
+        settings = load_settings(env={}, overrides={"data_dir": str(work_dir / "data")})
+        archive = NewsArchive(settings, embedder=embedder)
+        ingestor = Ingestor(archive, batch_articles=CHUNK)
+        rows = list(rtqa_articles(count))
+        if args.smoke:  # a handful of short articles rather than the first, long ones
+            rows = [row for row in rtqa_articles(300) if len(row["text"]) < 4000][:count]
+        pipeline_seconds = encode_seconds = 0.0
+        stored = encoded = 0
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            path = write_jsonl(chunk, work_dir / f"chunk{start}.jsonl")
+            texts = embedding_texts(archive, path)
+
+            began = time.perf_counter()
+            report = ingestor.ingest(read_file(path), save=False)
+            pipeline_seconds += time.perf_counter() - began
+            stored += report.passages
+
+            began = time.perf_counter()
+            embedder.encode(texts)
+            encode_seconds += time.perf_counter() - began
+            encoded += len(texts)
+        began = time.perf_counter()
+        archive.save_vectors()
+        pipeline_seconds += time.perf_counter() - began
+
+    pipeline_rate = stored / pipeline_seconds
+    encode_rate = encoded / encode_seconds
+    print(f"machine: {machine()}")
+    print(f"backend {args.backend}: {len(rows)} articles, {stored} passages stored")
+    print(f"ingest pipeline: {pipeline_rate:.1f} passages/s ({pipeline_seconds:.1f} s)")
+    print(
+        f"bare encode:     {encode_rate:.1f} passages/s ({encoded} texts, {encode_seconds:.1f} s)"
+    )
+    print(f"ratio ingest/encode: {pipeline_rate / encode_rate:.2f} (goal >= 0.90)")
+    return 0
+
+
+def embedding_texts(archive: NewsArchive, path: Path) -> list[str]:
+    """The texts the Ingestor embeds for the articles of a file: passages with their title."""
+    return [
+        archive.embedding_text(article.title, article.text[span.start : span.end])
+        for article in read_file(path)
+        for span in chunk_text(article.text, archive.settings.passages)
+    ]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,106 @@
+"""Memory (issue 5, benchmark 3): peak RSS of the bot's process with the model loaded and the
+archive open, after answering questions.
+
+    .venv/bin/python benchmarks/memory.py --data-dir DIR [--backend torch|onnx-int8]
+        [--questions 50] [--smoke]
+
+Run it once per archive (a fresh process each time, as peak RSS only grows). The process
+does what a starting bot does: builds the python-telegram-bot Application (every handler,
+the rate limiter), opens the services exactly as `post_init` does (archive, reconcile with
+SQLite, model warm-up, subscriptions, outbox, alert matcher), then answers questions on
+worker threads as the handlers do. Only the Telegram connection is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from measuring import (
+    SpeedOnlyEmbedder,
+    build_smoke_archive,
+    machine,
+    make_bare_embedder,
+    peak_rss_mb,
+    rtqa_questions,
+)
+
+from config import load_settings
+from index.vectors import metadata_path
+
+# Well-formed but never used: nothing here talks to Telegram.
+DUMMY_TOKEN = "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+
+def current_rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--backend", default="torch", choices=["torch", "onnx-int8"])
+    parser.add_argument("--questions", type=int, default=50)
+    parser.add_argument("--smoke", action="store_true", help="a tiny archive, for CI")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="newsbot-memory-") as work:
+        began = time.perf_counter()
+        embedder = make_bare_embedder(args.backend, Path(work) / "models")
+        after_model = current_rss_mb()
+        if args.smoke:
+            data_dir = Path(work) / "data"
+            build_smoke_archive(data_dir, embedder, articles=3).save_vectors()
+            questions = rtqa_questions(5)
+        else:
+            if args.data_dir is None:
+                parser.error("--data-dir is required unless --smoke")
+            data_dir = args.data_dir
+            questions = rtqa_questions(args.questions)
+        built_with = metadata_path(data_dir / "vectors.faiss")
+        model = json.loads(built_with.read_text())["model"]
+        if model != embedder.model_name:
+            embedder = SpeedOnlyEmbedder(embedder, model)
+        settings = load_settings(
+            env={}, overrides={"data_dir": str(data_dir), "telegram.token": DUMMY_TOKEN}
+        )
+        services = asyncio.run(start_bot(settings, embedder))
+        opened = time.perf_counter() - began
+        after_open = current_rss_mb()
+        asyncio.run(answer_all(services, questions))
+        print(f"machine: {machine()}")
+        print(
+            f"archive: {services.archive.vectors.count} passages, "
+            f"{services.archive.vectors.kind} index, backend {args.backend}"
+        )
+        print(f"RSS after loading the model: {after_model:.0f} MB")
+        print(f"RSS with the bot's services open: {after_open:.0f} MB (started in {opened:.0f} s)")
+        print(f"RSS after {len(questions)} answers: {current_rss_mb():.0f} MB")
+        print(f"peak RSS: {peak_rss_mb():.0f} MB (goal <= 3072 MB at 1M passages)")
+    return 0
+
+
+async def start_bot(settings, embedder):
+    """Build the Application and open its services as post_init does (no Telegram calls)."""
+    from bot.app import build_application
+    from bot.services import BotServices
+
+    build_application(settings, embedder)
+    return await asyncio.to_thread(BotServices.open, settings, embedder)
+
+
+async def answer_all(services, questions) -> None:
+    for question, asked in questions:
+        await asyncio.to_thread(services.answerer.answer, question, asked)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

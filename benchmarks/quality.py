@@ -1,0 +1,39 @@
+"""Answer quality on the evaluation sets in ../shared/data (issue 4); see benchmarks/README.md.
+
+    .venv/bin/python benchmarks/quality.py [--limit N] [--set retrieval.dense_weight=0.5] ...
+
+Prints a table and writes benchmarks/out/quality.json. The same suite is `newsbot eval`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from config import load_settings  # noqa: E402
+from retrieval.evaluation_cli import add_eval_arguments, run_eval  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_eval_arguments(parser, data=DATA)
+    parser.add_argument("--config", help="a TOML settings file")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show progress")
+    parser.set_defaults(out=REPO / "benchmarks" / "out" / "quality.json")
+    args = parser.parse_args()
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(message)s",
+    )
+    return run_eval(args, load_settings(config_file=args.config))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""The int8 ONNX backend: exported once from the packaged model, offline, close to torch."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embedder import DIMENSION, make_embedder, packaged_model_path
+from index.errors import StoreError
+from index.onnx_embedder import ONNX_FILE, OnnxInt8Embedder
+
+SENTENCES = [
+    "Ukraine's president said he would meet Putin only after a ceasefire.",
+    "The central bank raised interest rates by half a percentage point on Wednesday.",
+    "Iga Swiatek beat Coco Gauff in the French Open women's final.",
+    "Wildfires forced thousands to leave their homes in northern California.",
+    "Short.",
+    # Longer than the 256-token limit: cut exactly where torch cuts it.
+    " ".join(["The committee heard evidence from officials about the storm."] * 60),
+]
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("onnx-data")
+
+
+@pytest.fixture(scope="module")
+def onnx_embedder(data_dir: Path) -> OnnxInt8Embedder:
+    """Exported with every outgoing connection refused: nothing may be downloaded."""
+    real_connect = socket.socket.connect
+
+    def refuse(self, address):
+        raise AssertionError(f"the ONNX export tried to connect to {address}")
+
+    socket.socket.connect = refuse
+    try:
+        model = OnnxInt8Embedder(packaged_model_path(), data_dir, batch_size=4)
+        model.load()
+    finally:
+        socket.socket.connect = real_connect
+    return model
+
+
+def test_export_lands_in_the_data_directory_once(onnx_embedder, data_dir, monkeypatch) -> None:
+    path = data_dir / "models" / ONNX_FILE
+    assert path.is_file() and path.stat().st_size > 5_000_000
+    assert not [p for p in path.parent.iterdir() if p != path]  # no temporary files left
+
+    def no_second_export(*args):
+        raise AssertionError("exported again although the file is there")
+
+    monkeypatch.setattr("index.onnx_embedder.export_int8", no_second_export)
+    again = OnnxInt8Embedder(packaged_model_path(), data_dir, batch_size=4)
+    again.load()
+    assert again.encode(SENTENCES[:1]).shape == (1, DIMENSION)
+
+
+def test_vectors_are_normalised_float32_in_input_order(onnx_embedder) -> None:
+    vectors = onnx_embedder.encode(SENTENCES)
+    assert vectors.shape == (len(SENTENCES), DIMENSION) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    # A text gives the same vector alone as among others (no batch-dependent quantisation).
+    for row, text in enumerate(SENTENCES):
+        alone = onnx_embedder.encode([text])[0]
+        np.testing.assert_allclose(alone, vectors[row], atol=1e-6)
+
+
+def test_close_to_the_torch_model(onnx_embedder, embedder) -> None:
+    cosines = (onnx_embedder.encode(SENTENCES) * embedder.encode(SENTENCES)).sum(axis=1)
+    # Measured: 0.994 on average over the RealTimeQA questions and passages; a three-token
+    # text like "Short." is the worst case, at 0.9896.
+    assert cosines.mean() >= 0.99 and cosines.min() >= 0.985, cosines
+
+
+def test_concurrent_encodes_agree(onnx_embedder) -> None:
+    expected = onnx_embedder.encode(SENTENCES)
+    results: list[np.ndarray] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(onnx_embedder.encode(SENTENCES)))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 4
+    for result in results:
+        np.testing.assert_allclose(result, expected, atol=1e-5)
+
+
+def test_empty_input_and_a_distinct_model_name(onnx_embedder) -> None:
+    assert onnx_embedder.encode([]).shape == (0, DIMENSION)
+    # int8 vectors must not be mixed with torch ones in one vector index.
+    assert onnx_embedder.model_name != "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def test_settings_select_the_backend(make_settings, data_dir) -> None:
+    settings = make_settings(embedding__backend="onnx-int8")
+    assert isinstance(make_embedder(settings.embedding, data_dir), OnnxInt8Embedder)
+
+
+def test_a_missing_model_is_one_clear_error(tmp_path) -> None:
+    with pytest.raises(StoreError, match="no embedding model"):
+        OnnxInt8Embedder(tmp_path / "nowhere", tmp_path, batch_size=4)
+
+
+def test_a_corrupt_export_is_made_again(tmp_path) -> None:
+    path = tmp_path / "models" / ONNX_FILE
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a model")
+    model = OnnxInt8Embedder(packaged_model_path(), tmp_path, batch_size=4)
+    assert model.encode(SENTENCES[:2]).shape == (2, DIMENSION)
+    assert path.stat().st_size > 5_000_000
