@@ -46,8 +46,8 @@ class EmbeddingSettings:
 
 @dataclass(frozen=True)
 class PassageSettings:
-    target_words: int = 90
-    max_words: int = 180
+    target_words: int = 120
+    max_words: int = 200
     overlap_sentences: int = 1
     embed_title: bool = True
 
@@ -82,9 +82,10 @@ class RetrievalSettings:
     lexical_weight: float = 1.0
     max_per_article: int = 2
     quotes: int = 3
-    abstain_below: float = 0.2
+    abstain_below: float = 0.28
     recency_half_life_days: float = 7.0
     recency_floor: float = 0.5
+    lexical_max_df: float = 0.03
 
     def validate(self) -> None:
         for name in ("dense_k", "lexical_k", "rrf_k", "max_per_article", "quotes"):
@@ -97,6 +98,8 @@ class RetrievalSettings:
         _positive("retrieval.recency_half_life_days", self.recency_half_life_days)
         if not 0.0 <= self.recency_floor <= 1.0:
             raise SettingsError("retrieval.recency_floor must be between 0 and 1")
+        if not 0.0 < self.lexical_max_df <= 1.0:
+            raise SettingsError("retrieval.lexical_max_df must be above 0 and at most 1")
 
 
 @dataclass(frozen=True)
@@ -146,7 +149,7 @@ class TelegramSettings:
 class AlertSettings:
     feed_poll_minutes: float = 15.0
     threshold: float = 0.45
-    profile_threshold: float = 0.34
+    profile_threshold: float = 0.387
     profile_articles: int = 5000
     profile_min_articles: int = 300
     feedback_articles: int = 200

@@ -228,6 +228,13 @@ class ArticleStore:
     def passage_ids(self) -> list[int]:
         return [r[0] for r in self._db.execute("SELECT id FROM passages ORDER BY id")]
 
+    def newest_published(self, before: str) -> str | None:
+        """The latest publication date (ISO, UTC) earlier than `before`, or None."""
+        row = self._db.execute(
+            "SELECT MAX(published) FROM articles WHERE published < ?", [before]
+        ).fetchone()
+        return row[0] if row else None
+
     def passage_summary(self) -> tuple[int, int]:
         """(count, max id) of passages: a cheap consistency check against the vector index."""
         count, max_id = self._db.execute(

@@ -233,17 +233,7 @@ class AlertMatcher:
         sentences = [record.text[s:e] for s, e in spans]
         cosines = self.archive.embedder.encode(sentences) @ self.topic_vectors([topic_query])[0]
         terms = content_terms(topic_query)
-        total = max(self.archive.store.passage_summary()[0], 1)
+        total = max(self.archive.vectors.count, 1)
         weights = term_weights(terms, self.archive.store.document_frequencies(terms), total)
-        marking = mark(record.text, spans, cosines, weights)
-        return Quote(
-            text=record.text,
-            marked_spans=tuple((m.start, m.end) for m in marking.spans),
-            title=record.title,
-            source=record.source,
-            url=record.url,
-            published=record.published,
-            score=marking.score,
-            article_id=record.article_id,
-            passage_id=record.id,
-        )
+        marking = mark(record.text, spans, weights, cosines)
+        return Quote.of(record, marking, marking.score)

@@ -140,15 +140,18 @@ def format_report(report: dict) -> str:
             f"{rtqa['passages']} passages"
         )
         lines.append(
-            f"{'mode':<8} {'@1':>6} {'@3':>6} {'@5':>6} {'mark@1':>7} {'abst':>6} "
-            f"{'ret@5':>6} {'s/q':>6}"
+            f"{'mode':<8} {'@1':>6} {'@3':>6} {'@5':>6} {'mark@1':>7} │ {'bot@1':>6} {'bot@5':>6} "
+            f"{'abst':>6} {'s/q':>6}"
         )
         for name, m in rtqa["modes"].items():
             lines.append(
                 f"{name:<8} {m['at1']:>6.3f} {m['at3']:>6.3f} {m['at5']:>6.3f} "
-                f"{m['marked_at1']:>7.3f} {m['abstained']:>6.3f} {m['retrieval_at5']:>6.3f} "
-                f"{m['seconds_mean']:>6.2f}"
+                f"{m['marked_at1']:>7.3f} │ {m['bot_at1']:>6.3f} {m['bot_at5']:>6.3f} "
+                f"{m['abstained']:>6.3f} {m['seconds_mean']:>6.2f}"
             )
+        lines.append(
+            "(@k: quotes with abstention off; bot@k: as the bot answers, abstaining = wrong)"
+        )
         a = rtqa.get("abstention")
         if a:
             lines.append(

@@ -179,6 +179,7 @@ def describe_settings(settings: Settings) -> dict:
             "marking.LEXICAL_WEIGHT": marking_module.LEXICAL_WEIGHT,
             "marking.STEM_MATCH_CREDIT": marking_module.STEM_MATCH_CREDIT,
             "marking.TIE_RATIO": marking_module.TIE_RATIO,
+            "marking.NEIGHBOUR_RATIO": marking_module.NEIGHBOUR_RATIO,
         },
     }
 

@@ -2,7 +2,8 @@
 
 Each sentence is scored by its embedding similarity to the question and by how much of the
 question's vocabulary it carries (rarer words weigh more); the best one is marked, with any
-near-tie. Headings and fragments rarely answer anything, so very short lines weigh less.
+near-tie and its better neighbour when that one is close. Headings and fragments rarely answer
+anything, so very short lines weigh less.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ from retrieval.text_terms import stem, words
 SEMANTIC_WEIGHT = 0.35
 LEXICAL_WEIGHT = 0.65
 TIE_RATIO = 0.97
+# The better neighbour of the best sentence is marked too when it scores at least this share
+# of the best: news copy often names the answer in the sentence before or after the one that
+# echoes the question ("... said on Tuesday." / "McConaughey, who grew up in Uvalde, ...").
+# RealTimeQA dev: marked accuracy @1 0.357 -> 0.412 with 1.5 sentences marked on average;
+# XQuAD 0.805 -> 0.879. Consecutive marked sentences become one span (see _merge_consecutive).
+NEIGHBOUR_RATIO = 0.5
 # A word that only shares a stem with the question's ("conditions" for "condition") counts less.
 STEM_MATCH_CREDIT = 0.7
 
@@ -56,24 +63,35 @@ def sentence_units(text: str) -> list[tuple[int, int]]:
 def mark(
     text: str,
     spans: list[tuple[int, int]],
-    sentence_cosines: np.ndarray,
     weights: Mapping[str, float],
+    sentence_cosines: np.ndarray | None = None,
 ) -> Marking:
+    """The answering sentence(s) of a passage. Without sentence cosines the words alone
+    decide: cheap enough for every candidate, and as good for ranking them (see answer.py)."""
     total_weight = sum(weights.values()) or 1.0
+    if sentence_cosines is None:
+        cosines, semantic, lexical = [0.0] * len(spans), 0.0, 1.0
+    else:
+        cosines, semantic, lexical = sentence_cosines.tolist(), SEMANTIC_WEIGHT, LEXICAL_WEIGHT
     scores, coverages = [], []
-    for (start, end), cosine in zip(spans, sentence_cosines.tolist(), strict=True):
+    for (start, end), cosine in zip(spans, cosines, strict=True):
         sentence = text[start:end]
         coverage = _coverage(sentence, weights) / total_weight
         length_factor = min(1.0, len(sentence.split()) / 6)
-        score = (SEMANTIC_WEIGHT * max(cosine, 0.0) + LEXICAL_WEIGHT * coverage) * length_factor
+        score = (semantic * max(cosine, 0.0) + lexical * coverage) * length_factor
         scores.append(score)
         coverages.append(coverage)
     best = int(np.argmax(scores))
     chosen = [i for i, s in enumerate(scores) if s >= TIE_RATIO * scores[best] and s > 0] or [best]
+    neighbours = [i for i in (best - 1, best + 1) if 0 <= i < len(scores)]
+    if neighbours:
+        neighbour = max(neighbours, key=lambda i: scores[i])
+        if scores[neighbour] >= NEIGHBOUR_RATIO * scores[best] > 0:
+            chosen = sorted({*chosen, neighbour})
     return Marking(
-        spans=tuple(MarkedSpan(*spans[i]) for i in chosen),
+        spans=_merge_consecutive(spans, chosen),
         score=float(scores[best]),
-        cosine=float(sentence_cosines[best]),
+        cosine=float(cosines[best]),
         coverage=float(coverages[best]),
     )
 
@@ -85,3 +103,17 @@ def _coverage(sentence: str, weights: Mapping[str, float]) -> float:
         w if term in exact else STEM_MATCH_CREDIT * w if stem(term) in stems else 0.0
         for term, w in weights.items()
     )
+
+
+def _merge_consecutive(spans: list[tuple[int, int]], chosen: list[int]) -> tuple[MarkedSpan, ...]:
+    """Consecutive sentences become one span (line break included), so the marked text is
+    always a piece of the passage exactly as stored."""
+    merged: list[MarkedSpan] = []
+    previous = None
+    for i in chosen:
+        if merged and previous == i - 1:
+            merged[-1] = MarkedSpan(merged[-1].start, spans[i][1])
+        else:
+            merged.append(MarkedSpan(*spans[i]))
+        previous = i
+    return tuple(merged)

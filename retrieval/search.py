@@ -1,11 +1,11 @@
 """Hybrid search: dense (FAISS) and lexical (FTS5 BM25) candidates fused by reciprocal rank,
-weighted for recency against the question's date."""
+weighted for recency against the news of the question's date."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import numpy as np
@@ -25,6 +25,7 @@ class Candidate:
     dense: float  # cosine of the passage (with title) to the question
     dense_rank: int | None
     lexical_rank: int | None
+    recency: float = 1.0  # the weight of the article's age against the question's date
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,11 @@ class HybridSearcher:
     ) -> list[Candidate]:
         s = self.settings
         dense_hits = vectors.search(query_vector, s.dense_k)[0] if mode.dense else []
-        lexical_hits = self.store.lexical_search(terms, s.lexical_k) if mode.lexical else []
+        lexical_hits = (
+            self.store.lexical_search(self.distinctive(terms, vectors.count), s.lexical_k)
+            if mode.lexical
+            else []
+        )
         dense_rank = {pid: rank for rank, (pid, _) in enumerate(dense_hits)}
         lexical_rank = {pid: rank for rank, (pid, _) in enumerate(lexical_hits)}
         ids = list(dict.fromkeys([*dense_rank, *lexical_rank]))
@@ -62,6 +67,7 @@ class HybridSearcher:
         cosines = dict(
             zip(ids, (vectors.vectors_for(ids) @ query_vector.reshape(-1)).tolist(), strict=True)
         )
+        news_now = self.news_now(as_of)
         scored = []
         for pid in ids:
             record = records[pid]
@@ -73,20 +79,53 @@ class HybridSearcher:
                 fused += s.dense_weight / (s.rrf_k + dense_rank[pid] + 1)
             if pid in lexical_rank:
                 fused += s.lexical_weight / (s.rrf_k + lexical_rank[pid] + 1)
-            fused *= _recency(published, as_of, s.recency_half_life_days)
+            recency = recency_weight(published, news_now, s.recency_half_life_days, s.recency_floor)
             scored.append(
-                Candidate(record, fused, cosines[pid], dense_rank.get(pid), lexical_rank.get(pid))
+                Candidate(
+                    record,
+                    fused * recency,
+                    cosines[pid],
+                    dense_rank.get(pid),
+                    lexical_rank.get(pid),
+                    recency,
+                )
             )
         scored.sort(key=lambda c: c.score, reverse=True)
         return scored[:limit]
 
+    def distinctive(self, terms: list[str], passages: int) -> list[str]:
+        """The terms worth a lexical search: those in at most `lexical_max_df` of the
+        passages, or the rarest one when all are that common."""
+        limit = self.settings.lexical_max_df
+        if limit >= 1.0 or not terms:
+            return terms
+        frequencies = self.store.document_frequencies(terms)
+        kept = [t for t in terms if frequencies.get(t, 0) <= limit * passages]
+        return kept or [min(terms, key=lambda t: frequencies.get(t, 0))]
 
-def _recency(published: datetime | None, as_of: datetime | None, half_life: float) -> float:
-    """1 for articles from the days before the question, falling to 1/2 per half-life older."""
+    def news_now(self, as_of: datetime | None) -> datetime | None:
+        """The date ages are counted from: the question's date, or the newest article the
+        archive holds by then when that is older. An archive whose feeds stopped a month ago
+        still has "recent" news (its latest); otherwise every story in it would count as old
+        and the bot would abstain on all of them."""
+        if as_of is None:
+            return None
+        newest = parse_published(
+            self.store.newest_published((as_of + timedelta(days=1)).date().isoformat())
+        )
+        return min(as_of, newest) if newest is not None else as_of
+
+
+def recency_weight(
+    published: datetime | None, as_of: datetime | None, half_life: float, floor: float
+) -> float:
+    """1 for an article from the question's day; the part above `floor` halves with every
+    `half_life` days of age. News questions are mostly about the last few days' events, but an
+    old article that matches much better must still be able to win, hence the floor."""
     if published is None or as_of is None:
         return 1.0
     age_days = max((as_of - published).total_seconds() / 86400, 0.0)
-    return 0.5 + 0.5 * 0.5 ** (age_days / half_life)
+    return floor + (1.0 - floor) * 0.5 ** (age_days / half_life)
 
 
 def diversify(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 STOPWORDS = frozenset(
@@ -38,8 +39,10 @@ def content_terms(text: str) -> list[str]:
     return list(seen)
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Strip common English inflections so "talks"/"talk" and "proposed"/"proposal" meet."""
+    """Strip common English inflections so "talks"/"talk" and "proposed"/"proposal" meet.
+    Cached: marking stems every word of a dozen passages per answer, mostly the same words."""
     word = word.removesuffix("'s")
     for suffix in (
         "ations",

@@ -102,7 +102,10 @@ NARROW_ARCHIVED = 60  # per category: drift only shows once a category outnumber
 
 def test_a_narrow_topic_is_not_flooded_by_its_category(tmp_path, embedder, shared_data):
     # Feedback once turned "ceasefire talks" into "politics" (its closest BBC stories only
-    # share "talks"): the drift guard leaves it no profile, so its own words decide.
+    # share "talks") and sent it every political story. In an archive this small the drift
+    # guard may or may not leave it a profile (at 90/180-word passages it did not, at 120/200
+    # it does); what must hold is that only the ceasefire news reaches the chat. The guards'
+    # effect at scale is in benchmarks/README.md ("Topic alerts": 142 alerts -> 0).
     settings = load_settings(
         env={},
         overrides={"data_dir": str(tmp_path / "data"), "alerts.profile_min_articles": 200},
@@ -116,7 +119,6 @@ def test_a_narrow_topic_is_not_flooded_by_its_category(tmp_path, embedder, share
     topic = parse_topic("ceasefire talks")
     store.add(1, None, topic.text, topic.query)
     matcher = AlertMatcher(archive, store, outbox, settings.alerts)
-    assert matcher.topic_profiles([topic.query]) == [None]  # drifted: no profile
     seed = list(read_file(shared_data / "seed" / "zelensky-putin-meeting.txt"))
     fresh = [a for k in TOPICS for a in articles[k][NARROW_ARCHIVED:]]
     Ingestor(archive).ingest([*fresh, *seed])

@@ -95,6 +95,7 @@ def test_every_mode_reports_accuracy_at_depths_and_marking(report):
         assert metrics["questions"] == 10
         assert 0 <= metrics["at1"] <= metrics["at3"] <= metrics["at5"] <= 1
         assert metrics["marked_at1"] <= metrics["at1"]
+        assert metrics["bot_at1"] <= metrics["at1"] and 0 <= metrics["abstained"] <= 1
         assert metrics["seconds_mean"] > 0
     # Each question's answer-bearing article is in this small archive: most are found.
     assert modes["hybrid"]["at5"] >= 0.6

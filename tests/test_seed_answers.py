@@ -4,9 +4,12 @@ expected phrase, or, for off-topic questions, an abstention."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
+from index.articles import Article
+from index.ingest import Ingestor
 from retrieval.answer import Answerer
 from retrieval.errors import QuestionError
 
@@ -87,3 +90,48 @@ def test_empty_archive_abstains(make_archive):
         "What condition did Zelensky set?"
     )
     assert not answer.answered and answer.quotes == ()
+
+
+BRIDGE_OLD = (
+    "Council members voted on Monday to approve the budget for the new river bridge, "
+    "which will cost 40 million euros and open in three years."
+)
+BRIDGE_NEW = (
+    "The river bridge budget won approval from the city council on Monday: 55 million "
+    "euros, with the bridge due to open within two years."
+)
+
+
+@pytest.mark.parametrize("newer", ["old wording", "new wording"])
+def test_the_newer_of_two_matching_stories_comes_first(make_archive, newer):
+    archive = make_archive()
+    dates = ("2021-03-01", "2024-03-01") if newer == "new wording" else ("2024-03-01", "2021-03-01")
+    Ingestor(archive).ingest(
+        [
+            Article("Council backs bridge", BRIDGE_OLD, "https://a.example/1", "A", dates[0]),
+            Article("Bridge budget approved", BRIDGE_NEW, "https://b.example/2", "B", dates[1]),
+        ]
+    )
+    answerer = Answerer(archive, archive.settings.retrieval)
+    # Asked long after either story: ages count from the newest news held, not from today.
+    answer = answerer.answer(
+        "Did the city council approve the bridge budget?", as_of=datetime(2026, 11, 1, tzinfo=UTC)
+    )
+    assert answer.answered
+    assert answer.quotes[0].published == "2024-03-01"
+    # The same story alone, years before the question, is still answered.
+    alone = make_archive(data_dir=str(archive.settings.data_dir) + "-alone")
+    Ingestor(alone).ingest(
+        [Article("Bridge", BRIDGE_OLD, "https://a.example/1", "A", "2019-01-01")]
+    )
+    later = Answerer(alone, alone.settings.retrieval).answer(
+        "Did the city council approve the bridge budget?", as_of=datetime(2026, 11, 1, tzinfo=UTC)
+    )
+    assert later.answered and later.evidence == pytest.approx(
+        Answerer(alone, alone.settings.retrieval)
+        .answer(
+            "Did the city council approve the bridge budget?",
+            as_of=datetime(2019, 1, 1, tzinfo=UTC),
+        )
+        .evidence
+    )
