@@ -63,14 +63,14 @@ def main() -> int:
         action="store_true",
         help="what-if: sentence vectors read from storage instead of embedded per answer",
     )
-    parser.add_argument("--smoke", action="store_true", help="a tiny archive, 10 questions")
+    parser.add_argument("--smoke", action="store_true", help="a tiny archive, 4 questions")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="newsbot-latency-") as work:
         embedder = make_bare_embedder(args.backend, Path(work) / "models")
         if args.smoke:
             archive = build_smoke_archive(Path(work) / "data", embedder)
-            questions = rtqa_questions(10)
+            questions = rtqa_questions(4)
         else:
             if args.data_dir is None:
                 parser.error("--data-dir is required unless --smoke")
@@ -167,7 +167,7 @@ class _Recording:
 def run(archive: NewsArchive, questions, timed: TimedEmbedder, profile: Path | None) -> None:
     answerer = Answerer(archive, archive.settings.retrieval)
     stages = StageTimer(archive)
-    for question, asked in questions[:WARM_UP]:
+    for question, asked in questions[: min(WARM_UP, len(questions) // 4)]:
         render_answer_html(answerer.answer(question, as_of=asked))
     timed.take()
     stages.take()

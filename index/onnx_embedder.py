@@ -1,5 +1,6 @@
-"""The packaged all-MiniLM-L6-v2 through ONNX Runtime with int8 weights: about twice as fast
-as torch on a small CPU, at a cosine of about 0.994 to the torch vectors.
+"""The packaged all-MiniLM-L6-v2 through ONNX Runtime with int8 weights: several times faster
+than torch on a small shared CPU, at a cosine of about 0.994 to the torch vectors (figures in
+benchmarks/README.md).
 
 The ONNX file is made once, from the packaged weights, into the data directory: the model is
 exported with torch (mean pooling inside the graph, exactly as sentence-transformers pools),
@@ -53,7 +54,7 @@ class OnnxInt8Embedder:
         if batch_size <= 0:
             raise StoreError(f"embedding batch size must be positive, got {batch_size}")
         self.onnx_path = Path(data_dir) / "models" / ONNX_FILE
-        self.batch_size = batch_size
+        self.batch_size = batch_size  # texts tokenised together; each still runs alone
         self._session = None
         self._tokenizer = None
         self._pool: ThreadPoolExecutor | None = None
@@ -93,8 +94,8 @@ class OnnxInt8Embedder:
                 f"cannot load {self.onnx_path}: {error}; delete it to export again"
             ) from None
         self._tokenizer = tokenizer
-        self._session = session
         self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="onnx")
+        self._session = session  # last: encode() takes a set session to mean "ready"
         log.info("loaded int8 ONNX embedding model %s", self.onnx_path)
 
     def encode(self, texts: list[str]) -> np.ndarray:
