@@ -61,7 +61,7 @@ class PassageSettings:
 
 @dataclass(frozen=True)
 class VectorSettings:
-    approximate_after: int = 200_000
+    approximate_after: int = 50_000
     hnsw_m: int = 32
     hnsw_ef_search: int = 128
     hnsw_ef_construction: int = 80
@@ -86,9 +86,18 @@ class RetrievalSettings:
     recency_half_life_days: float = 7.0
     recency_floor: float = 0.5
     lexical_max_df: float = 0.03
+    embedded_marking_quotes: int = 3
+    lexical_window: int = 200_000
 
     def validate(self) -> None:
-        for name in ("dense_k", "lexical_k", "rrf_k", "max_per_article", "quotes"):
+        for name in (
+            "dense_k",
+            "lexical_k",
+            "rrf_k",
+            "max_per_article",
+            "quotes",
+            "lexical_window",
+        ):
             _positive(f"retrieval.{name}", getattr(self, name))
         for name in ("dense_weight", "lexical_weight"):
             if getattr(self, name) < 0:
@@ -98,6 +107,8 @@ class RetrievalSettings:
         _positive("retrieval.recency_half_life_days", self.recency_half_life_days)
         if not 0.0 <= self.recency_floor <= 1.0:
             raise SettingsError("retrieval.recency_floor must be between 0 and 1")
+        if self.embedded_marking_quotes < 0:
+            raise SettingsError("retrieval.embedded_marking_quotes must not be negative")
         if not 0.0 < self.lexical_max_df <= 1.0:
             raise SettingsError("retrieval.lexical_max_df must be above 0 and at most 1")
 

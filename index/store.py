@@ -51,7 +51,7 @@ class ArticleStore:
 
     def __init__(self, database: Database) -> None:
         self.database = database
-        self._df_cache: dict[str, int] = {}
+        self._df_cache: dict[tuple[str, int], int] = {}
 
     def has_article(self, article_id: str) -> bool:
         row = self._db.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone()
@@ -161,40 +161,50 @@ class ArticleStore:
         return rows[0] if rows else None
 
     def lexical_search(
-        self, terms: Sequence[str], k: int, title_weight: float = 1.0, text_weight: float = 1.0
+        self,
+        terms: Sequence[str],
+        k: int,
+        title_weight: float = 1.0,
+        text_weight: float = 1.0,
+        after_id: int = 0,
     ) -> list[tuple[int, float]]:
-        """BM25 over passage title and text: (passage_id, score) with higher = better."""
+        """BM25 over passage title and text, among passages with id > after_id:
+        (passage_id, score) with higher = better."""
         words = [t.replace('"', "") for t in terms if t.replace('"', "").strip()]
         if not words:
             return []
         match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
         rows = self._db.execute(
             """SELECT rowid, bm25(passages_fts, ?, ?) AS rank FROM passages_fts
-               WHERE passages_fts MATCH ? ORDER BY rank LIMIT ?""",
-            [title_weight, text_weight, match, k],
+               WHERE passages_fts MATCH ? AND rowid > ? ORDER BY rank LIMIT ?""",
+            [title_weight, text_weight, match, after_id, k],
         ).fetchall()
         return [(int(r[0]), -float(r[1])) for r in rows]
 
-    def document_frequencies(self, terms: Sequence[str]) -> dict[str, int]:
-        """How many passages contain each term (after FTS stemming); cached, as it moves slowly."""
+    def document_frequencies(self, terms: Sequence[str], after_id: int = 0) -> dict[str, int]:
+        """How many passages with id > after_id contain each term (after FTS stemming);
+        cached, as it moves slowly."""
         out = {}
         for term in terms:
             cleaned = term.replace('"', "")
             if not cleaned:
                 continue
-            cached = self._df_cache.get(cleaned)
+            cached = self._df_cache.get((cleaned, after_id))
             if cached is None:
                 cached = int(
                     self._db.execute(
-                        "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ?",
-                        [f'text:"{cleaned}"'],
+                        "SELECT COUNT(*) FROM passages_fts WHERE passages_fts MATCH ? AND rowid > ?",
+                        [f'text:"{cleaned}"', after_id],
                     ).fetchone()[0]
                 )
                 if len(self._df_cache) > 50_000:
                     self._df_cache.clear()
-                self._df_cache[cleaned] = cached
+                self._df_cache[(cleaned, after_id)] = cached
             out[term] = cached
         return out
+
+    def max_passage_id(self) -> int:
+        return int(self._db.execute("SELECT COALESCE(MAX(id), 0) FROM passages").fetchone()[0])
 
     def iter_passages_for_embedding(
         self, after_id: int = 0, batch: int = 2048

@@ -121,10 +121,9 @@ class Answerer:
         )
         if not candidates:
             return Answer(question, False, (), related=self._related(candidates))
+        scope = self.searcher.lexical_scope(self.archive.vectors.count)
         weights = term_weights(
-            terms,
-            self.archive.store.document_frequencies(terms),
-            max(self.archive.vectors.count, 1),
+            terms, self.archive.store.document_frequencies(terms, scope.after_id), scope.passages
         )
         ranked = diversify(
             self._rank(candidates, weights),
@@ -133,12 +132,14 @@ class Answerer:
             shown + MORE_QUOTES,
         )
         evidence = max(q.score for q in ranked)
+        closely = min(shown, self.settings.embedded_marking_quotes)
         if evidence < self.settings.abstain_below:
             return Answer(question, False, (), related=self._related(candidates), evidence=evidence)
         return Answer(
             question,
             True,
-            self._mark_closely(query_vector, ranked[:shown], weights),
+            self._mark_closely(query_vector, ranked[:closely], weights)
+            + tuple(ranked[closely:shown]),
             tuple(ranked[shown:]),
             evidence=evidence,
         )
@@ -159,6 +160,8 @@ class Answerer:
     ) -> tuple[Quote, ...]:
         """The shown quotes marked again with each sentence's similarity to the question too,
         which finds the answering sentence more often when it paraphrases the question."""
+        if not quotes:
+            return ()
         units = [sentence_units(q.text) for q in quotes]
         sentences = [q.text[s:e] for q, spans in zip(quotes, units, strict=True) for s, e in spans]
         cosines = self.archive.embedder.encode(sentences) @ query_vector

@@ -29,6 +29,14 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class LexicalScope:
+    """The passages the lexical search covers: ids above after_id, about `passages` of them."""
+
+    after_id: int
+    passages: int
+
+
+@dataclass(frozen=True)
 class SearchMode:
     """Which retrievers take part; ablations switch one off."""
 
@@ -52,11 +60,12 @@ class HybridSearcher:
     ) -> list[Candidate]:
         s = self.settings
         dense_hits = vectors.search(query_vector, s.dense_k)[0] if mode.dense else []
-        lexical_hits = (
-            self.store.lexical_search(self.distinctive(terms, vectors.count), s.lexical_k)
-            if mode.lexical
-            else []
-        )
+        lexical_hits = []
+        if mode.lexical:
+            scope = self.lexical_scope(vectors.count)
+            lexical_hits = self.store.lexical_search(
+                self.distinctive(terms, scope), s.lexical_k, after_id=scope.after_id
+            )
         dense_rank = {pid: rank for rank, (pid, _) in enumerate(dense_hits)}
         lexical_rank = {pid: rank for rank, (pid, _) in enumerate(lexical_hits)}
         ids = list(dict.fromkeys([*dense_rank, *lexical_rank]))
@@ -93,14 +102,23 @@ class HybridSearcher:
         scored.sort(key=lambda c: c.score, reverse=True)
         return scored[:limit]
 
-    def distinctive(self, terms: list[str], passages: int) -> list[str]:
+    def lexical_scope(self, passages: int) -> LexicalScope:
+        """The newest `lexical_window` passages, give or take a twentieth: the start moves in
+        steps, so that word statistics stay cached while a few articles arrive."""
+        window = self.settings.lexical_window
+        newest = self.store.max_passage_id()
+        after_id = max(0, newest - window)
+        after_id -= after_id % max(window // 20, 1)
+        return LexicalScope(after_id, max(min(passages, newest - after_id), 1))
+
+    def distinctive(self, terms: list[str], scope: LexicalScope) -> list[str]:
         """The terms worth a lexical search: those in at most `lexical_max_df` of the
         passages, or the rarest one when all are that common."""
         limit = self.settings.lexical_max_df
         if limit >= 1.0 or not terms:
             return terms
-        frequencies = self.store.document_frequencies(terms)
-        kept = [t for t in terms if frequencies.get(t, 0) <= limit * passages]
+        frequencies = self.store.document_frequencies(terms, scope.after_id)
+        kept = [t for t in terms if frequencies.get(t, 0) <= limit * scope.passages]
         return kept or [min(terms, key=lambda t: frequencies.get(t, 0))]
 
     def news_now(self, as_of: datetime | None) -> datetime | None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from config import RetrievalSettings
 from index.articles import Article
 from index.ingest import Ingestor
+from retrieval.answer import Answerer
 from retrieval.search import HybridSearcher
 
 STORIES = [
@@ -38,11 +39,28 @@ def archive_of_stories(make_archive, **overrides):
 def test_words_in_most_passages_are_left_out_of_the_lexical_search(make_archive):
     archive = archive_of_stories(make_archive, **{"retrieval.lexical_max_df": 0.5})
     searcher = HybridSearcher(archive.store, archive.settings.retrieval)
-    assert searcher.distinctive(["port", "crane"], archive.vectors.count) == ["crane"]
+    scope = searcher.lexical_scope(archive.vectors.count)
+    assert searcher.distinctive(["port", "crane"], scope) == ["crane"]
     # When every word is common, the rarest is still searched.
-    assert searcher.distinctive(["port"], archive.vectors.count) == ["port"]
+    assert searcher.distinctive(["port"], scope) == ["port"]
     everything = HybridSearcher(archive.store, RetrievalSettings(lexical_max_df=1.0))
-    assert everything.distinctive(["port", "crane"], archive.vectors.count) == ["port", "crane"]
+    assert everything.distinctive(["port", "crane"], scope) == ["port", "crane"]
+
+
+def test_the_lexical_search_covers_the_newest_passages_of_its_window(make_archive):
+    archive = archive_of_stories(make_archive, **{"retrieval.lexical_window": 2})
+    searcher = HybridSearcher(archive.store, archive.settings.retrieval)
+    scope = searcher.lexical_scope(archive.vectors.count)
+    assert scope.passages == 2
+    newest = archive.store.lexical_search(["port"], 10, after_id=scope.after_id)
+    everywhere = archive.store.lexical_search(["port"], 10)
+    assert len(newest) == 2 and len(everywhere) == 3
+    assert archive.store.document_frequencies(["port"], scope.after_id) == {"port": 2}
+    # The dense search still reaches the oldest story.
+    answer = Answerer(archive, archive.settings.retrieval).answer(
+        "What happened to the harbour crane?", as_of=datetime(2024, 5, 7, tzinfo=UTC)
+    )
+    assert answer.quotes and "crane collapsed" in answer.quotes[0].text
 
 
 def test_ages_count_from_the_newest_story_held_by_the_question_date(make_archive):

@@ -9,9 +9,12 @@ from datetime import UTC, datetime
 import pytest
 
 from index.articles import Article
+from index.file_sources import read_file
 from index.ingest import Ingestor
 from retrieval.answer import Answerer
 from retrieval.errors import QuestionError
+from retrieval.marking import sentence_units
+from tests.conftest import SAMPLE_ARTICLE
 
 
 def seed_questions(shared_data):
@@ -135,3 +138,28 @@ def test_the_newer_of_two_matching_stories_comes_first(make_archive, newer):
         )
         .evidence
     )
+
+
+class CountingEmbedder:
+    def __init__(self, inner) -> None:
+        self.inner, self.texts = inner, 0
+        self.model_name, self.dimension = inner.model_name, inner.dimension
+
+    def encode(self, texts):
+        self.texts += len(texts)
+        return self.inner.encode(texts)
+
+
+@pytest.mark.parametrize("embedded", [0, 1, 3])
+def test_only_the_chosen_quotes_have_their_sentences_embedded(make_archive, embedded):
+    archive = make_archive(**{"retrieval.embedded_marking_quotes": embedded})
+    Ingestor(archive).ingest(read_file(SAMPLE_ARTICLE))
+    counting = CountingEmbedder(archive.embedder)
+    archive.embedder = counting
+    answer = Answerer(archive, archive.settings.retrieval).answer(
+        "What condition did Zelensky set?"
+    )
+    sentences = sum(len(sentence_units(q.text)) for q in answer.quotes[:embedded])
+    assert counting.texts == 1 + sentences  # the question, then those quotes' sentences
+    assert "full ceasefire" in answer.quotes[0].marked
+    assert all(q.marked for q in answer.quotes)
