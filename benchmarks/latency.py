@@ -63,6 +63,13 @@ def main() -> int:
         action="store_true",
         help="what-if: sentence vectors read from storage instead of embedded per answer",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="SECTION.KEY=VALUE",
+        help="a retrieval setting for this run, e.g. retrieval.embedded_marking_quotes=0",
+    )
     parser.add_argument("--smoke", action="store_true", help="a tiny archive, 4 questions")
     args = parser.parse_args()
 
@@ -74,7 +81,7 @@ def main() -> int:
         else:
             if args.data_dir is None:
                 parser.error("--data-dir is required unless --smoke")
-            archive = open_archive(args.data_dir, embedder)
+            archive = open_archive(args.data_dir, embedder, dict(o.split("=", 1) for o in args.set))
             questions = rtqa_questions(args.questions)
         if args.hnsw and archive.vectors.kind == "flat":
             as_hnsw(archive)
@@ -91,11 +98,11 @@ def main() -> int:
     return 0
 
 
-def open_archive(data_dir: Path, embedder) -> NewsArchive:
+def open_archive(data_dir: Path, embedder, overrides: dict[str, str]) -> NewsArchive:
     """Open an existing archive with this embedder, whatever model its vectors came from."""
     import json
 
-    settings = load_settings(env={}, overrides={"data_dir": str(data_dir)})
+    settings = load_settings(env={}, overrides={"data_dir": str(data_dir), **overrides})
     built_with = json.loads(metadata_path(data_dir / "vectors.faiss").read_text())["model"]
     if built_with != embedder.model_name:
         print(f"note: vectors built with {built_with}; questions embedded with the chosen backend")

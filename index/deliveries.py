@@ -74,27 +74,21 @@ class DeliveryOutbox:
         """Enqueue the matches of an article and take it off the queue, in one transaction.
         Returns how many deliveries were new (a chat gets an article at most once)."""
         now = moment()
-        added = 0
+        rows = [
+            (m.chat_id, m.thread_id, article_id, m.subscription_id, m.passage_id, m.score, now, now)
+            for m in sorted(matches, key=lambda m: -m.score)
+        ]
         with self.database.transaction() as tx:
-            for match in sorted(matches, key=lambda m: -m.score):
-                cursor = tx.execute(
-                    """INSERT OR IGNORE INTO deliveries (chat_id, thread_id, article_id,
-                       subscription_id, passage_id, score, status, attempts, next_attempt_at,
-                       created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)""",
-                    [
-                        match.chat_id,
-                        match.thread_id,
-                        article_id,
-                        match.subscription_id,
-                        match.passage_id,
-                        match.score,
-                        now,
-                        now,
-                    ],
-                )
-                added += cursor.rowcount
+            # One statement for all of an article's matches: a story that matches thousands
+            # of subscriptions is written in milliseconds, not one round trip each.
+            added = tx.conn.executemany(
+                """INSERT OR IGNORE INTO deliveries (chat_id, thread_id, article_id,
+                   subscription_id, passage_id, score, status, attempts, next_attempt_at,
+                   created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)""",
+                rows,
+            ).rowcount
             tx.execute("DELETE FROM alert_queue WHERE article_id = ?", [article_id])
-        return added
+        return max(added, 0)
 
     # -- sending
 

@@ -11,20 +11,24 @@ from __future__ import annotations
 import hashlib
 import re
 
+import numpy as np
+
 MAX_DISTANCE = 3
 _WORD = re.compile(r"\w+", re.UNICODE)
+_BITS = np.arange(64, dtype=np.uint64)
 
 
 def simhash(text: str) -> int:
     """A signed 64-bit fingerprint (signed so SQLite INTEGER stores it as is)."""
     words = _WORD.findall(text.lower())
     shingles = [" ".join(words[i : i + 3]) for i in range(max(len(words) - 2, 1))]
-    weights = [0] * 64
-    for shingle in shingles:
-        value = int.from_bytes(hashlib.blake2b(shingle.encode(), digest_size=8).digest(), "big")
-        for bit in range(64):
-            weights[bit] += 1 if value >> bit & 1 else -1
-    fingerprint = sum(1 << bit for bit in range(64) if weights[bit] > 0)
+    digests = b"".join(hashlib.blake2b(s.encode(), digest_size=8).digest() for s in shingles)
+    values = np.frombuffer(digests, dtype=">u8").astype(np.uint64)
+    # Bit by bit in numpy: the per-shingle Python loop over 64 bits was ~8% of ingest time.
+    ones = ((values[:, None] >> _BITS) & np.uint64(1)).sum(axis=0)
+    fingerprint = 0
+    for bit in np.flatnonzero(2 * ones > len(shingles)).tolist():
+        fingerprint |= 1 << bit
     return fingerprint - (1 << 64) if fingerprint >= 1 << 63 else fingerprint
 
 

@@ -34,6 +34,7 @@ from config import AlertSettings
 from index.archive import NewsArchive
 from index.deliveries import DeliveryOutbox, NewDelivery
 from index.subscriptions import Subscription, SubscriptionStore
+from retrieval.alert_index import ArticleEvidence, Screening, SubscriptionIndex
 from retrieval.answer import Quote
 from retrieval.marking import mark, sentence_units, term_weights
 from retrieval.text_terms import content_terms, stem, words
@@ -43,8 +44,9 @@ log = logging.getLogger(__name__)
 
 MAX_TOPIC_CHARS = 200
 LEXICAL_RELIEF = 0.15
-# Topic embeddings are cached; a few thousand short strings cost little memory.
-_TOPIC_CACHE_SIZE = 4096
+# Topic embeddings are cached (1.5 KB each): above the subscriptions a busy bot has, since
+# every batch asks for all of them and a cache smaller than that re-embeds them each time.
+_TOPIC_CACHE_SIZE = 50_000
 
 
 class TopicError(ValueError):
@@ -81,17 +83,6 @@ def parse_topic(text: str) -> Topic:
     return Topic(text, query_text, tuple(dict.fromkeys(required)), tuple(dict.fromkeys(excluded)))
 
 
-@dataclass(frozen=True)
-class ArticleEvidence:
-    """What matching needs to know of one article."""
-
-    article_id: str
-    queued_at: str
-    stems: frozenset[str]
-    passage_ids: tuple[int, ...]
-    vectors: np.ndarray  # one row per passage
-
-
 def has_word(stems: frozenset[str], word: str) -> bool:
     return stem(word) in stems
 
@@ -112,6 +103,7 @@ class AlertMatcher:
         self.settings = settings
         self._topic_vectors: dict[str, np.ndarray] = {}
         self.profiles = TopicProfiles(archive, settings)
+        self._index: SubscriptionIndex | None = None
 
     def process_queue(self, batch: int = 100) -> int:
         """Match every queued article; returns how many deliveries were enqueued. Blocking."""
@@ -125,21 +117,49 @@ class AlertMatcher:
             self.archive.reconcile()
             subscriptions = self.subscriptions.active()
             self.profiles.refresh_if_due()
-            self.topic_profiles([s.query for s in subscriptions])
-            for article_id, queued_at in queued:
-                evidence = self.evidence(article_id, queued_at)
-                matches = self.match(evidence, subscriptions) if evidence else []
+            index = self.subscription_index(subscriptions)
+            found = [self.evidence(article_id, queued_at) for article_id, queued_at in queued]
+            screenings = iter(self._screen(index, [e for e in found if e is not None]))
+            for (article_id, _), evidence in zip(queued, found, strict=True):
+                matches = self._deliveries(index, evidence, next(screenings)) if evidence else []
                 enqueued += self.outbox.settle(article_id, matches)
 
     def match(
         self, evidence: ArticleEvidence, subscriptions: Sequence[Subscription]
     ) -> list[NewDelivery]:
-        """The subscriptions this article matches, with its best passage for each."""
+        """The subscriptions this article matches, with its best passage for each: those for
+        which `score` is not None, skipping chats that subscribed after the article was
+        stored, in the order of `subscriptions`."""
+        index = self.subscription_index(subscriptions)
+        return self._deliveries(index, evidence, self._screen(index, [evidence])[0])
+
+    def subscription_index(self, subscriptions: Sequence[Subscription]) -> SubscriptionIndex:
+        """The subscriptions compiled for matching; rebuilt only when they, their topic
+        vectors or their profiles (a refresh) changed, as the queue is polled every few
+        seconds against the same list."""
+        queries = [s.query for s in subscriptions]
+        vectors = self.topic_vectors(queries)
+        profiles = self.profiles.profiles(queries, vectors)
+        if self._index is None or not self._index.fits(subscriptions, vectors, profiles):
+            self._index = SubscriptionIndex(subscriptions, vectors, profiles)
+        return self._index
+
+    def _screen(
+        self, index: SubscriptionIndex, evidence: Sequence[ArticleEvidence]
+    ) -> list[Screening]:
+        return index.screen(evidence, self.settings, LEXICAL_RELIEF)
+
+    def _deliveries(
+        self, index: SubscriptionIndex, evidence: ArticleEvidence, screening: Screening
+    ) -> list[NewDelivery]:
+        unsure = set(screening.unsure.tolist())
         found = []
-        for subscription in subscriptions:
-            if subscription.created_at > evidence.queued_at:
-                continue  # the article was stored before the chat subscribed
-            hit = self.score(subscription, evidence)
+        for position in np.union1d(screening.matched, screening.unsure).tolist():
+            subscription = index.subscriptions[position]
+            if position in unsure:  # too close to a threshold to trust float32 rounding
+                hit = self.score(subscription, evidence)
+            else:  # the passage and cosine exactly as `score` finds them
+                hit = _best_passage(evidence, index.topic_vectors[position])
             if hit is not None:
                 passage_id, score = hit
                 found.append(
@@ -189,11 +209,10 @@ class AlertMatcher:
             return None
         if any(has_word(evidence.stems, w) for w in subscription.excluded):
             return None
-        cosines = evidence.vectors @ self.topic_vectors([subscription.query])[0]
-        best = int(np.argmax(cosines))
+        passage_id, cosine = _best_passage(evidence, self.topic_vectors([subscription.query])[0])
         profile = self.topic_profiles([subscription.query])[0]
         profile_score = profile.score(evidence.vectors) if profile is not None else None
-        return evidence.passage_ids[best], float(cosines[best]), profile_score
+        return passage_id, cosine, profile_score
 
     def topic_profiles(self, queries: Sequence[str]) -> list[TopicProfile | None]:
         """The profile of each topic, learnt from the archive (None while it is too small)."""
@@ -202,8 +221,15 @@ class AlertMatcher:
     def topic_vectors(self, queries: Sequence[str]) -> list[np.ndarray]:
         missing = list(dict.fromkeys(q for q in queries if q not in self._topic_vectors))
         if missing:
-            if len(self._topic_vectors) + len(missing) > _TOPIC_CACHE_SIZE:
-                self._topic_vectors.clear()
+            excess = len(self._topic_vectors) + len(missing) - _TOPIC_CACHE_SIZE
+            if excess > 0:
+                # Evict just enough of the oldest topics not asked for now: emptying the
+                # cache would lose the other queries asked for (a KeyError below), and for
+                # one new topic re-embed every subscribed one on the next batch.
+                wanted = set(queries)
+                stale = [q for q in self._topic_vectors if q not in wanted][:excess]
+                for query in stale:
+                    del self._topic_vectors[query]
             for query, vector in zip(missing, self.archive.embedder.encode(missing), strict=True):
                 self._topic_vectors[query] = vector
         return [self._topic_vectors[q] for q in queries]
@@ -237,3 +263,10 @@ class AlertMatcher:
         weights = term_weights(terms, self.archive.store.document_frequencies(terms), total)
         marking = mark(record.text, spans, weights, cosines)
         return Quote.of(record, marking, marking.score)
+
+
+def _best_passage(evidence: ArticleEvidence, topic_vector: np.ndarray) -> tuple[int, float]:
+    """The article's passage closest to the topic, and its cosine."""
+    cosines = evidence.vectors @ topic_vector
+    best = int(np.argmax(cosines))
+    return evidence.passage_ids[best], float(cosines[best])

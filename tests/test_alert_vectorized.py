@@ -1,0 +1,186 @@
+"""Alert matching over compiled subscriptions (retrieval/alert_index.py) delivers exactly what
+the per-pair rules of AlertMatcher deliver: same subscriptions, same passage, same score.
+
+The reference below applies the rules one (article, subscription) pair at a time, as
+`AlertMatcher.match` did before matching was vectorized (37 s for 10,000 topics x 300
+articles, benchmarks/alerts_speed.py). Topics cover the ways a rule can go: plain and broad
+(matched by profile), +required and -excluded words, words the articles name (the lexical
+relief), and chats that subscribed after some articles were stored.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from config import load_settings
+from index.archive import NewsArchive
+from index.deliveries import DeliveryOutbox
+from index.ingest import Ingestor
+from index.subscriptions import Subscription, SubscriptionStore
+from retrieval import alert_index, alerts
+from retrieval.alerts import LEXICAL_RELIEF, AlertMatcher, ArticleEvidence, has_word, parse_topic
+from retrieval.text_terms import content_terms
+from tests.test_alert_matching import bbc_by_category
+
+EARLY_TOPICS = [
+    "sport",
+    "technology",
+    "business and the economy",
+    "politics and government",
+    "film, music and entertainment",
+    "chelsea",
+    "tax",
+    "football -chelsea",
+    "football +chelsea",
+    "mobile phones",
+    "oil prices",
+    "election +labour",
+    "music +band -oscar",
+    "games",
+    "court case",
+    "broadband",
+    "economy +growth",
+    "film +oscar",
+    "rugby -england",
+    "ceasefire talks",
+    "tennis",
+    "internet +security",
+    "+blair",
+    "bank interest rates",
+]
+# Subscribed (by other chats) between the two batches of fresh news: only the second reaches them.
+LATE_TOPICS = ["sport", "technology", "tax", "football -chelsea", "film +oscar", "economy +growth"]
+
+Found = set[tuple[int, int, float]]  # (subscription id, passage id, score)
+
+
+def reference(matcher: AlertMatcher, evidence: ArticleEvidence, subs: list[Subscription]) -> Found:
+    """The alert rules applied pair by pair (retrieval/alerts.py, module docstring)."""
+    found = set()
+    for subscription in subs:
+        if subscription.created_at > evidence.queued_at:
+            continue
+        hit = matcher.relevance(subscription, evidence)
+        if hit is None:
+            continue
+        passage_id, cosine, profile_score = hit
+        needed = matcher.settings.threshold
+        terms = content_terms(subscription.query)
+        if terms and all(has_word(evidence.stems, t) for t in terms):
+            needed -= LEXICAL_RELIEF
+        if cosine >= needed or matcher.profile_match(subscription.query, profile_score):
+            found.add((subscription.id, passage_id, cosine))
+    return found
+
+
+def subscribe(store: SubscriptionStore, texts: list[str], first_chat: int) -> None:
+    for chat_id, text in enumerate(texts, first_chat):
+        topic = parse_topic(text)
+        store.add(chat_id, None, topic.text, topic.query, topic.required, topic.excluded)
+
+
+@pytest.fixture(scope="module")
+def built_news(tmp_path_factory, embedder, shared_data) -> tuple[Path, set[str]]:
+    """An archive to learn profiles from, then two batches of fresh news, queued, with
+    the late topics subscribed in between. Built once; each test gets a copy."""
+    data_dir = tmp_path_factory.mktemp("alert-news") / "data"
+    archive = NewsArchive(news_settings(data_dir), embedder=embedder)
+    articles = bbc_by_category(shared_data, 14)
+    ingest = Ingestor(archive).ingest
+    ingest([a for group in articles.values() for a in group[:10]])
+    store, outbox = SubscriptionStore(archive.database), DeliveryOutbox(archive.database)
+    for article_id, _ in outbox.queued_articles(1000):
+        outbox.settle(article_id, [])
+    subscribe(store, EARLY_TOPICS, 1)
+    ingest([a for group in articles.values() for a in group[10:12]])
+    first = {article_id for article_id, _ in outbox.queued_articles(1000)}
+    time.sleep(1.1)  # timestamps are in whole seconds; a tie counts as subscribed before
+    subscribe(store, LATE_TOPICS, 100)
+    ingest([a for group in articles.values() for a in group[12:14]])
+    archive.save_vectors()
+    return data_dir, first
+
+
+def news_settings(data_dir: Path):
+    return load_settings(
+        env={}, overrides={"data_dir": str(data_dir), "alerts.profile_min_articles": 20}
+    )
+
+
+@pytest.fixture
+def news(built_news, tmp_path, embedder):
+    source, first = built_news
+    data_dir = tmp_path / "data"
+    shutil.copytree(source, data_dir)
+    archive = NewsArchive(news_settings(data_dir), embedder=embedder)
+    return archive, SubscriptionStore(archive.database), DeliveryOutbox(archive.database), first
+
+
+@pytest.mark.parametrize("margin", [alert_index.MARGIN, 0.0, 10.0])
+def test_vectorized_matching_is_the_per_pair_rules(news, margin, monkeypatch):
+    # margin 0: every decision from the matrices; 10: every candidate settled pair by pair.
+    monkeypatch.setattr(alert_index, "MARGIN", margin)
+    archive, store, outbox, first = news
+    subs = store.active()
+    late = {s.id for s in subs if s.chat_id >= 100}
+    queued = outbox.queued_articles(1000)
+    base = archive.settings.alerts
+    # The product's thresholds, and low ones that make many more (and closer) decisions.
+    for settings in (base, dataclasses.replace(base, threshold=0.25, profile_threshold=0.2)):
+        matcher = AlertMatcher(archive, store, outbox, settings)
+        assert all(p is not None for p in matcher.topic_profiles(["sport", "technology"]))
+        total = 0
+        for article_id, queued_at in queued:
+            evidence = matcher.evidence(article_id, queued_at)
+            assert evidence is not None
+            expected = reference(matcher, evidence, subs)
+            got = {
+                (d.subscription_id, d.passage_id, d.score) for d in matcher.match(evidence, subs)
+            }
+            assert got == expected, article_id
+            if article_id in first:
+                assert not {s for s, _, _ in got} & late  # subscribed after it was stored
+            total += len(got)
+        assert total >= 20  # the comparison is not vacuous
+
+
+def test_process_queue_enqueues_the_per_pair_matches(news):
+    archive, store, outbox, _ = news
+    subs = store.active()
+    matcher = AlertMatcher(archive, store, outbox, archive.settings.alerts)
+    expected = set()
+    for article_id, queued_at in outbox.queued_articles(1000):
+        evidence = matcher.evidence(article_id, queued_at)
+        expected |= {(article_id, *hit) for hit in reference(matcher, evidence, subs)}
+    assert len(expected) >= 10
+    assert matcher.process_queue(batch=7) == len(expected)  # several batches, one index
+    rows = archive.database.connection().execute(
+        "SELECT article_id, subscription_id, passage_id, score FROM deliveries"
+    )
+    assert set(map(tuple, rows)) == expected
+
+
+def test_the_index_is_rebuilt_only_when_the_subscriptions_change(news):
+    archive, store, outbox, _ = news
+    matcher = AlertMatcher(archive, store, outbox, archive.settings.alerts)
+    index = matcher.subscription_index(store.active())
+    assert matcher.subscription_index(store.active()) is index
+    subscribe(store, ["cricket"], 500)
+    rebuilt = matcher.subscription_index(store.active())
+    assert rebuilt is not index and len(rebuilt.subscriptions) == len(index.subscriptions) + 1
+
+
+def test_more_topics_than_the_vector_cache_holds(news, monkeypatch):
+    # Regression: overflowing the topic vector cache cleared it, losing the vectors of the
+    # other topics asked for in the same call (KeyError in process_queue).
+    monkeypatch.setattr(alerts, "_TOPIC_CACHE_SIZE", 3)
+    archive, store, outbox, _ = news
+    matcher = AlertMatcher(archive, store, outbox, archive.settings.alerts)
+    matcher.topic_vectors(["sport", "tax", "chelsea"])
+    vectors = matcher.topic_vectors(["sport", "tax", "cricket"])
+    assert len(vectors) == 3
