@@ -38,7 +38,12 @@ CHUNK = 64  # articles per Ingestor batch (Ingestor.batch_articles)
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=500)
-    parser.add_argument("--backend", default="torch", choices=["torch", "onnx-int8"])
+    parser.add_argument(
+        "--backend",
+        default=load_settings(env={}).embedding.backend,
+        choices=["torch", "onnx-int8"],
+        help="default: the product's (config/default.toml)",
+    )
     parser.add_argument("--smoke", action="store_true", help="10 short articles, for CI")
     args = parser.parse_args()
     count = 10 if args.smoke else args.articles

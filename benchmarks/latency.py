@@ -48,7 +48,12 @@ WARM_UP = 5
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="an archive built beforehand")
-    parser.add_argument("--backend", default="torch", choices=["torch", "onnx-int8"])
+    parser.add_argument(
+        "--backend",
+        default=load_settings(env={}).embedding.backend,
+        choices=["torch", "onnx-int8"],
+        help="default: the product's (config/default.toml)",
+    )
     parser.add_argument("--questions", type=int, default=600)
     parser.add_argument(
         "--profile", type=Path, help="write a pyinstrument profile here (.html or text)"

@@ -40,7 +40,12 @@ K = 10
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path)
-    parser.add_argument("--backend", default="torch", choices=["torch", "onnx-int8"])
+    parser.add_argument(
+        "--backend",
+        default=load_settings(env={}).embedding.backend,
+        choices=["torch", "onnx-int8"],
+        help="default: the product's (config/default.toml)",
+    )
     parser.add_argument("--ef", default="16,32,64,128", help="efSearch values to try")
     parser.add_argument("--smoke", action="store_true", help="a tiny archive, for CI")
     args = parser.parse_args()

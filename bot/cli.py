@@ -340,7 +340,7 @@ def _ask_many(answerer, path: Path, quotes: int | None) -> int:
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
     from index.archive import NewsArchive
 
-    archive = NewsArchive(settings)
+    archive = NewsArchive(settings, rebuilding=True)
     started = time.perf_counter()
     bar = None
     if sys.stderr.isatty():

@@ -33,7 +33,7 @@ class SettingsError(ValueError):
 @dataclass(frozen=True)
 class EmbeddingSettings:
     model_path: str = ""
-    backend: str = "torch"
+    backend: str = "onnx-int8"
     batch_size: int = 64
     cache_path: str = ""  # "" = no embedding cache
 

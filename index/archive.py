@@ -18,7 +18,7 @@ import numpy as np
 from config import Settings
 from index.database import Database
 from index.embedder import Embedder, make_embedder
-from index.errors import StoreError
+from index.errors import ForeignIndexError, StoreError
 from index.store import ArticleStore
 from index.vectors import VectorIndex
 
@@ -31,8 +31,13 @@ REINDEX_BATCH = 128
 class NewsArchive:
     """Everything stored under one data directory, opened once and shared."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embedder | None = None, *, rebuilding: bool = False
+    ) -> None:
+        """`rebuilding`: opened to re-index, so a vector index of another model (the backend
+        was changed) is set aside instead of refused; `reindex` then replaces it."""
         self.settings = settings
+        self._rebuilding = rebuilding
         self.data_dir = Path(settings.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.database = Database(self.data_dir / "newsbot.db")
@@ -54,12 +59,18 @@ class NewsArchive:
     def _load_vectors(self) -> VectorIndex:
         if not self.vectors_path.exists():
             return self._new_vectors()
-        return VectorIndex.load(
-            self.vectors_path,
-            self.embedder.dimension,
-            self.embedder.model_name,
-            self.settings.vectors,
-        )
+        try:
+            return VectorIndex.load(
+                self.vectors_path,
+                self.embedder.dimension,
+                self.embedder.model_name,
+                self.settings.vectors,
+            )
+        except ForeignIndexError as error:
+            if not self._rebuilding:
+                raise
+            log.warning("%s: re-embedding every passage with the configured model", error)
+            return self._new_vectors()
 
     def embedding_text(self, title: str, text: str) -> str:
         return f"{title}\n{text}" if self.settings.passages.embed_title and title else text

@@ -22,7 +22,7 @@ import faiss
 import numpy as np
 
 from config import VectorSettings
-from index.errors import StoreError
+from index.errors import ForeignIndexError, StoreError
 
 # A search of a few queries runs on the calling thread alone: assembling an OpenMP team costs
 # more than it saves, and on a busy 2-core machine waiting for it took 8 ms against 0.3 ms
@@ -195,7 +195,7 @@ class VectorIndex:
         except (OSError, ValueError) as error:
             raise StoreError(f"vector index metadata {meta_path} is unreadable: {error}") from None
         if meta.get("model") != model_name or meta.get("dimension") != dimension:
-            raise StoreError(
+            raise ForeignIndexError(
                 f"the vector index was built with {meta.get('model')} ({meta.get('dimension')}-d),"
                 f" not {model_name}; run `newsbot reindex`"
             )

@@ -19,12 +19,14 @@ NEWSBOT = [sys.executable, "-m", "bot.cli"]
 ENV = {**os.environ, "NEWSBOT_CONFIG": "", "TELEGRAM_BOT_TOKEN": ""}
 
 
-def newsbot(*args: str, data_dir: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+def newsbot(
+    *args: str, data_dir: Path, stdin: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*NEWSBOT, "--data-dir", str(data_dir), *args],
         capture_output=True,
         text=True,
-        env=ENV,
+        env={**ENV, **(env or {})},
         timeout=180,
         input=stdin,
     )
@@ -74,7 +76,10 @@ def test_ingest_again_is_a_no_op_and_stats_and_reindex_report(demo_dir):
     assert "0 new articles" in again.stdout and "1 already stored" in again.stdout
     stats = json.loads(newsbot("stats", "--json", data_dir=demo_dir).stdout)
     assert stats["articles"] == 1 and stats["passages"] == stats["vectors"] > 0
-    assert stats["index_type"] == "flat" and stats["model"].endswith("all-MiniLM-L6-v2")
+    assert (
+        stats["index_type"] == "flat"
+        and stats["model"] == "sentence-transformers/all-MiniLM-L6-v2@onnx-int8"
+    )
     reindex = newsbot("reindex", data_dir=demo_dir)
     assert reindex.returncode == 0 and f"re-indexed {stats['passages']} passages" in reindex.stdout
 
@@ -123,3 +128,16 @@ async def test_ingest_a_feed_served_locally(tmp_path):
     assert process.returncode == 0, err.decode()
     assert "1 new article" in out.decode()
     assert "/zelensky" in site.hits
+
+
+def test_reindex_moves_an_archive_to_another_backend(tmp_path):
+    data_dir = tmp_path / "data"
+    torch = {"NEWSBOT_EMBEDDING_BACKEND": "torch"}
+    assert newsbot("ingest", str(SAMPLE_ARTICLE), data_dir=data_dir, env=torch).returncode == 0
+    # The default backend (int8) refuses torch's vectors, and says what to do.
+    refused = newsbot("ask", "What condition did Zelensky set?", data_dir=data_dir)
+    assert refused.returncode != 0 and "newsbot reindex" in refused.stderr
+    assert newsbot("reindex", data_dir=data_dir).returncode == 0
+    answer = newsbot("ask", "What condition did Zelensky set?", data_dir=data_dir)
+    assert answer.returncode == 0, answer.stderr
+    assert "full ceasefire" in " ".join(answer.stdout.split())

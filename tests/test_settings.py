@@ -13,7 +13,7 @@ from config import SettingsError, load_settings
 
 def test_defaults_are_valid():
     settings = load_settings(env={})
-    assert settings.embedding.backend == "torch"
+    assert settings.embedding.backend == "onnx-int8"
     assert settings.telegram.admins == ()
 
 
