@@ -77,12 +77,14 @@ def test_empty_input_and_many_threads(tmp_path):
 
 
 def test_setting_wraps_the_configured_model(tmp_path, embedder):
-    settings = load_settings(
-        env={}, overrides={"embedding.cache_path": str(tmp_path / "vectors.sqlite")}
-    )
+    cache = {"embedding.cache_path": str(tmp_path / "vectors.sqlite")}
+    settings = load_settings(env={}, overrides={**cache, "embedding.backend": "torch"})
     wrapped = make_embedder(settings.embedding, tmp_path)
     assert isinstance(wrapped, CachedEmbedder)
     assert wrapped.model_name == embedder.model_name and wrapped.dimension == 384
+    # The default backend (int8) keeps its own name, so its vectors never mix with torch's.
+    default = make_embedder(load_settings(env={}, overrides=cache).embedding, tmp_path)
+    assert default.model_name == embedder.model_name + "@onnx-int8"
     plain = load_settings(env={}).embedding
     assert not isinstance(make_embedder(plain, tmp_path), CachedEmbedder)
 
