@@ -33,7 +33,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-from measuring import DATA, SpeedOnlyEmbedder, machine, make_bare_embedder, rtqa_articles
+from measuring import (
+    DATA,
+    SpeedOnlyEmbedder,
+    add_backend_argument,
+    machine,
+    make_bare_embedder,
+    rtqa_articles,
+)
 
 from config import load_settings
 from index.archive import NewsArchive
@@ -51,12 +58,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passages", type=int, default=1000)
     parser.add_argument("--subscriptions", type=int, default=10_000)
-    parser.add_argument(
-        "--backend",
-        default=load_settings(env={}).embedding.backend,
-        choices=["torch", "onnx-int8"],
-        help="default: the product's (config/default.toml)",
-    )
+    add_backend_argument(parser)
     parser.add_argument("--background", type=Path, help="an archive the new articles join")
     parser.add_argument("--cache-path", help="an embedding cache file to ingest through")
     parser.add_argument("--profile", action="store_true", help="print where matching spends")

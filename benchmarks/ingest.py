@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from measuring import (
+    add_backend_argument,
     machine,
     make_bare_embedder,
     rtqa_articles,
@@ -38,12 +39,7 @@ CHUNK = 64  # articles per Ingestor batch (Ingestor.batch_articles)
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=500)
-    parser.add_argument(
-        "--backend",
-        default=load_settings(env={}).embedding.backend,
-        choices=["torch", "onnx-int8"],
-        help="default: the product's (config/default.toml)",
-    )
+    add_backend_argument(parser)
     parser.add_argument("--smoke", action="store_true", help="10 short articles, for CI")
     args = parser.parse_args()
     count = 10 if args.smoke else args.articles

@@ -27,6 +27,7 @@ from pathlib import Path
 from measuring import (
     SpeedOnlyEmbedder,
     TimedEmbedder,
+    add_backend_argument,
     build_smoke_archive,
     format_ms,
     machine,
@@ -48,12 +49,7 @@ WARM_UP = 5
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="an archive built beforehand")
-    parser.add_argument(
-        "--backend",
-        default=load_settings(env={}).embedding.backend,
-        choices=["torch", "onnx-int8"],
-        help="default: the product's (config/default.toml)",
-    )
+    add_backend_argument(parser)
     parser.add_argument("--questions", type=int, default=600)
     parser.add_argument(
         "--profile", type=Path, help="write a pyinstrument profile here (.html or text)"
@@ -223,33 +219,19 @@ class StageTimer:
     def __init__(self, archive: NewsArchive) -> None:
         self.vector = self.lexical = 0.0
         vectors, store = archive.vectors, archive.store
-        search, lexical_search = vectors.search, store.lexical_search
-        document_frequencies = store.document_frequencies
+        vectors.search = self._timed(vectors.search, "vector")
+        store.lexical_search = self._timed(store.lexical_search, "lexical")
+        store.document_frequencies = self._timed(store.document_frequencies, "lexical")
 
-        def timed_search(*args, **kwargs):
+    def _timed(self, call, stage: str):
+        def timed(*args, **kwargs):
             began = time.perf_counter()
             try:
-                return search(*args, **kwargs)
+                return call(*args, **kwargs)
             finally:
-                self.vector += time.perf_counter() - began
+                setattr(self, stage, getattr(self, stage) + time.perf_counter() - began)
 
-        def timed_lexical(*args, **kwargs):
-            began = time.perf_counter()
-            try:
-                return lexical_search(*args, **kwargs)
-            finally:
-                self.lexical += time.perf_counter() - began
-
-        def timed_frequencies(*args, **kwargs):
-            began = time.perf_counter()
-            try:
-                return document_frequencies(*args, **kwargs)
-            finally:
-                self.lexical += time.perf_counter() - began
-
-        vectors.search = timed_search
-        store.lexical_search = timed_lexical
-        store.document_frequencies = timed_frequencies
+        return timed
 
     def take(self) -> tuple[float, float]:
         taken = (self.vector, self.lexical)

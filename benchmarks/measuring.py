@@ -134,6 +134,18 @@ class SpeedOnlyEmbedder:
         return self.inner.encode(texts)
 
 
+def add_backend_argument(parser) -> None:
+    """--backend, defaulting to the product's (config/default.toml)."""
+    from config import load_settings
+
+    parser.add_argument(
+        "--backend",
+        default=load_settings(env={}).embedding.backend,
+        choices=["torch", "onnx-int8"],
+        help="default: the product's (config/default.toml)",
+    )
+
+
 def make_bare_embedder(backend: str, data_dir: Path, batch_size: int = 64):
     """The backend's model without the embedding cache (a cache would time lookups instead)."""
     from config import EmbeddingSettings

@@ -25,6 +25,7 @@ from pathlib import Path
 from measuring import (
     REPO,
     SpeedOnlyEmbedder,
+    add_backend_argument,
     build_smoke_archive,
     machine,
     make_bare_embedder,
@@ -49,12 +50,7 @@ def current_rss_mb() -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path)
-    parser.add_argument(
-        "--backend",
-        default=load_settings(env={}).embedding.backend,
-        choices=["torch", "onnx-int8"],
-        help="default: the product's (config/default.toml)",
-    )
+    add_backend_argument(parser)
     parser.add_argument("--questions", type=int, default=50)
     parser.add_argument("--smoke", action="store_true", help="a tiny archive, for CI")
     args = parser.parse_args()

@@ -23,6 +23,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 from measuring import (
+    add_backend_argument,
     build_smoke_archive,
     format_ms,
     machine,
@@ -40,12 +41,7 @@ K = 10
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path)
-    parser.add_argument(
-        "--backend",
-        default=load_settings(env={}).embedding.backend,
-        choices=["torch", "onnx-int8"],
-        help="default: the product's (config/default.toml)",
-    )
+    add_backend_argument(parser)
     parser.add_argument("--ef", default="16,32,64,128", help="efSearch values to try")
     parser.add_argument("--smoke", action="store_true", help="a tiny archive, for CI")
     args = parser.parse_args()

@@ -147,8 +147,7 @@ class SubscriptionIndex:
         """Whether this index was built from these very subscriptions, topic vectors and
         profiles (a profile refresh or a re-embedded topic makes new objects)."""
         return (
-            len(subscriptions) == len(self.subscriptions)
-            and tuple(subscriptions) == self.subscriptions
+            tuple(subscriptions) == self.subscriptions
             and all(a is b for a, b in zip(topic_vectors, self.topic_vectors, strict=True))
             and all(a is b for a, b in zip(profiles, self.profiles, strict=True))
         )

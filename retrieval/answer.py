@@ -116,12 +116,12 @@ class Answerer:
         as_of = as_of or datetime.now(UTC)
         terms = content_terms(question)
         query_vector = self.archive.embedder.encode([question])[0]
+        scope = self.searcher.lexical_scope(self.archive.vectors.count)
         candidates = self.searcher.search(
-            self.archive.vectors, query_vector, terms, as_of, MARKED_POOL, mode
+            self.archive.vectors, query_vector, terms, as_of, MARKED_POOL, mode, scope
         )
         if not candidates:
             return Answer(question, False, (), related=self._related(candidates))
-        scope = self.searcher.lexical_scope(self.archive.vectors.count)
         weights = term_weights(
             terms, self.archive.store.document_frequencies(terms, scope.after_id), scope.passages
         )

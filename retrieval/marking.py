@@ -40,8 +40,6 @@ class MarkedSpan:
 class Marking:
     spans: tuple[MarkedSpan, ...]
     score: float  # best sentence score, 0..1
-    cosine: float  # cosine of the best sentence to the question
-    coverage: float  # share of the question's term weight in the best sentence
 
 
 def term_weights(
@@ -73,14 +71,13 @@ def mark(
         cosines, semantic, lexical = [0.0] * len(spans), 0.0, 1.0
     else:
         cosines, semantic, lexical = sentence_cosines.tolist(), SEMANTIC_WEIGHT, LEXICAL_WEIGHT
-    scores, coverages = [], []
+    scores = []
     for (start, end), cosine in zip(spans, cosines, strict=True):
         sentence = text[start:end]
         coverage = _coverage(sentence, weights) / total_weight
         length_factor = min(1.0, len(sentence.split()) / 6)
         score = (semantic * max(cosine, 0.0) + lexical * coverage) * length_factor
         scores.append(score)
-        coverages.append(coverage)
     best = int(np.argmax(scores))
     chosen = [i for i, s in enumerate(scores) if s >= TIE_RATIO * scores[best] and s > 0] or [best]
     neighbours = [i for i in (best - 1, best + 1) if 0 <= i < len(scores)]
@@ -91,8 +88,6 @@ def mark(
     return Marking(
         spans=_merge_consecutive(spans, chosen),
         score=float(scores[best]),
-        cosine=float(cosines[best]),
-        coverage=float(coverages[best]),
     )
 
 

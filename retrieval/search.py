@@ -57,12 +57,15 @@ class HybridSearcher:
         as_of: datetime | None,
         limit: int,
         mode: SearchMode = SearchMode(),
+        scope: LexicalScope | None = None,
     ) -> list[Candidate]:
+        """The best `limit` candidates; `scope` is the caller's `lexical_scope` when it has
+        one already (the answerer weighs the question's words over the same passages)."""
         s = self.settings
         dense_hits = vectors.search(query_vector, s.dense_k)[0] if mode.dense else []
         lexical_hits = []
         if mode.lexical:
-            scope = self.lexical_scope(vectors.count)
+            scope = scope or self.lexical_scope(vectors.count)
             lexical_hits = self.store.lexical_search(
                 self.distinctive(terms, scope), s.lexical_k, after_id=scope.after_id
             )
