@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from config import Settings, load_settings
 from index.archive import NewsArchive
@@ -19,6 +20,18 @@ from index.ingest import Ingestor
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_ARTICLE = REPO / "index" / "samples" / "zelensky-putin-meeting.txt"
+
+# Property tests (hypothesis): a quick profile for `make test`, and a thorough one for the
+# reliability run (`pytest --hypothesis-profile=thorough`, see benchmarks/README.md
+# "Reliability"). No deadline: a slow case is a finding of its own, measured by the tests
+# that bound time, not a flaky failure on a busy 2-core machine.
+settings.register_profile(
+    "quick", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.register_profile(
+    "thorough", max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("NEWSBOT_HYPOTHESIS_PROFILE", "quick"))
 
 
 def _shared_data() -> Path:
