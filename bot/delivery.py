@@ -122,11 +122,13 @@ async def send_outbox(context: ContextTypes.DEFAULT_TYPE) -> None:
     async with svc.send_lock:
         while svc.send_requested:
             svc.send_requested = False
-            await _drain(context.bot, svc, outbox_worker(context.application))
+            await drain_outbox(context.bot, svc, outbox_worker(context.application))
     await _schedule_retry(context.application, svc)
 
 
-async def _drain(bot: Bot, svc: BotServices, worker: str) -> None:
+async def drain_outbox(bot: Bot, svc: BotServices, worker: str) -> None:
+    """Claim and send due alerts one at a time until none is due or flood control stops it;
+    any number of workers may drain the same outbox at once."""
     alerts = svc.settings.alerts
     while not _flooded(svc):
         # One row at a time: the lease then only has to cover one alert's pieces.
