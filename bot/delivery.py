@@ -1,4 +1,4 @@
-"""Draining the alert outbox: one message per alert, or one digest per chat at an interval.
+"""Draining the alert outbox: one message (or a few) per alert; digests are in bot/digests.py.
 
 Every row is claimed first (`DeliveryOutbox.claim_due`, a lease), so two senders, in one
 process or two, or the digest job and the sender, never hold the same row. An alert's pieces
@@ -37,11 +37,10 @@ from telegram.ext import Application, ContextTypes
 from bot.replies import send_pieces
 from bot.services import BotServices, services, services_of
 from index.deliveries import Delivery, RetryPolicy
-from retrieval.render_alerts import DigestItem, render_alert_html, render_digest_html
+from retrieval.render_alerts import render_alert_html
 
 log = logging.getLogger(__name__)
 
-DIGEST_MAX_ITEMS = 30
 RETRY_JOB = "outbox_retry"
 WORKER_KEY = "newsbot.outbox_worker"
 
@@ -130,7 +129,7 @@ async def drain_outbox(bot: Bot, svc: BotServices, worker: str) -> None:
     """Claim and send due alerts one at a time until none is due or flood control stops it;
     any number of workers may drain the same outbox at once."""
     alerts = svc.settings.alerts
-    while not _flooded(svc):
+    while not flooded(svc):
         # One row at a time: the lease then only has to cover one alert's pieces.
         claimed = await asyncio.to_thread(
             svc.outbox.claim_due, worker, 1, alerts.claim_lease_seconds
@@ -150,7 +149,7 @@ async def drain_outbox(bot: Bot, svc: BotServices, worker: str) -> None:
 async def _deliver(bot: Bot, svc: BotServices, worker: str, delivery: Delivery) -> Outcome:
     pieces = delivery.body
     if pieces is None:
-        quote, topic = await asyncio.to_thread(_quote_of, svc, delivery)
+        quote, topic = await asyncio.to_thread(quote_of, svc, delivery)
         if quote is None:
             await asyncio.to_thread(
                 svc.outbox.mark_failed, [delivery.id], worker, "article no longer stored"
@@ -215,7 +214,8 @@ def _record(svc: BotServices, worker: str, ids: list[int], chat_id: int, result:
         log.info("alerts %s to chat %s withdrawn while being sent", ids, chat_id)
 
 
-def _flooded(svc: BotServices) -> bool:
+def flooded(svc: BotServices) -> bool:
+    """Telegram asked this bot to wait (429), and the wait is not over."""
     return svc.flood_until is not None and datetime.now(UTC) < svc.flood_until
 
 
@@ -232,8 +232,9 @@ async def _schedule_retry(application: Application, svc: BotServices) -> None:
     application.job_queue.run_once(send_outbox, when=delay, name=RETRY_JOB)
 
 
-def _quote_of(svc: BotServices, delivery: Delivery):
-    """(the quote to send, its topic); the quote is None when the article is gone."""
+def quote_of(svc: BotServices, delivery: Delivery):
+    """(the quote to send, its topic) of a delivery; the quote is None when the article is
+    gone. Blocking."""
     subscription = (
         svc.subscriptions.get(delivery.subscription_id) if delivery.subscription_id else None
     )
@@ -243,73 +244,3 @@ def _quote_of(svc: BotServices, delivery: Delivery):
         svc.matcher.quote(delivery.passage_id, query) if delivery.passage_id is not None else None
     )
     return quote, topic
-
-
-async def send_digests(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Job: for each digest chat whose interval has passed, one message with its alerts."""
-    svc = services(context)
-    worker = outbox_worker(context.application)
-    interval = timedelta(minutes=svc.settings.alerts.digest_minutes)
-    now = datetime.now(UTC)
-    for chat in await asyncio.to_thread(svc.subscriptions.digest_chats):
-        if _flooded(svc):
-            return
-        if chat.last_digest_at and datetime.fromisoformat(chat.last_digest_at) + interval > now:
-            continue
-        claimed = await asyncio.to_thread(
-            svc.outbox.claim_for_chat,
-            chat.chat_id,
-            worker,
-            DIGEST_MAX_ITEMS,
-            svc.settings.alerts.claim_lease_seconds,
-        )
-        try:
-            for group in _digest_groups(claimed):
-                if not _flooded(svc):
-                    await _send_digest(context.bot, svc, worker, group)
-        finally:
-            await asyncio.to_thread(svc.outbox.release, [d.id for d in claimed], worker)
-
-
-def _digest_groups(claimed: list[Delivery]) -> list[list[Delivery]]:
-    """A digest interrupted part way (same stored body) first, then one new one per topic."""
-    started: dict[tuple, list[Delivery]] = {}
-    fresh: dict[int | None, list[Delivery]] = {}
-    for delivery in claimed:
-        if delivery.body is not None:
-            started.setdefault((delivery.thread_id, delivery.body), []).append(delivery)
-        else:
-            fresh.setdefault(delivery.thread_id, []).append(delivery)
-    return [*started.values(), *fresh.values()]
-
-
-async def _send_digest(bot: Bot, svc: BotServices, worker: str, group: list[Delivery]) -> None:
-    chat_id = group[0].chat_id
-    pieces = group[0].body
-    if pieces is None:
-        items, group = await asyncio.to_thread(_digest_items, svc, worker, group)
-        if not items:
-            return
-        pieces = tuple(render_digest_html(items))
-        ids = [d.id for d in group]
-        if not await asyncio.to_thread(svc.outbox.store_body, ids, worker, pieces):
-            return
-    if await send_claimed(bot, svc, worker, group, pieces) is Outcome.SENT:
-        await asyncio.to_thread(
-            svc.subscriptions.mark_digest_sent, chat_id, datetime.now(UTC).isoformat()
-        )
-        log.info("digest of %d alerts sent to chat %s", len(group), chat_id)
-
-
-def _digest_items(
-    svc: BotServices, worker: str, deliveries: list[Delivery]
-) -> tuple[list[DigestItem], list[Delivery]]:
-    items, usable = [], []
-    for delivery in deliveries:
-        quote, topic = _quote_of(svc, delivery)
-        if quote is None:
-            svc.outbox.mark_failed([delivery.id], worker, "article no longer stored")
-            continue
-        items.append(DigestItem(topic, quote))
-        usable.append(delivery)
-    return items, usable
