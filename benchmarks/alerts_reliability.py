@@ -14,7 +14,8 @@ The outbox rows are written straight into SQLite with their pieces rendered (no 
 the sender sends a stored body as it is). A share of the alerts holds a piece the fake refuses
 with 400: those must end `partial` (or `failed` when the first piece is refused) with the
 pieces before it delivered, and are counted as delivered when they do. Every other alert must
-arrive whole. --lost-answers N makes N sends succeed with the answer lost on the way (the
+arrive whole. A piece sent again is attributed to a kill when it was the last message
+accepted before that kill (the window). --lost-answers N makes N sends succeed with the answer lost on the way (the
 one case where a piece is sent again, by design). Printed: delivered, lost, pieces resent,
 duplicate pieces, the outbox's final statuses, and the seconds it took (starts included).
 Exits 1 if an alert was lost, ended in the wrong state, or was still pending at the end.
@@ -36,6 +37,7 @@ from tests.bot.sender_process import (
     SenderProcess,
     plan_alerts,
     refuse_marked_pieces,
+    resent_at_kills,
     tally,
     until_accepted,
     until_settled,
@@ -93,13 +95,14 @@ async def run(args: argparse.Namespace) -> int:
                 alerts_retry_seconds=0.1,
                 alerts_retry_max_seconds=1,
             )
-            jitter = random.Random(args.seed)
+            jitter, kill_marks = random.Random(args.seed), []
             try:
                 for kill in range(1, args.kills + 1):
                     await sender.start()
                     await until_accepted(api, pieces * kill // (args.kills + 1), SETTLE_SECONDS)
                     await asyncio.sleep(jitter.uniform(0, args.kill_jitter))
                     await sender.kill()
+                    kill_marks.append(len(api.sent))
                     print(f"  killed the sender after {len(api.sent):,} messages accepted")
                 await sender.start()
                 await until_settled(data_dir, SETTLE_SECONDS)
@@ -107,10 +110,12 @@ async def run(args: argparse.Namespace) -> int:
                 await sender.stop()
             seconds = time.perf_counter() - started
             result = tally(api, data_dir, alerts)
+            at_kills = resent_at_kills(api, kill_marks)
             faults = sum(1 for r in api.requests if r.method == "sendMessage" and r.fault)
     print(
         f"delivered {result.delivered:,} / {result.alerts:,}, lost {result.lost},"
-        f" wrong state {result.wrong}, pieces resent {result.pieces_resent},"
+        f" wrong state {result.wrong}, pieces resent {result.pieces_resent}"
+        f" ({at_kills} of them the last message accepted before a kill),"
         f" duplicate pieces {result.duplicate_pieces}; {faults} faults injected;"
         f" statuses {result.statuses}; {seconds:.1f} s"
     )

@@ -167,6 +167,18 @@ class Tally:
     statuses: dict[str, int]
 
 
+def resent_at_kills(api: FakeBotApi, kill_marks: list[int]) -> int:
+    """Pieces sent again whose first arrival was the last message accepted before a kill (the
+    mark is len(api.sent) at the kill): the window between acceptance and its record."""
+    first: dict[tuple, int] = {}
+    counts: Counter = Counter()
+    for position, record in enumerate(api.sent):
+        key = (record.chat_id, record.message_thread_id, record.text)
+        first.setdefault(key, position)
+        counts[key] += 1
+    return sum(1 for key, n in counts.items() if n > 1 and first[key] + 1 in kill_marks)
+
+
 def tally(api: FakeBotApi, data_dir: Path, alerts: list[PlannedAlert]) -> Tally:
     arrived = Counter(
         (r.chat_id, r.message_thread_id, r.text) for r in api.sent if r.method == "sendMessage"
