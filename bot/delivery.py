@@ -180,7 +180,7 @@ async def send_claimed(
         if not recorded:
             raise ClaimLost
 
-    if done >= len(pieces):  # every piece arrived, only the final commit was missing
+    if done >= len(pieces):  # not left by this sender (the last record marks the row sent)
         await accepted(0)
         return Outcome.SENT
     chat_id, thread_id = deliveries[0].chat_id, deliveries[0].thread_id
@@ -189,7 +189,9 @@ async def send_claimed(
     return result.outcome
 
 
-def _record(svc: BotServices, worker: str, ids: list[int], chat_id: int, result: SendResult):
+def _record(
+    svc: BotServices, worker: str, ids: list[int], chat_id: int, result: SendResult
+) -> None:
     """Write what Telegram's refusal means for these rows. Blocking."""
     alerts = svc.settings.alerts
     if result.outcome is Outcome.FLOOD:
@@ -204,9 +206,11 @@ def _record(svc: BotServices, worker: str, ids: list[int], chat_id: int, result:
         policy = RetryPolicy(
             alerts.retry_seconds, alerts.retry_max_seconds, timedelta(hours=alerts.retry_for_hours)
         )
-        for delivery_id in svc.outbox.retry_later(ids, worker, result.error, policy):
-            log.error("alert %s to chat %s given up: %s", delivery_id, chat_id, result.error)
-        log.warning("alert to chat %s will be retried: %s", chat_id, result.error)
+        given_up = svc.outbox.retry_later(ids, worker, result.error, policy)
+        if given_up:
+            log.error("alerts %s to chat %s given up: %s", given_up, chat_id, result.error)
+        else:
+            log.warning("alert to chat %s will be retried: %s", chat_id, result.error)
     elif result.outcome is Outcome.REFUSED:
         svc.outbox.refuse(ids, worker, result.error)
         log.error("alert to chat %s refused by Telegram: %s", chat_id, result.error)
