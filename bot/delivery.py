@@ -11,9 +11,10 @@ network error or 5xx -> the rest is retried with capped exponential backoff for
 alerts.retry_for_hours after the alert was matched; 403 (blocked, kicked) or "chat not
 found" -> the chat is paused; any other 400 -> failed, or partial when earlier pieces had
 arrived (sending the same piece again cannot succeed). Exactly once means: each piece is
-sent at most once, except that a crash between Telegram's acceptance of a piece and the
-commit of its pieces_sent sends that one piece again; nothing is lost across restarts or
-kill -9. The sender paces itself (alerts.send_interval_seconds) so a burst of alerts never
+sent at most once, except that a piece Telegram accepted whose acceptance was not recorded
+(a crash while its request, its answer or its commit was under way, or a connection lost
+before the answer) is sent again, one piece per such event; nothing is lost across restarts
+or kill -9 (index/deliveries.py). The sender paces itself (alerts.send_interval_seconds) so a burst of alerts never
 crowds out the answers users are waiting for.
 """
 

@@ -13,10 +13,11 @@
 
 Exactly once, precisely: each piece of an alert is sent at most once, because pieces_sent is
 committed after Telegram accepts piece k and before piece k+1 is sent, and a retry starts at
-the first piece not recorded. The one exception is a crash (or a lost claim) between
-Telegram's acceptance of a piece and the commit of its pieces_sent: that one piece is sent
-again. Nothing is lost: a row leaves `pending` only as sent, partial, failed, paused or
-cancelled, and a killed worker's claim runs out.
+the first piece not recorded. The one exception: when Telegram accepted a piece but its
+pieces_sent was not committed (the worker crashed while the request or its answer was on the
+way or before the commit, the connection dropped after Telegram accepted it, or the claim
+was lost meanwhile), that one piece is sent again. Nothing is lost: a row leaves `pending`
+only as sent, partial, failed, paused or cancelled, and a killed worker's claim runs out.
 """
 
 from __future__ import annotations
