@@ -5,18 +5,25 @@ from __future__ import annotations
 
 import gzip
 import ipaddress
+import shutil
+import ssl
+import subprocess
 import time
 import zlib
 from pathlib import Path
 
+import httpx
 import pytest
+from aiohttp import web
 from hypothesis import given
 from hypothesis import strategies as st
 
+from config import SettingsError
 from index.address_guard import AddressGuard
 from index.content_decoding import PIECE, BodyDecoder, DecodingError
 from index.errors import FetchError
 from index.fetching import Fetcher
+from index.pinned_network import PinnedTransport
 from tests.hostile_web import HostileWeb, RebindingResolver, fixed_resolver
 
 ALLOW_LOOPBACK = {"fetch.allow_private_networks": ["127.0.0.1/32"]}
@@ -157,6 +164,16 @@ async def test_a_host_with_any_internal_address_is_refused(hostile, make_setting
     assert hostile.hits == []
 
 
+async def test_environment_proxies_cannot_bypass_the_pinned_connection(
+    hostile, fetch_settings, monkeypatch
+):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "all_proxy"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")  # discard port: nothing listens there
+    url = hostile.add("/page", "direct")
+    async with Fetcher(fetch_settings) as fetcher:
+        assert (await fetcher.get(url)).body == b"direct"
+
+
 async def test_the_pinned_connection_keeps_the_url_host(hostile, fetch_settings):
     url = hostile.add("/page", "hello")
     port = url.split(":")[2].split("/")[0]
@@ -206,6 +223,11 @@ async def test_tarpit_is_cut_at_the_fetch_deadline(hostile, make_settings):
         with pytest.raises(FetchError, match=r"tarpit\?interval=0.5 did not finish within 2 s"):
             await fetcher.get(hostile.url("/tarpit?interval=0.5"))
     assert time.monotonic() - started < 3.0
+
+
+def test_deadline_shorter_than_the_read_timeout_is_refused(make_settings):
+    with pytest.raises(SettingsError, match="fetch.deadline_seconds must be at least"):
+        make_settings(**{"fetch.timeout_seconds": 20, "fetch.deadline_seconds": 10})
 
 
 async def test_slow_headers_time_out(hostile, make_settings):
@@ -310,3 +332,39 @@ async def test_the_guard_raises_nothing_but_fetch_error_on_any_url(url):
         await AddressGuard().check_url(url, fixed_resolver("10.0.0.1"))
     except FetchError as error:
         assert "\n" not in str(error)
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+async def test_tls_names_the_url_host_while_dialing_the_pinned_address(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"]
+        + ["-nodes", "-days", "1", "-subj", "/CN=news.test", "-keyout", str(key)]
+        + ["-out", str(cert), "-addext", "subjectAltName=DNS:news.test"],
+        check=True,
+        capture_output=True,
+        timeout=30,
+    )
+    server_names: list[str | None] = []
+    server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_context.load_cert_chain(cert, key)
+    server_context.sni_callback = lambda sock, name, context: server_names.append(name)
+    app = web.Application()
+    app.router.add_get("/", lambda request: web.Response(text="over tls"))
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_context)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    transport = PinnedTransport(
+        AddressGuard.allowing(["127.0.0.1/32"]),
+        fixed_resolver("127.0.0.1"),
+        ssl_context=ssl.create_default_context(cafile=str(cert)),
+    )
+    try:
+        async with httpx.AsyncClient(transport=transport) as client:
+            response = await client.get(f"https://news.test:{port}/")
+    finally:
+        await runner.cleanup()
+    assert response.text == "over tls"
+    assert server_names == ["news.test"]
