@@ -94,7 +94,7 @@ class AddressGuard:
         """Raise FetchError (one line naming host and address) unless address is permitted."""
         if not self.permits(address):
             raise FetchError(
-                f"{host} resolves to the internal address {address}, which is not"
+                f"{short_url(host)} resolves to the internal address {address}, which is not"
                 " allowed (settings: fetch.allow_private_networks)"
             )
 
@@ -115,10 +115,10 @@ class AddressGuard:
         try:
             answers = await resolver(host, port)
         except (OSError, UnicodeError, ValueError):
-            raise FetchError(f"{host} could not be resolved") from None
+            raise FetchError(f"{short_url(host)} could not be resolved") from None
         addresses = [_parse_address(answer) for answer in answers]
         if not addresses or None in addresses:
-            raise FetchError(f"{host} could not be resolved")
+            raise FetchError(f"{short_url(host)} could not be resolved")
         checked = [a for a in addresses if a is not None]
         for address in checked:
             self.check(host, address)

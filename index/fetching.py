@@ -115,7 +115,7 @@ class Fetcher:
                     f"{short_url(current)} could not be fetched ({type(error).__name__})"
                 ) from None
             if response.status in _REDIRECTS and "location" in response.headers:
-                current = urljoin(current, response.headers["location"])
+                current = redirect_target(current, response.headers["location"])
                 continue
             if response.status >= 400:
                 raise FetchError(f"{short_url(current)} answered HTTP {response.status}")
@@ -157,3 +157,15 @@ class Fetcher:
     async def check_allowed(self, url: str) -> None:
         """Refuse non-HTTP URLs and hosts with any internal address (fetches check this too)."""
         await self._guard.check_url(url, self._resolver)
+
+
+def redirect_target(current: str, location: str) -> str:
+    """The URL a redirect's Location header points to; FetchError when it is not a URL."""
+    try:
+        target = urljoin(current, location.strip())
+        url_target(target)
+    except ValueError:
+        raise FetchError(
+            f"{short_url(current)} redirected to {short_url(location, 80)!r}, which is not a URL"
+        ) from None
+    return target
