@@ -97,6 +97,11 @@ async def test_unknown_content_encoding_is_refused(hostile, fetch_settings, enco
             await fetcher.get(hostile.url(f"/unknown-encoding?name={encoding}"))
 
 
+def test_more_encoding_layers_than_any_server_sends_are_refused():
+    with pytest.raises(DecodingError, match="5 content encodings"):
+        BodyDecoder("gzip, gzip, gzip, gzip, gzip")
+
+
 async def test_invalid_gzip_or_deflate_is_a_fetch_error_not_zlib_error(hostile, fetch_settings):
     deflate = hostile.add(
         "/bad-deflate", b"\x78\x9c" + b"\xff" * 50, headers={"Content-Encoding": "deflate"}
