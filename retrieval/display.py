@@ -135,7 +135,7 @@ def normalized_spans(spans: Sequence[tuple[int, int]], length: int) -> list[tupl
 
 
 @dataclass(frozen=True)
-class Window:
+class PassageWindow:
     """The part text[start:end] of a passage to show, with the marked spans inside it."""
 
     start: int
@@ -152,14 +152,14 @@ class Window:
         return [(blank_controls(run), marked) for run, marked in runs if run]
 
 
-def passage_window(text: str, spans: Sequence[tuple[int, int]], units: int) -> Window:
+def passage_window(text: str, spans: Sequence[tuple[int, int]], units: int) -> PassageWindow:
     """At most `units` UTF-16 units of `text`: all of it when it fits, else the marked spans
     (from the first to the last, or the first alone when they are far apart) with as much
     context around them as fits, cut at word boundaries. A marked span longer than `units` is
     shown from its start."""
     marked = normalized_spans(spans, len(text))
     if len(text) <= units and utf16_len(text) <= units:
-        return Window(0, len(text), tuple(marked))
+        return PassageWindow(0, len(text), tuple(marked))
     focus_start, focus_end = (marked[0][0], marked[-1][1]) if marked else (0, 0)
     if not _fits(text, focus_start, focus_end, units) and marked:
         focus_end = marked[0][1]
@@ -183,9 +183,9 @@ def _fits(text: str, start: int, end: int, units: int) -> bool:
     return end - start <= units and utf16_len(text[start:end]) <= units
 
 
-def _clipped(start: int, end: int, spans: list[tuple[int, int]]) -> Window:
+def _clipped(start: int, end: int, spans: list[tuple[int, int]]) -> PassageWindow:
     inside = tuple((max(s, start), min(e, end)) for s, e in spans if s < end and e > start)
-    return Window(start, end, inside)
+    return PassageWindow(start, end, inside)
 
 
 def pack_lines(
