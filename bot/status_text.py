@@ -98,7 +98,8 @@ def stats_html(archive: dict, subscriptions: dict, outbox: dict) -> str:
             f" {plural(subscriptions['subscribed_chats'], 'chat')}"
             f" ({subscriptions['paused_chats']:,} paused)",
             f"Outbox: {outbox.get('sent', 0):,} sent, {outbox.get('pending', 0):,} pending,"
-            f" {outbox.get('failed', 0):,} failed, {outbox.get('paused', 0):,} held;"
+            f" {outbox.get('partial', 0):,} partly sent, {outbox.get('failed', 0):,} failed,"
+            f" {outbox.get('paused', 0):,} held;"
             f" {plural(outbox.get('queued_articles', 0), 'article')} waiting to be matched",
         ]
     )

@@ -179,12 +179,13 @@ class AlertSettings:
     digest_minutes: float = 360.0
     send_interval_seconds: float = 1.0
     retry_seconds: float = 30.0
-    max_attempts: int = 8
+    retry_max_seconds: float = 900.0
+    retry_for_hours: float = 24.0
+    claim_lease_seconds: float = 120.0
 
     def validate(self) -> None:
         _positive("alerts.feed_poll_minutes", self.feed_poll_minutes)
         _positive("alerts.digest_minutes", self.digest_minutes)
-        _positive("alerts.max_attempts", self.max_attempts)
         if not -1.0 <= self.threshold <= 1.0:
             raise SettingsError("alerts.threshold must be between -1 and 1")
         if self.profile_articles < 0:
@@ -203,6 +204,10 @@ class AlertSettings:
         if self.send_interval_seconds < 0:
             raise SettingsError("alerts.send_interval_seconds must not be negative")
         _positive("alerts.retry_seconds", self.retry_seconds)
+        if self.retry_max_seconds < self.retry_seconds:
+            raise SettingsError("alerts.retry_max_seconds must be at least alerts.retry_seconds")
+        _positive("alerts.retry_for_hours", self.retry_for_hours)
+        _positive("alerts.claim_lease_seconds", self.claim_lease_seconds)
 
 
 @dataclass(frozen=True)
