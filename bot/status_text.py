@@ -35,6 +35,10 @@ def feeds_html(feeds: list[FeedRecord]) -> str:
         if feed.last_error:
             failures = plural(feed.error_count, "failure")
             state += f"\n   ⚠️ {failures} in a row: {escape(feed.last_error[:300])}"
+        if feed.items_skipped:
+            skipped = plural(feed.items_skipped, "item")
+            reason = escape((feed.last_item_error or "")[:300])
+            state += f"\n   ⚠️ {skipped} skipped: {reason}"
         lines.append(state)
     text = "\n".join(lines)
     if len(text) > MESSAGE_BUDGET:
