@@ -167,7 +167,7 @@ def bounded_article(
     an over-long title or outlet is shortened; a URL that is not http(s), does not parse or is
     longer than max_url_chars is a SourceError, as is an article without text."""
     url = checked_url(url, limits)
-    label = (url or title or source or "an article")[:200]
+    label = url or title[:80] or source[:80] or "an article"
     # Cleaning only shrinks whitespace, so a generous raw prefix is enough and keeps a 20 MB
     # text from being copied whole several times over.
     text = clean_text(text[: 4 * limits.max_article_chars + 1_000])
