@@ -104,3 +104,19 @@ def test_an_index_from_another_model_is_refused(make_settings, embedder):
 
     with pytest.raises(StoreError, match="newsbot reindex"):
         NewsArchive(settings, embedder=OtherModel())
+
+
+def test_twenty_megabyte_sentence_is_stored_as_bounded_passages(make_archive, tmp_path):
+    """Text without sentence punctuation was one passage: a 20 MB article took 3.4 GB."""
+    archive = make_archive(**{"sources.max_article_chars": 5_000, "passages.max_chars": 500})
+    path = tmp_path / "endless.txt"
+    path.write_text("A title without end\n" + "council budget harbor vote " * 750_000)
+    assert path.stat().st_size > 20_000_000
+    report = Ingestor(archive).ingest(read_file(path, archive.settings.sources))
+    assert len(report.added) == 1 and report.passages > 1
+    rows = list(archive.database.connection().query('SELECT "start", "end", text FROM passages'))
+    settings = archive.settings.passages
+    assert max(row["end"] for row in rows) <= 5_000
+    for row in rows:
+        assert len(row["text"]) <= settings.max_chars
+        assert len(row["text"].split()) <= settings.max_words
