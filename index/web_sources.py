@@ -38,7 +38,7 @@ FULL_TEXT_WORDS = 150
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TAG = re.compile(r"<[^>]+>")
 _DEFAULTS = SourceSettings()
-_MENU_SEPARATORS = ("|", "•", "·", "»", "/")
+_MENU_SEPARATORS = ("|", "•")
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,15 @@ async def fetch_article(fetcher: Fetcher, url: str, limits: SourceSettings = _DE
         raise SourceError(
             f"{url} is not an HTML page (content type {resource.content_type or 'unknown'})"
         )
-    return await asyncio.to_thread(extract_article, resource.text(), resource.url, "", limits)
+    return await asyncio.to_thread(_extract_resource, resource, limits)
+
+
+def _extract_resource(resource: FetchedResource, limits: SourceSettings) -> Article:
+    try:
+        html = resource.text()
+    except LookupError:  # a charset Python does not know, named by the server
+        html = resource.body.decode("utf-8", errors="replace")
+    return extract_article(html, resource.url, "", limits)
 
 
 async def fetch_feed(
@@ -294,7 +302,7 @@ async def read_url(
             yield item
         return
     if _is_html(resource) and not (b"<rss" in head or b"<feed" in head):
-        yield await asyncio.to_thread(extract_article, resource.text(), resource.url, "", limits)
+        yield await asyncio.to_thread(_extract_resource, resource, limits)
         return
     feed = await asyncio.to_thread(parse_feed, resource, limits)
     async for item in feed_articles(fetcher, feed, concurrency, limits):
