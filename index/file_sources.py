@@ -108,6 +108,8 @@ def _read_jsonl(path: Path, limits: SourceSettings) -> Iterator[Article | Source
     try:
         with opener(path, "rb") as handle:
             for number, line in _lines(handle, _line_bytes(limits)):
+                if line is not None and not line.strip():
+                    continue
                 try:
                     article = _article_from_json(line, limits)
                 except SourceError as error:
@@ -140,8 +142,8 @@ def _line_bytes(limits: SourceSettings) -> int:
 
 
 def _lines(handle: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
-    """(number, line) for each non-blank line; None for a line longer than max_bytes, which is
-    read past in pieces instead of being held."""
+    """(number, line) for each line; None for a line longer than max_bytes, which is read past
+    in pieces instead of being held."""
     number = 0
     while line := handle.readline(max_bytes + 1):
         number += 1
@@ -149,7 +151,7 @@ def _lines(handle: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | None
             while (rest := handle.readline(1 << 20)) and not rest.endswith(b"\n"):
                 pass
             yield number, None
-        elif line.strip():
+        else:
             yield number, line
 
 
