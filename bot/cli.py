@@ -205,7 +205,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             continue
         for failure in report.failures:
             print(f"newsbot: skipped {failure.label}: {failure.reason}", file=sys.stderr)
-        if report.failures and not (report.added or report.unchanged or report.duplicates):
+        if report.failed > len(report.failures):
+            more = report.failed - len(report.failures)
+            print(f"newsbot: skipped {more} more (see the log)", file=sys.stderr)
+        if report.failed and not (report.added or report.unchanged or report.duplicates):
             failed_sources += 1  # nothing of this source could be read
         print(f"{source}: {report.summary()}")
         total.added += report.added
@@ -316,7 +319,7 @@ class _progress:
         )
 
         def on_article(report) -> None:
-            done = len(report.added) + report.unchanged + report.duplicates + len(report.failures)
+            done = len(report.added) + report.unchanged + report.duplicates + report.failed
             self.bar.update(done - self.bar.n)
             self.bar.set_postfix(passages=report.passages, refresh=False)
 

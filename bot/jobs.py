@@ -126,7 +126,7 @@ async def store_feed(application: Application, feed: FeedRecord, read: FeedRead)
         document = read.document
         etag, modified = (
             (document.etag, document.last_modified)
-            if not report.failures
+            if not report.failed
             else (feed.etag, feed.last_modified)
         )
         first = report.failures[0] if report.failures else None
@@ -136,7 +136,7 @@ async def store_feed(application: Application, feed: FeedRecord, read: FeedRead)
             etag,
             modified,
             added,
-            len(report.failures),
+            report.failed,
             f"{first.reason} ({first.label})" if first else None,
         )
     if report.added or report.duplicates:

@@ -8,7 +8,7 @@ import pytest
 from index.archive import NewsArchive
 from index.articles import Article
 from index.file_sources import read_file
-from index.ingest import Ingestor
+from index.ingest import KEPT_FAILURES, Ingestor
 from tests.conftest import SAMPLE_ARTICLE
 
 WIRE = (
@@ -120,3 +120,12 @@ def test_twenty_megabyte_sentence_is_stored_as_bounded_passages(make_archive, tm
     for row in rows:
         assert len(row["text"]) <= settings.max_chars
         assert len(row["text"].split()) <= settings.max_words
+
+
+def test_a_file_of_bad_lines_is_counted_not_kept_line_by_line(make_archive, tmp_path):
+    path = tmp_path / "mostly-bad.jsonl"
+    path.write_text("not json\n" * 5_000 + '{"title": "Good", "text": "A good line."}\n')
+    report = Ingestor(make_archive()).ingest(read_file(path))
+    assert len(report.added) == 1
+    assert (report.failed, len(report.failures)) == (5_000, KEPT_FAILURES)
+    assert "5000 failed" in report.summary()
