@@ -207,7 +207,7 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             print(f"newsbot: skipped {failure.label}: {failure.reason}", file=sys.stderr)
         if report.failed > len(report.failures):
             more = report.failed - len(report.failures)
-            print(f"newsbot: skipped {more} more (see the log)", file=sys.stderr)
+            print(f"newsbot: skipped {more} more", file=sys.stderr)
         if report.failed and not (report.added or report.unchanged or report.duplicates):
             failed_sources += 1  # nothing of this source could be read
         print(f"{source}: {report.summary()}")

@@ -28,6 +28,7 @@ _MD_PREFIX = re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)")
 
 
 _DEFAULTS = SourceSettings()
+_LOGGED_SKIPS = 100  # skipped lines logged one by one per file; the rest are counted
 
 
 def is_supported_file(path: Path) -> bool:
@@ -123,7 +124,8 @@ def _read_jsonl(path: Path, limits: SourceSettings) -> Iterator[Article | Source
                     continue
                 skipped += 1
                 first_reason = first_reason or f"line {number}: {reason}"
-                log.warning("%s line %d skipped: %s", path, number, reason)
+                if skipped <= _LOGGED_SKIPS:
+                    log.warning("%s line %d skipped: %s", path, number, reason)
                 yield SourceFailure(f"{path} line {number}", reason)
     except (OSError, EOFError, zlib.error) as error:
         if not found and not skipped and number == 0:
@@ -131,6 +133,10 @@ def _read_jsonl(path: Path, limits: SourceSettings) -> Iterator[Article | Source
         log.warning("%s: cannot be read after line %d: %s", path, number, error)
         yield SourceFailure(f"{path} line {number + 1}", f"cannot be read further ({error})")
         return
+    if skipped > _LOGGED_SKIPS:
+        log.warning(
+            "%s: %d lines skipped in all (the first %d logged)", path, skipped, _LOGGED_SKIPS
+        )
     if not found:
         detail = f"; {skipped} lines skipped, {first_reason}" if skipped else ""
         raise SourceError(f"{path}: no articles (one JSON object with a 'text' per line){detail}")
