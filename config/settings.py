@@ -118,6 +118,7 @@ class RetrievalSettings:
 @dataclass(frozen=True)
 class FetchSettings:
     timeout_seconds: float = 15.0
+    deadline_seconds: float = 30.0
     max_bytes: int = 5_000_000
     max_redirects: int = 5
     concurrency: int = 4
@@ -128,6 +129,11 @@ class FetchSettings:
     def validate(self) -> None:
         _positive("fetch.timeout_seconds", self.timeout_seconds)
         _positive("fetch.feed_deadline_seconds", self.feed_deadline_seconds)
+        if self.deadline_seconds < self.timeout_seconds:
+            raise SettingsError(
+                "setting fetch.deadline_seconds must be at least fetch.timeout_seconds"
+                f" ({self.timeout_seconds:g}), got {self.deadline_seconds!r}"
+            )
         _positive("fetch.max_bytes", self.max_bytes)
         _positive("fetch.concurrency", self.concurrency)
         if self.max_redirects < 0:

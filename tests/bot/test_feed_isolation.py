@@ -104,7 +104,11 @@ async def test_slow_feed_does_not_delay_another_feeds_articles(
     slow = f"{stalling_url}/slow.xml"
     good = site.add("/good.xml", rss("Good Wire", [feed_item(seed)]), RSS)
     settings = bot_settings(
-        tmp_path / "data", api, fetch__timeout_seconds=60.0, fetch__feed_deadline_seconds=3.0
+        tmp_path / "data",
+        api,
+        fetch__timeout_seconds=60.0,
+        fetch__deadline_seconds=60.0,  # no fetch ends before the stalled one would
+        fetch__feed_deadline_seconds=3.0,
     )
     bot = await launch(settings)
     await subscribe(api, "/subscribe ceasefire talks")
