@@ -82,8 +82,19 @@ passage_settings = st.builds(
     st.integers(1, 60),
     st.integers(0, 5),
 )
-prose = st.text(
-    st.sampled_from(list("ab cdé.!?\n\t\u00a0\u2028Z\"'“”.")) | st.characters(), max_size=400
+prose = st.one_of(
+    st.text(
+        st.sampled_from(list("ab cdé.!?\n\t\u00a0\u2028Z\"'“”.")) | st.characters(), max_size=400
+    ),
+    st.lists(
+        st.sampled_from(["alpha", "Beta.", "gamma", "x" * 70, " ", " ", " ", "  ", "\n", ". "]),
+        max_size=300,
+    ).map("".join),
+    st.builds(
+        lambda word, n: " ".join([word] * n),
+        st.sampled_from(["alpha", "x" * 70]),
+        st.integers(0, 400),
+    ),
 )
 
 
