@@ -128,3 +128,32 @@ async def test_slow_feed_does_not_delay_another_feeds_articles(
     record = bot.services.feeds.get(slow)
     assert (record.last_error, record.error_count) == ("did not finish within 3 s", 1)
     assert bot.services.feeds.get(good).article_count == 1
+
+
+async def test_a_poll_requested_while_one_runs_makes_it_go_round_again(
+    api, launch, site, tmp_path, bbc, stalling_site
+):
+    stalling_url, _ = stalling_site
+    sport = bbc["bbc-sport-001"]
+    settings = bot_settings(
+        tmp_path / "data",
+        api,
+        fetch__timeout_seconds=60.0,
+        fetch__deadline_seconds=60.0,
+        fetch__feed_deadline_seconds=2.0,
+    )
+    bot = await launch(settings)
+    slow = f"{stalling_url}/slow.xml"
+    bot.services.feeds.add(slow, "Slow Wire")
+    poll = asyncio.create_task(bot.run_job("poll_feeds"))
+    await asyncio.sleep(0.5)  # the first round waits on the stalled feed
+    late = site.add("/late.xml", rss("Late Wire", [feed_item(sport)]), RSS)
+    bot.services.feeds.add(late, "Late Wire")
+
+    started = time.monotonic()
+    await bot.run_job("poll_feeds")  # returns at once: the running poll takes it
+    assert time.monotonic() - started < 1.0
+    await asyncio.wait_for(poll, 30)
+
+    assert bot.services.feeds.get(late).article_count == 1
+    assert bot.services.feeds.get(slow).error_count == 2  # polled in both rounds
