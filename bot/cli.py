@@ -205,7 +205,10 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
             continue
         for failure in report.failures:
             print(f"newsbot: skipped {failure.label}: {failure.reason}", file=sys.stderr)
-        if report.failures and not (report.added or report.unchanged or report.duplicates):
+        if report.failed > len(report.failures):
+            more = report.failed - len(report.failures)
+            print(f"newsbot: skipped {more} more", file=sys.stderr)
+        if report.failed and not (report.added or report.unchanged or report.duplicates):
             failed_sources += 1  # nothing of this source could be read
         print(f"{source}: {report.summary()}")
         total.added += report.added
@@ -216,38 +219,87 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _read_source(source: str, settings: Settings) -> Iterator:
+    """The articles (and skipped items) of one source, streamed: a URL, a local OPML list
+    (every feed read, a dead one recorded as a failure) or a file."""
+    from index.errors import SourceError
     from index.file_sources import read_file
     from index.web_sources import parse_opml
 
     if source.startswith(("http://", "https://")):
-        yield from _fetch_all([source], settings)
+        yield from _stream_web(settings, url=source)
         return
     path = Path(source)
     if path.suffix.lower() == ".opml":
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:
+                data = handle.read(settings.fetch.max_bytes + 1)
         except OSError as error:
-            from index.errors import SourceError
-
             raise SourceError(f"{path}: cannot be read ({error.strerror})") from None
-        yield from _fetch_all(parse_opml(data, str(path)), settings)
+        if len(data) > settings.fetch.max_bytes:
+            raise SourceError(f"{path}: larger than {settings.fetch.max_bytes:,} bytes")
+        yield from _stream_web(settings, feeds=parse_opml(data, str(path)))
         return
-    yield from read_file(path)
+    yield from read_file(path, settings.sources)
 
 
-def _fetch_all(urls: list[str], settings: Settings) -> list:
+_QUEUED_ITEMS = 64  # articles read ahead of the ingest, at most
+
+
+def _stream_web(settings: Settings, url: str = "", feeds: Sequence[str] = ()) -> Iterator:
+    """Items read by an event loop in a worker thread, handed over through a bounded queue so
+    the ingest starts at once and a large source is never held whole. An error that stops
+    the source (the URL itself unreadable) is raised here."""
+    import queue
+    import threading
+
     from index.fetching import Fetcher
-    from index.web_sources import read_url
+    from index.web_sources import read_feeds, read_url
 
-    async def collect() -> list:
-        items = []
+    handover: queue.Queue = queue.Queue(maxsize=_QUEUED_ITEMS)
+    stopped = threading.Event()
+
+    def put(entry: tuple) -> bool:
+        while not stopped.is_set():
+            try:
+                handover.put(entry, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    async def produce() -> None:
+        concurrency, limits = settings.fetch.concurrency, settings.sources
         async with Fetcher(settings.fetch) as fetcher:
-            for url in urls:
-                async for item in read_url(fetcher, url, settings.fetch.concurrency):
-                    items.append(item)
-        return items
+            items = (
+                read_feeds(fetcher, list(feeds), concurrency, limits)
+                if feeds
+                else read_url(fetcher, url, concurrency, limits)
+            )
+            async for item in items:
+                if not await asyncio.to_thread(put, ("item", item)):
+                    return
 
-    return asyncio.run(collect())
+    def run() -> None:
+        try:
+            asyncio.run(produce())
+        except BaseException as error:  # handed to the reading thread, which raises it
+            put(("error", error))
+        else:
+            put(("done", None))
+
+    worker = threading.Thread(target=run, name="newsbot-fetch", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = handover.get()
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stopped.set()
 
 
 class _progress:
@@ -267,7 +319,7 @@ class _progress:
         )
 
         def on_article(report) -> None:
-            done = len(report.added) + report.unchanged + report.duplicates + len(report.failures)
+            done = len(report.added) + report.unchanged + report.duplicates + report.failed
             self.bar.update(done - self.bar.n)
             self.bar.set_postfix(passages=report.passages, refresh=False)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
@@ -15,10 +16,10 @@ from telegram.ext import Application, ContextTypes
 from bot.delivery import request_send
 from bot.digests import send_digests
 from bot.services import BotServices, services, services_of
-from index.articles import article_id
+from index.articles import Article, article_id
 from index.errors import IndexError_
 from index.feed_registry import FeedRecord
-from index.web_sources import FeedDocument, feed_articles, fetch_feed
+from index.web_sources import FeedDocument, SourceFailure, feed_articles, fetch_feed
 
 log = logging.getLogger(__name__)
 
@@ -37,43 +38,113 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
         while svc.poll_requested:
             svc.poll_requested = False
             feeds = await asyncio.to_thread(svc.feeds.all)
-            added = 0
-            for feed in feeds:
-                added += await poll_feed(svc, feed)
+            added = await poll_all(context.application, feeds)
             log.info("polled %d feeds: %d new articles", len(feeds), added)
             await after_ingest(context.application)
 
 
-async def poll_feed(svc: BotServices, feed: FeedRecord) -> int:
-    """Fetch one feed (conditional GET) and ingest the items not stored yet; new article count."""
-    try:
-        document = await fetch_feed(svc.fetcher, feed.url, feed.etag, feed.last_modified)
-        if document.not_modified:
+async def poll_all(application: Application, feeds: list[FeedRecord]) -> int:
+    """Poll the feeds concurrently (fetch.concurrency at once), each within its deadline, and
+    store each feed's articles as soon as it is read, so a slow feed delays no other. A feed
+    that fails in any way is recorded against that feed only. The number of new articles."""
+    svc = services_of(application)
+    gate = asyncio.Semaphore(svc.settings.fetch.concurrency)
+    storing = asyncio.Lock()  # the model and SQLite take one feed's articles at a time
+
+    async def one(feed: FeedRecord) -> int:
+        try:
+            async with gate:
+                read = await read_feed(svc, feed)
+            async with storing:
+                return await store_feed(application, feed, read)
+        except Exception as error:
+            log.exception("feed %s: polling failed", feed.url)
             await asyncio.to_thread(
-                svc.feeds.record_success, feed.url, feed.etag, feed.last_modified, 0
+                svc.feeds.record_failure, feed.url, f"unexpected error ({type(error).__name__})"
             )
             return 0
-        fresh = await asyncio.to_thread(_unseen_items, svc, document)
-        articles = [
-            item async for item in feed_articles(svc.fetcher, fresh, svc.settings.fetch.concurrency)
-        ]
-        report = await asyncio.to_thread(svc.ingestor.ingest, articles, feed.url)
+
+    return sum(await asyncio.gather(*(one(feed) for feed in feeds)))
+
+
+@dataclass
+class FeedRead:
+    """What one poll of a feed brought: the document, its items read so far, and the error
+    that stopped it (a failed fetch, the deadline)."""
+
+    document: FeedDocument | None = None
+    items: list[Article | SourceFailure] = field(default_factory=list)
+    error: str | None = None
+
+
+async def read_feed(svc: BotServices, feed: FeedRecord) -> FeedRead:
+    """Fetch one feed (conditional GET) and the pages of its unseen items, within
+    fetch.feed_deadline_seconds; never raises."""
+    read = FeedRead()
+    deadline = svc.settings.fetch.feed_deadline_seconds
+    sources = svc.settings.sources
+    timer = asyncio.timeout(deadline)
+    try:
+        async with timer:
+            read.document = await fetch_feed(
+                svc.fetcher, feed.url, feed.etag, feed.last_modified, sources
+            )
+            if read.document.not_modified:
+                return read
+            fresh = await asyncio.to_thread(_unseen_items, svc, read.document)
+            concurrency = svc.settings.fetch.concurrency
+            async for item in feed_articles(svc.fetcher, fresh, concurrency, sources):
+                read.items.append(item)
+    except TimeoutError:
+        if not timer.expired():
+            raise
+        read.error = f"did not finish within {deadline:g} s"
     except IndexError_ as error:
-        log.warning("feed %s failed: %s", feed.url, error)
-        await asyncio.to_thread(svc.feeds.record_failure, feed.url, str(error))
-        return 0
+        read.error = str(error)
+    except Exception as error:
+        log.exception("feed %s: reading failed", feed.url)
+        read.error = f"unexpected error ({type(error).__name__})"
+    return read
+
+
+async def store_feed(application: Application, feed: FeedRecord, read: FeedRead) -> int:
+    """Ingest what a poll read, record how the feed went (skipped items too) and send the
+    alerts for its new articles. The number of new articles."""
+    svc = services_of(application)
+    report = await asyncio.to_thread(svc.ingestor.ingest, read.items, feed.url)
     for failure in report.failures:
-        log.warning("feed %s: %s: %s", feed.url, failure.label, failure.reason)
-    # Keep the old validators when items failed, so the next poll fetches them again.
-    etag, modified = (
-        (document.etag, document.last_modified)
-        if not report.failures
-        else (feed.etag, feed.last_modified)
-    )
-    await asyncio.to_thread(svc.feeds.record_success, feed.url, etag, modified, len(report.added))
+        log.warning("feed %s: skipped %s: %s", feed.url, failure.label, failure.reason)
+    added = len(report.added)
+    if read.error is not None or read.document is None:
+        log.warning("feed %s failed: %s", feed.url, read.error)
+        await asyncio.to_thread(svc.feeds.record_failure, feed.url, read.error or "not read", added)
+    elif read.document.not_modified:
+        await asyncio.to_thread(
+            svc.feeds.record_success, feed.url, feed.etag, feed.last_modified, 0
+        )
+    else:
+        # Keep the old validators when items failed, so the next poll fetches them again.
+        document = read.document
+        etag, modified = (
+            (document.etag, document.last_modified)
+            if not report.failed
+            else (feed.etag, feed.last_modified)
+        )
+        first = report.failures[0] if report.failures else None
+        await asyncio.to_thread(
+            svc.feeds.record_success,
+            feed.url,
+            etag,
+            modified,
+            added,
+            report.failed,
+            f"{first.reason} ({first.label})" if first else None,
+        )
     if report.added or report.duplicates:
         log.info("feed %s: %s", feed.url, report.summary())
-    return len(report.added)
+    if report.added:
+        await after_ingest(application)
+    return added
 
 
 def _unseen_items(svc: BotServices, document: FeedDocument) -> FeedDocument:

@@ -59,6 +59,9 @@ def feeds_html(feeds: list[FeedRecord]) -> list[str]:
         if feed.last_error:
             failures = plural(feed.error_count, "failure")
             line += f"\n   ⚠️ {failures} in a row: {reason_html(feed.last_error)}"
+        if feed.items_skipped:
+            skipped = plural(feed.items_skipped, "item")
+            line += f"\n   ⚠️ {skipped} skipped: {reason_html(feed.last_item_error or '')}"
         lines.append(line)
     return pack_lines(lines, "feed")
 

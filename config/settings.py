@@ -50,9 +50,11 @@ class PassageSettings:
     max_words: int = 200
     overlap_sentences: int = 1
     embed_title: bool = True
+    max_chars: int = 2_000
 
     def validate(self) -> None:
         _positive("passages.target_words", self.target_words)
+        _positive("passages.max_chars", self.max_chars)
         if self.max_words < self.target_words:
             raise SettingsError("passages.max_words must be at least passages.target_words")
         if not 0 <= self.overlap_sentences <= 5:
@@ -122,9 +124,11 @@ class FetchSettings:
     concurrency: int = 4
     user_agent: str = "newsbot/0.1"
     allow_private_networks: tuple[str, ...] = ()
+    feed_deadline_seconds: float = 120.0
 
     def validate(self) -> None:
         _positive("fetch.timeout_seconds", self.timeout_seconds)
+        _positive("fetch.feed_deadline_seconds", self.feed_deadline_seconds)
         if self.deadline_seconds < self.timeout_seconds:
             raise SettingsError(
                 "setting fetch.deadline_seconds must be at least fetch.timeout_seconds"
@@ -141,6 +145,28 @@ class FetchSettings:
                 raise SettingsError(
                     f"fetch.allow_private_networks: {network!r} is not a network like 127.0.0.1/32"
                 ) from None
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    max_items_per_feed: int = 200
+    max_article_chars: int = 200_000
+    max_title_chars: int = 1_000
+    max_source_chars: int = 300
+    max_url_chars: int = 4_096
+    min_article_words: int = 10
+
+    def validate(self) -> None:
+        for name in (
+            "max_items_per_feed",
+            "max_article_chars",
+            "max_title_chars",
+            "max_source_chars",
+            "max_url_chars",
+        ):
+            _positive(f"sources.{name}", getattr(self, name))
+        if self.min_article_words < 0:
+            raise SettingsError("sources.min_article_words must not be negative")
 
 
 @dataclass(frozen=True)
@@ -219,6 +245,7 @@ class Settings:
     vectors: VectorSettings = VectorSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     fetch: FetchSettings = FetchSettings()
+    sources: SourceSettings = SourceSettings()
     telegram: TelegramSettings = TelegramSettings()
     alerts: AlertSettings = AlertSettings()
 
@@ -234,7 +261,16 @@ class Settings:
         return updated
 
 
-_SECTIONS = ("embedding", "passages", "vectors", "retrieval", "fetch", "telegram", "alerts")
+_SECTIONS = (
+    "embedding",
+    "passages",
+    "vectors",
+    "retrieval",
+    "fetch",
+    "sources",
+    "telegram",
+    "alerts",
+)
 
 
 def load_settings(

@@ -171,10 +171,18 @@ def _v3_outbox_claims(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v4_feed_health(db: sqlite_utils.Database) -> None:
+    """Feed items skipped by the last poll (unreadable link, no text, ...) and why, so /feeds
+    shows a feed that polls fine but loses items."""
+    db.execute("ALTER TABLE feeds ADD COLUMN items_skipped INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE feeds ADD COLUMN last_item_error TEXT")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _v1,
     _v2_alert_queue,
     _v3_outbox_claims,
+    _v4_feed_health,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -21,11 +21,13 @@ class FeedRecord:
     last_error: str | None
     error_count: int
     article_count: int
+    items_skipped: int = 0  # items of the last poll that could not be read
+    last_item_error: str | None = None  # the first of their reasons
 
 
 _COLUMNS = (
     "url, title, etag, last_modified, added_at, added_by, last_polled_at, last_error,"
-    " error_count, article_count"
+    " error_count, article_count, items_skipped, last_item_error"
 )
 
 
@@ -61,22 +63,40 @@ class FeedRegistry:
         return [_record(row) for row in rows]
 
     def record_success(
-        self, url: str, etag: str | None, last_modified: str | None, new_articles: int
+        self,
+        url: str,
+        etag: str | None,
+        last_modified: str | None,
+        new_articles: int,
+        items_skipped: int = 0,
+        item_error: str | None = None,
     ) -> None:
+        """The feed was read; `items_skipped` of its items were not (the first reason kept)."""
         with self.database.transaction() as tx:
             tx.execute(
                 """UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?,
-                   last_error = NULL, error_count = 0, article_count = article_count + ?
+                   last_error = NULL, error_count = 0, article_count = article_count + ?,
+                   items_skipped = ?, last_item_error = ?
                    WHERE url = ?""",
-                [etag, last_modified, now_iso(), new_articles, url],
+                [
+                    etag,
+                    last_modified,
+                    now_iso(),
+                    new_articles,
+                    items_skipped,
+                    item_error[:500] if item_error else None,
+                    url,
+                ],
             )
 
-    def record_failure(self, url: str, error: str) -> None:
+    def record_failure(self, url: str, error: str, new_articles: int = 0) -> None:
+        """The feed could not be read (or not in time); articles stored before that still count."""
         with self.database.transaction() as tx:
             tx.execute(
                 """UPDATE feeds SET last_polled_at = ?, last_error = ?,
-                   error_count = error_count + 1 WHERE url = ?""",
-                [now_iso(), error[:500], url],
+                   error_count = error_count + 1, article_count = article_count + ?
+                   WHERE url = ?""",
+                [now_iso(), error[:500], new_articles, url],
             )
 
     @property
@@ -85,4 +105,4 @@ class FeedRegistry:
 
 
 def _record(row: tuple) -> FeedRecord:
-    return FeedRecord(*row[:8], int(row[8] or 0), int(row[9] or 0))
+    return FeedRecord(*row[:8], int(row[8] or 0), int(row[9] or 0), int(row[10] or 0), row[11])

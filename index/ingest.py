@@ -21,6 +21,8 @@ from index.web_sources import SourceFailure
 
 log = logging.getLogger(__name__)
 
+KEPT_FAILURES = 1_000  # failures kept with their reason in a report; the rest are counted
+
 
 @dataclass
 class IngestReport:
@@ -28,7 +30,15 @@ class IngestReport:
     duplicates: int = 0  # near-identical copies of stories already stored
     unchanged: int = 0  # already stored (same id)
     passages: int = 0
-    failures: list[SourceFailure] = field(default_factory=list)
+    failures: list[SourceFailure] = field(default_factory=list)  # the first KEPT_FAILURES
+    failed: int = 0  # every failure, kept or not
+
+    def fail(self, failure: SourceFailure) -> None:
+        """Count a failure; keep its reason while fewer than KEPT_FAILURES are kept, so a file
+        of a million bad lines costs a counter, not a million records."""
+        self.failed += 1
+        if len(self.failures) < KEPT_FAILURES:
+            self.failures.append(failure)
 
     def summary(self) -> str:
         parts = [
@@ -41,8 +51,8 @@ class IngestReport:
             parts.append(
                 f"{self.duplicates} duplicate{'s' if self.duplicates != 1 else ''} of stored stories"
             )
-        if self.failures:
-            parts.append(f"{len(self.failures)} failed")
+        if self.failed:
+            parts.append(f"{self.failed} failed")
         return ", ".join(parts)
 
 
@@ -64,7 +74,7 @@ class Ingestor:
         batch: list[Article] = []
         for item in items:
             if isinstance(item, SourceFailure):
-                report.failures.append(item)
+                report.fail(item)
                 continue
             batch.append(item)
             if len(batch) >= self.batch_articles:
@@ -113,13 +123,13 @@ class Ingestor:
     ) -> None:
         label = article.url or article.title
         if not spans:
-            report.failures.append(SourceFailure(label, "no text to index"))
+            report.fail(SourceFailure(label, "no text to index"))
             return
         with self.archive.write_lock:
             try:
                 stored = self.archive.store.add_article(article, spans, feed_url)
             except IndexError_ as error:
-                report.failures.append(SourceFailure(label, str(error)))
+                report.fail(SourceFailure(label, str(error)))
                 return
             if not stored.added:
                 report.unchanged += 1
@@ -133,7 +143,7 @@ class Ingestor:
                 # Keep SQLite and FAISS in step: without vectors the article is not stored.
                 self.archive.store.delete_article(stored.id)
                 log.exception("could not add vectors for %s", label)
-                report.failures.append(SourceFailure(label, f"vector index error: {error}"))
+                report.fail(SourceFailure(label, f"vector index error: {error}"))
                 return
         report.added.append(stored.id)
         report.passages += len(stored.passage_ids)

@@ -130,6 +130,66 @@ async def test_ingest_a_feed_served_locally(tmp_path):
     assert "/zelensky" in site.hits
 
 
+async def run_newsbot(*args: str, data_dir: Path) -> tuple[int, str, str]:
+    """`newsbot` in a subprocess without blocking the event loop (a test site serves it)."""
+    process = await asyncio.create_subprocess_exec(
+        *NEWSBOT,
+        "--data-dir",
+        str(data_dir),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={
+            **ENV,
+            "NEWSBOT_FETCH_ALLOW_PRIVATE_NETWORKS": "127.0.0.1/32",
+            "NEWSBOT_EMBEDDING_BACKEND": "torch",  # no int8 export for a fresh directory
+        },
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 180)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+def opml_of(*feeds: str) -> str:
+    outlines = "".join(f'<outline text="f" xmlUrl="{feed}"/>' for feed in feeds)
+    return f'<?xml version="1.0"?><opml version="2.0"><body>{outlines}</body></opml>'
+
+
+@pytest.mark.slow  # two processes with the model; tests/test_web_sources.py pins it fast
+async def test_local_opml_reads_every_feed_and_a_bad_jsonl_line_is_skipped(tmp_path):
+    """A local OPML stopped at its first dead feed and stored nothing; one bad jsonl line
+    aborted the whole file."""
+    site = await StaticSite().start()
+    try:
+        page = site.add("/zelensky", article_page("Zelensky offers talks", SEED_PARAGRAPHS))
+        dead = site.base_url + "/dead.xml"
+        good = site.add(
+            "/rss",
+            rss_feed("Test Times", [{"title": "Zelensky offers talks", "link": page}]),
+            "application/rss+xml",
+        )
+        feeds = tmp_path / "feeds.opml"
+        feeds.write_text(opml_of(dead, good))
+        lines = tmp_path / "lines.jsonl"
+        good_line = json.dumps({"title": "Budget", "text": "The council passed the budget."})
+        lines.write_text(f'{good_line}\n{{"text": "bad", "url": "http://[::1"}}\n')
+        only_dead = tmp_path / "dead.opml"
+        only_dead.write_text(opml_of(dead))
+        code, out, err = await run_newsbot(
+            "ingest", str(feeds), str(lines), data_dir=tmp_path / "d"
+        )
+        dead_code, _, dead_err = await run_newsbot(
+            "ingest", str(only_dead), data_dir=tmp_path / "d"
+        )
+    finally:
+        await site.stop()
+    assert code == 0, err
+    assert f"newsbot: skipped {dead}: " in err and "404" in err
+    assert f"newsbot: skipped {lines} line 2: not an http(s) URL" in err
+    assert f"{feeds}: 1 new article" in out and f"{lines}: 1 new article" in out
+    assert dead_code == 1 and f"newsbot: skipped {dead}: " in dead_err
+
+
 def test_reindex_moves_an_archive_to_another_backend(tmp_path):
     data_dir = tmp_path / "data"
     torch = {"NEWSBOT_EMBEDDING_BACKEND": "torch"}

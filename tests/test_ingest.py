@@ -8,7 +8,7 @@ import pytest
 from index.archive import NewsArchive
 from index.articles import Article
 from index.file_sources import read_file
-from index.ingest import Ingestor
+from index.ingest import KEPT_FAILURES, Ingestor
 from tests.conftest import SAMPLE_ARTICLE
 
 WIRE = (
@@ -104,3 +104,28 @@ def test_an_index_from_another_model_is_refused(make_settings, embedder):
 
     with pytest.raises(StoreError, match="newsbot reindex"):
         NewsArchive(settings, embedder=OtherModel())
+
+
+def test_twenty_megabyte_sentence_is_stored_as_bounded_passages(make_archive, tmp_path):
+    """Text without sentence punctuation was one passage: a 20 MB article took 3.4 GB."""
+    archive = make_archive(**{"sources.max_article_chars": 5_000, "passages.max_chars": 500})
+    path = tmp_path / "endless.txt"
+    path.write_text("A title without end\n" + "council budget harbor vote " * 750_000)
+    assert path.stat().st_size > 20_000_000
+    report = Ingestor(archive).ingest(read_file(path, archive.settings.sources))
+    assert len(report.added) == 1 and report.passages > 1
+    rows = list(archive.database.connection().query('SELECT "start", "end", text FROM passages'))
+    settings = archive.settings.passages
+    assert max(row["end"] for row in rows) <= 5_000
+    for row in rows:
+        assert len(row["text"]) <= settings.max_chars
+        assert len(row["text"].split()) <= settings.max_words
+
+
+def test_a_file_of_bad_lines_is_counted_not_kept_line_by_line(make_archive, tmp_path):
+    path = tmp_path / "mostly-bad.jsonl"
+    path.write_text("not json\n" * 5_000 + '{"title": "Good", "text": "A good line."}\n')
+    report = Ingestor(make_archive()).ingest(read_file(path))
+    assert len(report.added) == 1
+    assert (report.failed, len(report.failures)) == (5_000, KEPT_FAILURES)
+    assert "5000 failed" in report.summary()

@@ -46,6 +46,15 @@ def test_file_then_environment_override(tmp_path):
         ({"NEWSBOT_RETRIEVAL_QUOTES": "0"}, "retrieval.quotes must be greater than 0"),
         ({"NEWSBOT_EMBEDDING_BACKEND": "gpu"}, "embedding.backend must be one of torch, onnx-int8"),
         ({"NEWSBOT_FETCH_ALLOW_PRIVATE_NETWORKS": "localhost"}, "not a network"),
+        (
+            {"NEWSBOT_SOURCES_MAX_ARTICLE_CHARS": "0"},
+            "sources.max_article_chars must be greater than 0",
+        ),
+        ({"NEWSBOT_PASSAGES_MAX_CHARS": "-1"}, "passages.max_chars must be greater than 0"),
+        (
+            {"NEWSBOT_FETCH_FEED_DEADLINE_SECONDS": "0"},
+            "fetch.feed_deadline_seconds must be greater than 0",
+        ),
     ],
 )
 def test_invalid_values_fail_with_one_line(env, message):

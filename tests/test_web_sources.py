@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import pytest
 
+from config import SourceSettings
 from index.errors import FetchError, SourceError
-from index.fetching import Fetcher
+from index.fetching import FetchedResource, Fetcher
 from index.ingest import Ingestor
-from index.web_sources import SourceFailure, fetch_article, fetch_feed, read_url
+from index.web_sources import (
+    SourceFailure,
+    fetch_article,
+    fetch_feed,
+    parse_feed,
+    read_feeds,
+    read_url,
+)
 from tests.static_site import StaticSite, article_page, rss_feed
 
 SEED_PARAGRAPHS = [
@@ -173,3 +181,50 @@ async def test_the_page_headline_is_not_repeated_in_the_text(site, fetch_setting
         article = await fetch_article(fetcher, url)
     assert not article.text.startswith("Zelensky offers talks")
     assert article.text.startswith("Ukrainian President")
+
+
+async def test_a_dead_feed_in_a_list_is_one_failure_and_the_others_are_read(site, fetch_settings):
+    """A local OPML stopped at its first dead feed and stored nothing."""
+    page = site.add("/a", article_page("Zelensky offers talks", SEED_PARAGRAPHS))
+    good = site.add("/f.xml", rss_feed("T", [{"title": "Z", "link": page}]), "application/rss+xml")
+    dead = site.base_url + "/dead.xml"
+    async with Fetcher(fetch_settings) as fetcher:
+        items = [item async for item in read_feeds(fetcher, [dead, good])]
+    assert isinstance(items[0], SourceFailure) and items[0].label == dead
+    assert "404" in items[0].reason
+    assert [i.title for i in items[1:]] == ["Z"]
+
+
+def test_feed_with_more_items_than_its_bound_keeps_the_newest():
+    items = [
+        {"title": f"Story {day}", "link": f"https://x.org/{day}", "date": f"{day:02d} Mar 2025"}
+        for day in (3, 9, 1, 7, 5)
+    ]
+    resource = FetchedResource(
+        url="https://x.org/rss",
+        status=200,
+        content_type="application/rss+xml",
+        body=rss_feed("T", items).encode(),
+    )
+    document = parse_feed(resource, SourceSettings(max_items_per_feed=3))
+    assert [i.title for i in document.items] == ["Story 9", "Story 7", "Story 5"]
+
+
+async def test_poisoned_items_are_failures_and_the_rest_of_the_feed_is_read(site, fetch_settings):
+    """<link>http://[::1</link> and a year-1 date raised outside the project's errors."""
+    page = site.add("/a", article_page("Zelensky offers talks", SEED_PARAGRAPHS))
+    feed = site.add(
+        "/f.xml",
+        rss_feed(
+            "T",
+            [
+                {"title": "Bad link", "link": "http://[::1", "summary": "A teaser."},
+                {"title": "Year one", "link": page, "date": "0001-01-01T00:00:00+05:00"},
+            ],
+        ),
+        "application/rss+xml",
+    )
+    async with Fetcher(fetch_settings) as fetcher:
+        bad, good = await collect(fetcher, feed)
+    assert isinstance(bad, SourceFailure) and "not an http(s) URL" in bad.reason
+    assert good.title == "Year one" and good.published == "2025-03-04"  # the page's date

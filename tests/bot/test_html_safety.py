@@ -18,8 +18,19 @@ UNIT = "ceasefire talks between the delegations went on & the mediators said <b>
 def hostile_article() -> Article:
     text = HOSTILE_START
     while len(text) < 10_000:
-        text += UNIT  # no full stop anywhere: one 10,000-character sentence, one passage
+        text += UNIT  # no full stop anywhere: one 10,000-character sentence
     return Article(TITLE, text.strip(), "https://news.example.com/hostile?a=1&b=2", "Wire & Co")
+
+
+def one_passage_settings(data_dir, api):
+    """Passages as long as the whole hostile sentence, so a quote is a window of one long passage."""
+    return bot_settings(
+        data_dir,
+        api,
+        passages__target_words=2_000,
+        passages__max_words=2_000,
+        passages__max_chars=20_000,
+    )
 
 
 def delivered(api, since: int = 0) -> list:
@@ -32,7 +43,7 @@ def assert_all_accepted(api) -> None:
 
 
 async def test_a_hostile_article_arrives_as_an_alert_in_valid_pieces(api, launch, tmp_path):
-    bot = await launch(bot_settings(tmp_path / "data", api))
+    bot = await launch(one_passage_settings(tmp_path / "data", api))
     api.user_message(USER_ID, "/subscribe ceasefire talks")
     await api.wait_for(sent_to(USER_ID), timeout=SLOW)
     since = len(api.sent)
@@ -48,7 +59,7 @@ async def test_a_hostile_article_arrives_as_an_alert_in_valid_pieces(api, launch
 
 
 async def test_a_hostile_article_is_quoted_in_an_answer_in_valid_pieces(api, launch, tmp_path):
-    bot = await launch(bot_settings(tmp_path / "data", api))
+    bot = await launch(one_passage_settings(tmp_path / "data", api))
     await bot.ingest([hostile_article()], notify=False)
     api.user_message(USER_ID, "What did the mediators say about progress?")
     last = await api.wait_for(
