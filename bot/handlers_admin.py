@@ -74,7 +74,7 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     status = await reply(update, f"Checking {url_html(url)}…")
     try:
-        feed = await fetch_feed(svc.fetcher, url)
+        feed = await fetch_feed(svc.fetcher, url, limits=svc.settings.sources)
     except IndexError_ as error:
         await edit(status, f"❌ Not added: {reason_html(error)}")
         return
@@ -128,7 +128,12 @@ async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     status = await reply(update, f"Reading {url_html(url)}…")
     try:
-        items = [item async for item in read_url(svc.fetcher, url, svc.settings.fetch.concurrency)]
+        items = [
+            item
+            async for item in read_url(
+                svc.fetcher, url, svc.settings.fetch.concurrency, svc.settings.sources
+            )
+        ]
     except IndexError_ as error:
         await edit(status, f"❌ Nothing ingested: {reason_html(error)}")
         return
