@@ -29,6 +29,7 @@ from measuring import (
 
 from config import load_settings
 from index.archive import NewsArchive
+from index.articles import Article
 from index.file_sources import read_file
 from index.ingest import Ingestor
 from index.passages import chunk_text
@@ -90,6 +91,7 @@ def embedding_texts(archive: NewsArchive, path: Path) -> list[str]:
     return [
         archive.embedding_text(article.title, article.text[span.start : span.end])
         for article in read_file(path)
+        if isinstance(article, Article)  # a skipped line is a SourceFailure
         for span in chunk_text(article.text, archive.settings.passages)
     ]
 

@@ -95,8 +95,10 @@ def load_questions(path: Path) -> list[EvalQuestion]:
 def load_articles(path: Path, limit: int | None = None) -> list[Article]:
     """Articles from a .jsonl(.gz) or .txt file, read the way `newsbot ingest` reads them."""
     articles = []
-    for article in read_file(path):
-        articles.append(article)
+    for item in read_file(path):
+        if not isinstance(item, Article):  # a line the reader skipped (logged there)
+            continue
+        articles.append(item)
         if limit is not None and len(articles) >= limit:
             break
     return articles
