@@ -146,8 +146,13 @@ class TelegramSettings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     webhook_secret: str = field(default="", repr=False)
+    questions_per_minute: float = 10.0
+    question_burst: int = 3
+    group_members_manage_alerts: bool = False
 
     def validate(self) -> None:
+        _positive("telegram.questions_per_minute", self.questions_per_minute)
+        _positive("telegram.question_burst", self.question_burst)
         if not self.api_url.startswith(("http://", "https://")):
             raise SettingsError("telegram.api_url must start with http:// or https://")
         if self.webhook_url and not self.webhook_url.startswith("https://"):
@@ -174,9 +179,11 @@ class AlertSettings:
     send_interval_seconds: float = 1.0
     retry_seconds: float = 30.0
     max_attempts: int = 8
+    max_subscriptions_per_chat: int = 25
 
     def validate(self) -> None:
         _positive("alerts.feed_poll_minutes", self.feed_poll_minutes)
+        _positive("alerts.max_subscriptions_per_chat", self.max_subscriptions_per_chat)
         _positive("alerts.digest_minutes", self.digest_minutes)
         _positive("alerts.max_attempts", self.max_attempts)
         if not -1.0 <= self.threshold <= 1.0:
@@ -200,6 +207,15 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class StorageSettings:
+    lock_timeout_seconds: float = 600.0
+
+    def validate(self) -> None:
+        if self.lock_timeout_seconds < 0:
+            raise SettingsError("storage.lock_timeout_seconds must not be negative")
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("newsbot-data")
     log_level: str = "INFO"
@@ -210,6 +226,7 @@ class Settings:
     fetch: FetchSettings = FetchSettings()
     telegram: TelegramSettings = TelegramSettings()
     alerts: AlertSettings = AlertSettings()
+    storage: StorageSettings = StorageSettings()
 
     def validate(self) -> None:
         _choice("log_level", self.log_level, ("DEBUG", "INFO", "WARNING", "ERROR"))
@@ -223,7 +240,16 @@ class Settings:
         return updated
 
 
-_SECTIONS = ("embedding", "passages", "vectors", "retrieval", "fetch", "telegram", "alerts")
+_SECTIONS = (
+    "embedding",
+    "passages",
+    "vectors",
+    "retrieval",
+    "fetch",
+    "telegram",
+    "alerts",
+    "storage",
+)
 
 
 def load_settings(
