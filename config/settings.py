@@ -209,8 +209,11 @@ class AlertSettings:
 @dataclass(frozen=True)
 class StorageSettings:
     lock_timeout_seconds: float = 600.0
+    save_every_seconds: float = 30.0
 
     def validate(self) -> None:
+        if self.save_every_seconds < 0:
+            raise SettingsError("storage.save_every_seconds must not be negative")
         if self.lock_timeout_seconds < 0:
             raise SettingsError("storage.lock_timeout_seconds must not be negative")
 
