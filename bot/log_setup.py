@@ -101,9 +101,8 @@ def configure_logging(settings: Settings, verbose: bool = False) -> Secrets:
     else:
         logfile.setFormatter(RedactingFormatter(FILE_FORMAT, secrets))
         root.addHandler(logfile)
-    if not verbose:
-        for noisy in NOISY_LOGGERS:
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    for noisy in NOISY_LOGGERS:
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     return secrets
 
 

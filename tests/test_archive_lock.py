@@ -75,6 +75,16 @@ def test_unsaved_vectors_survive_another_writers_save(make_settings):
     assert_every_passage_has_a_vector_on_disk(make_settings, first.data_dir)
 
 
+def test_a_reader_picks_up_another_writers_vectors_without_embedding_them(make_settings):
+    bot = NewsArchive(make_settings(), embedder=HashEmbedder())
+    Ingestor(NewsArchive(make_settings(), embedder=HashEmbedder())).ingest(articles("cli", 6))
+    embedded: list[str] = []
+    bot.embedder.encode = lambda texts: embedded.extend(texts) or HashEmbedder().encode(texts)
+    assert bot.reconcile() == 0  # what the alert sweep does
+    assert bot.vectors.count == len(bot.store.passage_ids()) == 6
+    assert embedded == []
+
+
 def test_a_second_writer_waits_then_fails_naming_the_holder(tmp_path):
     path = tmp_path / "write.lock"
     holder = ArchiveLock(path, timeout_seconds=5, label="newsbot ingest")
