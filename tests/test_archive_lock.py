@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -107,16 +108,51 @@ def test_a_second_writer_waits_then_fails_naming_the_holder(tmp_path):
         pass
 
 
-def test_the_lock_dies_with_a_killed_holder(tmp_path):
-    path = tmp_path / "write.lock"
+def hold_the_lock_in_another_process(path: Path) -> subprocess.Popen:
     code = (
         "import sys, time; from pathlib import Path; from index.archive_lock import ArchiveLock;"
         f" lock = ArchiveLock(Path({str(path)!r}), 1, label='newsbot ingest'); lock.acquire();"
         " print('held', flush=True); time.sleep(60)"
     )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_second_newsbot_ingest_fails_with_one_line_naming_the_holder(tmp_path):
+    data_dir = tmp_path / "data"
+    source = tmp_path / "one.txt"
+    source.write_text("A title\nSomething happened today in the harbour.\n")
+    holder = hold_the_lock_in_another_process(data_dir / "write.lock")
     try:
-        assert holder.stdout.readline().strip() == "held"
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "--data-dir", str(data_dir), "ingest", str(source)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={
+                **os.environ,
+                "NEWSBOT_CONFIG": "",
+                "NEWSBOT_STORAGE_LOCK_TIMEOUT_SECONDS": "0.3",
+                "NEWSBOT_EMBEDDING_BACKEND": "torch",
+            },
+        )
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=10)
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert re.fullmatch(
+        f"newsbot: the archive is being written by pid {holder.pid} \\(newsbot ingest, since"
+        " \\d\\d:\\d\\d:\\d\\d\\); try again when it finishes",
+        line,
+    ), line
+
+
+def test_the_lock_dies_with_a_killed_holder(tmp_path):
+    path = tmp_path / "write.lock"
+    holder = hold_the_lock_in_another_process(path)
+    try:
         with pytest.raises(ArchiveBusyError, match=f"pid {holder.pid} \\(newsbot ingest"):
             ArchiveLock(path, timeout_seconds=0.1).acquire()
     finally:
