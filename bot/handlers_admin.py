@@ -19,10 +19,17 @@ from bot.help_text import is_admin
 from bot.jobs import after_ingest, poll_feeds
 from bot.replies import edit, reply
 from bot.services import BotServices, services
-from bot.status_text import feeds_html, stats_html
+from bot.status_text import (
+    feed_list_html,
+    feed_title_html,
+    feeds_html,
+    ingest_report_html,
+    reason_html,
+    stats_html,
+    url_html,
+)
 from index.errors import IndexError_
 from index.web_sources import fetch_feed, read_url
-from retrieval.render_html import escape
 
 log = logging.getLogger(__name__)
 
@@ -65,15 +72,15 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not url:
         return
     svc = services(context)
-    status = await reply(update, f"Checking {escape(url)}…")
+    status = await reply(update, f"Checking {url_html(url)}…")
     try:
         feed = await fetch_feed(svc.fetcher, url)
     except IndexError_ as error:
-        await edit(status, f"❌ Not added: {escape(str(error))}")
+        await edit(status, f"❌ Not added: {reason_html(error)}")
         return
     added = await asyncio.to_thread(svc.feeds.add, url, feed.title, update.effective_user.id)
     minutes = svc.settings.alerts.feed_poll_minutes
-    title = escape(feed.title or url)
+    title = feed_title_html(feed.title, url)
     if not added:
         await edit(status, f"“{title}” is already polled.")
         return
@@ -96,14 +103,13 @@ async def removefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if wanted.isdigit() and 1 <= int(wanted) <= len(feeds):
         wanted = feeds[int(wanted) - 1].url
     if not wanted or not await asyncio.to_thread(svc.feeds.remove, wanted):
-        known = "\n".join(f"{i}. {escape(f.url)}" for i, f in enumerate(feeds, 1)) or "none"
         head = "Usage: /removefeed &lt;url or number from /feeds&gt;"
         if wanted:
-            head = f"No feed {escape(wanted)}. " + head
-        await reply(update, f"{head}\nFeeds:\n{known}")
+            head = f"No feed {url_html(wanted)}. " + head
+        await reply(update, feed_list_html(head, feeds))
         return
     log.info("feed %s removed by %s", wanted, update.effective_user.id)
-    await reply(update, f"Removed {escape(wanted)}. Its articles stay in the archive.")
+    await reply(update, f"Removed {url_html(wanted)}. Its articles stay in the archive.")
 
 
 async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -120,17 +126,15 @@ async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not url:
         return
     svc = services(context)
-    status = await reply(update, f"Reading {escape(url)}…")
+    status = await reply(update, f"Reading {url_html(url)}…")
     try:
         items = [item async for item in read_url(svc.fetcher, url, svc.settings.fetch.concurrency)]
     except IndexError_ as error:
-        await edit(status, f"❌ Nothing ingested: {escape(str(error))}")
+        await edit(status, f"❌ Nothing ingested: {reason_html(error)}")
         return
     report = await asyncio.to_thread(svc.ingestor.ingest, items)
-    lines = [f"✅ {escape(url)}: {escape(report.summary())}."]
-    lines += [f"• {escape(f.label)}: {escape(f.reason)}" for f in report.failures[:5]]
     log.info("ingest %s by %s: %s", url, update.effective_user.id, report.summary())
-    await edit(status, "\n".join(lines))
+    await edit(status, ingest_report_html(url, report))
     await after_ingest(context.application)
 
 
@@ -172,7 +176,7 @@ async def _reindex_with_progress(svc: BotServices, status: Message) -> None:
     try:
         fresh = await asyncio.to_thread(svc.archive.reindex, on_progress)
     except IndexError_ as error:
-        await edit(status, f"❌ Re-index failed: {escape(str(error))}")
+        await edit(status, f"❌ Re-index failed: {reason_html(error)}")
         return
     finally:
         reporter.cancel()

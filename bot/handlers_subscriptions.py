@@ -16,6 +16,13 @@ from telegram.ext import ContextTypes
 
 from bot.replies import reply, thread_id_of
 from bot.services import services
+from bot.subscription_text import (
+    button_label,
+    describe,
+    subscriptions_html,
+    topic_html,
+    topics_html,
+)
 from index.subscriptions import Subscription, SubscriptionLimitError
 from retrieval.alerts import TopicError, parse_topic
 from retrieval.render_html import escape
@@ -28,17 +35,6 @@ SUBSCRIBE_USAGE = (
     " (+word must appear, -word must not)"
 )
 UNSUBSCRIBE = "unsub"
-
-
-def describe(subscription: Subscription) -> str:
-    """“topic” (must mention: a, b; never: c), escaped."""
-    text = f"“{escape(subscription.topic)}”"
-    rules = []
-    if subscription.required:
-        rules.append("must mention: " + ", ".join(escape(w) for w in subscription.required))
-    if subscription.excluded:
-        rules.append("never: " + ", ".join(escape(w) for w in subscription.excluded))
-    return text + (f" ({'; '.join(rules)})" if rules else "")
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -102,15 +98,14 @@ async def subscriptions_command(update: Update, context: ContextTypes.DEFAULT_TY
         return
     chat = await asyncio.to_thread(svc.subscriptions.chat, message.chat_id)
     hours = svc.settings.alerts.digest_minutes / 60
-    lines = ["<b>This chat follows:</b>", *(f"• {describe(s)}" for s in found), ""]
-    lines.append(
+    notes = [
         f"Alerts come as one digest every {hours:g} h (/digest off to change)."
         if chat.digest
         else "Each new article comes as its own message (/digest on for a digest)."
-    )
+    ]
     if chat.paused:
-        lines.append("⏸ Alerts are paused: I could not reach this chat. /start resumes them.")
-    await reply(update, "\n".join(lines))
+        notes.append("⏸ Alerts are paused: I could not reach this chat. /start resumes them.")
+    await reply(update, subscriptions_html(found, notes))
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -129,7 +124,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     if not wanted:
         buttons = [
-            [InlineKeyboardButton(s.topic[:60], callback_data=f"{UNSUBSCRIBE}:{s.id}")]
+            [InlineKeyboardButton(button_label(s), callback_data=f"{UNSUBSCRIBE}:{s.id}")]
             for s in found[: svc.settings.alerts.max_subscriptions_per_chat]
         ]
         buttons.append([InlineKeyboardButton("All of them", callback_data=f"{UNSUBSCRIBE}:all")])
@@ -141,8 +136,10 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         else [s for s in found if s.topic.lower() == wanted.lower()]
     )
     if not chosen:
-        names = ", ".join(f"“{escape(s.topic)}”" for s in found)
-        await reply(update, f"This chat does not follow “{escape(wanted)}”. It follows {names}.")
+        followed = topics_html(found)
+        await reply(
+            update, f"This chat does not follow {topic_html(wanted)}. It follows {followed}."
+        )
         return
     removed = await asyncio.to_thread(
         svc.subscriptions.remove, message.chat_id, [s.id for s in chosen]
@@ -174,7 +171,7 @@ async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 def _removed_text(removed: list[Subscription]) -> str:
     log.info("unsubscribed %s", [s.topic for s in removed])
-    return "Unsubscribed from " + ", ".join(f"“{escape(s.topic)}”" for s in removed) + "."
+    return f"Unsubscribed from {topics_html(removed)}."
 
 
 async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -10,7 +10,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 
 from bot.services import BotServices
-from retrieval.render_html import escape
+from retrieval.display import ELLIPSIS, escape, label
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ ADMIN_COMMANDS = (
     ("stats", "Archive and delivery figures"),
 )
 EXAMPLE_TITLE_WORDS = 10
+EXAMPLE_TITLE_CHARS = 80
 
 
 def is_admin(svc: BotServices, update: Update) -> bool:
@@ -39,13 +40,16 @@ def is_admin(svc: BotServices, update: Update) -> bool:
 
 
 def example_questions(titles: list[str], count: int = 2) -> list[str]:
-    """Questions about the newest stored headlines ("What is the news about “…”?")."""
+    """Questions about the newest stored headlines ("What is the news about “…”?"), each
+    headline cut to its first words and shortened for display."""
     questions = []
-    for title in dict.fromkeys(t.strip() for t in titles if t.strip()):
+    for title in dict.fromkeys(label(t, EXAMPLE_TITLE_CHARS) for t in titles):
+        if not title:
+            continue
         words = title.split()
-        short = " ".join(words[:EXAMPLE_TITLE_WORDS]) + (
-            "…" if len(words) > EXAMPLE_TITLE_WORDS else ""
-        )
+        short = " ".join(words[:EXAMPLE_TITLE_WORDS])
+        if len(words) > EXAMPLE_TITLE_WORDS and not short.endswith(ELLIPSIS):
+            short += ELLIPSIS
         questions.append(f"What is the news about “{short}”?")
         if len(questions) == count:
             break
@@ -54,8 +58,13 @@ def example_questions(titles: list[str], count: int = 2) -> list[str]:
 
 async def help_html(svc: BotServices, update: Update, greeting: bool) -> str:
     titles = await asyncio.to_thread(svc.archive.store.recent_titles, 10)
-    examples = example_questions(titles)
     hours = svc.settings.alerts.digest_minutes / 60
+    return help_text_html(titles, greeting, is_admin(svc, update), hours)
+
+
+def help_text_html(titles: list[str], greeting: bool, admin: bool, digest_hours: float) -> str:
+    """The /start (with `greeting`) and /help text: one message whatever the titles hold."""
+    examples = example_questions(titles)
     lines = []
     if greeting:
         lines += ["👋 <b>Hello!</b>", ""]
@@ -78,9 +87,9 @@ async def help_html(svc: BotServices, update: Update, greeting: bool) -> str:
         " (+word must appear, -word must not)",
         "/unsubscribe &lt;topic|all&gt; — stop following (buttons without a topic)",
         "/subscriptions — the topics this chat follows",
-        f"/digest on|off — one digest every {hours:g} h instead of a message per article",
+        f"/digest on|off — one digest every {digest_hours:g} h instead of a message per article",
     ]
-    if is_admin(svc, update):
+    if admin:
         lines += [
             "",
             "<b>Admin</b>",

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from bot.delivery import request_send, send_digests
+from bot.delivery import request_send
+from bot.digests import send_digests
 from bot.services import BotServices, services, services_of
 from index.articles import article_id
 from index.errors import IndexError_

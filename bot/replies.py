@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
 from telegram import Bot, Chat, InlineKeyboardMarkup, Message, ReplyParameters, Update
 from telegram.constants import ChatAction
@@ -37,8 +37,13 @@ async def send_pieces(
     reply_to: Message | None = None,
     reply_markup: InlineKeyboardMarkup | None = None,
     retries: int = USER_REPLY_RETRIES,
+    on_accepted: Callable[[int], Awaitable[None]] | None = None,
 ) -> Message:
-    """Send HTML pieces in order; the first quotes `reply_to`, the last carries the markup."""
+    """Send HTML pieces in order; the first quotes `reply_to`, the last carries the markup.
+
+    `on_accepted(k)` is awaited after Telegram accepted the k-th piece (1-based) and before
+    the next one is sent, so a caller can record progress; what it raises stops the sending.
+    """
     sent: Message | None = None
     for index, piece in enumerate(pieces):
         first, last = index == 0, index == len(pieces) - 1
@@ -54,6 +59,8 @@ async def send_pieces(
             reply_markup=reply_markup if last else None,
             rate_limit_args=retries,
         )
+        if on_accepted is not None:
+            await on_accepted(index + 1)
     assert sent is not None, "send_pieces needs at least one piece"
     return sent
 

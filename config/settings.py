@@ -116,6 +116,7 @@ class RetrievalSettings:
 @dataclass(frozen=True)
 class FetchSettings:
     timeout_seconds: float = 15.0
+    deadline_seconds: float = 30.0
     max_bytes: int = 5_000_000
     max_redirects: int = 5
     concurrency: int = 4
@@ -124,6 +125,11 @@ class FetchSettings:
 
     def validate(self) -> None:
         _positive("fetch.timeout_seconds", self.timeout_seconds)
+        if self.deadline_seconds < self.timeout_seconds:
+            raise SettingsError(
+                "setting fetch.deadline_seconds must be at least fetch.timeout_seconds"
+                f" ({self.timeout_seconds:g}), got {self.deadline_seconds!r}"
+            )
         _positive("fetch.max_bytes", self.max_bytes)
         _positive("fetch.concurrency", self.concurrency)
         if self.max_redirects < 0:
@@ -178,14 +184,15 @@ class AlertSettings:
     digest_minutes: float = 360.0
     send_interval_seconds: float = 1.0
     retry_seconds: float = 30.0
-    max_attempts: int = 8
+    retry_max_seconds: float = 900.0
+    retry_for_hours: float = 24.0
+    claim_lease_seconds: float = 120.0
     max_subscriptions_per_chat: int = 25
 
     def validate(self) -> None:
         _positive("alerts.feed_poll_minutes", self.feed_poll_minutes)
         _positive("alerts.max_subscriptions_per_chat", self.max_subscriptions_per_chat)
         _positive("alerts.digest_minutes", self.digest_minutes)
-        _positive("alerts.max_attempts", self.max_attempts)
         if not -1.0 <= self.threshold <= 1.0:
             raise SettingsError("alerts.threshold must be between -1 and 1")
         if self.profile_articles < 0:
@@ -204,6 +211,10 @@ class AlertSettings:
         if self.send_interval_seconds < 0:
             raise SettingsError("alerts.send_interval_seconds must not be negative")
         _positive("alerts.retry_seconds", self.retry_seconds)
+        if self.retry_max_seconds < self.retry_seconds:
+            raise SettingsError("alerts.retry_max_seconds must be at least alerts.retry_seconds")
+        _positive("alerts.retry_for_hours", self.retry_for_hours)
+        _positive("alerts.claim_lease_seconds", self.claim_lease_seconds)
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,34 @@ def _v2_alert_queue(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2_alert_queue]
+def _v3_outbox_claims(db: sqlite_utils.Database) -> None:
+    """The outbox keyed by forum topic too, with a claim (a lease) and progress per row.
+
+    SQLite cannot put COALESCE in a table's UNIQUE constraint, but can in a unique index on
+    an expression: a group's topics each get the article, the topic-less chat (NULL) once.
+    The old key (chat, article) was stricter, so existing rows all fit the new one. `body`
+    keeps the rendered pieces (JSON) from the first attempt, and `pieces_sent` how many of
+    them Telegram accepted, so a retry sends the rest of the same text.
+    """
+    for column in (
+        "claimed_by TEXT",
+        "claimed_until TEXT",
+        "pieces_sent INTEGER NOT NULL DEFAULT 0",
+        "body TEXT",
+    ):
+        db.execute(f"ALTER TABLE deliveries ADD COLUMN {column}")
+    db.execute("DROP INDEX IF EXISTS idx_deliveries_chat_id_article_id")
+    db.execute(
+        """CREATE UNIQUE INDEX deliveries_chat_thread_article
+           ON deliveries (chat_id, COALESCE(thread_id, 0), article_id)"""
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _v1,
+    _v2_alert_queue,
+    _v3_outbox_claims,
+]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,24 +1,29 @@
-"""HTTP GET with the limits an untrusted URL needs: timeout, size cap, redirect cap, and no
-requests to private, loopback or link-local addresses unless settings allow that network.
+"""HTTP GET with the limits an untrusted URL needs: a total deadline, a read timeout, a cap on
+decoded bytes, a redirect cap, and no connection to an address that is not globally routable
+unless settings allow its network.
 
-Every redirect hop is checked again, since a public URL can redirect to an internal one.
+Every redirect hop goes through the same checks, since a public URL can redirect to an internal
+one, and every connection is opened to the very address that was checked (index/pinned_network).
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import socket
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import httpx
 
 from config import FetchSettings
+from index.address_guard import AddressGuard, Resolver, short_url, system_resolver, url_target
+from index.content_decoding import ACCEPT_ENCODING, BodyDecoder, DecodingError
 from index.errors import FetchError
+from index.pinned_network import PinnedTransport
 
 log = logging.getLogger(__name__)
+
+_REDIRECTS = (301, 302, 303, 307, 308)
 
 
 @dataclass(frozen=True)
@@ -39,22 +44,29 @@ class FetchedResource:
             key, _, value = part.strip().partition("=")
             if key.lower() == "charset" and value:
                 charset = value.strip('"')
-        return self.body.decode(charset, errors="replace")
+        try:
+            return self.body.decode(charset, errors="replace")
+        except LookupError:  # a charset Python does not know: read it as UTF-8
+            return self.body.decode("utf-8", errors="replace")
 
 
 class Fetcher:
-    """One shared httpx.AsyncClient; use as `async with Fetcher(settings) as fetcher`."""
+    """One shared httpx.AsyncClient; use as `async with Fetcher(settings) as fetcher`.
 
-    def __init__(self, settings: FetchSettings, transport: httpx.AsyncBaseTransport | None = None):
+    `resolver` answers (host, port) with addresses (default: the system's getaddrinfo); tests
+    pass their own to play a rebinding DNS server.
+    """
+
+    def __init__(self, settings: FetchSettings, resolver: Resolver | None = None) -> None:
         self.settings = settings
-        self._allowed = [
-            ipaddress.ip_network(n, strict=False) for n in settings.allow_private_networks
-        ]
+        self._guard = AddressGuard.allowing(settings.allow_private_networks)
+        self._resolver = resolver or system_resolver
         self._client = httpx.AsyncClient(
             follow_redirects=False,
             timeout=httpx.Timeout(settings.timeout_seconds),
-            headers={"User-Agent": settings.user_agent},
-            transport=transport,
+            headers={"User-Agent": settings.user_agent, "Accept-Encoding": ACCEPT_ENCODING},
+            transport=PinnedTransport(self._guard, self._resolver),
+            trust_env=False,
         )
 
     async def __aenter__(self) -> Fetcher:
@@ -69,7 +81,21 @@ class Fetcher:
     async def get(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> FetchedResource:
-        """GET a URL, following redirects by hand; raises FetchError with a readable reason."""
+        """GET a URL, following redirects by hand, all of it within fetch.deadline_seconds.
+
+        Raises FetchError with a one-line reason for anything refused or failed.
+        """
+        try:
+            async with asyncio.timeout(self.settings.deadline_seconds):
+                return await self._follow(url, etag, last_modified)
+        except TimeoutError:
+            raise FetchError(
+                f"{short_url(url)} did not finish within {self.settings.deadline_seconds:g} s"
+            ) from None
+
+    async def _follow(
+        self, url: str, etag: str | None, last_modified: str | None
+    ) -> FetchedResource:
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -77,36 +103,49 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         current = url
         for _ in range(self.settings.max_redirects + 1):
-            await self.check_allowed(current)
+            url_target(current)
             try:
                 response = await self._fetch_limited(current, headers)
             except httpx.TimeoutException:
                 raise FetchError(
-                    f"{current} did not answer within {self.settings.timeout_seconds:g} s"
+                    f"{short_url(current)} did not answer within {self.settings.timeout_seconds:g} s"
                 ) from None
-            except httpx.HTTPError as error:
+            except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:
                 raise FetchError(
-                    f"{current} could not be fetched ({type(error).__name__})"
+                    f"{short_url(current)} could not be fetched ({type(error).__name__})"
                 ) from None
-            if response.status in (301, 302, 303, 307, 308) and "location" in response.headers:
-                current = urljoin(current, response.headers["location"])
+            if response.status in _REDIRECTS and "location" in response.headers:
+                current = redirect_target(current, response.headers["location"])
                 continue
             if response.status >= 400:
-                raise FetchError(f"{current} answered HTTP {response.status}")
+                raise FetchError(f"{short_url(current)} answered HTTP {response.status}")
             return response
-        raise FetchError(f"{url} redirected more than {self.settings.max_redirects} times")
+        raise FetchError(
+            f"{short_url(url)} redirected more than {self.settings.max_redirects} times"
+        )
 
     async def _fetch_limited(self, url: str, headers: dict[str, str]) -> FetchedResource:
+        limit = self.settings.max_bytes
+        too_large = f"{short_url(url)} is larger than {limit:,} bytes"
         async with self._client.stream("GET", url, headers=headers) as response:
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > self.settings.max_bytes:
-                raise FetchError(f"{url} is larger than {self.settings.max_bytes:,} bytes")
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > self.settings.max_bytes:
-                    raise FetchError(f"{url} is larger than {self.settings.max_bytes:,} bytes")
-                chunks.append(chunk)
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > limit:
+                raise FetchError(too_large)
+            try:
+                decoder = BodyDecoder(response.headers.get("content-encoding", ""))
+                chunks, raw_size, size = [], 0, 0
+                # Raw bytes are counted too: empty gzip members cost the wire, not the output.
+                async for raw in response.aiter_raw():
+                    raw_size += len(raw)
+                    if raw_size > limit:
+                        raise FetchError(too_large)
+                    for piece in decoder.decode(raw):
+                        size += len(piece)
+                        if size > limit:
+                            raise FetchError(too_large)
+                        chunks.append(piece)
+            except DecodingError as error:
+                raise FetchError(f"{short_url(url)} sent {error}") from None
             return FetchedResource(
                 url=str(response.url),
                 status=response.status_code,
@@ -116,33 +155,17 @@ class Fetcher:
             )
 
     async def check_allowed(self, url: str) -> None:
-        """Refuse non-HTTP schemes and hosts that resolve to internal addresses."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(f"{url!r} is not an http(s) URL")
-        try:
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                parts.hostname,
-                parts.port or (443 if parts.scheme == "https" else 80),
-                type=socket.SOCK_STREAM,
-            )
-        except (socket.gaierror, UnicodeError):
-            raise FetchError(f"{parts.hostname} could not be resolved") from None
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0])
-            if _is_internal(address) and not any(address in net for net in self._allowed):
-                raise FetchError(
-                    f"{parts.hostname} resolves to the internal address {address}, which is not"
-                    " allowed (settings: fetch.allow_private_networks)"
-                )
+        """Refuse non-HTTP URLs and hosts with any internal address (fetches check this too)."""
+        await self._guard.check_url(url, self._resolver)
 
 
-def _is_internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return (
-        address.is_private
-        or address.is_loopback
-        or address.is_link_local
-        or address.is_reserved
-        or address.is_multicast
-        or address.is_unspecified
-    )
+def redirect_target(current: str, location: str) -> str:
+    """The URL a redirect's Location header points to; FetchError when it is not a URL."""
+    try:
+        target = urljoin(current, location.strip())
+        url_target(target)
+    except ValueError:
+        raise FetchError(
+            f"{short_url(current)} redirected to {short_url(location, 80)!r}, which is not a URL"
+        ) from None
+    return target

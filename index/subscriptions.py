@@ -45,8 +45,10 @@ class SubscriptionLimitError(IndexError_):
 
 
 _COLUMNS = "id, chat_id, thread_id, topic, query, required, excluded, created_at"
-# Deliveries that are still waiting; unsubscribing or pausing withdraws them.
+# Deliveries that are still waiting; unsubscribing or pausing withdraws them, and drops any
+# claim on them: a sender holding one finds its claim gone and sends no further piece.
 _WAITING = "('pending')"
+_WITHDRAW = "claimed_by = NULL, claimed_until = NULL"
 
 
 class SubscriptionStore:
@@ -157,7 +159,7 @@ class SubscriptionStore:
             if found:
                 marks = ",".join("?" * len(found))
                 tx.execute(
-                    f"""UPDATE deliveries SET status = 'cancelled'
+                    f"""UPDATE deliveries SET status = 'cancelled', {_WITHDRAW}
                         WHERE subscription_id IN ({marks}) AND status IN {_WAITING}""",
                     found,
                 )
@@ -193,7 +195,8 @@ class SubscriptionStore:
             self._ensure_chat(tx, chat_id)
             tx.execute("UPDATE chats SET paused = 1 WHERE chat_id = ?", [chat_id])
             tx.execute(
-                f"UPDATE deliveries SET status = 'paused' WHERE chat_id = ? AND status IN {_WAITING}",
+                f"""UPDATE deliveries SET status = 'paused', {_WITHDRAW}
+                    WHERE chat_id = ? AND status IN {_WAITING}""",
                 [chat_id],
             )
 

@@ -1,42 +1,40 @@
-"""Alerts and digests as Telegram HTML, under the 4096-character limit.
+"""Alerts and digests as Telegram HTML, under Telegram's 4096-unit limit.
 
-Everything that comes from an article or a user (headline, quote, outlet, topic) is escaped;
-long quotes are cut by `render_quote_html`, which never splits a tag or an entity.
+Everything that comes from an article or a user (headline, quote, outlet, topic) is escaped
+and shortened for display. An alert is always one message; a digest is at most
+`MAX_LIST_MESSAGES` messages, the articles that do not fit counted in "… and N more".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from retrieval.answer import Quote
 from retrieval.dates import display_date
-from retrieval.render_html import MESSAGE_BUDGET, escape, render_quote_html, safe_link
+from retrieval.display import (
+    ELLIPSIS,
+    MESSAGE_BUDGET,
+    OUTLET_CHARS,
+    TITLE_CHARS,
+    TOPIC_CHARS,
+    escape,
+    label,
+    normalized_spans,
+    pack_lines,
+    visible_len,
+)
+from retrieval.render_html import render_quote_html, safe_link
 
 # A digest line shows at most this much of the marked sentence.
 DIGEST_SNIPPET_CHARS = 280
-# Headlines and outlet names come from outside: a long one must not eat the message budget.
-MAX_LABEL_CHARS = 300
-
-
-def _shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit)
-    return text[: cut if cut > limit // 2 else limit] + "…"
 
 
 def render_alert_html(quote: Quote, topic: str) -> list[str]:
-    """🔔 headline, the topic, then the quote (answering sentence in bold) and its source."""
-    quote = replace(
-        quote,
-        title=_shorten(quote.title, MAX_LABEL_CHARS),
-        source=_shorten(quote.source, MAX_LABEL_CHARS),
-    )
-    topic = _shorten(topic, MAX_LABEL_CHARS)
-    header = f"🔔 <b>{escape(quote.title or 'New article')}</b>\n<i>{escape(topic)}</i>\n\n"
-    pieces = render_quote_html(quote, budget=MESSAGE_BUDGET - len(header))
-    pieces[0] = header + pieces[0]
-    return pieces
+    """🔔 headline, the topic, then the quote (answering sentence in bold) and its source,
+    in one message."""
+    title = label(quote.title, TITLE_CHARS) or "New article"
+    header = f"🔔 <b>{escape(title)}</b>\n<i>{escape(label(topic, TOPIC_CHARS))}</i>\n\n"
+    return [header + render_quote_html(quote, budget=MESSAGE_BUDGET - visible_len(header))]
 
 
 @dataclass(frozen=True)
@@ -46,31 +44,39 @@ class DigestItem:
 
 
 def render_digest_html(items: list[DigestItem]) -> list[str]:
-    """One message (or a few, when long) listing new articles grouped by topic."""
+    """New articles grouped by topic, one line each, in at most `MAX_LIST_MESSAGES` messages:
+    the articles beyond are counted in a last line "… and N more articles"."""
     count = len(items)
-    header = f"📰 <b>Your digest: {count} new article{'s' if count != 1 else ''}</b>"
-    blocks: list[str] = []
+    header = f"📰 <b>Your digest: {count:,} new article{'s' if count != 1 else ''}</b>"
     by_topic: dict[str, list[Quote]] = {}
     for item in items:
         by_topic.setdefault(item.topic, []).append(item.quote)
+    lines = [header]
     for topic, quotes in by_topic.items():
-        blocks.append(f"<i>{escape(_shorten(topic, MAX_LABEL_CHARS))}</i>")
-        blocks.extend(_digest_line(q) for q in quotes)
-    messages = [header]
-    for block in blocks:
-        if len(messages[-1]) + 1 + len(block) > MESSAGE_BUDGET:
-            messages.append(block)
-        else:
-            messages[-1] += "\n" + block
-    return messages
+        topic_line = f"<i>{escape(label(topic, TOPIC_CHARS))}</i>\n"
+        lines += [(topic_line if i == 0 else "") + _digest_line(q) for i, q in enumerate(quotes)]
+    return pack_lines(lines, "article")
 
 
 def _digest_line(quote: Quote) -> str:
-    title = escape(_shorten(quote.title or "untitled", MAX_LABEL_CHARS))
+    title = escape(label(quote.title, TITLE_CHARS) or "untitled")
     link = safe_link(quote.url)
     headline = f'<a href="{escape(link)}">{title}</a>' if link else f"<b>{title}</b>"
-    source = _shorten(quote.source, MAX_LABEL_CHARS)
+    source = label(quote.source, OUTLET_CHARS)
     facts = " · ".join(escape(p) for p in (source, display_date(quote.published)) if p)
-    snippet = _shorten(quote.marked or quote.text, DIGEST_SNIPPET_CHARS)
     line = f"• {headline}" + (f" — {facts}" if facts else "")
-    return f"{line}\n  “{escape(snippet)}”"
+    snippet = marked_snippet(quote, DIGEST_SNIPPET_CHARS)
+    return f"{line}\n  “{escape(snippet)}”" if snippet else line
+
+
+def marked_snippet(quote: Quote, limit: int) -> str:
+    """The marked sentence(s), or the start of the passage, as one line of at most `limit`."""
+    spans = normalized_spans(quote.marked_spans, len(quote.text)) or [(0, len(quote.text))]
+    parts, read = [], 0
+    for start, end in spans:  # read no more than can be shown
+        parts.append(quote.text[start : min(end, start + limit * 4 - read)])
+        read += len(parts[-1])
+        if read >= limit * 4:
+            parts.append(ELLIPSIS)
+            break
+    return label(" ".join(parts), limit)

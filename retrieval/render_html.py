@@ -1,114 +1,118 @@
 """Answers as Telegram HTML: every piece of article text escaped, the answering sentence in
-bold, then outlet · title (linked) · date, cut into messages under Telegram's 4096 characters.
+bold, then outlet · title (linked) · date.
 
-Splitting happens on quote boundaries, and a quote too long for one message is cut between
-plain-text pieces before escaping, so no tag or entity is ever split.
+Each quote is one message at most: a passage too long for it is shown as a window around its
+answering sentence(s), with "…" where it is cut, so an answer is never more messages than it
+has quotes. Lengths are counted as Telegram counts them (text after parsing, UTF-16 units).
 """
 
 from __future__ import annotations
 
-import html
 from urllib.parse import urlsplit
 
 from retrieval.answer import Answer, Quote
 from retrieval.dates import display_date
+from retrieval.display import (
+    ELLIPSIS,
+    MAX_LINK_CHARS,
+    MESSAGE_BUDGET,
+    OUTLET_CHARS,
+    TELEGRAM_LIMIT,
+    TITLE_CHARS,
+    escape,
+    label,
+    passage_window,
+    visible_len,
+)
 
-TELEGRAM_LIMIT = 4096
-# Headroom under the limit for what a caller may add (a header line, a counter).
-MESSAGE_BUDGET = 3900
+__all__ = [
+    "MESSAGE_BUDGET",
+    "NO_ANSWER_HTML",
+    "TELEGRAM_LIMIT",
+    "escape",
+    "render_answer_html",
+    "render_quote_html",
+    "safe_link",
+    "source_html",
+]
+
 NO_ANSWER_HTML = "I have no news that answers this."
-
-
-def escape(text: str) -> str:
-    return html.escape(text, quote=True)
+# Closest headlines listed when the answer abstains.
+RELATED_SHOWN = 5
+# Room a window of a passage leaves for "… " before it and " …" after it.
+_CUT_MARKS = 4
 
 
 def safe_link(url: str | None) -> str | None:
-    """Only http(s) links become <a href>; anything else is shown as text or dropped."""
-    if not url:
+    """Only a sane http(s) URL becomes a link: not too long, no spaces or control characters.
+    Anything else is left unlinked (the title still shows)."""
+    if not url or len(url) > MAX_LINK_CHARS or any(c.isspace() or ord(c) < 0x20 for c in url):
         return None
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. "http://[::1": an unbalanced bracket
+        return None
     return url if parts.scheme in ("http", "https") and parts.netloc else None
 
 
 def source_html(quote: Quote) -> str:
-    title = escape(quote.title or "untitled")
+    """— outlet · title (linked) · date, each label shortened for display."""
+    title = escape(label(quote.title, TITLE_CHARS) or "untitled")
     link = safe_link(quote.url)
     title_html = f'<a href="{escape(link)}">{title}</a>' if link else title
     parts = [
-        escape(quote.source) if quote.source else "",
+        escape(label(quote.source, OUTLET_CHARS)),
         title_html,
         escape(display_date(quote.published)),
     ]
     return "— " + " · ".join(p for p in parts if p)
 
 
-def quote_pieces(quote: Quote) -> list[tuple[str, bool]]:
-    """The quote as (text, is_marked) runs."""
-    runs, cursor = [], 0
-    for start, end in quote.marked_spans:
-        if start > cursor:
-            runs.append((quote.text[cursor:start], False))
-        runs.append((quote.text[start:end], True))
-        cursor = end
-    if cursor < len(quote.text):
-        runs.append((quote.text[cursor:], False))
-    return runs
+def passage_html(text: str, spans: tuple[tuple[int, int], ...], units: int) -> str:
+    """At most `units` visible units of the passage (a window around the marked spans when
+    it is longer), marked spans in bold, "…" where the passage is cut."""
+    window = passage_window(text, spans, max(units - _CUT_MARKS, 1))
+    body = "".join(
+        f"<b>{escape(run)}</b>" if marked else escape(run) for run, marked in window.runs(text)
+    )
+    before = f"{ELLIPSIS} " if window.start > 0 else ""
+    after = f" {ELLIPSIS}" if window.end < len(text) else ""
+    return before + body + after
 
 
-def render_quote_html(quote: Quote, budget: int = MESSAGE_BUDGET) -> list[str]:
-    """One quote as one or more HTML messages, each at most `budget` characters."""
+def render_quote_html(quote: Quote, budget: int = MESSAGE_BUDGET) -> str:
+    """One quote as one message of at most `budget` visible units: the passage (or a window
+    of it) and its source line, which always shows, so the message is never empty."""
     footer = source_html(quote)
-    chunks: list[str] = []
-    current = ""
-    for text, marked in quote_pieces(quote):
-        for piece in _split_plain(text, budget - len(footer) - 16):
-            rendered = f"<b>{escape(piece)}</b>" if marked else escape(piece)
-            if current and len(current) + len(rendered) > budget - len(footer) - 16:
-                chunks.append(current)
-                current = ""
-            current += rendered
-    chunks.append(current)
-    chunks[-1] = f"{chunks[-1]}\n{footer}"
-    if len(chunks) > 1:
-        chunks = [c if i == len(chunks) - 1 else c + " …" for i, c in enumerate(chunks)]
-    return chunks
-
-
-def _split_plain(text: str, budget: int) -> list[str]:
-    """Cut plain text so that each piece, once escaped, fits the budget; prefer word breaks."""
-    pieces = []
-    while len(escape(text)) > budget:
-        cut = budget // 6 if budget >= 6 else 1  # "&quot;" is the longest escape: 6 chars
-        low, high = cut, len(text)
-        while low < high:  # the longest prefix whose escaped form fits
-            middle = (low + high + 1) // 2
-            if len(escape(text[:middle])) <= budget:
-                low = middle
-            else:
-                high = middle - 1
-        space = text.rfind(" ", 0, low)
-        cut = space + 1 if space > low // 2 else low
-        pieces.append(text[:cut])
-        text = text[cut:]
-    if text:
-        pieces.append(text)
-    return pieces
+    units = budget - visible_len(footer) - 1
+    return f"{passage_html(quote.text, quote.marked_spans, units)}\n{footer}"
 
 
 def render_answer_html(answer: Answer, quotes: tuple[Quote, ...] | None = None) -> list[str]:
-    """The answer as Telegram messages: quotes packed together while they fit the budget."""
-    if not answer.answered and quotes is None:
-        lines = [escape(NO_ANSWER_HTML)]
-        if answer.related:
-            lines.append("The closest headlines I have:")
-            lines.extend(f"• {escape(title)}" for title in answer.related)
-        return ["\n".join(lines)]
+    """The answer as Telegram messages, quotes packed together while they fit the budget:
+    never more messages than quotes, and one message when there is nothing to quote."""
+    shown = answer.quotes if quotes is None else quotes
+    if not shown:
+        return [no_answer_html(answer.related)]
     messages: list[str] = []
-    for quote in answer.quotes if quotes is None else quotes:
-        for block in render_quote_html(quote):
-            if messages and len(messages[-1]) + 2 + len(block) <= MESSAGE_BUDGET:
-                messages[-1] += "\n\n" + block
-            else:
-                messages.append(block)
+    size = 0
+    for quote in shown:
+        block = render_quote_html(quote)
+        units = visible_len(block)
+        if messages and size + 2 + units <= MESSAGE_BUDGET:
+            messages[-1] += "\n\n" + block
+            size += 2 + units
+        else:
+            messages.append(block)
+            size = units
     return messages
+
+
+def no_answer_html(related: tuple[str, ...]) -> str:
+    """ "I have no news…" and the closest headlines, shortened."""
+    lines = [escape(NO_ANSWER_HTML)]
+    titles = [label(t, TITLE_CHARS) for t in related[:RELATED_SHOWN]]
+    if any(titles):
+        lines.append("The closest headlines I have:")
+        lines.extend(f"• {escape(title)}" for title in titles if title)
+    return "\n".join(lines)

@@ -31,6 +31,7 @@ import copy
 import itertools
 import json
 import logging
+import random
 import re
 import time
 from collections import deque
@@ -83,7 +84,9 @@ FAULT_DESCRIPTIONS = {
     "500": "Internal Server Error",
     "502": "Bad Gateway",
 }
-FAULT_KINDS = frozenset(FAULT_DESCRIPTIONS) | {"429", "network"}
+# "lost-answer": the call takes effect (a message is sent) but the connection drops before the
+# answer, so the client cannot know that it did.
+FAULT_KINDS = frozenset(FAULT_DESCRIPTIONS) | {"429", "network", "lost-answer"}
 _GIFT_TYPES = (
     "unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
     "gifts_from_channels",
@@ -124,6 +127,13 @@ def bad_request(reason: str) -> ApiError:
 
 
 # --------------------------------------------------------------------------- UTF-16
+
+
+def _fault_kind(kind: str | int) -> str:
+    kind = str(kind)
+    if kind not in FAULT_KINDS:
+        raise ValueError(f"unknown fault kind {kind!r}; use one of {sorted(FAULT_KINDS)}")
+    return kind
 
 
 def utf16_len(text: str) -> int:
@@ -641,6 +651,17 @@ class _Fault:
     remaining: int
     retry_after: int
     description: str | None
+    skip: int = 0  # calls let through before this fault starts
+
+
+@dataclass
+class _FaultRule:
+    """A standing fault: every call of ``method`` whose params match fails with ``kind``."""
+
+    method: str
+    kind: str
+    matches: Callable[[dict], bool]
+    retry_after: int = 1
 
 
 @dataclass
@@ -670,7 +691,7 @@ class FakeBotApi:
     lifecycle:  ``async with FakeBotApi(token) as api``, ``start()``, ``stop()``,
                 ``base_url``, ``base_file_url``, ``bot_user``
     setup:      ``add_chat``, ``block_chat``, ``unblock_chat``, ``fail_next``,
-                ``add_inline_message``
+                ``fail_matching``, ``fail_at_random``, ``slow_down``, ``add_inline_message``
     updates:    ``user_message``, ``group_message``, ``channel_post``, ``callback_query``,
                 ``feed_update``
     inspection: ``sent``, ``requests``, ``chat_actions``, ``callback_answers``, ``deleted``,
@@ -710,6 +731,9 @@ class FakeBotApi:
         self._pending_queries: set[str] = set()
         self._query_ids = itertools.count(4_000_000_000_001)
         self._faults: dict[str, deque[_Fault]] = {}
+        self._fault_rules: list[_FaultRule] = []
+        self._random_faults: tuple[str, Callable[[dict], str | None], int] | None = None
+        self._delays: dict[str, float] = {}
         self._commands: dict[tuple[str, str], list[dict]] = {}
         self._webhook: dict[str, Any] = {"url": ""}
         self._update_pulse = _Pulse()
@@ -799,11 +823,17 @@ class FakeBotApi:
             if handler is None:
                 raise ApiError(404, "Not Found")
             record.params = await _read_params(request)
-            fault = self._take_fault(method)
-            if fault is not None:
+            delay = self._delays.get(method.lower(), 0.0)
+            if delay:
+                await asyncio.sleep(delay)
+            fault = self._take_fault(method, record.params)
+            if fault is not None and fault.kind != "lost-answer":
                 record.fault = fault.kind
                 return self._apply_fault(fault, request, record)
             record.result = await handler(record.params)
+            if fault is not None:  # lost-answer: done, but the client never hears of it
+                record.fault = fault.kind
+                return self._drop_connection(request)
         except ApiError as error:
             return self._error_response(error, record)
         except Exception as exc:  # a bug in the fake: answer 500 and keep it visible
@@ -833,27 +863,72 @@ class FakeBotApi:
         count: int = 1,
         retry_after: int = 5,
         description: str | None = None,
+        after: int = 0,
     ) -> None:
-        """Make the next ``count`` calls of ``method`` (``"*"``: any method) fail.
+        """Make the next ``count`` calls of ``method`` (``"*"``: any method) fail, after
+        letting ``after`` calls through (``after=1``: the second call fails).
 
         ``kind``: ``"429"`` (flood wait with ``retry_after``), ``"network"`` (connection
-        dropped without an answer), ``"400"``, ``"403"``, ``"409"``, ``"500"``, ``"502"``.
+        dropped without an answer), ``"lost-answer"`` (the call succeeds, then the connection
+        drops before the answer), ``"400"``, ``"403"``, ``"409"``, ``"500"``, ``"502"``.
         """
-        kind = str(kind)
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {kind!r}; use one of {sorted(FAULT_KINDS)}")
-        fault = _Fault(kind, count, retry_after, description)
+        fault = _Fault(_fault_kind(kind), count, retry_after, description, skip=after)
         self._faults.setdefault(method.lower(), deque()).append(fault)
 
-    def _take_fault(self, method: str) -> _Fault | None:
+    def fail_matching(
+        self, method: str, kind: str | int, matches: Callable[[dict], bool], retry_after: int = 1
+    ) -> None:
+        """Until cleared (``clear_faults``), every call of ``method`` whose params satisfy
+        ``matches`` fails with ``kind``: e.g. refuse (400) every text holding a marker."""
+        self._fault_rules.append(
+            _FaultRule(method.lower(), _fault_kind(kind), matches, retry_after)
+        )
+
+    def fail_at_random(
+        self, method: str, rates: dict[str, float], seed: int = 0, retry_after: int = 1
+    ) -> None:
+        """Each call of ``method`` fails with kind k with probability rates[k] (seeded)."""
+        chooser = random.Random(seed)
+        bounds = list(itertools.accumulate(rates.values()))
+
+        def draw(params: dict) -> str | None:
+            roll = chooser.random()
+            return next((k for k, b in zip(rates, bounds, strict=True) if roll < b), None)
+
+        for kind in rates:
+            _fault_kind(kind)
+        self._random_faults = (method.lower(), draw, retry_after)
+
+    def clear_faults(self) -> None:
+        """Forget every pending, standing and random fault."""
+        self._faults.clear()
+        self._fault_rules.clear()
+        self._random_faults = None
+
+    def slow_down(self, method: str, seconds: float) -> None:
+        """Answer every call of ``method`` only after ``seconds`` (0: at once again)."""
+        self._delays[method.lower()] = seconds
+
+    def _take_fault(self, method: str, params: dict) -> _Fault | None:
+        for rule in self._fault_rules:
+            if rule.method == method.lower() and rule.matches(params):
+                return _Fault(rule.kind, 1, rule.retry_after, None)
         for key in (method.lower(), "*"):
             queue = self._faults.get(key)
             if queue:
                 fault = queue[0]
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    return None
                 fault.remaining -= 1
                 if fault.remaining <= 0:
                     queue.popleft()
                 return fault
+        if self._random_faults is not None and self._random_faults[0] == method.lower():
+            _, draw, retry_after = self._random_faults
+            kind = draw(params)
+            if kind is not None:
+                return _Fault(kind, 1, retry_after, None)
         return None
 
     def _apply_fault(

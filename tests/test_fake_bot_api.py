@@ -280,6 +280,36 @@ async def test_injected_server_errors(api: FakeBotApi, bot: Bot) -> None:
         await bot.send_message(USER_CHAT, "x")
 
 
+async def test_faults_after_some_calls_matching_rules_and_lost_answers(
+    api: FakeBotApi, bot: Bot
+) -> None:
+    api.fail_next("sendMessage", "network", after=1)
+    await bot.send_message(USER_CHAT, "first")
+    with pytest.raises(NetworkError):
+        await bot.send_message(USER_CHAT, "second")
+    api.fail_matching("sendMessage", "400", lambda params: "REFUSE" in params.get("text", ""))
+    with pytest.raises(BadRequest):
+        await bot.send_message(USER_CHAT, "REFUSE me")
+    api.fail_next("sendMessage", "lost-answer")
+    with pytest.raises(NetworkError):
+        await bot.send_message(USER_CHAT, "arrived unanswered")
+    api.clear_faults()
+    await bot.send_message(USER_CHAT, "REFUSE no more")
+    assert [r.text for r in api.sent] == ["first", "arrived unanswered", "REFUSE no more"]
+
+
+async def test_random_faults_are_seeded(api: FakeBotApi, bot: Bot) -> None:
+    api.fail_at_random("sendMessage", {"500": 0.5}, seed=3)
+    outcomes = []
+    for n in range(20):
+        try:
+            await bot.send_message(USER_CHAT, f"m{n}")
+            outcomes.append(True)
+        except NetworkError:
+            outcomes.append(False)
+    assert 0 < outcomes.count(False) < 20
+
+
 async def test_blocked_chats_are_forbidden(api: FakeBotApi, bot: Bot) -> None:
     api.block_chat(USER_CHAT)
     api.block_chat(GROUP_CHAT)

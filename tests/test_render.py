@@ -1,12 +1,21 @@
 """Renderers: Telegram HTML that the strict Bot API parser accepts, in pieces under 4096
-characters, whatever the article text holds; and the terminal form."""
+units, whatever the article text holds; display shortening; and the terminal form."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
+from bot.help_text import help_text_html
+from bot.status_text import feeds_html
+from index.feed_registry import FeedRecord
 from retrieval.answer import Answer, Quote
-from retrieval.render_html import TELEGRAM_LIMIT, render_answer_html, render_quote_html
+from retrieval.display import label, passage_window, shorten, utf16_len
+from retrieval.render_alerts import DigestItem, render_alert_html, render_digest_html
+from retrieval.render_html import render_answer_html, render_quote_html
 from retrieval.render_text import render_answer_text
-from tests.fake_bot_api import parse_html, utf16_len
+from tests.fake_bot_api import parse_html
+from tests.telegram_pieces import assert_valid_pieces, finishes_within
 
 HOSTILE = (
     "<script>alert('x')</script> AT&T & Co. said <b>unmatched bold and a <a href=x>link "
@@ -32,30 +41,18 @@ def hostile_quote(
     )
 
 
-def assert_valid_pieces(pieces: list[str]) -> str:
-    plain = []
-    for piece in pieces:
-        assert len(piece) < TELEGRAM_LIMIT
-        text, _ = parse_html(piece)  # raises on anything Telegram would refuse
-        assert utf16_len(text) <= TELEGRAM_LIMIT
-        plain.append(text)
-    return "".join(plain)
-
-
-def test_hostile_text_of_10000_characters_becomes_valid_pieces():
+def test_hostile_text_of_10000_characters_becomes_one_valid_message():
     quote = hostile_quote()
-    pieces = render_quote_html(quote)
-    assert len(pieces) >= 3
-    plain = assert_valid_pieces(pieces)
+    plain = assert_valid_pieces([render_quote_html(quote)], most=1)
     assert "<script>alert('x')</script>" in plain  # shown as text, not markup
     assert "Evil <Outlet>" in plain and "<i>Title & more</i>" in plain
+    assert quote.text[5000:5500].split(" ", 1)[1].rsplit(" ", 1)[0] in plain  # marked: whole
+    assert plain.startswith("… ") and " …\n— Evil <Outlet>" in plain  # cut on both sides
 
 
 def test_the_marked_sentence_is_bold_and_the_title_links_to_the_article():
-    quote = hostile_quote(400)
-    quote = Quote(**{**quote.__dict__, "marked_spans": ((0, 50),)})
-    (piece,) = render_quote_html(quote)
-    text, entities = parse_html(piece)
+    quote = replace(hostile_quote(400), marked_spans=((0, 50),))
+    text, entities = parse_html(render_quote_html(quote))
     bold = [e for e in entities if e["type"] == "bold"]
     assert (
         bold and text[bold[0]["offset"] : bold[0]["offset"] + bold[0]["length"]] == quote.text[:50]
@@ -66,33 +63,118 @@ def test_the_marked_sentence_is_bold_and_the_title_links_to_the_article():
 
 
 def test_unsafe_links_are_not_linked():
-    (piece,) = render_quote_html(hostile_quote(300, url="javascript:alert(1)"))
-    _, entities = parse_html(piece)
-    assert not [e for e in entities if e["type"] == "text_link"]
+    for url in ("javascript:alert(1)", "https://example.org/" + "a" * 2100, "http://[::1"):
+        text, entities = parse_html(render_quote_html(hostile_quote(300, url=url)))
+        assert not [e for e in entities if e["type"] == "text_link"]
+        assert "<i>Title & more</i>" in text
 
 
 def test_whole_answers_pack_quotes_under_the_limit():
     quotes = tuple(hostile_quote(800) for _ in range(6))
-    answer = Answer("q?", True, quotes)
-    pieces = render_answer_html(answer)
+    pieces = render_answer_html(Answer("q?", True, quotes))
     assert 1 < len(pieces) < 6
-    assert_valid_pieces(pieces)
+    assert_valid_pieces(pieces, most=6)
 
 
-def test_abstention_lists_the_closest_headlines_escaped():
-    answer = Answer("q?", False, (), related=("Tom & Jerry <3",))
+def test_title_url_and_outlet_over_3880_characters_do_not_hang():
+    """The footer once left the text a budget <= 0 and the splitter looped forever."""
+    quote = replace(
+        hostile_quote(2_000),
+        title="Headline " * 300,
+        source="Outlet " * 200,
+        url="https://example.org/" + "p" * 1_500,
+    )
+    with finishes_within(1.0):
+        pieces = render_answer_html(Answer("q?", True, (quote,)))
+        alert = render_alert_html(quote, "topic " * 400)
+    assert_valid_pieces(pieces, most=1)
+    assert_valid_pieces(alert, most=1)
+
+
+def test_one_huge_passage_is_one_message_not_52():
+    quote = replace(hostile_quote(200_000), marked_spans=((100_000, 100_200),))
+    with finishes_within(1.0):
+        pieces = render_answer_html(Answer("q?", True, (quote, hostile_quote(300))))
+    assert_valid_pieces(pieces, most=2)
+
+
+def test_a_marked_sentence_longer_than_a_message_is_shortened():
+    text = "Before. " + "word " * 2_000 + "after."
+    quote = replace(hostile_quote(10), text=text, marked_spans=((8, len(text) - 7),))
+    (piece,) = render_answer_html(Answer("q?", True, (quote,)))
+    text_shown, entities = parse_html(piece)
+    assert text_shown.startswith("… word word") and " …\n— Evil <Outlet>" in text_shown
+    assert [e["type"] for e in entities][:1] == ["bold"]
+
+
+def test_one_word_headline_of_4500_characters_keeps_help_under_the_limit():
+    titles = ["W" * 4_500, "Ordinary headline about talks"]
+    for greeting in (True, False):
+        text = help_text_html(titles, greeting=greeting, admin=True, digest_hours=6)
+        shown = assert_valid_pieces([text], most=1)
+        assert "“Ordinary headline about talks”" in shown and "W…" in shown
+
+
+def test_abstention_lists_the_closest_headlines_escaped_and_shortened():
+    answer = Answer("q?", False, (), related=("Tom & Jerry <3", "x" * 10_000))
     (piece,) = render_answer_html(answer)
     text, _ = parse_html(piece)
     assert "I have no news that answers this." in text and "Tom & Jerry <3" in text
+    assert len(text) < 500
     assert render_answer_text(answer).startswith("I have no news that answers this.")
 
 
+def test_a_digest_of_many_articles_is_at_most_three_messages_with_the_rest_counted():
+    items = [DigestItem(f"topic {i % 4}", hostile_quote(2_000)) for i in range(200)]
+    pieces = render_digest_html(items)
+    shown = assert_valid_pieces(pieces, most=3)
+    assert shown.startswith("📰 Your digest: 200 new articles")
+    listed = len(re.findall(r"^• ", shown, flags=re.MULTILINE))
+    assert shown.endswith(f"… and {200 - listed} more articles")
+
+
+def test_500_feeds_fit_three_messages_with_the_rest_counted():
+    feeds = [
+        FeedRecord(f"https://feeds.example.org/{i}/" + "x" * 300, "Feed <&> " * 50, None,
+                   None, "2025-01-01", None, None, "boom " * 200, 3, 10)
+        for i in range(500)
+    ]  # fmt: skip
+    shown = assert_valid_pieces(feeds_html(feeds), most=3)
+    assert shown.startswith("Feeds (500)") and "more feeds" in shown
+
+
+def test_shorten_counts_utf16_units_and_prefers_word_breaks():
+    assert shorten("short", 5) == "short"
+    assert shorten("hello wonderful world", 20) == "hello wonderful…"
+    assert shorten("hello wonderful world", 12) == "hello wonde…"  # no break in the 2nd half
+    assert shorten("x" * 50, 10) == "x" * 9 + "…"
+    assert utf16_len(shorten("😀" * 50, 11)) <= 11  # an emoji counts 2
+    assert label("a\x00b\n\n c\u202e", 20) == "a b c"
+    assert label("y" * 10_000, 5) == "yyyy…"
+
+
+def test_a_window_keeps_the_marked_sentence_whole_with_context_on_both_sides():
+    text = "lead " * 1_000 + "The answer is here." + " tail" * 1_000
+    start = text.index("The answer")
+    window = passage_window(text, [(start, start + 19)], 300)
+    assert window.start < start and window.end > start + 19
+    assert utf16_len(text[window.start : window.end]) <= 300
+    assert window.spans == ((start, start + 19),)
+    assert text[window.start - 1] == " " and text[window.end] == " "  # cut between words
+
+
 def test_terminal_form_marks_the_sentence_and_cites_the_source():
-    quote = hostile_quote(300)
-    quote = Quote(**{**quote.__dict__, "marked_spans": ((0, 20),)})
+    quote = replace(hostile_quote(300), marked_spans=((0, 20),))
     text = render_answer_text(Answer("q?", True, (quote,)))
     assert "»" + quote.text[:20] + "«" in text.replace("\n  ", " ")
     assert (
         "— Evil <Outlet> · <i>Title & more</i> · 4 Mar 2025 · https://example.org"
         in text.replace("\n  ", " ")
     )
+
+
+def test_terminal_form_of_a_huge_one_word_passage_finishes_quickly():
+    quote = replace(hostile_quote(10), text="w" * 5_000_000, marked_spans=((10, 4_000_000),))
+    with finishes_within(1.0):
+        text = render_answer_text(Answer("q?", True, (quote,)))
+    assert len(text) < 6_000

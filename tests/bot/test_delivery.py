@@ -1,12 +1,42 @@
 """The alert outbox against Telegram's failures: 429 waits retry_after and tries again, a dropped
 connection is retried with backoff, 403 pauses the chat, and alerts left pending when the
-process dies go out once after a restart, and never twice."""
+process dies go out once after a restart, and never twice. A multi-message alert that fails at
+its second message sends only the rest later (or ends partial on a 400), each forum topic gets
+its alert, an outage outlasts no setting but alerts.retry_for_hours, two senders never send
+one row, and a sender killed with SIGKILL mid-delivery loses nothing."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
-from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to, until
+import pytest
+
+from bot.delivery import drain_outbox, request_send
+from index.database import Database
+from index.deliveries import DeliveryOutbox
+from tests.bot.harness import (
+    ADMIN_ID,
+    SLOW,
+    TOKEN,
+    USER_ID,
+    bot_settings,
+    sent_to,
+    texts_to,
+    until,
+)
+from tests.bot.sender_process import (
+    PlannedAlert,
+    SenderProcess,
+    plan_alerts,
+    tally,
+    until_accepted,
+    until_settled,
+    write_outbox,
+)
+from tests.fake_bot_api import OWNER_USER_ID, FakeBotApi
+
+FORUM = -1009001
 
 
 def is_alert(record) -> bool:
@@ -113,3 +143,163 @@ async def test_articles_stored_by_another_process_are_alerted_at_the_next_sweep(
     alert = await api.wait_for(is_alert, timeout=SLOW)
     assert alert.text.startswith("🔔 Zelensky Puts Direct Putin Meeting")
     assert bot.services.archive.vectors.count == len(bot.query("SELECT id FROM passages"))
+
+
+# -- multi-message alerts and the outbox's claims (rows written with their pieces rendered)
+
+
+async def pending_alerts(bot, alerts: list[PlannedAlert]) -> None:
+    """Outbox rows as the matcher and renderer leave them, then a drain request."""
+    await asyncio.to_thread(write_outbox, bot.services.settings.data_dir, alerts)
+    request_send(bot.app)
+
+
+def rows(bot) -> list[dict]:
+    return bot.query("SELECT status, attempts, pieces_sent, last_error FROM deliveries ORDER BY id")
+
+
+def settled(bot) -> bool:
+    return all(row["status"] != "pending" for row in rows(bot))
+
+
+TWO_PIECES = [PlannedAlert(USER_ID, ("🔔 Headline, part one", "part two"))]
+
+
+async def test_a_network_error_on_message_two_resends_only_message_two(api, launch, tmp_path):
+    bot = await launch(bot_settings(tmp_path / "data", api))
+    api.fail_next("sendMessage", "network", after=1)
+    await pending_alerts(bot, TWO_PIECES)
+    await until(lambda: settled(bot))
+    assert texts_to(api, USER_ID) == ["🔔 Headline, part one", "part two"]
+    assert [(r["status"], r["pieces_sent"], r["attempts"]) for r in rows(bot)] == [("sent", 2, 2)]
+
+
+async def test_flood_control_on_message_two_resends_only_message_two(api, launch, tmp_path):
+    bot = await launch(bot_settings(tmp_path / "data", api))
+    api.fail_next("sendMessage", "429", retry_after=1, after=1)
+    await pending_alerts(bot, TWO_PIECES)
+    await until(lambda: settled(bot))
+    assert texts_to(api, USER_ID) == ["🔔 Headline, part one", "part two"]
+    assert [(r["status"], r["attempts"]) for r in rows(bot)] == [("sent", 1)]  # 429 not counted
+
+
+async def test_a_400_on_message_two_is_partly_delivered_not_failed(api, launch, tmp_path):
+    bot = await launch(bot_settings(tmp_path / "data", api))
+    api.fail_next("sendMessage", "400", after=1)
+    await pending_alerts(bot, TWO_PIECES)
+    await until(lambda: settled(bot))
+    assert texts_to(api, USER_ID) == ["🔔 Headline, part one"]
+    [row] = rows(bot)
+    assert (row["status"], row["pieces_sent"]) == ("partial", 1)
+    assert "injected failure" in row["last_error"].lower()
+    since = len(api.sent)
+    api.user_message(ADMIN_ID, "/stats")
+    stats = await api.wait_for(sent_to(ADMIN_ID), since=since, timeout=SLOW)
+    assert "0 sent, 0 pending, 1 partly sent, 0 failed" in stats.text
+
+
+async def test_the_only_resend_is_a_piece_accepted_but_never_answered(api, launch, tmp_path):
+    bot = await launch(bot_settings(tmp_path / "data", api))
+    api.fail_next("sendMessage", "lost-answer")  # piece 1 arrives, its answer does not
+    await pending_alerts(bot, TWO_PIECES)
+    await until(lambda: settled(bot))
+    assert texts_to(api, USER_ID) == ["🔔 Headline, part one", "🔔 Headline, part one", "part two"]
+
+
+async def test_an_outage_longer_than_the_old_attempt_limit_does_not_fail_the_alert(
+    api, launch, tmp_path
+):
+    # Twelve failures in a row: the old limit (8 attempts from 30 s, ~64 min) gave up at 8.
+    settings = bot_settings(
+        tmp_path / "data", api, alerts__retry_seconds=0.02, alerts__retry_max_seconds=0.1
+    )
+    bot = await launch(settings)
+    api.fail_next("sendMessage", "network", count=12)
+    await pending_alerts(bot, TWO_PIECES)
+    await until(lambda: settled(bot))
+    assert [(r["status"], r["attempts"]) for r in rows(bot)] == [("sent", 13)]
+    assert texts_to(api, USER_ID) == ["🔔 Headline, part one", "part two"]
+
+
+async def test_an_alert_is_given_up_only_when_its_retry_window_is_over(api, launch, tmp_path):
+    settings = bot_settings(
+        tmp_path / "data",
+        api,
+        alerts__retry_seconds=0.05,
+        alerts__retry_max_seconds=0.2,
+        alerts__retry_for_hours=1.5 / 3600,
+    )
+    bot = await launch(settings)
+    api.fail_matching("sendMessage", "502", lambda params: "part two" in params["text"])
+    await pending_alerts(bot, TWO_PIECES)
+    await until(lambda: settled(bot), timeout=30)
+    [row] = rows(bot)
+    assert (row["status"], row["pieces_sent"]) == ("partial", 1) and row["attempts"] > 3
+    assert texts_to(api, USER_ID) == ["🔔 Headline, part one"]
+
+
+async def test_each_forum_topic_of_a_group_gets_the_alert(api, launch, tmp_path, seed):
+    bot = await launch(bot_settings(tmp_path / "data", api))
+    for thread in (11, 12):
+        since = len(api.sent)
+        api.group_message(  # the group's creator: only admins change a group's topics
+            FORUM, "/subscribe ceasefire talks", user_id=OWNER_USER_ID, message_thread_id=thread
+        )
+        await api.wait_for(sent_to(FORUM), since=since, timeout=SLOW)
+    since = len(api.sent)
+    await bot.ingest([seed])
+    await until(lambda: len([r for r in api.sent[since:] if r.chat_id == FORUM]) >= 2)
+    await asyncio.sleep(0.3)
+    alerts = [r for r in api.sent[since:] if r.chat_id == FORUM]
+    assert sorted(r.message_thread_id for r in alerts) == [11, 12]
+    assert all(r.text.startswith("🔔 Zelensky Puts Direct Putin Meeting") for r in alerts)
+
+
+async def test_two_concurrent_senders_never_send_the_same_alert(api, launch, tmp_path):
+    bot = await launch(bot_settings(tmp_path / "data", api))
+    api.slow_down("sendMessage", 0.01)
+    alerts = plan_alerts(40, chats=8, multi_share=0.5, seed=1)
+    await asyncio.to_thread(write_outbox, bot.services.settings.data_dir, alerts)
+    svc = bot.services
+    # A second sender on its own connection, as another process would have.
+    other = dataclasses.replace(
+        svc, outbox=DeliveryOutbox(Database(svc.archive.database.path)), send_lock=asyncio.Lock()
+    )
+    await asyncio.gather(
+        drain_outbox(bot.app.bot, svc, "first"), drain_outbox(bot.app.bot, other, "second")
+    )
+    await until(lambda: settled(bot))
+    result = tally(api, bot.services.settings.data_dir, alerts)
+    assert (result.delivered, result.lost, result.pieces_resent) == (40, 0, 0)
+
+
+@pytest.mark.slow
+async def test_a_sender_killed_mid_delivery_loses_nothing_and_resends_at_most_a_piece(tmp_path):
+    """kill -9 of `newsbot run` twice while it sends: every piece of every alert arrives, and
+    at most one piece per kill arrives twice (accepted by Telegram, not yet recorded)."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    alerts = plan_alerts(12, chats=4, multi_share=1.0, seed=2)
+    write_outbox(data_dir, alerts)
+    async with FakeBotApi(token=TOKEN) as api:
+        api.slow_down("sendMessage", 0.1)
+        sender = SenderProcess(
+            data_dir,
+            api,
+            alerts_send_interval_seconds=0,
+            alerts_claim_lease_seconds=1,
+            alerts_retry_seconds=0.1,
+        )
+        try:
+            for accepted in (5, 15):
+                await sender.start()
+                await until_accepted(api, accepted, timeout=SLOW)
+                await sender.kill()
+            await sender.start()
+            statuses = await until_settled(data_dir, timeout=SLOW)
+        finally:
+            await sender.stop()
+        result = tally(api, data_dir, alerts)
+    assert statuses == {"sent": 12}
+    assert (result.delivered, result.lost, result.wrong) == (12, 0, 0)
+    assert result.pieces_resent <= sender.kills

@@ -1,0 +1,180 @@
+"""Rendering is total: for any stored text (titles, outlets, URLs, passages, topics, feeds,
+marked spans anywhere), every renderer gives valid Telegram HTML in non-empty pieces of at most
+4096 UTF-16 units, a bounded number of them, in bounded time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.help_text import help_text_html
+from bot.status_text import feed_list_html, feeds_html, ingest_report_html, stats_html
+from bot.subscription_text import describe, subscriptions_html, topics_html
+from index.feed_registry import FeedRecord
+from index.ingest import IngestReport
+from index.subscriptions import Subscription
+from index.web_sources import SourceFailure
+from retrieval.answer import Answer, Quote
+from retrieval.display import MAX_LIST_MESSAGES
+from retrieval.render_alerts import DigestItem, render_alert_html, render_digest_html
+from retrieval.render_html import render_answer_html
+from retrieval.render_text import render_answer_text
+from tests.telegram_pieces import assert_valid_pieces, finishes_within
+
+SECONDS = 1.0  # per example; the renderers take milliseconds
+# Fragments an attacker (or a broken feed) puts in stored text.
+FRAGMENTS = (
+    "<", ">", "&", "&amp;", "&#0;", '"', "'", "<b>", "</a>", "<a href='x'>", "\x00", "\x01",
+    "\x7f", "\x85", "\u202e", "\u2028", "\r", "\n", "\t", " ", "😀", "𝕏", "\ufeff", "…", "—",
+    "https://", "javascript:", "[::1", "word", "Sentence. ",
+)  # fmt: skip
+
+
+def giant(char: str) -> st.SearchStrategy[str]:
+    """One long run of a character: a word too long for any message."""
+    return st.integers(0, 12_000).map(lambda n: char * n)
+
+
+# Valid str only: SQLite cannot hand back lone surrogates.
+plain = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+mixed = st.lists(st.sampled_from(FRAGMENTS) | plain, max_size=40).map("".join)
+hostile = st.one_of(
+    st.just(""),
+    plain,
+    mixed,
+    giant("W"),
+    giant("😀"),
+    giant("&"),
+    st.tuples(mixed, giant("x"), mixed).map("".join),
+    st.tuples(mixed, st.integers(0, 3_000)).map(lambda t: (t[0] + " ") * t[1]),
+)
+urls = st.one_of(
+    st.none(),
+    hostile,
+    st.integers(0, 3_000).map(lambda n: "https://news.example.org/" + "p" * n),
+    mixed.map(lambda s: "https://news.example.org/?q=" + s),
+)
+published = st.one_of(
+    st.none(),
+    plain,
+    st.just("0001-01-01T00:00:00+05:00"),
+    st.datetimes(timezones=st.just(UTC)).map(datetime.isoformat),
+)
+
+
+@st.composite
+def quotes(draw: st.DrawFn) -> Quote:
+    text = draw(hostile)
+    offset = st.integers(-5, len(text) + 5)
+    spans = draw(st.lists(st.tuples(offset, offset), max_size=6))
+    return Quote(
+        text=text,
+        marked_spans=tuple(spans),
+        title=draw(hostile),
+        source=draw(hostile),
+        url=draw(urls),
+        published=draw(published),
+        score=0.5,
+        article_id="a",
+        passage_id=1,
+    )
+
+
+feeds = st.builds(
+    FeedRecord,
+    url=hostile,
+    title=hostile,
+    etag=st.none(),
+    last_modified=st.none(),
+    added_at=st.just("2025-01-01T00:00:00+00:00"),
+    added_by=st.none(),
+    last_polled_at=st.none() | plain,
+    last_error=st.none() | hostile,
+    error_count=st.integers(0, 10**6),
+    article_count=st.integers(0, 10**9),
+)
+subscriptions = st.builds(
+    Subscription,
+    id=st.integers(1, 10**6),
+    chat_id=st.just(1),
+    thread_id=st.none(),
+    topic=hostile,
+    query=hostile,
+    required=st.lists(hostile, max_size=4).map(tuple),
+    excluded=st.lists(hostile, max_size=4).map(tuple),
+    created_at=st.just("2025-01-01"),
+)
+
+
+@given(st.lists(quotes(), max_size=5), st.lists(hostile, max_size=4))
+def test_answers_are_valid_and_one_message_a_quote_at_most(shown, related):
+    answered = Answer("q?", True, tuple(shown), related=tuple(related))
+    abstained = Answer("q?", False, (), related=tuple(related))
+    with finishes_within(SECONDS):
+        pieces = render_answer_html(answered)
+        no_answer = render_answer_html(abstained)
+        text = render_answer_text(answered) + render_answer_text(abstained)
+    assert_valid_pieces(pieces, most=max(1, len(shown)))
+    assert_valid_pieces(no_answer, most=1)
+    assert len(text) < 10_000 * max(1, len(shown))
+
+
+@given(quotes(), hostile)
+def test_alerts_are_one_valid_message(quote, topic):
+    with finishes_within(SECONDS):
+        pieces = render_alert_html(quote, topic)
+    assert_valid_pieces(pieces, most=1)
+
+
+@given(st.lists(st.tuples(hostile, quotes()), max_size=30))
+def test_digests_are_valid_and_at_most_a_few_messages(pairs):
+    with finishes_within(SECONDS):
+        pieces = render_digest_html([DigestItem(topic, quote) for topic, quote in pairs])
+    assert_valid_pieces(pieces, most=MAX_LIST_MESSAGES)
+
+
+@given(st.lists(hostile, max_size=10), st.booleans(), st.booleans())
+def test_start_and_help_are_one_valid_message_whatever_the_headlines(titles, greeting, admin):
+    with finishes_within(SECONDS):
+        text = help_text_html(titles, greeting=greeting, admin=admin, digest_hours=6)
+    assert_valid_pieces([text], most=1)
+
+
+@given(st.lists(feeds, max_size=40), hostile, hostile)
+def test_feed_lists_and_ingest_reports_are_valid_and_bounded(records, url, reason):
+    report = IngestReport(failures=[SourceFailure(url, reason)] * 6)
+    with finishes_within(SECONDS):
+        listed = feeds_html(records)
+        removable = feed_list_html("Usage: /removefeed", records)
+        ingested = ingest_report_html(url, report)
+    assert_valid_pieces(listed, most=MAX_LIST_MESSAGES)
+    assert_valid_pieces(removable, most=MAX_LIST_MESSAGES)
+    assert_valid_pieces([ingested], most=1)
+
+
+@given(hostile, hostile, st.integers(0, 10**12))
+def test_stats_are_one_valid_message(model, index_type, figure):
+    archive = {
+        "index_bytes": figure, "database_bytes": figure, "model": model, "articles": figure,
+        "duplicates": figure, "passages": figure, "vectors": figure, "index_type": index_type,
+        "feeds": figure, "embedding_backend": model,
+    }  # fmt: skip
+    chats = {"subscriptions": figure, "subscribed_chats": figure, "paused_chats": figure}
+    with finishes_within(SECONDS):
+        text = stats_html(archive, chats, {"sent": figure, "pending": figure})
+    assert_valid_pieces([text], most=1)
+
+
+@given(st.lists(subscriptions, min_size=1, max_size=40), hostile)
+def test_subscription_lists_are_valid_and_bounded(found, wanted):
+    with finishes_within(SECONDS):
+        listed = subscriptions_html(found, ["Each new article comes as its own message."])
+        named = (
+            f"This chat does not follow {topics_html(found[:1])}. It follows {topics_html(found)}."
+        )
+        subscribed = f"✅ Subscribed to {describe(found[0])}. I will post each new article here."
+    assert_valid_pieces(listed, most=MAX_LIST_MESSAGES)
+    assert_valid_pieces([named], most=1)
+    assert_valid_pieces([subscribed], most=1)
