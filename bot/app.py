@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from telegram import LinkPreviewOptions, Update
 from telegram.constants import ChatMemberStatus, ParseMode
-from telegram.error import NetworkError, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -35,6 +35,7 @@ from bot import handlers_ask as ask
 from bot import handlers_subscriptions as subs
 from bot.help_text import publish_commands
 from bot.jobs import schedule_jobs
+from bot.log_setup import configure_logging
 from bot.replies import reply, thread_id_of
 from bot.services import SERVICES_KEY, BotServices, services
 from config import Settings, SettingsError
@@ -59,6 +60,12 @@ def _not_outbox_flood(record: logging.LogRecord) -> bool:
     """The outbox sends without the limiter's retries on purpose and logs a 429 itself; the
     limiter's traceback for "maximum of 0 retries" would only be noise."""
     return "maximum of 0 retries" not in record.getMessage()
+
+
+def _not_token_retry_loop(record: logging.LogRecord) -> bool:
+    """A rejected token ends `run_bot` with one line of its own; PTB's traceback for the same
+    event would only bury it."""
+    return "Invalid token. Aborting retry loop" not in record.getMessage()
 
 
 def validate_token(token: str) -> str:
@@ -130,6 +137,7 @@ def build_application(settings: Settings, embedder: Embedder | None = None) -> A
     )
     register_handlers(application)
     logging.getLogger("telegram.ext.AIORateLimiter").addFilter(_not_outbox_flood)
+    logging.getLogger("telegram.ext").addFilter(_not_token_retry_loop)
     return application
 
 
@@ -220,13 +228,6 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("could not tell chat %s about the error: %s", chat.id, failure)
 
 
-def configure_logging(level: str) -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and Bot API URLs contain the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
 def webhook_options(settings: Settings) -> dict:
     """The keyword arguments of `Application.run_webhook` for these settings."""
     telegram = settings.telegram
@@ -251,20 +252,30 @@ def run_bot(settings: Settings) -> None:
     """`newsbot run`: long polling, or a webhook when telegram.webhook_url is set. Blocks.
 
     A missing or malformed token (or webhook secret) raises SettingsError before anything
-    starts.
+    starts; so does a token Telegram rejects, with a line that never contains the token.
     """
     validate_token(settings.telegram.token)
     webhook = webhook_options(settings) if settings.telegram.webhook_url else None
-    configure_logging(settings.log_level)
+    secrets = configure_logging(settings)
+    if webhook is not None:
+        secrets.add(webhook["secret_token"])  # generated when none is configured
     application = build_application(settings)
-    if webhook is None:
-        log.info("starting with long polling against %s", settings.telegram.api_url)
-        application.run_polling(allowed_updates=ALLOWED_UPDATES)
-        return
-    log.info(
-        "starting webhook on %s:%d for %s",
-        webhook["listen"],
-        webhook["port"],
-        webhook["webhook_url"],
-    )
-    application.run_webhook(**webhook)
+    try:
+        if webhook is None:
+            log.info("starting with long polling against %s", settings.telegram.api_url)
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+            return
+        log.info(
+            "starting webhook on %s:%d for %s",
+            webhook["listen"],
+            webhook["port"],
+            webhook["webhook_url"],
+        )
+        application.run_webhook(**webhook)
+    except InvalidToken:
+        bot_id = settings.telegram.token.strip().partition(":")[0]
+        log.info("Telegram rejected the token of bot %s", bot_id)
+        raise SettingsError(
+            f"Telegram rejected TELEGRAM_BOT_TOKEN (bot id {bot_id}, answered Unauthorized):"
+            " copy it again from @BotFather"
+        ) from None

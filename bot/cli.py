@@ -10,13 +10,13 @@ import argparse
 import asyncio
 import json
 import logging
-import os
 import sys
 import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.log_setup import configure_logging
 from config import Settings, SettingsError, load_settings
 
 log = logging.getLogger("newsbot")
@@ -142,33 +142,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_eval_command(commands, parents=[common])
     return parser
-
-
-def configure_logging(settings: Settings, verbose: bool) -> None:
-    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    root = logging.getLogger()
-    root.setLevel(logging.DEBUG if verbose else getattr(logging, settings.log_level))
-    terminal = logging.StreamHandler(sys.stderr)
-    terminal.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    terminal.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root.addHandler(terminal)
-    try:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        logfile = logging.FileHandler(settings.data_dir / "newsbot.log", encoding="utf-8")
-    except OSError:
-        return
-    logfile.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(logfile)
-    for noisy in (
-        "httpx",
-        "httpcore",
-        "sentence_transformers",
-        "transformers",
-        "trafilatura",
-        "htmldate",
-    ):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def _parse_day(text: str) -> datetime:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
 from telegram.ext import ContextTypes
 
 from bot.help_text import help_html
+from bot.question_limits import Verdict
 from bot.replies import reply, send_pieces, thread_id_of, typing
 from bot.services import BotServices, services
 from retrieval.errors import QuestionError
@@ -17,6 +18,7 @@ from retrieval.render_html import render_answer_html
 
 log = logging.getLogger(__name__)
 
+SLOW_DOWN = "You're asking faster than I can read — please wait a few seconds."
 ASK_USAGE = "Usage: /ask &lt;question&gt;, for example /ask What condition did Zelensky set?"
 MORE, BACK, VOTE = "more", "back", "vote"
 
@@ -72,6 +74,8 @@ async def answer_question(
 ) -> None:
     svc = services(context)
     chat_id = update.effective_chat.id
+    if not await within_question_limit(svc, update):
+        return
     async with typing(update, context):
         try:
             answer = await asyncio.to_thread(svc.answerer.answer, question)
@@ -90,6 +94,24 @@ async def answer_question(
         answer.evidence,
     )
     await reply(update, render_answer_html(answer), reply_markup=markup)
+
+
+async def within_question_limit(svc: BotServices, update: Update) -> bool:
+    """Whether to answer this question; past the limit, say "slow down" once and then stay
+    silent (not even "typing") until the asker's allowance is back."""
+    chat = update.effective_chat
+    user = update.effective_user
+    in_group = chat.type in (Chat.GROUP, Chat.SUPERGROUP) and user is not None
+    verdict = svc.questions.check(chat.id, user.id if in_group else None)
+    if verdict is Verdict.ANSWER:
+        return True
+    who = f"chat {chat.id}" + (f" (user {user.id})" if in_group else "")
+    if verdict is Verdict.SLOW_DOWN:
+        log.info("%s asks too fast: told to slow down, ignored until the limit allows", who)
+        await reply(update, SLOW_DOWN)
+    else:
+        log.debug("%s asks too fast: question ignored", who)
+    return False
 
 
 def answer_keyboard(token: str, has_more: bool, showing_more: bool) -> InlineKeyboardMarkup:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.replies import reply, thread_id_of
@@ -21,13 +23,13 @@ from bot.subscription_text import (
     topic_html,
     topics_html,
 )
-from index.subscriptions import Subscription
+from index.subscriptions import Subscription, SubscriptionLimitError
 from retrieval.alerts import TopicError, parse_topic
 from retrieval.render_html import escape
 
 log = logging.getLogger(__name__)
 
-MAX_SUBSCRIPTIONS_PER_CHAT = 25
+ADMINS_ONLY = "Sorry, only this group's admins can change the topics it follows."
 SUBSCRIBE_USAGE = (
     "Usage: /subscribe &lt;topic&gt;, for example /subscribe ceasefire talks +ukraine -football"
     " (+word must appear, -word must not)"
@@ -39,29 +41,34 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/subscribe <topic>: send new articles about the topic to this chat."""
     svc = services(context)
     message = update.effective_message
+    if not await may_change_alerts(update, context):
+        await reply(update, ADMINS_ONLY)
+        return
     try:
         topic = parse_topic(" ".join(context.args or []))
     except TopicError as error:
         await reply(update, f"{escape(str(error))}\n{SUBSCRIBE_USAGE}")
         return
     chat_id, thread_id = message.chat_id, thread_id_of(message)
-    existing = await asyncio.to_thread(svc.subscriptions.for_chat, chat_id, thread_id)
-    if len(existing) >= MAX_SUBSCRIPTIONS_PER_CHAT:
+    try:
+        subscription, created = await asyncio.to_thread(
+            svc.subscriptions.add,
+            chat_id,
+            thread_id,
+            topic.text,
+            topic.query,
+            topic.required,
+            topic.excluded,
+            limit=svc.settings.alerts.max_subscriptions_per_chat,
+        )
+    except SubscriptionLimitError as full:
+        log.info("chat %s (thread %s) is full: %d topics", chat_id, thread_id, full.count)
         await reply(
             update,
-            f"This chat already follows {len(existing)} topics, the most I keep."
+            f"This chat already follows {full.count} topics, the most I keep."
             " Use /unsubscribe to drop one first.",
         )
         return
-    subscription, created = await asyncio.to_thread(
-        svc.subscriptions.add,
-        chat_id,
-        thread_id,
-        topic.text,
-        topic.query,
-        topic.required,
-        topic.excluded,
-    )
     resumed = await asyncio.to_thread(svc.subscriptions.resume_chat, chat_id)
     if not created:
         await reply(update, f"This chat already follows {describe(subscription)}.")
@@ -105,6 +112,9 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """/unsubscribe <topic|all>: stop following; without a topic, offer buttons."""
     svc = services(context)
     message = update.effective_message
+    if not await may_change_alerts(update, context):
+        await reply(update, ADMINS_ONLY)
+        return
     found = await asyncio.to_thread(
         svc.subscriptions.for_chat, message.chat_id, thread_id_of(message)
     )
@@ -115,7 +125,7 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not wanted:
         buttons = [
             [InlineKeyboardButton(button_label(s), callback_data=f"{UNSUBSCRIBE}:{s.id}")]
-            for s in found[:MAX_SUBSCRIPTIONS_PER_CHAT]
+            for s in found[: svc.settings.alerts.max_subscriptions_per_chat]
         ]
         buttons.append([InlineKeyboardButton("All of them", callback_data=f"{UNSUBSCRIBE}:all")])
         await reply(update, "Which topic should I stop?", InlineKeyboardMarkup(buttons))
@@ -146,6 +156,9 @@ async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     if message is None:
         await query.answer("That list is too old; send /unsubscribe again.")
         return
+    if not await may_change_alerts(update, context):
+        await query.answer(ADMINS_ONLY, show_alert=True)
+        return
     found = await asyncio.to_thread(
         svc.subscriptions.for_chat, message.chat.id, thread_id_of(message)
     )
@@ -164,6 +177,9 @@ def _removed_text(removed: list[Subscription]) -> str:
 async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/digest on|off: one digest at an interval instead of a message per article."""
     svc = services(context)
+    if not await may_change_alerts(update, context):
+        await reply(update, ADMINS_ONLY)
+        return
     choice = " ".join(context.args or []).strip().lower()
     if choice not in ("on", "off"):
         await reply(update, "Usage: /digest on or /digest off")
@@ -177,3 +193,31 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if choice == "on"
         else "Digest off: each new article will come as its own message.",
     )
+
+
+async def may_change_alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether the sender may change what this chat receives: anyone in a private chat or a
+    channel (only its admins post), a group's administrators and creator (also when they post
+    anonymously, as the group itself), or every member when
+    telegram.group_members_manage_alerts is on. Asks Telegram each time (nothing is cached,
+    so a demoted admin loses the right at once)."""
+    chat = update.effective_chat
+    if chat is None or chat.type not in (Chat.GROUP, Chat.SUPERGROUP):
+        return True
+    if services(context).settings.telegram.group_members_manage_alerts:
+        return True
+    message = update.effective_message
+    if update.callback_query is None and message is not None and message.sender_chat:
+        return message.sender_chat.id == chat.id  # an anonymous admin, not a linked channel
+    user = update.effective_user
+    if user is None:
+        return False
+    try:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+    except TelegramError as error:
+        log.warning("could not check the rights of user %s in chat %s: %s", user.id, chat.id, error)
+        return False
+    allowed = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+    if not allowed:
+        log.info("user %s may not change the topics of chat %s", user.id, chat.id)
+    return allowed

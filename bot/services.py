@@ -11,6 +11,7 @@ from datetime import datetime
 from telegram.ext import Application, CallbackContext
 
 from bot.answer_memory import RecentAnswers
+from bot.question_limits import QuestionLimiter
 from config import Settings
 from index.archive import NewsArchive
 from index.deliveries import DeliveryOutbox
@@ -38,6 +39,7 @@ class BotServices:
     outbox: DeliveryOutbox
     matcher: AlertMatcher
     fetcher: Fetcher
+    questions: QuestionLimiter
     answers: RecentAnswers = field(default_factory=RecentAnswers)
     # One feed poll and one outbox drain at a time; a second request while one runs only
     # asks the running one to go round again.
@@ -68,6 +70,9 @@ class BotServices:
             outbox=outbox,
             matcher=AlertMatcher(archive, subscriptions, outbox, settings.alerts),
             fetcher=Fetcher(settings.fetch),
+            questions=QuestionLimiter(
+                settings.telegram.questions_per_minute, settings.telegram.question_burst
+            ),
         )
 
     async def aclose(self) -> None:

@@ -178,8 +178,13 @@ class TelegramSettings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: int = 8443
     webhook_secret: str = field(default="", repr=False)
+    questions_per_minute: float = 10.0
+    question_burst: int = 3
+    group_members_manage_alerts: bool = False
 
     def validate(self) -> None:
+        _positive("telegram.questions_per_minute", self.questions_per_minute)
+        _positive("telegram.question_burst", self.question_burst)
         if not self.api_url.startswith(("http://", "https://")):
             raise SettingsError("telegram.api_url must start with http:// or https://")
         if self.webhook_url and not self.webhook_url.startswith("https://"):
@@ -208,9 +213,11 @@ class AlertSettings:
     retry_max_seconds: float = 900.0
     retry_for_hours: float = 24.0
     claim_lease_seconds: float = 120.0
+    max_subscriptions_per_chat: int = 25
 
     def validate(self) -> None:
         _positive("alerts.feed_poll_minutes", self.feed_poll_minutes)
+        _positive("alerts.max_subscriptions_per_chat", self.max_subscriptions_per_chat)
         _positive("alerts.digest_minutes", self.digest_minutes)
         if not -1.0 <= self.threshold <= 1.0:
             raise SettingsError("alerts.threshold must be between -1 and 1")
@@ -237,6 +244,18 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class StorageSettings:
+    lock_timeout_seconds: float = 600.0
+    save_every_seconds: float = 30.0
+
+    def validate(self) -> None:
+        if self.save_every_seconds < 0:
+            raise SettingsError("storage.save_every_seconds must not be negative")
+        if self.lock_timeout_seconds < 0:
+            raise SettingsError("storage.lock_timeout_seconds must not be negative")
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("newsbot-data")
     log_level: str = "INFO"
@@ -248,6 +267,7 @@ class Settings:
     sources: SourceSettings = SourceSettings()
     telegram: TelegramSettings = TelegramSettings()
     alerts: AlertSettings = AlertSettings()
+    storage: StorageSettings = StorageSettings()
 
     def validate(self) -> None:
         _choice("log_level", self.log_level, ("DEBUG", "INFO", "WARNING", "ERROR"))
@@ -270,6 +290,7 @@ _SECTIONS = (
     "sources",
     "telegram",
     "alerts",
+    "storage",
 )
 
 

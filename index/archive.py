@@ -4,23 +4,29 @@ SQLite is the source of truth. On opening, the vector index is checked against i
 passage it lacks (a crash between the two writes) is embedded and added, so the two agree.
 Re-indexing builds a new index beside the old one and swaps it in; searches in flight keep
 the old one until then.
+
+Several processes may share a data directory (the bot, `newsbot ingest`, `newsbot reindex`).
+Writes go under `write_lock`, which is also a lock on the directory (index/archive_lock.py).
+Whoever takes it first looks at the index file: if another process saved it since this one
+last loaded or saved it, this one loads it again (keeping its own unsaved vectors) before
+writing, so no process ever saves over another's vectors.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from config import Settings
+from index.archive_lock import ArchiveLock
 from index.database import Database
 from index.embedder import Embedder, make_embedder
 from index.errors import ForeignIndexError, StoreError
 from index.store import ArticleStore
-from index.vectors import VectorIndex
+from index.vectors import VectorIndex, file_signature
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +52,19 @@ class NewsArchive:
         self.vectors_path = self.data_dir / "vectors.faiss"
         # Held while passages are written to SQLite and FAISS together, and while a rebuilt
         # index catches up and is swapped in, so no passage lands in only one of them.
-        self.write_lock = threading.RLock()
-        self._vectors = self._load_vectors()
+        # Re-entrant; across processes, one writer at a time.
+        self.write_lock = ArchiveLock(
+            self.data_dir / "write.lock",
+            settings.storage.lock_timeout_seconds,
+            on_acquire=self._catch_up,
+        )
+        self._vectors = self._new_vectors()
+        self._disk_signature: tuple | None = None  # of the index file last loaded or saved
+        self._replacing = False  # a re-index is swapping its index in: no catching up
+        self._opening = True
+        with self.write_lock:  # never read a pair of files another process is replacing
+            pass
+        self._opening = False
 
     @property
     def vectors(self) -> VectorIndex:
@@ -55,6 +72,29 @@ class NewsArchive:
 
     def _new_vectors(self) -> VectorIndex:
         return VectorIndex(self.embedder.dimension, self.embedder.model_name, self.settings.vectors)
+
+    def _catch_up(self) -> None:
+        """Under the lock, just taken: load the index again if another process saved it."""
+        signature = file_signature(self.vectors_path)
+        if self._replacing or signature is None or signature == self._disk_signature:
+            return
+        own = self._vectors
+        loaded = self._load_vectors()
+        self._disk_signature = signature
+        self._vectors = loaded
+        if self._opening:
+            return
+        log.info("the vector index was saved by another process: loaded it again")
+        # Vectors this process added but had not saved are kept rather than embedded again;
+        # whatever else is missing (a writer killed before saving) is embedded by reconcile.
+        count, _ = self.store.passage_summary()
+        if loaded.count < count and own.count:
+            stored = np.asarray(self.store.passage_ids(), dtype=np.int64)
+            missing = np.setdiff1d(stored, loaded.ids())
+            ours = np.intersect1d(missing, own.ids())
+            if len(ours):
+                loaded.add(ours, own.vectors_for(ours.tolist()))
+        self.reconcile()
 
     def _load_vectors(self) -> VectorIndex:
         if not self.vectors_path.exists():
@@ -80,7 +120,15 @@ class NewsArchive:
 
     def save_vectors(self) -> None:
         with self.write_lock:
-            self._vectors.save(self.vectors_path)
+            self._save(self._vectors)
+
+    def _save(self, vectors: VectorIndex) -> None:
+        """Save under the lock (held by the caller) and remember which file is ours."""
+        try:
+            vectors.save(self.vectors_path)
+        except OSError as error:
+            raise StoreError(f"cannot write {self.vectors_path}: {error.strerror}") from None
+        self._disk_signature = file_signature(self.vectors_path)
 
     def reconcile(self, progress: Progress | None = None) -> int:
         """Make the vector index hold exactly the stored passages; returns how many changed."""
@@ -120,15 +168,17 @@ class NewsArchive:
             last_id = batch[-1][0]
             if progress:
                 progress(done, total)
-        with self.write_lock:
-            # Passages ingested while we were building go in before the swap.
-            for batch in self.store.iter_passages_for_embedding(last_id):
-                fresh.add(np.array([r[0] for r in batch]), self.embed_passages(batch))
-            try:
-                fresh.save(self.vectors_path)
-            except OSError as error:
-                raise StoreError(f"cannot write {self.vectors_path}: {error.strerror}") from None
-            self._vectors = fresh
+        self._replacing = True  # the old index is being replaced: no use loading it again
+        try:
+            with self.write_lock:
+                # Passages ingested while we were building (by any process) go in before
+                # the swap.
+                for batch in self.store.iter_passages_for_embedding(last_id):
+                    fresh.add(np.array([r[0] for r in batch]), self.embed_passages(batch))
+                self._save(fresh)
+                self._vectors = fresh
+        finally:
+            self._replacing = False
         if progress:
             progress(total, total)
         return fresh

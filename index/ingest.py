@@ -1,13 +1,17 @@
 """Ingest: articles -> passages -> embeddings -> SQLite + FAISS, a batch of articles at a time.
 
 Embedding a whole batch in one call keeps the model busy (the model is the bottleneck). Each
-article is then written in its own SQLite transaction and added to FAISS under the archive's
-write lock: a failure loses that article only and leaves everything stored before it intact.
+article is then written in its own SQLite transaction and added to FAISS while the batch holds
+the archive's write lock: a failure loses that article only and leaves everything stored
+before it intact. The lock is taken per batch, never for the whole ingest, so another process
+writing the same archive takes turns with this one; the index is saved at the end and at
+least every storage.save_every_seconds, so a crash or kill loses little embedding work.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -72,16 +76,19 @@ class Ingestor:
     ) -> IngestReport:
         report = IngestReport()
         batch: list[Article] = []
+        every = self.archive.settings.storage.save_every_seconds if save else float("inf")
+        saved_at = time.monotonic()
         for item in items:
             if isinstance(item, SourceFailure):
                 report.fail(item)
                 continue
             batch.append(item)
             if len(batch) >= self.batch_articles:
-                self._ingest_batch(batch, feed_url, report, on_article)
+                if self._ingest_batch(batch, feed_url, report, on_article, saved_at + every):
+                    saved_at = time.monotonic()
                 batch = []
         if batch:
-            self._ingest_batch(batch, feed_url, report, on_article)
+            self._ingest_batch(batch, feed_url, report, on_article, saved_at + every)
         if save and report.passages:
             self.archive.save_vectors()
         return report
@@ -92,7 +99,10 @@ class Ingestor:
         feed_url: str | None,
         report: IngestReport,
         on_article: Callable[[IngestReport], None] | None,
-    ) -> None:
+        save_after: float,
+    ) -> bool:
+        """Embed and store one batch; save the index too if time.monotonic() is past
+        `save_after`. Returns whether it saved."""
         store = self.archive.store
         fresh, seen = [], set()
         for article in articles:
@@ -109,14 +119,20 @@ class Ingestor:
         ]
         vectors = self.archive.embedder.encode(texts)
         offset = 0
-        for article, article_spans in zip(fresh, spans, strict=True):
-            article_vectors = vectors[offset : offset + len(article_spans)]
-            offset += len(article_spans)
-            self._store_one(article, article_spans, article_vectors, feed_url, report)
-            if on_article:
-                on_article(report)
+        saved = False
+        with self.archive.write_lock:
+            for article, article_spans in zip(fresh, spans, strict=True):
+                article_vectors = vectors[offset : offset + len(article_spans)]
+                offset += len(article_spans)
+                self._store_one(article, article_spans, article_vectors, feed_url, report)
+                if on_article:
+                    on_article(report)
+            if fresh and time.monotonic() >= save_after:
+                self.archive.save_vectors()
+                saved = True
         if on_article and len(fresh) < len(articles):
             on_article(report)
+        return saved
 
     def _store_one(
         self, article, spans, vectors: np.ndarray, feed_url, report: IngestReport

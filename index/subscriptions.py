@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.database import Database
+from index.errors import IndexError_
 from index.store import now_iso
 
 
@@ -33,6 +34,14 @@ class ChatSettings:
     digest: bool
     paused: bool  # the bot was blocked or removed: no alerts until the chat writes again
     last_digest_at: str | None
+
+
+class SubscriptionLimitError(IndexError_):
+    """The chat already follows as many topics as it may; `count` says how many."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"this chat already follows {count} topics, the most allowed")
+        self.count = count
 
 
 _COLUMNS = "id, chat_id, thread_id, topic, query, required, excluded, created_at"
@@ -57,8 +66,14 @@ class SubscriptionStore:
         query: str,
         required: Sequence[str] = (),
         excluded: Sequence[str] = (),
+        *,
+        limit: int | None = None,
     ) -> tuple[Subscription, bool]:
-        """Subscribe a chat (thread) to a topic; (subscription, False) if it already was."""
+        """Subscribe a chat (thread) to a topic; (subscription, False) if it already was.
+
+        With `limit`, raises SubscriptionLimitError when the chat (thread) already follows that
+        many topics; counted in the insert's own transaction, so concurrent adds never pass it.
+        """
         with self.database.transaction() as tx:
             self._ensure_chat(tx, chat_id)
             existing = tx.execute(
@@ -68,6 +83,14 @@ class SubscriptionStore:
             ).fetchone()
             if existing:
                 return _subscription(existing), False
+            if limit is not None:
+                (count,) = tx.execute(
+                    """SELECT COUNT(*) FROM subscriptions WHERE chat_id = ?
+                       AND COALESCE(thread_id, 0) = ?""",
+                    [chat_id, thread_id or 0],
+                ).fetchone()
+                if count >= limit:
+                    raise SubscriptionLimitError(count)
             cursor = tx.execute(
                 """INSERT INTO subscriptions
                    (chat_id, thread_id, topic, query, required, excluded, created_at)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -85,6 +86,9 @@ class VectorIndex:
         self._writer = threading.Lock()  # one add/remove at a time; searches are not held
         self._deleted: set[int] = set()  # removed from an HNSW index, still inside it
         self._search_params: faiss.SearchParameters | None = None
+        # Changes with every save; a process that finds another generation on disk than the
+        # one it loaded or saved knows that another process wrote the index meanwhile.
+        self.generation = ""
 
     @property
     def count(self) -> int:
@@ -175,6 +179,7 @@ class VectorIndex:
                 "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 # Removed ids still inside an HNSW file; without them they would come back.
                 "deleted": sorted(self._deleted),
+                "generation": uuid.uuid4().hex,
             }
         meta_path = metadata_path(path)
         meta_tmp = meta_path.with_name(meta_path.name + f".tmp{os.getpid()}")
@@ -183,6 +188,7 @@ class VectorIndex:
         # list at worst, which the archive's reconcile against SQLite repairs.
         os.replace(tmp, path)
         os.replace(meta_tmp, meta_path)
+        self.generation = meta["generation"]
 
     @classmethod
     def load(
@@ -207,6 +213,7 @@ class VectorIndex:
             raise StoreError(f"vector index {path} does not match its metadata; run reindex")
         loaded = cls(dimension, model_name, settings)
         loaded._index = index
+        loaded.generation = str(meta.get("generation", ""))
         if cls._is_hnsw(index):
             faiss.downcast_index(index.index).hnsw.efSearch = settings.hnsw_ef_search
             deleted = np.asarray(meta.get("deleted", []), dtype=np.int64)
@@ -286,6 +293,17 @@ def _omp_threads(threads: int) -> Iterator[None]:
     finally:
         if threads:
             faiss.omp_set_num_threads(_ALL_THREADS)
+
+
+def file_signature(path: Path) -> tuple[int, int, int] | None:
+    """(inode, mtime, size) of the index file, None if there is none. Every save renames a new
+    file into place, so a save by any process changes it; cheaper than reading the metadata,
+    and right even after a crash between the index's rename and its metadata's."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 def metadata_path(index_path: Path) -> Path:

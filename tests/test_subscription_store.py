@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+
 from index.database import Database
 from index.deliveries import DeliveryOutbox, NewDelivery
-from index.subscriptions import SubscriptionStore
+from index.subscriptions import SubscriptionLimitError, SubscriptionStore
 
 
 def test_active_subscriptions_follow_every_change(tmp_path):
@@ -34,3 +36,31 @@ def test_settle_counts_each_new_delivery_once(tmp_path):
     assert outbox.settle("article-1", [match]) == 1
     assert outbox.settle("article-1", [match]) == 0  # a chat gets an article at most once
     assert outbox.settle("article-2", []) == 0
+
+
+def test_concurrent_subscribes_never_pass_the_cap(tmp_path):
+    # Two Database objects on one file: the cap holds through SQLite's transaction, not
+    # through a lock of this process.
+    stores = [SubscriptionStore(Database(tmp_path / "news.db")) for _ in range(2)]
+    start = threading.Barrier(40)
+    outcomes: list[str] = []
+
+    def subscribe(number: int) -> None:
+        start.wait(timeout=30)
+        try:
+            stores[number % 2].add(1, None, f"topic {number}", f"topic {number}", limit=25)
+        except SubscriptionLimitError:
+            outcomes.append("full")
+        else:
+            outcomes.append("added")
+
+    threads = [threading.Thread(target=subscribe, args=(n,)) for n in range(40)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(stores[0].for_chat(1, None)) == 25
+    assert sorted(outcomes) == ["added"] * 25 + ["full"] * 15
+    # Another chat, or another forum topic of the same chat, has its own allowance.
+    assert stores[0].add(1, 7, "topic 0", "topic 0", limit=25)[1]
+    assert stores[0].add(2, None, "topic 0", "topic 0", limit=25)[1]

@@ -20,6 +20,7 @@ from tests.bot.harness import (
     sent_to,
     until,
 )
+from tests.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
 
 RSS = "application/rss+xml"
 SECOND_USER = 5151
@@ -41,7 +42,9 @@ async def command(api, chat_id: int, text: str, **where) -> str:
     if where.get("channel"):
         api.channel_post(chat_id, text)
     elif chat_id < 0:
-        api.group_message(chat_id, text, message_thread_id=where.get("thread"))
+        api.group_message(
+            chat_id, text, user_id=OWNER_USER_ID, message_thread_id=where.get("thread")
+        )
     else:
         api.user_message(chat_id, text)
     return (await api.wait_for(sent_to(chat_id), since=since, timeout=SLOW)).text

@@ -34,7 +34,7 @@ from tests.bot.sender_process import (
     until_settled,
     write_outbox,
 )
-from tests.fake_bot_api import FakeBotApi
+from tests.fake_bot_api import OWNER_USER_ID, FakeBotApi
 
 FORUM = -1009001
 
@@ -242,7 +242,9 @@ async def test_each_forum_topic_of_a_group_gets_the_alert(api, launch, tmp_path,
     bot = await launch(bot_settings(tmp_path / "data", api))
     for thread in (11, 12):
         since = len(api.sent)
-        api.group_message(FORUM, "/subscribe ceasefire talks", message_thread_id=thread)
+        api.group_message(  # the group's creator: only admins change a group's topics
+            FORUM, "/subscribe ceasefire talks", user_id=OWNER_USER_ID, message_thread_id=thread
+        )
         await api.wait_for(sent_to(FORUM), since=since, timeout=SLOW)
     since = len(api.sent)
     await bot.ingest([seed])

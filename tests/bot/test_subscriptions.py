@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to, until
+from tests.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
 
 TOPIC = "ceasefire talks +ukraine -football"
 
@@ -14,7 +15,7 @@ TOPIC = "ceasefire talks +ukraine -football"
 async def reply_to(api, chat_id: int, text: str, thread: int | None = None) -> str:
     since = len(api.sent)
     if chat_id < 0:
-        api.group_message(chat_id, text, message_thread_id=thread)
+        api.group_message(chat_id, text, user_id=OWNER_USER_ID, message_thread_id=thread)
     else:
         api.user_message(chat_id, text)
     return (await api.wait_for(sent_to(chat_id), since=since, timeout=SLOW)).text
