@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DATA := .demo-data
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test reliability lint clean
 
 setup: $(STAMP)
 
@@ -25,6 +25,11 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest
+
+# The slow tests (real processes killed mid-way, large corpora) and every property test at
+# 1,000 generated cases: benchmarks/README.md "Reliability".
+reliability: setup
+	NEWSBOT_HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -m "slow or properties"
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -34,6 +34,14 @@ settings.register_profile(
 settings.load_profile(os.environ.get("NEWSBOT_HYPOTHESIS_PROFILE", "quick"))
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every hypothesis test carries the `properties` marker, so the reliability run
+    (`make reliability`) can run them all with the thorough profile."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.properties)
+
+
 def _shared_data() -> Path:
     configured = os.environ.get("NEWSBOT_SHARED_DATA")
     return Path(configured) if configured else REPO.parent / "shared" / "data"
