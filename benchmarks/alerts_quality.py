@@ -39,12 +39,12 @@ import numpy as np
 from measuring import DATA, machine
 
 from config import AlertSettings, load_settings
-from index.archive import NewsArchive
-from index.articles import Article
-from index.deliveries import DeliveryOutbox
 from index.ingest import Ingestor
-from index.subscriptions import SubscriptionStore
-from retrieval.alerts import LEXICAL_RELIEF, AlertMatcher, has_word, parse_topic
+from index.state.outbox import DeliveryOutbox
+from index.state.subscriptions import SubscriptionStore
+from index.storage.archive import NewsArchive
+from index.text.articles import Article
+from retrieval.alerts.matching import LEXICAL_RELIEF, AlertMatcher, has_word, parse_topic
 from retrieval.text_terms import content_terms
 
 BBC = DATA / "bbc" / "bbc-articles.jsonl.gz"

@@ -36,7 +36,7 @@ from measuring import machine
 
 from config import Settings, load_settings
 from index.errors import IndexError_
-from index.fetching import Fetcher
+from index.sources.fetching import Fetcher
 from tests.hostile_web import HostileWeb, RebindingResolver
 
 MEMORY_GOAL_MB = 300

@@ -28,11 +28,11 @@ from measuring import (
 )
 
 from config import load_settings
-from index.archive import NewsArchive
-from index.articles import Article
-from index.file_sources import read_file
 from index.ingest import Ingestor
-from index.passages import chunk_text
+from index.sources.files import read_file
+from index.storage.archive import NewsArchive
+from index.text.articles import Article
+from index.text.passages import chunk_text
 
 CHUNK = 64  # articles per Ingestor batch (Ingestor.batch_articles)
 

@@ -37,11 +37,11 @@ from measuring import (
     rtqa_questions,
 )
 
+from bot.views.answers import render_answer_html
 from config import load_settings
-from index.archive import NewsArchive
-from index.vectors import VectorIndex, metadata_path
+from index.storage.archive import NewsArchive
+from index.storage.vectors import VectorIndex, metadata_path
 from retrieval.answer import Answerer
-from retrieval.render_html import render_answer_html
 
 WARM_UP = 5
 

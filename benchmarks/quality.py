@@ -15,8 +15,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bot.cli.evaluate import add_eval_arguments, run_eval  # noqa: E402
 from config import load_settings  # noqa: E402
-from retrieval.evaluation_cli import add_eval_arguments, run_eval  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 

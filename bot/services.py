@@ -13,14 +13,14 @@ from telegram.ext import Application, CallbackContext
 from bot.answer_memory import RecentAnswers
 from bot.question_limits import QuestionLimiter
 from config import Settings
-from index.archive import NewsArchive
-from index.deliveries import DeliveryOutbox
-from index.embedder import Embedder
-from index.feed_registry import FeedRegistry
-from index.fetching import Fetcher
+from index.embedding.embedder import Embedder
 from index.ingest import Ingestor
-from index.subscriptions import SubscriptionStore
-from retrieval.alerts import AlertMatcher
+from index.sources.fetching import Fetcher
+from index.state.feeds import FeedRegistry
+from index.state.outbox import DeliveryOutbox
+from index.state.subscriptions import SubscriptionStore
+from index.storage.archive import NewsArchive
+from retrieval.alerts.matching import AlertMatcher
 from retrieval.answer import Answerer
 
 log = logging.getLogger(__name__)

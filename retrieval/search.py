@@ -11,9 +11,9 @@ from typing import TypeVar
 import numpy as np
 
 from config import RetrievalSettings
-from index.articles import parse_published
-from index.store import ArticleStore, PassageRecord
-from index.vectors import VectorIndex
+from index.storage.article_store import ArticleStore, PassageRecord
+from index.storage.vectors import VectorIndex
+from index.text.articles import parse_published
 
 T = TypeVar("T")
 

@@ -16,13 +16,13 @@ import json
 import pytest
 
 from config import load_settings
-from index.archive import NewsArchive
-from index.articles import Article
-from index.deliveries import DeliveryOutbox
-from index.file_sources import read_file
 from index.ingest import Ingestor
-from index.subscriptions import SubscriptionStore
-from retrieval.alerts import AlertMatcher, parse_topic
+from index.sources.files import read_file
+from index.state.outbox import DeliveryOutbox
+from index.state.subscriptions import SubscriptionStore
+from index.storage.archive import NewsArchive
+from index.text.articles import Article
+from retrieval.alerts.matching import AlertMatcher, parse_topic
 
 TOPICS = {
     "sport": "sport",

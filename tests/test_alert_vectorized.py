@@ -1,4 +1,4 @@
-"""Alert matching over compiled subscriptions (retrieval/alert_index.py) delivers exactly what
+"""Alert matching over compiled subscriptions (retrieval/alerts/compiled.py) delivers exactly what
 the per-pair rules of AlertMatcher deliver: same subscriptions, same passage, same score.
 
 The reference below applies the rules one (article, subscription) pair at a time, as
@@ -18,12 +18,18 @@ from pathlib import Path
 import pytest
 
 from config import load_settings
-from index.archive import NewsArchive
-from index.deliveries import DeliveryOutbox
 from index.ingest import Ingestor
-from index.subscriptions import Subscription, SubscriptionStore
+from index.state.outbox import DeliveryOutbox
+from index.state.subscriptions import Subscription, SubscriptionStore
+from index.storage.archive import NewsArchive
 from retrieval import alert_index, alerts
-from retrieval.alerts import LEXICAL_RELIEF, AlertMatcher, ArticleEvidence, has_word, parse_topic
+from retrieval.alerts.matching import (
+    LEXICAL_RELIEF,
+    AlertMatcher,
+    ArticleEvidence,
+    has_word,
+    parse_topic,
+)
 from retrieval.text_terms import content_terms
 from tests.test_alert_matching import bbc_by_category
 
@@ -60,7 +66,7 @@ Found = set[tuple[int, int, float]]  # (subscription id, passage id, score)
 
 
 def reference(matcher: AlertMatcher, evidence: ArticleEvidence, subs: list[Subscription]) -> Found:
-    """The alert rules applied pair by pair (retrieval/alerts.py, module docstring)."""
+    """The alert rules applied pair by pair (retrieval/alerts/matching.py, module docstring)."""
     found = set()
     for subscription in subs:
         if subscription.created_at > evidence.queued_at:
@@ -172,7 +178,7 @@ def test_the_index_is_rebuilt_only_when_the_subscriptions_change(news):
     assert matcher.subscription_index(store.active()) is index
     subscribe(store, ["cricket"], 500)
     rebuilt = matcher.subscription_index(store.active())
-    assert rebuilt is not index and len(rebuilt.subscriptions) == len(index.subscriptions) + 1
+    assert rebuilt is not index and len(rebuilt.subscriptions) == len(index.state.subscriptions) + 1
 
 
 def test_more_topics_than_the_vector_cache_holds(news, monkeypatch):

@@ -25,11 +25,11 @@ from pathlib import Path
 import pytest
 
 from config import load_settings
-from index.archive import NewsArchive
-from index.archive_lock import ArchiveLock
-from index.file_sources import read_file
 from index.ingest import Ingestor
-from index.vectors import VectorIndex
+from index.sources.files import read_file
+from index.storage.archive import NewsArchive
+from index.storage.lock import ArchiveLock
+from index.storage.vectors import VectorIndex
 
 pytestmark = pytest.mark.slow
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.evaluate import format_report
 from config import load_settings
-from index.embedding_cache import CachedEmbedder
+from index.embedding.cache import CachedEmbedder
 from retrieval.answer import Answerer
-from retrieval.evaluation_cli import format_report
-from retrieval.evaluation_data import load_questions, parse_question_date
-from retrieval.evaluation_suite import SuitePlan, run_suite
-from retrieval.evaluation_views import ArchiveWithout
+from retrieval.evaluation.datasets import load_questions, parse_question_date
+from retrieval.evaluation.holdout import ArchiveWithout
+from retrieval.evaluation.suite import SuitePlan, run_suite
 
 SHORT_WORDS = 180
 

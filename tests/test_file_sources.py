@@ -8,10 +8,10 @@ import json
 import pytest
 
 from config import SourceSettings
-from index.articles import Article
 from index.errors import SourceError
-from index.file_sources import read_file
-from index.web_sources import SourceFailure
+from index.sources.files import read_file
+from index.sources.web import SourceFailure
+from index.text.articles import Article
 from tests.conftest import SAMPLE_ARTICLE
 
 

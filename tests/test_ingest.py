@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.archive import NewsArchive
-from index.articles import Article
-from index.file_sources import read_file
 from index.ingest import KEPT_FAILURES, Ingestor
+from index.sources.files import read_file
+from index.storage.archive import NewsArchive
+from index.text.articles import Article
 from tests.conftest import SAMPLE_ARTICLE
 
 WIRE = (

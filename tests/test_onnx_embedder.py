@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedder import DIMENSION, make_embedder, packaged_model_path
+from index.embedding.embedder import DIMENSION, make_embedder, packaged_model_path
+from index.embedding.onnx_int8 import ONNX_FILE, OnnxInt8Embedder
 from index.errors import StoreError
-from index.onnx_embedder import ONNX_FILE, OnnxInt8Embedder
 
 SENTENCES = [
     "Ukraine's president said he would meet Putin only after a ceasefire.",
@@ -54,7 +54,7 @@ def test_export_lands_in_the_data_directory_once(onnx_embedder, data_dir, monkey
     def no_second_export(*args):
         raise AssertionError("exported again although the file is there")
 
-    monkeypatch.setattr("index.onnx_embedder.export_int8", no_second_export)
+    monkeypatch.setattr("index.embedding.onnx_int8.export_int8", no_second_export)
     again = OnnxInt8Embedder(packaged_model_path(), data_dir, batch_size=4)
     again.load()
     assert again.encode(SENTENCES[:1]).shape == (1, DIMENSION)

@@ -9,18 +9,18 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.help_text import help_text_html
-from bot.status_text import feed_list_html, feeds_html, ingest_report_html, stats_html
-from bot.subscription_text import describe, subscriptions_html, topics_html
-from index.feed_registry import FeedRecord
+from bot.views.alerts import DigestItem, render_alert_html, render_digest_html
+from bot.views.answers import render_answer_html
+from bot.views.display import MAX_LIST_MESSAGES
+from bot.views.help import help_text_html
+from bot.views.status import feed_list_html, feeds_html, ingest_report_html, stats_html
+from bot.views.subscriptions import describe, subscriptions_html, topics_html
+from bot.views.terminal import render_answer_text
 from index.ingest import IngestReport
-from index.subscriptions import Subscription
-from index.web_sources import SourceFailure
+from index.sources.web import SourceFailure
+from index.state.feeds import FeedRecord
+from index.state.subscriptions import Subscription
 from retrieval.answer import Answer, Quote
-from retrieval.display import MAX_LIST_MESSAGES
-from retrieval.render_alerts import DigestItem, render_alert_html, render_digest_html
-from retrieval.render_html import render_answer_html
-from retrieval.render_text import render_answer_text
 from tests.telegram_pieces import assert_valid_pieces, finishes_within
 
 SECONDS = 1.0  # per example; the renderers take milliseconds

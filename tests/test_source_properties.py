@@ -12,11 +12,11 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.articles import Article
 from index.errors import SourceError
-from index.fetching import FetchedResource
-from index.file_sources import read_file
-from index.web_sources import SourceFailure, extract_article, feed_articles, parse_feed, parse_opml
+from index.sources.fetching import FetchedResource
+from index.sources.files import read_file
+from index.sources.web import SourceFailure, extract_article, feed_articles, parse_feed, parse_opml
+from index.text.articles import Article
 from tests.hostile import (
     TIGHT,
     RefusingFetcher,

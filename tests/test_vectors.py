@@ -9,7 +9,7 @@ import pytest
 
 from config import VectorSettings
 from index.errors import StoreError
-from index.vectors import VectorIndex, metadata_path
+from index.storage.vectors import VectorIndex, metadata_path
 
 DIM = 384
 MODEL = "test-model"

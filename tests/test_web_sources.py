@@ -6,9 +6,9 @@ import pytest
 
 from config import SourceSettings
 from index.errors import FetchError, SourceError
-from index.fetching import FetchedResource, Fetcher
 from index.ingest import Ingestor
-from index.web_sources import (
+from index.sources.fetching import FetchedResource, Fetcher
+from index.sources.web import (
     SourceFailure,
     fetch_article,
     fetch_feed,

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from config import Settings, load_settings
-from index.archive import NewsArchive
-from index.articles import Article
 from index.ingest import Ingestor
+from index.storage.archive import NewsArchive
+from index.text.articles import Article
 from tests.bot.harness import (
     ARCHIVE_BBC_IDS,
     TOKEN,

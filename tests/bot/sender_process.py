@@ -19,8 +19,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.database import Database
-from index.deliveries import moment
+from index.state.outbox import moment
+from index.storage.database import Database
 from tests.bot.harness import TOKEN
 from tests.fake_bot_api import FakeBotApi
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 
 from config import load_settings
-from index.archive import NewsArchive
-from index.deliveries import DeliveryOutbox
-from index.subscriptions import SubscriptionStore
-from retrieval.alerts import AlertMatcher, Topic, TopicError, parse_topic
+from index.state.outbox import DeliveryOutbox
+from index.state.subscriptions import SubscriptionStore
+from index.storage.archive import NewsArchive
+from retrieval.alerts.matching import AlertMatcher, Topic, TopicError, parse_topic
 from tests.bot.harness import ARCHIVE_BBC_IDS
 
 

@@ -1,0 +1,313 @@
+"""The alert outbox: one row per chat, forum topic and article, claimed before it is sent.
+
+    alert_queue (filled by a trigger on articles) --settle()--> deliveries: pending
+    pending --claim_due() / claim_for_chat()--> pending, claimed by one worker for a lease
+    claimed --store_body()--> the rendered pieces are kept, so a retry sends the same text
+    claimed --record_pieces(k)--> pieces 1..k arrived; after the last piece: sent
+    claimed --defer() (429)--> pending, later, not counted as an attempt
+    claimed --retry_later() (network, 5xx)--> pending, later (capped exponential backoff);
+        once the retry window since the row's creation is over: failed, or partial
+    claimed --refuse() (400)--> failed if no piece arrived, partial if some did
+    pending --pause (403)--> paused;   pending --unsubscribe--> cancelled
+    a lease that runs out (the worker was killed) makes the row claimable again
+
+Exactly once, precisely: each piece of an alert is sent at most once, because pieces_sent is
+committed after Telegram accepts piece k and before piece k+1 is sent, and a retry starts at
+the first piece not recorded. The one exception: when Telegram accepted a piece but its
+pieces_sent was not committed (the worker crashed while the request or its answer was on the
+way or before the commit, the connection dropped after Telegram accepted it, or the claim
+was lost meanwhile), that one piece is sent again. Nothing is lost: a row leaves `pending`
+only as sent, partial, failed, paused or cancelled, and a killed worker's claim runs out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from index.storage.database import Database
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def moment(at: datetime | None = None) -> str:
+    """A UTC timestamp that sorts as text (milliseconds, so short retries compare right)."""
+    return (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class NewDelivery:
+    chat_id: int
+    thread_id: int | None
+    subscription_id: int
+    passage_id: int
+    score: float
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    chat_id: int
+    thread_id: int | None
+    article_id: str
+    subscription_id: int | None
+    passage_id: int | None
+    score: float
+    status: str
+    attempts: int
+    pieces_sent: int = 0
+    body: tuple[str, ...] | None = None  # the rendered pieces, stored before the first send
+    created_at: str = ""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Network errors and 5xx: wait base, 2 x base, ... at most max_seconds, for window."""
+
+    base_seconds: float
+    max_seconds: float
+    window: timedelta
+
+    def delay(self, attempts: int) -> timedelta:
+        exponent = min(max(attempts - 1, 0), 60)  # 2**60 x base is past any cap
+        return timedelta(seconds=min(self.base_seconds * 2**exponent, self.max_seconds))
+
+
+_FIELDS = (
+    "id, chat_id, thread_id, article_id, subscription_id, passage_id, score, status, attempts,"
+    " pieces_sent, body, created_at"
+)
+_COLUMNS = ", ".join("d." + name.strip() for name in _FIELDS.split(","))
+# Due, not held by a live claim, for a chat that is not paused.
+_CLAIMABLE = """d.status = 'pending' AND COALESCE(d.next_attempt_at, '') <= :now
+    AND COALESCE(d.claimed_until, '') <= :now AND COALESCE(c.paused, 0) = 0"""
+_RELEASE = "claimed_by = NULL, claimed_until = NULL"
+
+
+class DeliveryOutbox:
+    """Reads and writes `alert_queue` and `deliveries`. `clock` gives the current UTC time."""
+
+    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
+        self.database = database
+        self.clock = clock
+
+    # -- the queue of articles to match
+
+    def queued_articles(self, limit: int) -> list[tuple[str, str]]:
+        """(article_id, queued_at) of articles not yet matched, oldest first."""
+        rows = self._db.execute(
+            "SELECT article_id, queued_at FROM alert_queue ORDER BY queued_at, rowid LIMIT ?",
+            [limit],
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def settle(self, article_id: str, matches: Sequence[NewDelivery]) -> int:
+        """Enqueue the matches of an article and take it off the queue, in one transaction.
+        Returns how many deliveries were new (a chat's topic gets an article at most once)."""
+        now = moment(self.clock())
+        rows = [
+            (m.chat_id, m.thread_id, article_id, m.subscription_id, m.passage_id, m.score, now, now)
+            for m in sorted(matches, key=lambda m: -m.score)
+        ]
+        with self.database.transaction() as tx:
+            # One statement for all of an article's matches: a story that matches thousands
+            # of subscriptions is written in milliseconds, not one round trip each.
+            added = tx.conn.executemany(
+                """INSERT OR IGNORE INTO deliveries (chat_id, thread_id, article_id,
+                   subscription_id, passage_id, score, status, attempts, next_attempt_at,
+                   created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)""",
+                rows,
+            ).rowcount
+            tx.execute("DELETE FROM alert_queue WHERE article_id = ?", [article_id])
+        return max(added, 0)
+
+    # -- claiming
+
+    def claim_due(self, worker: str, limit: int, lease_seconds: float) -> list[Delivery]:
+        """Take up to `limit` due deliveries of chats taking alerts one by one, for `worker`
+        alone until the lease runs out. Atomic: no two workers ever hold the same row."""
+        return self._claim("COALESCE(c.digest, 0) = 0", {}, worker, limit, lease_seconds)
+
+    def claim_for_chat(
+        self, chat_id: int, worker: str, limit: int, lease_seconds: float
+    ) -> list[Delivery]:
+        """Take a digest chat's due deliveries, oldest first, the same way as `claim_due`."""
+        return self._claim("d.chat_id = :chat", {"chat": chat_id}, worker, limit, lease_seconds)
+
+    def _claim(
+        self, where: str, params: dict, worker: str, limit: int, lease_seconds: float
+    ) -> list[Delivery]:
+        now = self.clock()
+        values = {
+            **params,
+            "now": moment(now),
+            "worker": worker,
+            "until": moment(now + timedelta(seconds=lease_seconds)),
+            "limit": limit,
+        }
+        with self.database.transaction() as tx:
+            rows = tx.execute(
+                f"""UPDATE deliveries SET claimed_by = :worker, claimed_until = :until
+                    WHERE id IN (SELECT d.id FROM deliveries d
+                        LEFT JOIN chats c ON c.chat_id = d.chat_id
+                        WHERE {_CLAIMABLE} AND {where} ORDER BY d.id LIMIT :limit)
+                    RETURNING {_FIELDS}""",
+                values,
+            ).fetchall()
+        return sorted((_delivery(row) for row in rows), key=lambda d: d.id)
+
+    def release(self, ids: Sequence[int], worker: str) -> None:
+        """Give claimed rows back untouched (the worker stops before sending them)."""
+        self._update(ids, worker, _RELEASE, [])
+
+    # -- progress
+
+    def store_body(self, ids: Sequence[int], worker: str, pieces: Sequence[str]) -> bool:
+        """Keep the rendered pieces of claimed rows that have none yet; False if the claim
+        was lost. A retry then sends exactly these pieces, even if the renderer changed."""
+        return self._update(
+            ids, worker, "body = ?", [json.dumps(list(pieces))], "AND body IS NULL"
+        ) == len(ids)
+
+    def record_pieces(
+        self, ids: Sequence[int], worker: str, pieces_sent: int, total: int, lease_seconds: float
+    ) -> bool:
+        """Telegram accepted pieces 1..pieces_sent (of total): commit it, renewing the lease;
+        the last piece marks the rows sent. False if the claim was lost (stop sending)."""
+        now = self.clock()
+        if pieces_sent >= total:
+            changes = f"""pieces_sent = ?, status = 'sent', sent_at = ?, attempts = attempts + 1,
+                last_error = NULL, {_RELEASE}"""
+            values: list = [pieces_sent, moment(now)]
+        else:
+            changes = "pieces_sent = ?, claimed_until = ?"
+            values = [pieces_sent, moment(now + timedelta(seconds=lease_seconds))]
+        return self._update(ids, worker, changes, values) == len(ids)
+
+    # -- what Telegram's refusals mean
+
+    def defer(self, ids: Sequence[int], worker: str, until: datetime, error: str) -> None:
+        """Flood control: try again at `until`. Not counted as an attempt (not its fault)."""
+        self._update(
+            ids,
+            worker,
+            f"next_attempt_at = ?, last_error = ?, {_RELEASE}",
+            [moment(until), error[:500]],
+        )
+
+    def retry_later(
+        self, ids: Sequence[int], worker: str, error: str, policy: RetryPolicy
+    ) -> list[int]:
+        """Count a failed attempt and back off; the ids whose retry window is over are given
+        up (failed, or partial when some pieces arrived) and returned."""
+        now = self.clock()
+        given_up = []
+        with self.database.transaction() as tx:
+            for delivery_id in ids:
+                row = tx.execute(
+                    "SELECT attempts, created_at FROM deliveries WHERE id = ? AND claimed_by = ?"
+                    " AND status = 'pending'",
+                    [delivery_id, worker],
+                ).fetchone()
+                if row is None:
+                    continue  # the claim was lost: the new holder decides
+                attempts = int(row[0] or 0) + 1
+                deadline = _parse(row[1], now) + policy.window
+                if now >= deadline:
+                    given_up.append(delivery_id)
+                    changes, values = f"status = {_GIVEN_UP}, {_RELEASE}", []
+                else:
+                    # The last try falls on the deadline rather than after it.
+                    retry_at = min(now + policy.delay(attempts), deadline)
+                    changes, values = f"next_attempt_at = ?, {_RELEASE}", [moment(retry_at)]
+                tx.execute(
+                    f"UPDATE deliveries SET attempts = ?, last_error = ?, {changes} WHERE id = ?",
+                    [attempts, error[:500], *values, delivery_id],
+                )
+        return given_up
+
+    def refuse(self, ids: Sequence[int], worker: str, error: str) -> None:
+        """Telegram refused a piece for good (400): failed, or partial if pieces arrived."""
+        changes = f"status = {_GIVEN_UP}, attempts = attempts + 1, last_error = ?, {_RELEASE}"
+        self._update(ids, worker, changes, [error[:500]])
+
+    def mark_failed(self, ids: Sequence[int], worker: str, error: str) -> None:
+        """Nothing can be sent (the article is no longer stored)."""
+        changes = f"status = 'failed', attempts = attempts + 1, last_error = ?, {_RELEASE}"
+        self._update(ids, worker, changes, [error[:500]])
+
+    # -- reading
+
+    def next_due_at(self) -> datetime | None:
+        """When the earliest pending one-by-one delivery can be claimed (None: nothing waits)."""
+        row = self._db.execute(
+            """SELECT MIN(MAX(COALESCE(d.next_attempt_at, ''), COALESCE(d.claimed_until, '')))
+               FROM deliveries d LEFT JOIN chats c ON c.chat_id = d.chat_id
+               WHERE d.status = 'pending' AND COALESCE(c.digest, 0) = 0
+               AND COALESCE(c.paused, 0) = 0"""
+        ).fetchone()
+        if row[0] is None:
+            return None
+        return datetime.fromisoformat(row[0]) if row[0] else self.clock()
+
+    def get(self, delivery_id: int) -> Delivery | None:
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM deliveries d WHERE d.id = ?", [delivery_id]
+        ).fetchone()
+        return _delivery(row) if row else None
+
+    def counts(self) -> dict[str, int]:
+        rows = self._db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
+        counts = {row[0]: int(row[1]) for row in rows}
+        queued = int(self._db.execute("SELECT COUNT(*) FROM alert_queue").fetchone()[0])
+        return {**counts, "queued_articles": queued}
+
+    def _update(
+        self, ids: Sequence[int], worker: str, changes: str, values: list, extra: str = ""
+    ) -> int:
+        """Change pending rows that `worker` still holds; returns how many it changed."""
+        if not ids:
+            return 0
+        marks = ",".join("?" * len(ids))
+        with self.database.transaction() as tx:
+            cursor = tx.execute(
+                f"""UPDATE deliveries SET {changes} WHERE id IN ({marks}) AND claimed_by = ?
+                    AND status = 'pending' {extra}""",
+                [*values, *ids, worker],
+            )
+        return cursor.rowcount
+
+    @property
+    def _db(self):
+        return self.database.connection()
+
+
+# Given up on: partial when some pieces arrived, so /stats tells the two apart.
+_GIVEN_UP = "CASE WHEN pieces_sent > 0 THEN 'partial' ELSE 'failed' END"
+
+
+def _parse(value: str | None, default: datetime) -> datetime:
+    return datetime.fromisoformat(value) if value else default
+
+
+def _delivery(row: tuple) -> Delivery:
+    return Delivery(
+        id=int(row[0]),
+        chat_id=int(row[1]),
+        thread_id=row[2],
+        article_id=row[3],
+        subscription_id=row[4],
+        passage_id=row[5],
+        score=float(row[6] or 0.0),
+        status=row[7],
+        attempts=int(row[8] or 0),
+        pieces_sent=int(row[9] or 0),
+        body=tuple(json.loads(row[10])) if row[10] else None,
+        created_at=row[11] or "",
+    )

@@ -1,0 +1,249 @@
+"""Topic subscriptions and per-chat alert settings (digest mode, paused after a 403).
+
+A subscription belongs to a chat and, in forum groups, to one topic thread of it. Topics are
+stored as typed and as parsed (query words, +required, -excluded) so matching never has to
+parse them again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index.errors import IndexError_
+from index.storage.article_store import now_iso
+from index.storage.database import Database
+
+
+@dataclass(frozen=True)
+class Subscription:
+    id: int
+    chat_id: int
+    thread_id: int | None
+    topic: str  # as the user typed it, whitespace tidied
+    query: str  # the words whose meaning is matched
+    required: tuple[str, ...]  # +words: the article must contain each
+    excluded: tuple[str, ...]  # -words: the article must contain none
+    created_at: str
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    chat_id: int
+    digest: bool
+    paused: bool  # the bot was blocked or removed: no alerts until the chat writes again
+    last_digest_at: str | None
+
+
+class SubscriptionLimitError(IndexError_):
+    """The chat already follows as many topics as it may; `count` says how many."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"this chat already follows {count} topics, the most allowed")
+        self.count = count
+
+
+_COLUMNS = "id, chat_id, thread_id, topic, query, required, excluded, created_at"
+# Deliveries that are still waiting; unsubscribing or pausing withdraws them, and drops any
+# claim on them: a sender holding one finds its claim gone and sends no further piece.
+_WAITING = "('pending')"
+_WITHDRAW = "claimed_by = NULL, claimed_until = NULL"
+
+
+class SubscriptionStore:
+    """Reads and writes the `subscriptions` and `chats` tables."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self._active: tuple[tuple, list[Subscription]] | None = None
+
+    def add(
+        self,
+        chat_id: int,
+        thread_id: int | None,
+        topic: str,
+        query: str,
+        required: Sequence[str] = (),
+        excluded: Sequence[str] = (),
+        *,
+        limit: int | None = None,
+    ) -> tuple[Subscription, bool]:
+        """Subscribe a chat (thread) to a topic; (subscription, False) if it already was.
+
+        With `limit`, raises SubscriptionLimitError when the chat (thread) already follows that
+        many topics; counted in the insert's own transaction, so concurrent adds never pass it.
+        """
+        with self.database.transaction() as tx:
+            self._ensure_chat(tx, chat_id)
+            existing = tx.execute(
+                f"""SELECT {_COLUMNS} FROM subscriptions WHERE chat_id = ?
+                    AND COALESCE(thread_id, 0) = ? AND lower(topic) = lower(?)""",
+                [chat_id, thread_id or 0, topic],
+            ).fetchone()
+            if existing:
+                return _subscription(existing), False
+            if limit is not None:
+                (count,) = tx.execute(
+                    """SELECT COUNT(*) FROM subscriptions WHERE chat_id = ?
+                       AND COALESCE(thread_id, 0) = ?""",
+                    [chat_id, thread_id or 0],
+                ).fetchone()
+                if count >= limit:
+                    raise SubscriptionLimitError(count)
+            cursor = tx.execute(
+                """INSERT INTO subscriptions
+                   (chat_id, thread_id, topic, query, required, excluded, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                [
+                    chat_id,
+                    thread_id,
+                    topic,
+                    query,
+                    json.dumps(list(required)),
+                    json.dumps(list(excluded)),
+                    now_iso(),
+                ],
+            )
+            row = tx.execute(
+                f"SELECT {_COLUMNS} FROM subscriptions WHERE id = ?", [cursor.lastrowid]
+            ).fetchone()
+        return _subscription(row), True
+
+    def for_chat(self, chat_id: int, thread_id: int | None) -> list[Subscription]:
+        rows = self._db.execute(
+            f"""SELECT {_COLUMNS} FROM subscriptions WHERE chat_id = ?
+                AND COALESCE(thread_id, 0) = ? ORDER BY id""",
+            [chat_id, thread_id or 0],
+        )
+        return [_subscription(row) for row in rows]
+
+    def get(self, subscription_id: int) -> Subscription | None:
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM subscriptions WHERE id = ?", [subscription_id]
+        ).fetchone()
+        return _subscription(row) if row else None
+
+    def active(self) -> list[Subscription]:
+        """Subscriptions of chats that are not paused: the ones new articles are matched to.
+
+        Alert matching asks for them every batch; with 10,000 subscriptions reading and
+        parsing them all takes ~70 ms, so the list is kept until the set changes. Rows are
+        only ever added or deleted (and chats paused or resumed), so count and ids tell.
+        """
+        active = (
+            "FROM subscriptions s LEFT JOIN chats c ON c.chat_id = s.chat_id"
+            " WHERE COALESCE(c.paused, 0) = 0"
+        )
+        signature = tuple(
+            self._db.execute(f"SELECT COUNT(*), MAX(s.id), TOTAL(s.id) {active}").fetchone()
+        )
+        cached = self._active
+        if cached is not None and cached[0] == signature:
+            return list(cached[1])
+        columns = ", ".join("s." + c.strip() for c in _COLUMNS.split(","))
+        rows = self._db.execute(f"SELECT {columns} {active} ORDER BY s.id")
+        found = [_subscription(row) for row in rows]
+        self._active = (signature, found)
+        return list(found)
+
+    def remove(self, chat_id: int, ids: Sequence[int]) -> list[Subscription]:
+        """Remove these subscriptions of the chat (others' ids are ignored); returns them."""
+        with self.database.transaction() as tx:
+            marks = ",".join("?" * len(ids)) or "NULL"
+            rows = tx.execute(
+                f"SELECT {_COLUMNS} FROM subscriptions WHERE chat_id = ? AND id IN ({marks})",
+                [chat_id, *ids],
+            ).fetchall()
+            found = [row[0] for row in rows]
+            if found:
+                marks = ",".join("?" * len(found))
+                tx.execute(
+                    f"""UPDATE deliveries SET status = 'cancelled', {_WITHDRAW}
+                        WHERE subscription_id IN ({marks}) AND status IN {_WAITING}""",
+                    found,
+                )
+                tx.execute(f"DELETE FROM subscriptions WHERE id IN ({marks})", found)
+        return [_subscription(row) for row in rows]
+
+    def chat(self, chat_id: int) -> ChatSettings:
+        row = self._db.execute(
+            "SELECT chat_id, digest, paused, last_digest_at FROM chats WHERE chat_id = ?",
+            [chat_id],
+        ).fetchone()
+        return _chat(row) if row else ChatSettings(chat_id, False, False, None)
+
+    def set_digest(self, chat_id: int, on: bool) -> None:
+        with self.database.transaction() as tx:
+            self._ensure_chat(tx, chat_id)
+            tx.execute("UPDATE chats SET digest = ? WHERE chat_id = ?", [int(on), chat_id])
+
+    def digest_chats(self) -> list[ChatSettings]:
+        rows = self._db.execute(
+            """SELECT chat_id, digest, paused, last_digest_at FROM chats
+               WHERE digest = 1 AND paused = 0 ORDER BY chat_id"""
+        )
+        return [_chat(row) for row in rows]
+
+    def mark_digest_sent(self, chat_id: int, at: str) -> None:
+        with self.database.transaction() as tx:
+            tx.execute("UPDATE chats SET last_digest_at = ? WHERE chat_id = ?", [at, chat_id])
+
+    def pause_chat(self, chat_id: int) -> None:
+        """The chat cannot be reached: stop matching for it and hold its waiting alerts."""
+        with self.database.transaction() as tx:
+            self._ensure_chat(tx, chat_id)
+            tx.execute("UPDATE chats SET paused = 1 WHERE chat_id = ?", [chat_id])
+            tx.execute(
+                f"""UPDATE deliveries SET status = 'paused', {_WITHDRAW}
+                    WHERE chat_id = ? AND status IN {_WAITING}""",
+                [chat_id],
+            )
+
+    def resume_chat(self, chat_id: int) -> bool:
+        """The chat is reachable again; True if it had been paused. Held alerts stay held:
+        they are old news by now."""
+        with self.database.transaction() as tx:
+            cursor = tx.execute(
+                "UPDATE chats SET paused = 0 WHERE chat_id = ? AND paused = 1", [chat_id]
+            )
+        return cursor.rowcount > 0
+
+    def counts(self) -> dict[str, int]:
+        db = self._db
+        return {
+            "subscriptions": int(db.execute("SELECT COUNT(*) FROM subscriptions").fetchone()[0]),
+            "subscribed_chats": int(
+                db.execute("SELECT COUNT(DISTINCT chat_id) FROM subscriptions").fetchone()[0]
+            ),
+            "paused_chats": int(
+                db.execute("SELECT COUNT(*) FROM chats WHERE paused = 1").fetchone()[0]
+            ),
+        }
+
+    @staticmethod
+    def _ensure_chat(tx, chat_id: int) -> None:
+        tx.execute(
+            "INSERT OR IGNORE INTO chats (chat_id, digest, paused) VALUES (?, 0, 0)", [chat_id]
+        )
+
+    @property
+    def _db(self):
+        return self.database.connection()
+
+
+def _subscription(row: tuple) -> Subscription:
+    return Subscription(
+        id=int(row[0]),
+        chat_id=int(row[1]),
+        thread_id=row[2],
+        topic=row[3],
+        query=row[4] or "",
+        required=tuple(json.loads(row[5] or "[]")),
+        excluded=tuple(json.loads(row[6] or "[]")),
+        created_at=row[7],
+    )
+
+
+def _chat(row: tuple) -> ChatSettings:
+    return ChatSettings(int(row[0]), bool(row[1]), bool(row[2]), row[3])
