@@ -22,7 +22,8 @@ from index.ingest import Ingestor
 from index.state.outbox import DeliveryOutbox
 from index.state.subscriptions import Subscription, SubscriptionStore
 from index.storage.archive import NewsArchive
-from retrieval import alert_index, alerts
+from retrieval.alerts import compiled as alert_index
+from retrieval.alerts import matching as alerts
 from retrieval.alerts.matching import (
     LEXICAL_RELIEF,
     AlertMatcher,

@@ -1,6 +1,6 @@
 """The whole quality suite: RealTimeQA (with ablations and the abstention run), XQuAD, seed.
 
-Archives are built once per articles file and stored settings (see evaluation_data), and every
+Archives are built once per articles file and stored settings (see datasets), and every
 text is embedded through the embedding cache, so a run with other retrieval settings costs
 only the questions.
 """
