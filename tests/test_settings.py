@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import subprocess
 import sys
 
 import pytest
 
-from config import SettingsError, load_settings
+from config import Settings, SettingsError, load_settings
+from config.loading import DEFAULT_TOML, read_toml
 
 
 def test_defaults_are_valid():
@@ -88,3 +90,40 @@ def test_the_cli_stops_with_one_line_and_exit_2(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "newsbot: invalid settings: setting retrieval.quotes (from NEWSBOT_RETRIEVAL_QUOTES) must be a whole number, got 'many'"
     ]
+
+
+def _toml_settings() -> list[tuple[int, str, list[str]]]:
+    """(line number, dotted name, the lines above it) for every setting in default.toml."""
+    lines = DEFAULT_TOML.read_text().splitlines()
+    found, section = [], ""
+    for number, line in enumerate(lines):
+        if line.startswith("["):
+            section = line.strip("[]") + "."
+        elif re.match(r"\w+ = ", line):
+            found.append((number + 1, section + line.split(" = ")[0], lines[:number]))
+    return found
+
+
+def test_default_toml_holds_every_setting_with_the_models_default():
+    written = read_toml(DEFAULT_TOML)
+    in_model = {
+        f"{name}.{key}" if dataclasses.is_dataclass(value) else name
+        for name, value in vars(Settings()).items()
+        for key in (vars(value) if dataclasses.is_dataclass(value) else [None])
+    }
+    assert {name for _, name, _ in _toml_settings()} == in_model
+    assert Settings(**written) == Settings()
+
+
+def test_every_default_setting_says_what_it_does_without_measured_figures():
+    for number, name, above in _toml_settings():
+        comment = []
+        for line in reversed(above):
+            if not line.startswith("#"):
+                break
+            comment.insert(0, line)
+        assert comment, f"default.toml:{number}: {name} has no comment above it"
+        figures = re.findall(r"@\d|\d\s*ms\b|\d\.\d{3}|~\d+ s\b", "\n".join(comment))
+        assert not figures, (
+            f"default.toml:{number}: measured figures {figures} belong in benchmarks/README.md"
+        )
