@@ -56,6 +56,14 @@ _SettingsNames = create_model(
 )
 
 
+_SECTIONS = {
+    name: field.annotation.__pydantic_fields__
+    for name, field in Settings.__pydantic_fields__.items()
+    if hasattr(field.annotation, "__pydantic_fields__")
+}
+_SECTION_VARIABLES = {f"newsbot_{name}" for name in _SECTIONS}
+
+
 class _Environment(EnvSettingsSource):
     """pydantic-settings' environment source, reading a given mapping instead of os.environ."""
 
@@ -64,7 +72,10 @@ class _Environment(EnvSettingsSource):
         super().__init__(_SettingsNames)
 
     def _load_env_vars(self) -> Mapping[str, str | None]:
-        return parse_env_vars(self._environ, self.case_sensitive, self.env_ignore_empty)
+        found = parse_env_vars(self._environ, self.case_sensitive, self.env_ignore_empty)
+        # NEWSBOT_<SECTION> alone names no setting; read as a whole section it would hide the
+        # section's own variables.
+        return {name: value for name, value in found.items() if name not in _SECTION_VARIABLES}
 
 
 @dataclass(frozen=True)
@@ -122,11 +133,12 @@ def _file_layer(path: Path) -> _Layer:
 
 def _environment_layer(env: Mapping[str, str]) -> _Layer:
     values = _Environment(env)()
-    for section, fields in list(values.items()):
-        if isinstance(fields, dict):
+    for section, fields in values.items():
+        if section in _SECTIONS:
             # Unknown NEWSBOT_<SECTION>_* variables are not ours to judge: ignore them.
-            known = Settings.__pydantic_fields__[section].annotation.__pydantic_fields__
-            values[section] = {name: value for name, value in fields.items() if name in known}
+            values[section] = {
+                name: value for name, value in fields.items() if name in _SECTIONS[section]
+            }
     aliased = {}
     for name, path in ENV_ALIASES.items():
         value = env.get(name)
