@@ -48,10 +48,11 @@ def one_line(
         shown = name if len(path) > 1 else repr(name)
         return SettingsError(f"unknown setting {shown} in {source or 'the settings'}")
     field = _field(model, path)
-    if details["type"] in _RULE_ERRORS:
-        where = f" (from {source})" if source else ""
-        return SettingsError(f"setting {name} {_rule(details, field)}{where}")
     where = f" (from {source})" if source else ""
+    if details["type"] in _RULE_ERRORS:
+        # "setting X must be ..., got V (from S)": the shape these messages have always had,
+        # with the source added at the end.
+        return SettingsError(f"setting {name} {_rule(details, field)}{where}")
     kind = _kind(field.annotation) if field else "a valid value"
     return SettingsError(f"setting {name}{where} must be {kind}, got {written!r}")
 
