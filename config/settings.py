@@ -25,6 +25,8 @@ T = TypeVar("T")
 
 
 def _section(cls: type[T]) -> type[T]:
+    # Frozen: one Settings object is shared by every part of the program. Unknown keys are
+    # refused, so a misspelt setting in a file is named rather than silently ignored.
     return dataclass(frozen=True, config=_STRICT_KEYS)(cls)
 
 
@@ -63,29 +65,31 @@ def _at_least(other: str) -> AfterValidator:
     return AfterValidator(validate)
 
 
-def _is_network(text: str) -> bool:
+def _network(text: str) -> str:
     try:
         ipaddress.ip_network(text, strict=False)
     except ValueError:
-        return False
-    return True
+        raise ValueError(
+            f"must list networks like 127.0.0.1/32; {text!r} is not a network"
+        ) from None
+    return text
 
 
 Int = Annotated[int, BeforeValidator(_not_bool)]
 Float = Annotated[float, BeforeValidator(_not_bool)]
-Count = Annotated[Int, Field(gt=0)]
-Amount = Annotated[Float, Field(gt=0)]
+PositiveInt = Annotated[Int, Field(gt=0)]
+PositiveFloat = Annotated[Float, Field(gt=0)]
 NonNegativeInt = Annotated[Int, Field(ge=0)]
-NonNegative = Annotated[Float, Field(ge=0)]
+NonNegativeFloat = Annotated[Float, Field(ge=0)]
 Share = Annotated[Float, Field(ge=0, le=1)]
-Network = Annotated[str, _rule(_is_network, "must list networks like 127.0.0.1/32; not a network")]
+Network = Annotated[str, AfterValidator(_network)]
 
 
 @_section
 class EmbeddingSettings:
     model_path: str = ""
     backend: Literal["torch", "onnx-int8"] = "onnx-int8"
-    batch_size: Count = 64
+    batch_size: PositiveInt = 64
     cache_path: Annotated[  # "" = no embedding cache
         str, _rule(lambda path: not path.endswith(("/", "\\")), "must name a file, not a directory")
     ] = ""
@@ -93,57 +97,57 @@ class EmbeddingSettings:
 
 @_section
 class PassageSettings:
-    target_words: Count = 120
+    target_words: PositiveInt = 120
     max_words: Annotated[Int, _at_least("passages.target_words")] = 200
     overlap_sentences: Annotated[Int, Field(ge=0, le=5)] = 1
     embed_title: bool = True
-    max_chars: Count = 2_000
+    max_chars: PositiveInt = 2_000
 
 
 @_section
 class VectorSettings:
-    approximate_after: Count = 50_000
-    hnsw_m: Count = 32
-    hnsw_ef_search: Count = 128
-    hnsw_ef_construction: Count = 80
+    approximate_after: PositiveInt = 50_000
+    hnsw_m: PositiveInt = 32
+    hnsw_ef_search: PositiveInt = 128
+    hnsw_ef_construction: PositiveInt = 80
 
 
 @_section
 class RetrievalSettings:
-    dense_k: Count = 60
-    lexical_k: Count = 60
-    rrf_k: Count = 60
-    dense_weight: NonNegative = 1.0
-    lexical_weight: NonNegative = 1.0
-    max_per_article: Count = 2
-    quotes: Count = 3
+    dense_k: PositiveInt = 60
+    lexical_k: PositiveInt = 60
+    rrf_k: PositiveInt = 60
+    dense_weight: NonNegativeFloat = 1.0
+    lexical_weight: NonNegativeFloat = 1.0
+    max_per_article: PositiveInt = 2
+    quotes: PositiveInt = 3
     abstain_below: Share = 0.28
-    recency_half_life_days: Amount = 7.0
+    recency_half_life_days: PositiveFloat = 7.0
     recency_floor: Share = 0.5
     lexical_max_df: Annotated[Float, Field(gt=0, le=1)] = 0.03
     embedded_marking_quotes: NonNegativeInt = 3
-    lexical_window: Count = 200_000
+    lexical_window: PositiveInt = 200_000
 
 
 @_section
 class FetchSettings:
-    timeout_seconds: Amount = 15.0
+    timeout_seconds: PositiveFloat = 15.0
     deadline_seconds: Annotated[Float, _at_least("fetch.timeout_seconds")] = 30.0
-    max_bytes: Count = 5_000_000
+    max_bytes: PositiveInt = 5_000_000
     max_redirects: NonNegativeInt = 5
-    concurrency: Count = 4
+    concurrency: PositiveInt = 4
     user_agent: str = "newsbot/0.1 (+https://github.com/newsbot)"
     allow_private_networks: Annotated[tuple[Network, ...], BeforeValidator(_items)] = ()
-    feed_deadline_seconds: Amount = 120.0
+    feed_deadline_seconds: PositiveFloat = 120.0
 
 
 @_section
 class SourceSettings:
-    max_items_per_feed: Count = 200
-    max_article_chars: Count = 200_000
-    max_title_chars: Count = 1_000
-    max_source_chars: Count = 300
-    max_url_chars: Count = 4_096
+    max_items_per_feed: PositiveInt = 200
+    max_article_chars: PositiveInt = 200_000
+    max_title_chars: PositiveInt = 1_000
+    max_source_chars: PositiveInt = 300
+    max_url_chars: PositiveInt = 4_096
     min_article_words: NonNegativeInt = 10
 
 
@@ -164,38 +168,38 @@ class TelegramSettings:
     webhook_listen: str = "0.0.0.0"
     webhook_port: Annotated[Int, Field(ge=1, le=65535)] = 8443
     webhook_secret: str = Field(default="", repr=False)
-    questions_per_minute: Amount = 10.0
-    question_burst: Count = 3
+    questions_per_minute: PositiveFloat = 10.0
+    question_burst: PositiveInt = 3
     group_members_manage_alerts: bool = False
 
 
 @_section
 class AlertSettings:
-    feed_poll_minutes: Amount = 15.0
+    feed_poll_minutes: PositiveFloat = 15.0
     threshold: Annotated[Float, Field(ge=-1, le=1)] = 0.45
     profile_threshold: Float = 0.387
     profile_articles: NonNegativeInt = 5000  # 0 = off
-    profile_min_articles: Count = 300
-    feedback_articles: Count = 200
-    feedback_rounds: Count = 3
+    profile_min_articles: PositiveInt = 300
+    feedback_articles: PositiveInt = 200
+    feedback_rounds: PositiveInt = 3
     feedback_relative_cosine: Annotated[Float, Field(gt=0, le=1)] = 0.5
     feedback_topic_weight: Share = 0.0
     profile_min_overlap: Share = 0.45
-    profile_max_expansion: Amount = 2.0
-    profile_refresh_minutes: Amount = 360.0
-    digest_minutes: Amount = 360.0
-    send_interval_seconds: NonNegative = 1.0
-    retry_seconds: Amount = 30.0
+    profile_max_expansion: PositiveFloat = 2.0
+    profile_refresh_minutes: PositiveFloat = 360.0
+    digest_minutes: PositiveFloat = 360.0
+    send_interval_seconds: NonNegativeFloat = 1.0
+    retry_seconds: PositiveFloat = 30.0
     retry_max_seconds: Annotated[Float, _at_least("alerts.retry_seconds")] = 900.0
-    retry_for_hours: Amount = 24.0
-    claim_lease_seconds: Amount = 120.0
-    max_subscriptions_per_chat: Count = 25
+    retry_for_hours: PositiveFloat = 24.0
+    claim_lease_seconds: PositiveFloat = 120.0
+    max_subscriptions_per_chat: PositiveInt = 25
 
 
 @_section
 class StorageSettings:
-    lock_timeout_seconds: NonNegative = 600.0
-    save_every_seconds: NonNegative = 30.0
+    lock_timeout_seconds: NonNegativeFloat = 600.0
+    save_every_seconds: NonNegativeFloat = 30.0
 
 
 @_section
