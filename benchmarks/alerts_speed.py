@@ -48,8 +48,8 @@ from index.state.outbox import DeliveryOutbox
 from index.state.subscriptions import SubscriptionStore
 from index.storage.archive import NewsArchive
 from index.text.articles import Article
-from retrieval.alerts.matching import AlertMatcher, TopicError, parse_topic
-from retrieval.text_terms import content_terms
+from retrieval import content_terms
+from retrieval.alerts import AlertMatcher, TopicError, parse_topic
 
 BBC = DATA / "bbc" / "bbc-articles.jsonl.gz"
 

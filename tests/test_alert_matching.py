@@ -22,7 +22,7 @@ from index.state.outbox import DeliveryOutbox
 from index.state.subscriptions import SubscriptionStore
 from index.storage.archive import NewsArchive
 from index.text.articles import Article
-from retrieval.alerts.matching import AlertMatcher, parse_topic
+from retrieval.alerts import AlertMatcher, parse_topic
 
 TOPICS = {
     "sport": "sport",

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,55 +35,16 @@ from index.state.subscriptions import Subscription, SubscriptionStore
 from index.storage.archive import NewsArchive
 from retrieval.alerts.compiled import ArticleEvidence, Screening, SubscriptionIndex
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
+from retrieval.alerts.topics import has_word, names_topic, topic_threshold
 from retrieval.answer import Quote
 from retrieval.marking import mark, sentence_units, term_weights
 from retrieval.text_terms import content_terms, stem, words
 
 log = logging.getLogger(__name__)
 
-MAX_TOPIC_CHARS = 200
-LEXICAL_RELIEF = 0.15
 # Topic embeddings are cached (1.5 KB each): above the subscriptions a busy bot has, since
 # every batch asks for all of them and a cache smaller than that re-embeds them each time.
 _TOPIC_CACHE_SIZE = 50_000
-
-
-class TopicError(ValueError):
-    """A topic that cannot be subscribed to as written; the message says why."""
-
-
-@dataclass(frozen=True)
-class Topic:
-    text: str  # as typed, whitespace tidied
-    query: str  # the words whose meaning is matched
-    required: tuple[str, ...]
-    excluded: tuple[str, ...]
-
-
-def parse_topic(text: str) -> Topic:
-    """`ceasefire talks +ukraine -football` -> query "ceasefire talks", +ukraine, -football."""
-    text = " ".join((text or "").split())
-    if not text:
-        raise TopicError("Please name a topic, e.g. ceasefire talks.")
-    if len(text) > MAX_TOPIC_CHARS:
-        raise TopicError(f"Please keep a topic under {MAX_TOPIC_CHARS} characters.")
-    query, required, excluded = [], [], []
-    for token in text.split():
-        if token[0] in "+-" and len(token) > 1:
-            target = required if token[0] == "+" else excluded
-            target.extend(w for w in words(token[1:]) if w)
-        else:
-            query.append(token)
-    query_text = " ".join(query) or " ".join(required)
-    if not content_terms(query_text) and not required:
-        raise TopicError("That topic has no words to match; try something like ceasefire talks.")
-    if set(required) & set(excluded):
-        raise TopicError("A word cannot be both required (+) and excluded (-).")
-    return Topic(text, query_text, tuple(dict.fromkeys(required)), tuple(dict.fromkeys(excluded)))
-
-
-def has_word(stems: frozenset[str], word: str) -> bool:
-    return stem(word) in stems
 
 
 class AlertMatcher:
@@ -147,7 +107,7 @@ class AlertMatcher:
     def _screen(
         self, index: SubscriptionIndex, evidence: Sequence[ArticleEvidence]
     ) -> list[Screening]:
-        return index.screen(evidence, self.settings, LEXICAL_RELIEF)
+        return index.screen(evidence, self.settings)
 
     def _deliveries(
         self, index: SubscriptionIndex, evidence: ArticleEvidence, screening: Screening
@@ -155,7 +115,7 @@ class AlertMatcher:
         unsure = set(screening.unsure.tolist())
         found = []
         for position in np.union1d(screening.matched, screening.unsure).tolist():
-            subscription = index.state.subscriptions[position]
+            subscription = index.subscriptions[position]
             if position in unsure:  # too close to a threshold to trust float32 rounding
                 hit = self.score(subscription, evidence)
             else:  # the passage and cosine exactly as `score` finds them
@@ -181,10 +141,7 @@ class AlertMatcher:
         if found is None:
             return None
         passage_id, cosine, profile_score = found
-        needed = self.settings.threshold
-        terms = content_terms(subscription.query)
-        if terms and all(has_word(evidence.stems, t) for t in terms):
-            needed -= LEXICAL_RELIEF
+        needed = topic_threshold(names_topic(evidence.stems, subscription.query), self.settings)
         if cosine >= needed or self.profile_match(subscription.query, profile_score):
             return passage_id, cosine
         return None
