@@ -37,11 +37,11 @@ from measuring import (
     rtqa_questions,
 )
 
-from bot.views.answers import render_answer_html
+from bot.views import render_answer_html
 from config import load_settings
 from index.storage.archive import NewsArchive
 from index.storage.vectors import VectorIndex, metadata_path
-from retrieval.answer import Answerer
+from retrieval import Answerer
 
 WARM_UP = 5
 
