@@ -1,4 +1,4 @@
-"""Topic alert quality (issue 4): precision, recall and F1 of /subscribe alerts on BBC news.
+"""Topic alert quality (benchmarks/README.md "Topic alerts"): precision, recall and F1 of /subscribe alerts on BBC news.
 
     .venv/bin/python benchmarks/alerts_quality.py [--cache-path /work/cache/embeddings.sqlite]
         [--work-dir /work/cache/bbc-alerts] [--json FILE]

@@ -1,4 +1,4 @@
-"""Alert matching (issue 5, benchmark 4): time to match 1,000 new passages against 10,000
+"""Alert matching (benchmarks/README.md "Performance"): time to match 1,000 new passages against 10,000
 subscriptions with the bot's AlertMatcher (retrieval/alerts/matching.py).
 
     .venv/bin/python benchmarks/alerts_speed.py [--passages 1000] [--subscriptions 10000]

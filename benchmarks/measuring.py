@@ -122,7 +122,8 @@ class SpeedOnlyEmbedder:
     """Another backend's encoder presented under the archive's model name.
 
     Lets an archive embedded with torch be queried through ONNX int8 to time it; the vectors
-    differ slightly (cosine ~0.994), so use it for speed, not for quality figures.
+    differ slightly (benchmarks/README.md "Answer quality", int8 against torch), so use it for
+    speed, not for quality figures.
     """
 
     def __init__(self, inner, model_name: str) -> None:

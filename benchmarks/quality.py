@@ -1,4 +1,5 @@
-"""Answer quality on the evaluation sets in ../shared/data (issue 4); see benchmarks/README.md.
+"""Answer quality on the evaluation sets in ../shared/data; see benchmarks/README.md
+"Answer quality".
 
     .venv/bin/python benchmarks/quality.py [--limit N] [--set retrieval.dense_weight=0.5] ...
 

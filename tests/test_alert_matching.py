@@ -1,4 +1,4 @@
-"""Alert matching with the real model on a small BBC archive (issue 4).
+"""Alert matching with the real model on a small BBC archive.
 
 Broad topics ("sport", "business and the economy") are matched through their profile, learnt
 from the archive; the full measurement is benchmarks/alerts_quality.py. Here a few articles per

@@ -2,8 +2,8 @@
 the per-pair rules of AlertMatcher deliver: same subscriptions, same passage, same score.
 
 The reference below applies the rules one (article, subscription) pair at a time, as
-`AlertMatcher.match` did before matching was vectorized (37 s for 10,000 topics x 300
-articles, benchmarks/alerts_speed.py). Topics cover the ways a rule can go: plain and broad
+`AlertMatcher.match` did before matching was vectorized (benchmarks/README.md "Performance",
+alert matching). Topics cover the ways a rule can go: plain and broad
 (matched by profile), +required and -excluded words, words the articles name (the lexical
 relief), and chats that subscribed after some articles were stored.
 """

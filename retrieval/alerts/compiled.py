@@ -1,6 +1,7 @@
 """Subscriptions compiled into arrays, so that a batch of new articles is screened against
 every subscription with a few matrix products instead of a Python loop per (article,
-subscription) pair (10,000 topics x 300 articles took 37 s that way; benchmarks/alerts_speed.py).
+subscription) pair, which took tens of seconds for a busy bot's topics (benchmarks/README.md
+"Performance", alert matching; benchmarks/alerts_speed.py).
 
 The rules are AlertMatcher.score's (retrieval/alerts/matching.py); this module evaluates the same
 rules for all subscriptions at once. A matrix product sums in another order than the

@@ -9,17 +9,15 @@ An article matches a topic in either of two ways (`+word` must appear and `-word
 - close to the topic's profile (retrieval/alerts/profiles.py): the topic expanded by the stored
   articles that match it best, scored on the topic's own scale, reaches
   `alerts.profile_threshold` (and the profile's reach cap). A topic whose feedback drifted
-  away from its own closest articles has no profile. This is what finds the articles of broad topics ("sport",
-  "business and the economy"), whose words alone sit at cosine 0.1-0.25 of them.
+  away from its own closest articles has no profile. This is what finds the articles of broad
+  topics ("sport", "business and the economy"), whose words alone sit at low cosines to them.
 
-Calibration, absolute rule (all-MiniLM-L6-v2, best passage, 400 BBC articles + the seed story):
-"ceasefire talks" scores 0.56 on the seed story, at most 0.42 on any BBC article (politics,
-"Talks aim to avert pension strike") and at most 0.20 on sport, hence threshold 0.45. Short
-topics score low even on articles about them ("chelsea" 0.34-0.46 on Chelsea reports,
-"tax" 0.37-0.40 on tax stories); such articles name the topic, which the relief rewards,
-while stories that merely share a word ("talks") still need the full threshold.
-Profile rule: chosen on half of the BBC corpus, reported on the other half
-(benchmarks/alerts_quality.py, benchmarks/README.md "Topic alerts (issue 4)").
+Calibration, absolute rule: the threshold sits between what a specific topic scores on the
+story it is about and the most any unrelated BBC story scores for it. Short topics score low
+even on articles about them; such articles name the topic, which the relief
+(retrieval/alerts/topics.py) rewards, while stories that merely share a word ("talks") still
+need the full threshold. Profile rule: chosen on half of the BBC corpus, reported on the
+other half. Figures: benchmarks/README.md "Topic alerts" (benchmarks/alerts_quality.py).
 """
 
 from __future__ import annotations
