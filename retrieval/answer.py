@@ -4,12 +4,13 @@ when the evidence is weak. The quote is always the exact stored passage text."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from config import RetrievalSettings
+from index.clock import utc_now
 from index.storage.archive import NewsArchive
 from index.storage.article_store import PassageRecord
 from retrieval.errors import QuestionError
@@ -114,7 +115,7 @@ class Answerer:
     ) -> Answer:
         question = validate_question(question)
         shown = quotes or self.settings.quotes
-        as_of = as_of or datetime.now(UTC)
+        as_of = as_of or utc_now()
         terms = content_terms(question)
         query_vector = self.archive.embedder.encode([question])[0]
         scope = self.searcher.lexical_scope(self.archive.vectors.count)
