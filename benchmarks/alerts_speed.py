@@ -1,4 +1,4 @@
-"""Alert matching (issue 5, benchmark 4): time to match 1,000 new passages against 10,000
+"""Alert matching (benchmarks/README.md "Performance"): time to match 1,000 new passages against 10,000
 subscriptions with the bot's AlertMatcher (retrieval/alerts/matching.py).
 
     .venv/bin/python benchmarks/alerts_speed.py [--passages 1000] [--subscriptions 10000]
@@ -48,8 +48,8 @@ from index.state.outbox import DeliveryOutbox
 from index.state.subscriptions import SubscriptionStore
 from index.storage.archive import NewsArchive
 from index.text.articles import Article
-from retrieval.alerts.matching import AlertMatcher, TopicError, parse_topic
-from retrieval.text_terms import content_terms
+from retrieval import content_terms
+from retrieval.alerts import AlertMatcher, TopicError, parse_topic
 
 BBC = DATA / "bbc" / "bbc-articles.jsonl.gz"
 

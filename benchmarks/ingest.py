@@ -1,4 +1,4 @@
-"""Ingest speed (issue 5, benchmark 1): passages per second of the `newsbot ingest` pipeline
+"""Ingest speed (benchmarks/README.md "Performance"): passages per second of the `newsbot ingest` pipeline
 on the first RealTimeQA dev articles, against the bare `encode` rate of the same model and
 backend on the same passages, measured in the same run.
 

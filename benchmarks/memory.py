@@ -1,4 +1,4 @@
-"""Memory (issue 5, benchmark 3): peak RSS of the bot's process with the model loaded and the
+"""Memory (benchmarks/README.md "Performance"): peak RSS of the bot's process with the model loaded and the
 archive open, after answering questions.
 
     .venv/bin/python benchmarks/memory.py --data-dir DIR [--backend torch|onnx-int8]

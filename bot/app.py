@@ -35,8 +35,8 @@ from bot.handlers import subscriptions as subs
 from bot.log_setup import configure_logging
 from bot.replies import reply, thread_id_of
 from bot.services import SERVICES_KEY, BotServices, services
-from bot.views.help import publish_commands
-from bot.workers.feed_poller import schedule_jobs
+from bot.views import publish_commands
+from bot.workers import schedule_jobs
 from config import Settings, SettingsError
 from index.embedding.embedder import Embedder
 

@@ -20,8 +20,8 @@ from index.state.feeds import FeedRegistry
 from index.state.outbox import DeliveryOutbox
 from index.state.subscriptions import SubscriptionStore
 from index.storage.archive import NewsArchive
-from retrieval.alerts.matching import AlertMatcher
-from retrieval.answer import Answerer
+from retrieval import Answerer
+from retrieval.alerts import AlertMatcher
 
 log = logging.getLogger(__name__)
 

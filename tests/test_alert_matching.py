@@ -1,4 +1,4 @@
-"""Alert matching with the real model on a small BBC archive (issue 4).
+"""Alert matching with the real model on a small BBC archive.
 
 Broad topics ("sport", "business and the economy") are matched through their profile, learnt
 from the archive; the full measurement is benchmarks/alerts_quality.py. Here a few articles per
@@ -22,7 +22,7 @@ from index.state.outbox import DeliveryOutbox
 from index.state.subscriptions import SubscriptionStore
 from index.storage.archive import NewsArchive
 from index.text.articles import Article
-from retrieval.alerts.matching import AlertMatcher, parse_topic
+from retrieval.alerts import AlertMatcher, parse_topic
 
 TOPICS = {
     "sport": "sport",

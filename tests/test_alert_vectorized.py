@@ -2,8 +2,8 @@
 the per-pair rules of AlertMatcher deliver: same subscriptions, same passage, same score.
 
 The reference below applies the rules one (article, subscription) pair at a time, as
-`AlertMatcher.match` did before matching was vectorized (37 s for 10,000 topics x 300
-articles, benchmarks/alerts_speed.py). Topics cover the ways a rule can go: plain and broad
+`AlertMatcher.match` did before matching was vectorized (benchmarks/README.md "Performance",
+alert matching). Topics cover the ways a rule can go: plain and broad
 (matched by profile), +required and -excluded words, words the articles name (the lexical
 relief), and chats that subscribed after some articles were stored.
 """
@@ -22,16 +22,15 @@ from index.ingest import Ingestor
 from index.state.outbox import DeliveryOutbox
 from index.state.subscriptions import Subscription, SubscriptionStore
 from index.storage.archive import NewsArchive
-from retrieval.alerts import compiled as alert_index
-from retrieval.alerts import matching as alerts
-from retrieval.alerts.matching import (
-    LEXICAL_RELIEF,
+from retrieval.alerts import (
     AlertMatcher,
     ArticleEvidence,
-    has_word,
+    names_topic,
     parse_topic,
+    topic_threshold,
 )
-from retrieval.text_terms import content_terms
+from retrieval.alerts import compiled as alert_index
+from retrieval.alerts import matching as alerts
 from tests.test_alert_matching import bbc_by_category
 
 EARLY_TOPICS = [
@@ -67,7 +66,8 @@ Found = set[tuple[int, int, float]]  # (subscription id, passage id, score)
 
 
 def reference(matcher: AlertMatcher, evidence: ArticleEvidence, subs: list[Subscription]) -> Found:
-    """The alert rules applied pair by pair (retrieval/alerts/matching.py, module docstring)."""
+    """The alert rules applied pair by pair (retrieval/alerts/matching.py, module docstring);
+    the threshold rule itself is the one the matcher uses (retrieval/alerts/topics.py)."""
     found = set()
     for subscription in subs:
         if subscription.created_at > evidence.queued_at:
@@ -76,10 +76,7 @@ def reference(matcher: AlertMatcher, evidence: ArticleEvidence, subs: list[Subsc
         if hit is None:
             continue
         passage_id, cosine, profile_score = hit
-        needed = matcher.settings.threshold
-        terms = content_terms(subscription.query)
-        if terms and all(has_word(evidence.stems, t) for t in terms):
-            needed -= LEXICAL_RELIEF
+        needed = topic_threshold(names_topic(evidence.stems, subscription.query), matcher.settings)
         if cosine >= needed or matcher.profile_match(subscription.query, profile_score):
             found.add((subscription.id, passage_id, cosine))
     return found
@@ -179,7 +176,7 @@ def test_the_index_is_rebuilt_only_when_the_subscriptions_change(news):
     assert matcher.subscription_index(store.active()) is index
     subscribe(store, ["cricket"], 500)
     rebuilt = matcher.subscription_index(store.active())
-    assert rebuilt is not index and len(rebuilt.subscriptions) == len(index.state.subscriptions) + 1
+    assert rebuilt is not index and len(rebuilt.subscriptions) == len(index.subscriptions) + 1
 
 
 def test_more_topics_than_the_vector_cache_holds(news, monkeypatch):

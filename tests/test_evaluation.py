@@ -16,10 +16,14 @@ import pytest
 from bot.cli.evaluate import format_report
 from config import load_settings
 from index.embedding.cache import CachedEmbedder
-from retrieval.answer import Answerer
-from retrieval.evaluation.datasets import load_questions, parse_question_date
-from retrieval.evaluation.holdout import ArchiveWithout
-from retrieval.evaluation.suite import SuitePlan, run_suite
+from retrieval import Answerer
+from retrieval.evaluation import (
+    ArchiveWithout,
+    SuitePlan,
+    load_questions,
+    parse_question_date,
+    run_suite,
+)
 
 SHORT_WORDS = 180
 

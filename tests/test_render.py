@@ -6,14 +6,19 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.views.alerts import DigestItem, render_alert_html, render_digest_html
-from bot.views.answers import render_answer_html, render_quote_html
+from bot.views import (
+    DigestItem,
+    feeds_html,
+    help_text_html,
+    render_alert_html,
+    render_answer_html,
+    render_answer_text,
+    render_digest_html,
+    render_quote_html,
+)
 from bot.views.display import label, passage_window, shorten, utf16_len
-from bot.views.help import help_text_html
-from bot.views.status import feeds_html
-from bot.views.terminal import render_answer_text
 from index.state.feeds import FeedRecord
-from retrieval.answer import Answer, Quote
+from retrieval import Answer, Quote
 from tests.fake_bot_api import parse_html
 from tests.telegram_pieces import assert_valid_pieces, finishes_within
 

@@ -9,18 +9,27 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.views.alerts import DigestItem, render_alert_html, render_digest_html
-from bot.views.answers import render_answer_html
-from bot.views.display import MAX_LIST_MESSAGES
-from bot.views.help import help_text_html
-from bot.views.status import feed_list_html, feeds_html, ingest_report_html, stats_html
-from bot.views.subscriptions import describe, subscriptions_html, topics_html
-from bot.views.terminal import render_answer_text
+from bot.views import (
+    MAX_LIST_MESSAGES,
+    DigestItem,
+    describe,
+    feed_list_html,
+    feeds_html,
+    help_text_html,
+    ingest_report_html,
+    render_alert_html,
+    render_answer_html,
+    render_answer_text,
+    render_digest_html,
+    stats_html,
+    subscriptions_html,
+    topics_html,
+)
 from index.ingest import IngestReport
 from index.sources.web import SourceFailure
 from index.state.feeds import FeedRecord
 from index.state.subscriptions import Subscription
-from retrieval.answer import Answer, Quote
+from retrieval import Answer, Quote
 from tests.telegram_pieces import assert_valid_pieces, finishes_within
 
 SECONDS = 1.0  # per example; the renderers take milliseconds

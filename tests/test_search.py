@@ -7,8 +7,7 @@ from datetime import UTC, datetime
 from config import RetrievalSettings
 from index.ingest import Ingestor
 from index.text.articles import Article
-from retrieval.answer import Answerer
-from retrieval.search import HybridSearcher
+from retrieval import Answerer, HybridSearcher
 
 STORIES = [
     (

@@ -11,9 +11,7 @@ import pytest
 from index.ingest import Ingestor
 from index.sources.files import read_file
 from index.text.articles import Article
-from retrieval.answer import Answerer
-from retrieval.errors import QuestionError
-from retrieval.marking import sentence_units
+from retrieval import Answerer, QuestionError, sentence_units
 from tests.conftest import SAMPLE_ARTICLE
 
 

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from config import Settings, load_settings
-from retrieval.evaluation.runner import MODES
-from retrieval.evaluation.suite import SuitePlan, run_suite
+from retrieval.evaluation import MODES, SuitePlan, run_suite
 
 
 def add_eval_arguments(parser: argparse.ArgumentParser, data: Path | None = None) -> None:

@@ -13,7 +13,7 @@ import logging
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from bot.log_setup import configure_logging
@@ -45,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     configure_logging(settings, args.verbose)
     from index.errors import IndexError_
-    from retrieval.errors import QuestionError
+    from retrieval import QuestionError
 
     try:
         return int(args.handler(args, settings) or 0)
@@ -145,11 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _parse_day(text: str) -> datetime:
+    """--as-of: the end of that day in UTC, as every "as of a day" (retrieval/dates.py)."""
+    from retrieval import DayError, end_of_day
+
     try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-05-31") from None
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+        return end_of_day(text)
+    except DayError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def open_archive(settings: Settings):
@@ -304,8 +306,8 @@ class _progress:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.views.terminal import render_answer_text
-    from retrieval.answer import Answerer, validate_question
+    from bot.views import render_answer_text
+    from retrieval import Answerer, validate_question
 
     if args.questions is None and args.question is None:
         raise CommandError("ask needs a question (or --questions FILE.jsonl)")
@@ -326,7 +328,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask_many(answerer, path: Path, quotes: int | None) -> int:
-    from retrieval.errors import QuestionError
+    from retrieval import QuestionError, end_of_day
 
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -338,18 +340,13 @@ def _ask_many(answerer, path: Path, quotes: int | None) -> int:
         try:
             record = json.loads(line)
             question = str(record["question"])
-            as_of = (
-                _parse_day(str(record["date"]).replace("/", "-")[:10])
-                if record.get("date")
-                else None
-            )
+            as_of = end_of_day(record["date"]) if record.get("date") else None
             out = answerer.answer(question, as_of=as_of, quotes=quotes).to_json()
         except (
             ValueError,
             KeyError,
             TypeError,
             QuestionError,
-            argparse.ArgumentTypeError,
         ) as error:
             print(f"newsbot: {path} line {number}: {error}", file=sys.stderr)
             out = {

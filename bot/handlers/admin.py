@@ -17,17 +17,17 @@ from telegram.ext import ContextTypes
 
 from bot.replies import edit, reply
 from bot.services import BotServices, services
-from bot.views.help import is_admin
-from bot.views.status import (
+from bot.views import (
     feed_list_html,
     feed_title_html,
     feeds_html,
     ingest_report_html,
+    is_admin,
     reason_html,
     stats_html,
     url_html,
 )
-from bot.workers.feed_poller import after_ingest, poll_feeds
+from bot.workers import after_ingest, poll_feeds
 from index.errors import IndexError_
 from index.sources.web import fetch_feed, read_url
 

@@ -12,9 +12,8 @@ from telegram.ext import ContextTypes
 from bot.question_limits import Verdict
 from bot.replies import reply, send_pieces, thread_id_of, typing
 from bot.services import BotServices, services
-from bot.views.answers import render_answer_html
-from bot.views.help import help_html
-from retrieval.errors import QuestionError
+from bot.views import help_html, render_answer_html
+from retrieval import QuestionError
 
 log = logging.getLogger(__name__)
 

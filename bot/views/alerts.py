@@ -23,7 +23,7 @@ from bot.views.display import (
     pack_lines,
     visible_len,
 )
-from retrieval.answer import Quote
+from retrieval import Quote
 
 # A digest line shows at most this much of the marked sentence.
 DIGEST_SNIPPET_CHARS = 280

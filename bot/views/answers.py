@@ -23,7 +23,7 @@ from bot.views.display import (
     passage_window,
     visible_len,
 )
-from retrieval.answer import Answer, Quote
+from retrieval import Answer, Quote
 
 __all__ = [
     "MESSAGE_BUDGET",

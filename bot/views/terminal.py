@@ -19,7 +19,7 @@ from bot.views.display import (
     label,
     passage_window,
 )
-from retrieval.answer import Answer, Quote
+from retrieval import Answer, Quote
 
 NO_ANSWER = "I have no news that answers this."
 TERMINAL_QUOTE_CHARS = 4000

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from telegram import Bot
 from telegram.ext import ContextTypes
 
 from bot.services import BotServices, services
-from bot.views.alerts import DigestItem, render_digest_html
+from bot.views import DigestItem, render_digest_html
 from bot.workers.outbox_sender import Outcome, flooded, outbox_worker, quote_of, send_claimed
+from index.clock import timestamp, utc_now
 from index.state.outbox import Delivery
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ async def send_digests(context: ContextTypes.DEFAULT_TYPE) -> None:
     svc = services(context)
     worker = outbox_worker(context.application)
     interval = timedelta(minutes=svc.settings.alerts.digest_minutes)
-    now = datetime.now(UTC)
+    now = utc_now()
     for chat in await asyncio.to_thread(svc.subscriptions.digest_chats):
         if flooded(svc):
             return
@@ -75,9 +76,7 @@ async def _send_digest(bot: Bot, svc: BotServices, worker: str, group: list[Deli
         if not await asyncio.to_thread(svc.outbox.store_body, ids, worker, pieces):
             return
     if await send_claimed(bot, svc, worker, group, pieces) is Outcome.SENT:
-        await asyncio.to_thread(
-            svc.subscriptions.mark_digest_sent, chat_id, datetime.now(UTC).isoformat()
-        )
+        await asyncio.to_thread(svc.subscriptions.mark_digest_sent, chat_id, timestamp())
         log.info("digest of %d alerts sent to chat %s", len(group), chat_id)
 
 

@@ -9,13 +9,14 @@ import asyncio
 import dataclasses
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
 from bot.services import BotServices, services, services_of
 from bot.workers.digests import send_digests
 from bot.workers.outbox_sender import request_send
+from index.clock import utc_now
 from index.errors import IndexError_
 from index.sources.web import FeedDocument, SourceFailure, feed_articles, fetch_feed
 from index.state.feeds import FeedRecord
@@ -192,7 +193,7 @@ def schedule_jobs(application: Application, feeds: list[FeedRecord]) -> None:
 
 
 def _first_poll(feeds: list[FeedRecord], interval: float) -> float:
-    now = datetime.now(UTC)
+    now = utc_now()
     first = interval
     for feed in feeds:
         if not feed.last_polled_at:

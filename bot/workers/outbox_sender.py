@@ -29,7 +29,7 @@ import socket
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
@@ -37,7 +37,8 @@ from telegram.ext import Application, ContextTypes
 
 from bot.replies import send_pieces
 from bot.services import BotServices, services, services_of
-from bot.views.alerts import render_alert_html
+from bot.views import render_alert_html
+from index.clock import utc_now
 from index.state.outbox import Delivery, RetryPolicy
 
 log = logging.getLogger(__name__)
@@ -196,7 +197,7 @@ def _record(
     """Write what Telegram's refusal means for these rows. Blocking."""
     alerts = svc.settings.alerts
     if result.outcome is Outcome.FLOOD:
-        until = datetime.now(UTC) + timedelta(seconds=result.retry_after)
+        until = utc_now() + timedelta(seconds=result.retry_after)
         svc.flood_until = until
         svc.outbox.defer(ids, worker, until, result.error)
         log.warning("flood control: alerts wait %.0f s (%s)", result.retry_after, result.error)
@@ -221,7 +222,7 @@ def _record(
 
 def flooded(svc: BotServices) -> bool:
     """Telegram asked this bot to wait (429), and the wait is not over."""
-    return svc.flood_until is not None and datetime.now(UTC) < svc.flood_until
+    return svc.flood_until is not None and utc_now() < svc.flood_until
 
 
 async def _schedule_retry(application: Application, svc: BotServices) -> None:
@@ -233,7 +234,7 @@ async def _schedule_retry(application: Application, svc: BotServices) -> None:
         due = max(due, svc.flood_until)
     for job in application.job_queue.get_jobs_by_name(RETRY_JOB):
         job.schedule_removal()
-    delay = max((due - datetime.now(UTC)).total_seconds(), 0.05)
+    delay = max((due - utc_now()).total_seconds(), 0.05)
     application.job_queue.run_once(send_outbox, when=delay, name=RETRY_JOB)
 
 

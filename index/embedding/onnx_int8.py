@@ -1,6 +1,6 @@
 """The packaged all-MiniLM-L6-v2 through ONNX Runtime with int8 weights: several times faster
-than torch on a small shared CPU, at a cosine of about 0.994 to the torch vectors (figures in
-benchmarks/README.md).
+than torch on a small shared CPU, with vectors very close to torch's (figures in
+benchmarks/README.md "Answer quality" and "Performance").
 
 The ONNX file is made once, from the packaged weights, into the data directory: the model is
 exported with torch (mean pooling inside the graph, exactly as sentence-transformers pools),
@@ -82,7 +82,8 @@ class OnnxInt8Embedder:
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
         # One thread per run, and texts spread over a pool (see encode): on a 2-core machine
         # shared with FAISS, SQLite and other work, a run's second thread mostly waits for a
-        # core, which made a question take 8 ms instead of 3.3 and halved passages/s.
+        # core, which made a question slower and halved passages/s (benchmarks/README.md
+        # "Performance").
         options.intra_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
@@ -106,8 +107,8 @@ class OnnxInt8Embedder:
         if self._session is None:
             self.load()
         # Each text runs on its own. Dynamic quantisation picks one activation scale per run,
-        # so in a padded batch a text's vector would depend on its neighbours (cosine 0.991
-        # to itself alone): the embedding cache and question-vs-passage comparisons need the
+        # so in a padded batch a text's vector would depend on its neighbours (no longer
+        # quite its vector alone): the embedding cache and question-vs-passage comparisons need the
         # same text to give the same vector. Runs release the GIL, so the pool uses every core.
         for start in range(0, len(texts), self.batch_size):
             encodings = self._tokenizer.encode_batch(texts[start : start + self.batch_size])
@@ -170,9 +171,9 @@ def export_int8(model_path: Path, onnx_path: Path) -> None:
                 # onnxscript) and gives a graph ONNX Runtime quantises well.
                 dynamo=False,
             )
-        # Per-channel weight scales keep a cosine of ~0.994 to torch; one scale per matrix
-        # (the default) falls to ~0.95. Only the weight MatMuls: quantising the embedding
-        # Gather as well costs accuracy and gains nothing measurable.
+        # Per-channel weight scales keep the vectors close to torch's; one scale per matrix
+        # (the default) loses much more (benchmarks/README.md "Performance"). Only the weight
+        # MatMuls: quantising the embedding Gather as well costs accuracy and gains nothing.
         # The pre-processing ONNX Runtime asks for (graph clean-up, shapes); its symbolic shape
         # pass cannot follow this graph's dynamic axes and is skipped.
         quant_pre_process(str(fp32), str(prepared), skip_symbolic_shape=True)

@@ -1,6 +1,7 @@
 """Subscriptions compiled into arrays, so that a batch of new articles is screened against
 every subscription with a few matrix products instead of a Python loop per (article,
-subscription) pair (10,000 topics x 300 articles took 37 s that way; benchmarks/alerts_speed.py).
+subscription) pair, which took tens of seconds for a busy bot's topics (benchmarks/README.md
+"Performance", alert matching; benchmarks/alerts_speed.py).
 
 The rules are AlertMatcher.score's (retrieval/alerts/matching.py); this module evaluates the same
 rules for all subscriptions at once. A matrix product sums in another order than the
@@ -20,6 +21,7 @@ import numpy as np
 from config import AlertSettings
 from index.state.subscriptions import Subscription
 from retrieval.alerts.profiles import TopicProfile, article_vector, unit
+from retrieval.alerts.topics import topic_thresholds
 from retrieval.text_terms import content_terms, stem
 
 # Far above the rounding of a float32 dot product of unit vectors (~1e-7), far below any
@@ -153,7 +155,7 @@ class SubscriptionIndex:
         )
 
     def screen(
-        self, articles: Sequence[ArticleEvidence], settings: AlertSettings, relief: float
+        self, articles: Sequence[ArticleEvidence], settings: AlertSettings
     ) -> list[Screening]:
         """One Screening per article, in order."""
         if not self.subscriptions:
@@ -177,7 +179,7 @@ class SubscriptionIndex:
                 end = start + len(article.passage_ids)
                 best = cosines[start:end].max(axis=0)
                 gaps = profile_gaps[row] if profile_gaps is not None else None
-                found.append(self._decide(article, best, gaps, settings, relief))
+                found.append(self._decide(article, best, gaps, settings))
                 start, row = end, row + 1
         return found
 
@@ -187,14 +189,14 @@ class SubscriptionIndex:
         best: np.ndarray,
         profile_gaps: np.ndarray | None,
         settings: AlertSettings,
-        relief: float,
     ) -> Screening:
         present = self._present(article.stems)
         # Subscribed after the article was stored: not matched (created_at > queued_at).
         eligible = self._rank < bisect.bisect_right(self._created, article.queued_at)
         gate = eligible & self.required.all_present(present) & ~self.excluded.any_present(present)
+        # names_topic for every subscription at once.
         named = (self.terms.sizes > 0) & self.terms.all_present(present)
-        needed = np.where(named, settings.threshold - relief, settings.threshold)
+        needed = topic_thresholds(named, settings)
         gap = best.astype(np.float64) - needed
         matched = gap >= MARGIN
         unsure = np.abs(gap) < MARGIN

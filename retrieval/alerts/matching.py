@@ -9,24 +9,21 @@ An article matches a topic in either of two ways (`+word` must appear and `-word
 - close to the topic's profile (retrieval/alerts/profiles.py): the topic expanded by the stored
   articles that match it best, scored on the topic's own scale, reaches
   `alerts.profile_threshold` (and the profile's reach cap). A topic whose feedback drifted
-  away from its own closest articles has no profile. This is what finds the articles of broad topics ("sport",
-  "business and the economy"), whose words alone sit at cosine 0.1-0.25 of them.
+  away from its own closest articles has no profile. This is what finds the articles of broad
+  topics ("sport", "business and the economy"), whose words alone sit at low cosines to them.
 
-Calibration, absolute rule (all-MiniLM-L6-v2, best passage, 400 BBC articles + the seed story):
-"ceasefire talks" scores 0.56 on the seed story, at most 0.42 on any BBC article (politics,
-"Talks aim to avert pension strike") and at most 0.20 on sport, hence threshold 0.45. Short
-topics score low even on articles about them ("chelsea" 0.34-0.46 on Chelsea reports,
-"tax" 0.37-0.40 on tax stories); such articles name the topic, which the relief rewards,
-while stories that merely share a word ("talks") still need the full threshold.
-Profile rule: chosen on half of the BBC corpus, reported on the other half
-(benchmarks/alerts_quality.py, benchmarks/README.md "Topic alerts (issue 4)").
+Calibration, absolute rule: the threshold sits between what a specific topic scores on the
+story it is about and the most any unrelated BBC story scores for it. Short topics score low
+even on articles about them; such articles name the topic, which the relief
+(retrieval/alerts/topics.py) rewards, while stories that merely share a word ("talks") still
+need the full threshold. Profile rule: chosen on half of the BBC corpus, reported on the
+other half. Figures: benchmarks/README.md "Topic alerts" (benchmarks/alerts_quality.py).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -36,55 +33,16 @@ from index.state.subscriptions import Subscription, SubscriptionStore
 from index.storage.archive import NewsArchive
 from retrieval.alerts.compiled import ArticleEvidence, Screening, SubscriptionIndex
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
+from retrieval.alerts.topics import has_word, names_topic, topic_threshold
 from retrieval.answer import Quote
 from retrieval.marking import mark, sentence_units, term_weights
 from retrieval.text_terms import content_terms, stem, words
 
 log = logging.getLogger(__name__)
 
-MAX_TOPIC_CHARS = 200
-LEXICAL_RELIEF = 0.15
 # Topic embeddings are cached (1.5 KB each): above the subscriptions a busy bot has, since
 # every batch asks for all of them and a cache smaller than that re-embeds them each time.
 _TOPIC_CACHE_SIZE = 50_000
-
-
-class TopicError(ValueError):
-    """A topic that cannot be subscribed to as written; the message says why."""
-
-
-@dataclass(frozen=True)
-class Topic:
-    text: str  # as typed, whitespace tidied
-    query: str  # the words whose meaning is matched
-    required: tuple[str, ...]
-    excluded: tuple[str, ...]
-
-
-def parse_topic(text: str) -> Topic:
-    """`ceasefire talks +ukraine -football` -> query "ceasefire talks", +ukraine, -football."""
-    text = " ".join((text or "").split())
-    if not text:
-        raise TopicError("Please name a topic, e.g. ceasefire talks.")
-    if len(text) > MAX_TOPIC_CHARS:
-        raise TopicError(f"Please keep a topic under {MAX_TOPIC_CHARS} characters.")
-    query, required, excluded = [], [], []
-    for token in text.split():
-        if token[0] in "+-" and len(token) > 1:
-            target = required if token[0] == "+" else excluded
-            target.extend(w for w in words(token[1:]) if w)
-        else:
-            query.append(token)
-    query_text = " ".join(query) or " ".join(required)
-    if not content_terms(query_text) and not required:
-        raise TopicError("That topic has no words to match; try something like ceasefire talks.")
-    if set(required) & set(excluded):
-        raise TopicError("A word cannot be both required (+) and excluded (-).")
-    return Topic(text, query_text, tuple(dict.fromkeys(required)), tuple(dict.fromkeys(excluded)))
-
-
-def has_word(stems: frozenset[str], word: str) -> bool:
-    return stem(word) in stems
 
 
 class AlertMatcher:
@@ -147,7 +105,7 @@ class AlertMatcher:
     def _screen(
         self, index: SubscriptionIndex, evidence: Sequence[ArticleEvidence]
     ) -> list[Screening]:
-        return index.screen(evidence, self.settings, LEXICAL_RELIEF)
+        return index.screen(evidence, self.settings)
 
     def _deliveries(
         self, index: SubscriptionIndex, evidence: ArticleEvidence, screening: Screening
@@ -155,7 +113,7 @@ class AlertMatcher:
         unsure = set(screening.unsure.tolist())
         found = []
         for position in np.union1d(screening.matched, screening.unsure).tolist():
-            subscription = index.state.subscriptions[position]
+            subscription = index.subscriptions[position]
             if position in unsure:  # too close to a threshold to trust float32 rounding
                 hit = self.score(subscription, evidence)
             else:  # the passage and cosine exactly as `score` finds them
@@ -181,10 +139,7 @@ class AlertMatcher:
         if found is None:
             return None
         passage_id, cosine, profile_score = found
-        needed = self.settings.threshold
-        terms = content_terms(subscription.query)
-        if terms and all(has_word(evidence.stems, t) for t in terms):
-            needed -= LEXICAL_RELIEF
+        needed = topic_threshold(names_topic(evidence.stems, subscription.query), self.settings)
         if cosine >= needed or self.profile_match(subscription.query, profile_score):
             return passage_id, cosine
         return None

@@ -1,8 +1,8 @@
 """Topic profiles: a subscribed topic sharpened by the archive it is matched against.
 
 A plain topic ("sport", "business and the economy") is a poor probe on its own: all-MiniLM-L6-v2
-puts its few words at cosine 0.1-0.25 of most articles about it, and of many that are not
-(BBC benchmark, benchmarks/README.md: macro-F1 0.74 at best with any single threshold). So a
+puts its few words at a low cosine to most articles about it, and to many that are not (no
+single threshold separates them well: benchmarks/README.md "Topic alerts"). So a
 profile replaces the topic's vector by one learnt from the stored articles, with no labels and
 no word lists (pseudo-relevance feedback, Rocchio):
 
@@ -21,11 +21,12 @@ Feedback drifts: a topic the archive has no articles about ("ceasefire talks" ov
 still has k closest articles (stories that share "talks"), and their centroid is a whole
 category (politics). Two guards, chosen on BBC (benchmarks/README.md, "Topic alerts"):
 - drift: the final feedback set must keep `profile_min_overlap` of the topic's own k closest
-  articles (by best passage); broad topics keep 0.58-0.75 on BBC, "ceasefire talks" 0.31,
-  "oil prices" 0.42. A drifted topic gets no profile and is matched by its own words only;
+  articles (by best passage); broad topics keep much more of it than a topic the archive
+  has no stories about. A drifted topic gets no profile and is matched by its own words only;
 - reach: an article matches by profile only if it would rank within `profile_max_expansion`
-  x k of the sample (`TopicProfile.floor`). Broad topics match 1.4-2.3 k of the sample, narrow
-  ones ("ipod", "tax") 3-4.6 k: the cap bounds how far a narrow topic spills into its category.
+  x k of the sample (`TopicProfile.floor`). Narrow topics ("ipod", "tax") would match more
+  of the sample than broad ones: the cap bounds how far a narrow topic spills into its
+  category.
 
 The sample is the `profile_articles` most recently stored articles, read once per refresh and
 shared by every topic. Below `profile_min_articles` there is no profile: a near-empty archive

@@ -17,7 +17,7 @@ import logging
 import shutil
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
 
 from config import Settings
@@ -27,6 +27,7 @@ from index.ingest import Ingestor
 from index.sources.files import read_file
 from index.storage.archive import NewsArchive
 from index.text.articles import Article
+from retrieval.dates import DayError, end_of_day
 
 log = logging.getLogger(__name__)
 
@@ -47,14 +48,14 @@ class EvalQuestion:
 
 
 def parse_question_date(value: object) -> datetime | None:
-    """ "2022/06/10" or "2022-06-10" -> the end of that day in UTC (the bot's "today")."""
+    """ "2022/06/10" or "2022-06-10" -> the end of that day in UTC (retrieval/dates.py); None
+    when the question has no date."""
     if not value:
         return None
     try:
-        day = date.fromisoformat(str(value).strip().replace("/", "-")[:10])
-    except ValueError:
-        raise SourceError(f"question date {value!r} is not a date like 2022/06/10") from None
-    return datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
+        return end_of_day(value)
+    except DayError as error:
+        raise SourceError(f"question date {error}") from None
 
 
 def _open_text(path: Path):

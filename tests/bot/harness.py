@@ -19,7 +19,7 @@ from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.services import BotServices, services_of
-from bot.workers.feed_poller import after_ingest
+from bot.workers import after_ingest
 from config import Settings, load_settings
 from index.text.articles import Article
 from tests.fake_bot_api import FakeBotApi, SentRecord

@@ -12,7 +12,7 @@ import dataclasses
 
 import pytest
 
-from bot.workers.outbox_sender import drain_outbox, request_send
+from bot.workers import drain_outbox, request_send
 from index.state.outbox import DeliveryOutbox
 from index.storage.database import Database
 from tests.bot.harness import (

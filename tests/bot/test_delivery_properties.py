@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.workers.outbox_sender import drain_outbox
+from bot.workers import drain_outbox
 from config import load_settings
 from index.state.outbox import DeliveryOutbox
 from index.storage.database import Database

@@ -10,7 +10,7 @@ from config import load_settings
 from index.state.outbox import DeliveryOutbox
 from index.state.subscriptions import SubscriptionStore
 from index.storage.archive import NewsArchive
-from retrieval.alerts.matching import AlertMatcher, Topic, TopicError, parse_topic
+from retrieval.alerts import AlertMatcher, Topic, TopicError, parse_topic
 from tests.bot.harness import ARCHIVE_BBC_IDS
 
 
