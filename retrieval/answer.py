@@ -11,7 +11,7 @@ import numpy as np
 
 from config import RetrievalSettings
 from index.storage.archive import NewsArchive
-from index.storage.article_store import PassageRecord
+from index.storage.interfaces import PassageRecord
 from retrieval.errors import QuestionError
 from retrieval.marking import Marking, mark, sentence_units, term_weights
 from retrieval.search import Candidate, HybridSearcher, SearchMode, diversify

@@ -3,27 +3,9 @@ the last poll went, so /feeds can show it and a restart resumes where it left of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from index.state.interfaces import FeedRecord
 from index.storage.article_store import now_iso
 from index.storage.database import Database
-
-
-@dataclass(frozen=True)
-class FeedRecord:
-    url: str
-    title: str
-    etag: str | None
-    last_modified: str | None
-    added_at: str
-    added_by: int | None
-    last_polled_at: str | None
-    last_error: str | None
-    error_count: int
-    article_count: int
-    items_skipped: int = 0  # items of the last poll that could not be read
-    last_item_error: str | None = None  # the first of their reasons
-
 
 _COLUMNS = (
     "url, title, etag, last_modified, added_at, added_by, last_polled_at, last_error,"
@@ -98,6 +80,9 @@ class FeedRegistry:
                    WHERE url = ?""",
                 [now_iso(), error[:500], new_articles, url],
             )
+
+    def count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM feeds").fetchone()[0])
 
     @property
     def _db(self):

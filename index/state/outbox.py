@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from index.state.interfaces import Delivery, NewDelivery, RetryPolicy
 from index.storage.database import Database
 
 Clock = Callable[[], datetime]
@@ -39,44 +39,6 @@ def utc_now() -> datetime:
 def moment(at: datetime | None = None) -> str:
     """A UTC timestamp that sorts as text (milliseconds, so short retries compare right)."""
     return (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
-
-
-@dataclass(frozen=True)
-class NewDelivery:
-    chat_id: int
-    thread_id: int | None
-    subscription_id: int
-    passage_id: int
-    score: float
-
-
-@dataclass(frozen=True)
-class Delivery:
-    id: int
-    chat_id: int
-    thread_id: int | None
-    article_id: str
-    subscription_id: int | None
-    passage_id: int | None
-    score: float
-    status: str
-    attempts: int
-    pieces_sent: int = 0
-    body: tuple[str, ...] | None = None  # the rendered pieces, stored before the first send
-    created_at: str = ""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Network errors and 5xx: wait base, 2 x base, ... at most max_seconds, for window."""
-
-    base_seconds: float
-    max_seconds: float
-    window: timedelta
-
-    def delay(self, attempts: int) -> timedelta:
-        exponent = min(max(attempts - 1, 0), 60)  # 2**60 x base is past any cap
-        return timedelta(seconds=min(self.base_seconds * 2**exponent, self.max_seconds))
 
 
 _FIELDS = (

@@ -9,40 +9,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from index.errors import IndexError_
+from index.state.interfaces import ChatSettings, Subscription, SubscriptionLimitError
 from index.storage.article_store import now_iso
 from index.storage.database import Database
-
-
-@dataclass(frozen=True)
-class Subscription:
-    id: int
-    chat_id: int
-    thread_id: int | None
-    topic: str  # as the user typed it, whitespace tidied
-    query: str  # the words whose meaning is matched
-    required: tuple[str, ...]  # +words: the article must contain each
-    excluded: tuple[str, ...]  # -words: the article must contain none
-    created_at: str
-
-
-@dataclass(frozen=True)
-class ChatSettings:
-    chat_id: int
-    digest: bool
-    paused: bool  # the bot was blocked or removed: no alerts until the chat writes again
-    last_digest_at: str | None
-
-
-class SubscriptionLimitError(IndexError_):
-    """The chat already follows as many topics as it may; `count` says how many."""
-
-    def __init__(self, count: int) -> None:
-        super().__init__(f"this chat already follows {count} topics, the most allowed")
-        self.count = count
-
 
 _COLUMNS = "id, chat_id, thread_id, topic, query, required, excluded, created_at"
 # Deliveries that are still waiting; unsubscribing or pausing withdraws them, and drops any

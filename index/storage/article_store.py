@@ -4,42 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from index.storage.database import Database
+from index.storage.interfaces import PassageRecord, StoredArticle
 from index.text.articles import Article
 from index.text.near_duplicates import bands, is_near_duplicate, simhash
 from index.text.passages import PassageSpan
 
 # Texts shorter than this are too small for a fingerprint to tell stories apart.
 _MIN_WORDS_FOR_DUPLICATE_CHECK = 50
-
-
-@dataclass(frozen=True)
-class PassageRecord:
-    """A stored passage with the article facts needed to quote and cite it."""
-
-    id: int
-    article_id: str
-    ordinal: int
-    start: int
-    end: int
-    text: str
-    title: str
-    source: str
-    url: str | None
-    published: str | None
-
-
-@dataclass(frozen=True)
-class StoredArticle:
-    """What `add_article` did: the id, whether it was new, and the passages it got."""
-
-    id: str
-    added: bool
-    duplicate_of: str | None
-    passage_ids: tuple[int, ...]
 
 
 def now_iso() -> str:
@@ -155,6 +129,21 @@ class ArticleStore:
         ]
         found = self.passages(ids)
         return [found[i] for i in ids]
+
+    def passage_ids_of_articles(self, article_ids: Sequence[str]) -> list[int]:
+        """The passage ids of these articles (unknown ids are ignored)."""
+        ids = list(article_ids)
+        found: list[int] = []
+        for start in range(0, len(ids), 500):  # under SQLite's limit on bound parameters
+            chunk = ids[start : start + 500]
+            found.extend(
+                row[0]
+                for row in self._db.execute(
+                    f"SELECT id FROM passages WHERE article_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        return found
 
     def article(self, article_id: str) -> dict | None:
         rows = list(self._db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
