@@ -109,7 +109,7 @@ def build_application(settings: Settings, embedder: Embedder | None = None) -> A
             application.bot.username,
             counts["articles"],
             counts["passages"],
-            counts["feeds"],
+            len(feeds),
         )
 
     async def post_shutdown(application: Application) -> None:

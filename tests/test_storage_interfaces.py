@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from config import VectorSettings
+from index.state.feedback import FeedbackStore
 from index.state.feeds import FeedRegistry
-from index.state.interfaces import Feeds, Outbox, Subscriptions
+from index.state.interfaces import Feedback, Feeds, Outbox, Subscriptions
 from index.state.outbox import DeliveryOutbox
 from index.state.subscriptions import SubscriptionStore
 from index.storage.article_store import ArticleStore
@@ -51,6 +52,7 @@ def test_sqlite_and_faiss_classes_provide_their_protocols(tmp_path: Path) -> Non
     assert isinstance(SubscriptionStore(database), Subscriptions)
     assert isinstance(DeliveryOutbox(database), Outbox)
     assert isinstance(FeedRegistry(database), Feeds)
+    assert isinstance(FeedbackStore(database), Feedback)
     vectors = VectorIndex(4, "random", VectorSettings())
     vectors.add(np.array([7]), np.ones((1, 4), dtype=np.float32))
     assert isinstance(vectors, VectorStore)

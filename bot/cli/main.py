@@ -388,8 +388,11 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from index.state.stores import archive_stats, open_state
+
     archive = open_archive(settings)
-    stats = archive.stats()
+    state = open_state(archive)
+    stats = archive_stats(archive, state.feeds, state.subscriptions)
     if args.json:
         print(json.dumps(stats, indent=2))
     else:

@@ -30,6 +30,7 @@ from bot.views.status import (
 from bot.workers.feed_poller import after_ingest, poll_feeds
 from index.errors import IndexError_
 from index.sources.web import fetch_feed, read_url
+from index.state.stores import archive_stats
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +199,10 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     figures = await asyncio.to_thread(
-        lambda: (svc.archive.stats(), svc.subscriptions.counts(), svc.outbox.counts())
+        lambda: (
+            archive_stats(svc.archive, svc.feeds, svc.subscriptions),
+            svc.subscriptions.counts(),
+            svc.outbox.counts(),
+        )
     )
     await reply(update, stats_html(*figures))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
@@ -242,14 +241,13 @@ class ArticleStore:
         return int(count), int(max_id)
 
     def counts(self) -> dict[str, int]:
+        """Articles, duplicates (linked to their original) and passages stored."""
         db = self._db
         one = lambda sql: int(db.execute(sql).fetchone()[0])  # noqa: E731
         return {
             "articles": one("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NULL"),
             "duplicates": one("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NOT NULL"),
             "passages": one("SELECT COUNT(*) FROM passages"),
-            "feeds": one("SELECT COUNT(*) FROM feeds"),
-            "subscriptions": one("SELECT COUNT(*) FROM subscriptions"),
         }
 
     def recent_titles(self, limit: int) -> list[str]:
@@ -259,16 +257,6 @@ class ArticleStore:
             [limit],
         )
         return [r[0] for r in rows]
-
-    def record_feedback(
-        self, chat_id: int, user_id: int, question: str, passage_ids: Sequence[int], vote: int
-    ) -> None:
-        with self.database.transaction() as tx:
-            tx.execute(
-                """INSERT INTO feedback (chat_id, user_id, question, passage_ids, vote, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                [chat_id, user_id, question, json.dumps(list(passage_ids)), vote, now_iso()],
-            )
 
     @property
     def _db(self):

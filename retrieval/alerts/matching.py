@@ -31,8 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from config import AlertSettings
-from index.state.outbox import DeliveryOutbox, NewDelivery
-from index.state.subscriptions import Subscription, SubscriptionStore
+from index.state.interfaces import NewDelivery, Outbox, Subscription, Subscriptions
 from index.storage.archive import NewsArchive
 from retrieval.alerts.compiled import ArticleEvidence, Screening, SubscriptionIndex
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
@@ -93,8 +92,8 @@ class AlertMatcher:
     def __init__(
         self,
         archive: NewsArchive,
-        subscriptions: SubscriptionStore,
-        outbox: DeliveryOutbox,
+        subscriptions: Subscriptions,
+        outbox: Outbox,
         settings: AlertSettings,
     ) -> None:
         self.archive = archive
