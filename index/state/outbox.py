@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from index.state.interfaces import Delivery, NewDelivery, RetryPolicy
-from index.storage.database import Database
+from index.storage.database import Database, Transaction
 
 Clock = Callable[[], datetime]
 
@@ -50,6 +50,9 @@ _COLUMNS = ", ".join("d." + name.strip() for name in _FIELDS.split(","))
 _CLAIMABLE = """d.status = 'pending' AND COALESCE(d.next_attempt_at, '') <= :now
     AND COALESCE(d.claimed_until, '') <= :now AND COALESCE(c.paused, 0) = 0"""
 _RELEASE = "claimed_by = NULL, claimed_until = NULL"
+# Deliveries that are still waiting; unsubscribing or pausing withdraws them, and drops any
+# claim on them: a sender holding one finds its claim gone and sends no further piece.
+_WAITING = "('pending')"
 
 
 class DeliveryOutbox:
@@ -203,6 +206,29 @@ class DeliveryOutbox:
         """Nothing can be sent (the article is no longer stored)."""
         changes = f"status = 'failed', attempts = attempts + 1, last_error = ?, {_RELEASE}"
         self._update(ids, worker, changes, [error[:500]])
+
+    # -- withdrawn by the subscriptions, inside their transaction
+
+    @staticmethod
+    def cancel_for_subscriptions(tx: Transaction, subscription_ids: Sequence[int]) -> None:
+        """Unsubscribed: the subscriptions' waiting deliveries become cancelled, in `tx`, the
+        transaction that deletes the subscriptions."""
+        marks = ",".join("?" * len(subscription_ids))
+        tx.execute(
+            f"""UPDATE deliveries SET status = 'cancelled', {_RELEASE}
+                WHERE subscription_id IN ({marks}) AND status IN {_WAITING}""",
+            list(subscription_ids),
+        )
+
+    @staticmethod
+    def hold_for_chat(tx: Transaction, chat_id: int) -> None:
+        """The chat was paused: its waiting deliveries become paused, in `tx`, the
+        transaction that pauses the chat."""
+        tx.execute(
+            f"""UPDATE deliveries SET status = 'paused', {_RELEASE}
+                WHERE chat_id = ? AND status IN {_WAITING}""",
+            [chat_id],
+        )
 
     # -- reading
 

@@ -11,18 +11,16 @@ import json
 from collections.abc import Sequence
 
 from index.state.interfaces import ChatSettings, Subscription, SubscriptionLimitError
+from index.state.outbox import DeliveryOutbox
 from index.storage.article_store import now_iso
 from index.storage.database import Database
 
 _COLUMNS = "id, chat_id, thread_id, topic, query, required, excluded, created_at"
-# Deliveries that are still waiting; unsubscribing or pausing withdraws them, and drops any
-# claim on them: a sender holding one finds its claim gone and sends no further piece.
-_WAITING = "('pending')"
-_WITHDRAW = "claimed_by = NULL, claimed_until = NULL"
 
 
 class SubscriptionStore:
-    """Reads and writes the `subscriptions` and `chats` tables."""
+    """Reads and writes the `subscriptions` and `chats` tables; the alerts waiting for them
+    are withdrawn by the outbox, inside the same transaction."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -128,11 +126,7 @@ class SubscriptionStore:
             found = [row[0] for row in rows]
             if found:
                 marks = ",".join("?" * len(found))
-                tx.execute(
-                    f"""UPDATE deliveries SET status = 'cancelled', {_WITHDRAW}
-                        WHERE subscription_id IN ({marks}) AND status IN {_WAITING}""",
-                    found,
-                )
+                DeliveryOutbox.cancel_for_subscriptions(tx, found)
                 tx.execute(f"DELETE FROM subscriptions WHERE id IN ({marks})", found)
         return [_subscription(row) for row in rows]
 
@@ -164,11 +158,7 @@ class SubscriptionStore:
         with self.database.transaction() as tx:
             self._ensure_chat(tx, chat_id)
             tx.execute("UPDATE chats SET paused = 1 WHERE chat_id = ?", [chat_id])
-            tx.execute(
-                f"""UPDATE deliveries SET status = 'paused', {_WITHDRAW}
-                    WHERE chat_id = ? AND status IN {_WAITING}""",
-                [chat_id],
-            )
+            DeliveryOutbox.hold_for_chat(tx, chat_id)
 
     def resume_chat(self, chat_id: int) -> bool:
         """The chat is reachable again; True if it had been paused. Held alerts stay held:

@@ -16,6 +16,10 @@ import sqlite_utils
 
 from index.errors import StoreError
 
+# What `Database.transaction()` yields: run statements on it to make them part of the
+# transaction.
+Transaction = sqlite_utils.Database
+
 
 def _v1(db: sqlite_utils.Database) -> None:
     db["articles"].create(
@@ -211,7 +215,7 @@ class Database:
         return db
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite_utils.Database]:
+    def transaction(self) -> Iterator[Transaction]:
         """One writer at a time; everything inside commits together or not at all."""
         db = self.connection()
         with self.write_lock:
