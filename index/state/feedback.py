@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 
 from index.storage.article_store import now_iso
-from index.storage.database import Database
+from index.storage.database import Database, Migration, Transaction
 
 
 class FeedbackStore:
@@ -25,3 +25,26 @@ class FeedbackStore:
                    VALUES (?, ?, ?, ?, ?, ?)""",
                 [chat_id, user_id, question, json.dumps(list(passage_ids)), vote, now_iso()],
             )
+
+
+# -- the tables this module owns, created and changed by schema version (index/schema.py
+# runs every owner's migrations in one ordered list)
+
+
+def _create_feedback(db: Transaction) -> None:
+    """Schema version 1: the feedback table."""
+    db["feedback"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "user_id": int,
+            "question": str,
+            "passage_ids": str,
+            "vote": int,
+            "created_at": str,
+        },
+        pk="id",
+    )
+
+
+MIGRATIONS: dict[int, Migration] = {1: _create_feedback}

@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from index.state.interfaces import Delivery, NewDelivery, RetryPolicy
-from index.storage.database import Database, Transaction
+from index.storage.database import Database, Migration, Transaction
 
 Clock = Callable[[], datetime]
 
@@ -299,3 +299,81 @@ def _delivery(row: tuple) -> Delivery:
         body=tuple(json.loads(row[10])) if row[10] else None,
         created_at=row[11] or "",
     )
+
+
+# -- the tables this module owns, created and changed by schema version (index/schema.py
+# runs every owner's migrations in one ordered list)
+
+
+def _create_deliveries(db: Transaction) -> None:
+    """Schema version 1: the deliveries table."""
+    db["deliveries"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "thread_id": int,
+            "article_id": str,
+            "subscription_id": int,
+            "passage_id": int,
+            "score": float,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        defaults={"status": "pending", "attempts": 0},
+    )
+    db["deliveries"].create_index(["chat_id", "article_id"], unique=True)
+    db["deliveries"].create_index(["status", "next_attempt_at"])
+
+
+def _alert_queue(db: Transaction) -> None:
+    """Articles waiting to be matched against topic subscriptions.
+
+    A trigger fills it, so every new (non-duplicate) article is queued in the same
+    transaction that stores it, whoever stores it (the bot's feed poller, `newsbot ingest`):
+    a crash can neither lose an alert nor match an article twice.
+    """
+    db.execute(
+        """CREATE TABLE alert_queue (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            queued_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TRIGGER articles_queue_alerts AFTER INSERT ON articles
+           WHEN NEW.duplicate_of IS NULL
+           BEGIN
+               INSERT OR IGNORE INTO alert_queue (article_id, queued_at)
+               VALUES (NEW.id, COALESCE(NEW.ingested_at, ''));
+           END"""
+    )
+
+
+def _outbox_claims(db: Transaction) -> None:
+    """The outbox keyed by forum topic too, with a claim (a lease) and progress per row.
+
+    SQLite cannot put COALESCE in a table's UNIQUE constraint, but can in a unique index on
+    an expression: a group's topics each get the article, the topic-less chat (NULL) once.
+    The old key (chat, article) was stricter, so existing rows all fit the new one. `body`
+    keeps the rendered pieces (JSON) from the first attempt, and `pieces_sent` how many of
+    them Telegram accepted, so a retry sends the rest of the same text.
+    """
+    for column in (
+        "claimed_by TEXT",
+        "claimed_until TEXT",
+        "pieces_sent INTEGER NOT NULL DEFAULT 0",
+        "body TEXT",
+    ):
+        db.execute(f"ALTER TABLE deliveries ADD COLUMN {column}")
+    db.execute("DROP INDEX IF EXISTS idx_deliveries_chat_id_article_id")
+    db.execute(
+        """CREATE UNIQUE INDEX deliveries_chat_thread_article
+           ON deliveries (chat_id, COALESCE(thread_id, 0), article_id)"""
+    )
+
+
+MIGRATIONS: dict[int, Migration] = {1: _create_deliveries, 2: _alert_queue, 3: _outbox_claims}

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from index.state.interfaces import ChatSettings, Subscription, SubscriptionLimitError
 from index.state.outbox import DeliveryOutbox
 from index.storage.article_store import now_iso
-from index.storage.database import Database
+from index.storage.database import Database, Migration, Transaction
 
 _COLUMNS = "id, chat_id, thread_id, topic, query, required, excluded, created_at"
 
@@ -207,3 +207,34 @@ def _subscription(row: tuple) -> Subscription:
 
 def _chat(row: tuple) -> ChatSettings:
     return ChatSettings(int(row[0]), bool(row[1]), bool(row[2]), row[3])
+
+
+# -- the tables this module owns, created and changed by schema version (index/schema.py
+# runs every owner's migrations in one ordered list)
+
+
+def _create_chats_and_subscriptions(db: Transaction) -> None:
+    """Schema version 1: chats and their subscriptions."""
+    db["chats"].create(
+        {"chat_id": int, "digest": int, "paused": int, "last_digest_at": str},
+        pk="chat_id",
+        defaults={"digest": 0, "paused": 0},
+    )
+    db["subscriptions"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "thread_id": int,
+            "topic": str,
+            "query": str,
+            "required": str,
+            "excluded": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"chat_id", "topic"},
+    )
+    db["subscriptions"].create_index(["chat_id"])
+
+
+MIGRATIONS: dict[int, Migration] = {1: _create_chats_and_subscriptions}

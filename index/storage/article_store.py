@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 
-from index.storage.database import Database
+from index.storage.database import Database, Migration, Transaction
 from index.storage.interfaces import PassageRecord, StoredArticle
 from index.text.articles import Article
 from index.text.near_duplicates import bands, is_near_duplicate, simhash
@@ -261,3 +261,50 @@ class ArticleStore:
     @property
     def _db(self):
         return self.database.connection()
+
+
+# -- the tables this module owns, created and changed by schema version (index/schema.py
+# runs every owner's migrations in one ordered list)
+
+
+def _create_articles_and_passages(db: Transaction) -> None:
+    """Schema version 1: articles, their passages and the passages' full-text index."""
+    db["articles"].create(
+        {
+            "id": str,
+            "url": str,
+            "title": str,
+            "source": str,
+            "published": str,
+            "text": str,
+            "simhash": int,
+            "band0": int,
+            "band1": int,
+            "band2": int,
+            "band3": int,
+            "duplicate_of": str,
+            "feed_url": str,
+            "ingested_at": str,
+        },
+        pk="id",
+    )
+    for band in ("band0", "band1", "band2", "band3"):
+        db["articles"].create_index([band])
+    db["articles"].create_index(["published"])
+    db["articles"].create_index(["ingested_at"])
+    db.execute(
+        """CREATE TABLE passages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL
+        )"""
+    )
+    db["passages"].create_index(["article_id"])
+    db["passages"].enable_fts(["title", "text"], tokenize="porter", create_triggers=True)
+
+
+MIGRATIONS: dict[int, Migration] = {1: _create_articles_and_passages}
