@@ -179,7 +179,7 @@ def test_the_index_is_rebuilt_only_when_the_subscriptions_change(news):
     assert matcher.subscription_index(store.active()) is index
     subscribe(store, ["cricket"], 500)
     rebuilt = matcher.subscription_index(store.active())
-    assert rebuilt is not index and len(rebuilt.subscriptions) == len(index.state.subscriptions) + 1
+    assert rebuilt is not index and len(rebuilt.subscriptions) == len(index.subscriptions) + 1
 
 
 def test_more_topics_than_the_vector_cache_holds(news, monkeypatch):
