@@ -38,7 +38,7 @@ from bot.services import SERVICES_KEY, BotServices, services
 from bot.views.help import publish_commands
 from bot.workers.feed_poller import schedule_jobs
 from config import Settings, SettingsError
-from index.embedding.embedder import Embedder
+from index.embedding import Embedder
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,10 @@ from telegram.ext import Application, CallbackContext
 from bot.answer_memory import RecentAnswers
 from bot.question_limits import QuestionLimiter
 from config import Settings
-from index.embedding.embedder import Embedder
-from index.ingest import Ingestor
-from index.sources.fetching import Fetcher
-from index.state.interfaces import Feedback, Feeds, Outbox, Subscriptions
-from index.state.stores import open_state
-from index.storage.archive import NewsArchive
+from index import Ingestor, NewsArchive
+from index.embedding import Embedder
+from index.sources import Fetcher
+from index.state import Feedback, Feeds, Outbox, Subscriptions, open_state
 from retrieval.alerts.matching import AlertMatcher
 from retrieval.answer import Answerer
 

@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from config import RetrievalSettings
-from index.storage.archive import NewsArchive
-from index.storage.interfaces import PassageRecord
+from index import NewsArchive
+from index.storage import PassageRecord
 from retrieval.errors import QuestionError
 from retrieval.marking import Marking, mark, sentence_units, term_weights
 from retrieval.search import Candidate, HybridSearcher, SearchMode, diversify

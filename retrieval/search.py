@@ -11,8 +11,8 @@ from typing import TypeVar
 import numpy as np
 
 from config import RetrievalSettings
-from index.storage.interfaces import PassageRecord, PassageStore, VectorStore
-from index.text.articles import parse_published
+from index.storage import PassageRecord, PassageStore, VectorStore
+from index.text import parse_published
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ import pytest
 
 from bot.cli.evaluate import format_report
 from config import load_settings
-from index.embedding.cache import CachedEmbedder
+from index.embedding import CachedEmbedder
 from retrieval.answer import Answerer
 from retrieval.evaluation.datasets import load_questions, parse_question_date
 from retrieval.evaluation.holdout import ArchiveWithout

@@ -11,9 +11,8 @@ import pytest
 import sqlite_utils
 
 from index.schema import MIGRATIONS
-from index.state.outbox import DeliveryOutbox, NewDelivery, RetryPolicy
-from index.state.subscriptions import SubscriptionStore
-from index.storage.database import Database
+from index.state import DeliveryOutbox, NewDelivery, RetryPolicy, SubscriptionStore
+from index.storage import Database
 
 LEASE = 60.0
 POLICY = RetryPolicy(base_seconds=30, max_seconds=900, window=timedelta(hours=24))

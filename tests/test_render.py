@@ -12,7 +12,7 @@ from bot.views.display import label, passage_window, shorten, utf16_len
 from bot.views.help import help_text_html
 from bot.views.status import feeds_html
 from bot.views.terminal import render_answer_text
-from index.state.feeds import FeedRecord
+from index.state import FeedRecord
 from retrieval.answer import Answer, Quote
 from tests.fake_bot_api import parse_html
 from tests.telegram_pieces import assert_valid_pieces, finishes_within

@@ -16,10 +16,9 @@ from bot.views.help import help_text_html
 from bot.views.status import feed_list_html, feeds_html, ingest_report_html, stats_html
 from bot.views.subscriptions import describe, subscriptions_html, topics_html
 from bot.views.terminal import render_answer_text
-from index.ingest import IngestReport
-from index.sources.web import SourceFailure
-from index.state.feeds import FeedRecord
-from index.state.subscriptions import Subscription
+from index import IngestReport
+from index.sources import SourceFailure
+from index.state import FeedRecord, Subscription
 from retrieval.answer import Answer, Quote
 from tests.telegram_pieces import assert_valid_pieces, finishes_within
 

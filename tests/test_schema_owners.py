@@ -11,7 +11,7 @@ from pathlib import Path
 import sqlite_utils
 
 from index.schema import SCHEMA_VERSION
-from index.storage.database import Database
+from index.storage import Database
 
 
 def _old_v1(db: sqlite_utils.Database) -> None:

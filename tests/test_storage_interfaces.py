@@ -11,15 +11,17 @@ import numpy as np
 import pytest
 
 from config import VectorSettings
-from index.state.feedback import FeedbackStore
-from index.state.feeds import FeedRegistry
-from index.state.interfaces import Feedback, Feeds, Outbox, Subscriptions
-from index.state.outbox import DeliveryOutbox
-from index.state.subscriptions import SubscriptionStore
-from index.storage.article_store import ArticleStore
-from index.storage.database import Database
-from index.storage.interfaces import PassageStore, VectorStore
-from index.storage.vectors import VectorIndex
+from index.state import (
+    DeliveryOutbox,
+    Feedback,
+    FeedbackStore,
+    FeedRegistry,
+    Feeds,
+    Outbox,
+    Subscriptions,
+    SubscriptionStore,
+)
+from index.storage import ArticleStore, Database, PassageStore, VectorIndex, VectorStore
 
 REPO = Path(__file__).resolve().parents[1]
 ENGINES = {"sqlite3", "sqlite_utils", "faiss"}

@@ -28,9 +28,9 @@ from bot.views.status import (
     url_html,
 )
 from bot.workers.feed_poller import after_ingest, poll_feeds
-from index.errors import IndexError_
-from index.sources.web import fetch_feed, read_url
-from index.state.stores import archive_stats
+from index import IndexError_
+from index.sources import fetch_feed, read_url
+from index.state import archive_stats
 
 log = logging.getLogger(__name__)
 

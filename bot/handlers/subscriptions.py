@@ -24,7 +24,7 @@ from bot.views.subscriptions import (
     topic_html,
     topics_html,
 )
-from index.state.subscriptions import Subscription, SubscriptionLimitError
+from index.state import Subscription, SubscriptionLimitError
 from retrieval.alerts.matching import TopicError, parse_topic
 
 log = logging.getLogger(__name__)

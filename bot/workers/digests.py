@@ -18,7 +18,7 @@ from telegram.ext import ContextTypes
 from bot.services import BotServices, services
 from bot.views.alerts import DigestItem, render_digest_html
 from bot.workers.outbox_sender import Outcome, flooded, outbox_worker, quote_of, send_claimed
-from index.state.outbox import Delivery
+from index.state import Delivery
 
 log = logging.getLogger(__name__)
 

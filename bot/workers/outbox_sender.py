@@ -38,7 +38,7 @@ from telegram.ext import Application, ContextTypes
 from bot.replies import send_pieces
 from bot.services import BotServices, services, services_of
 from bot.views.alerts import render_alert_html
-from index.state.outbox import Delivery, RetryPolicy
+from index.state import Delivery, RetryPolicy
 
 log = logging.getLogger(__name__)
 

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from config import AlertSettings
-from index.state.interfaces import NewDelivery, Outbox, Subscription, Subscriptions
-from index.storage.archive import NewsArchive
+from index import NewsArchive
+from index.state import NewDelivery, Outbox, Subscription, Subscriptions
 from retrieval.alerts.compiled import ArticleEvidence, Screening, SubscriptionIndex
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
 from retrieval.answer import Quote

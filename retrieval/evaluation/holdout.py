@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from index.storage.archive import NewsArchive
-from index.storage.interfaces import PassageStore, VectorStore
+from index import NewsArchive
+from index.storage import PassageStore, VectorStore
 
 
 class _StoreWithout:
