@@ -39,11 +39,9 @@ import numpy as np
 from measuring import DATA, machine
 
 from config import AlertSettings, load_settings
-from index.ingest import Ingestor
-from index.state.outbox import DeliveryOutbox
-from index.state.subscriptions import SubscriptionStore
-from index.storage.archive import NewsArchive
-from index.text.articles import Article
+from index import Ingestor, NewsArchive
+from index.state import DeliveryOutbox, SubscriptionStore
+from index.text import Article
 from retrieval.alerts import LEXICAL_RELIEF, AlertMatcher, names_topic, parse_topic
 
 BBC = DATA / "bbc" / "bbc-articles.jsonl.gz"

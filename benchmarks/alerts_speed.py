@@ -43,11 +43,9 @@ from measuring import (
 )
 
 from config import load_settings
-from index.ingest import Ingestor
-from index.state.outbox import DeliveryOutbox
-from index.state.subscriptions import SubscriptionStore
-from index.storage.archive import NewsArchive
-from index.text.articles import Article
+from index import Ingestor, NewsArchive
+from index.state import DeliveryOutbox, SubscriptionStore
+from index.text import Article
 from retrieval import content_terms
 from retrieval.alerts import AlertMatcher, TopicError, parse_topic
 
@@ -143,7 +141,7 @@ def copy_background(source: Path, data_dir: Path, embedder):
 def _with_cache(settings, embedder):
     if not settings.embedding.cache_path:
         return embedder
-    from index.embedding.cache import CachedEmbedder
+    from index.embedding import CachedEmbedder
 
     return CachedEmbedder(embedder, Path(settings.embedding.cache_path), settings.embedding.backend)
 

@@ -28,11 +28,9 @@ from measuring import (
 )
 
 from config import load_settings
-from index.ingest import Ingestor
-from index.sources.files import read_file
-from index.storage.archive import NewsArchive
-from index.text.articles import Article
-from index.text.passages import chunk_text
+from index import Ingestor, NewsArchive
+from index.sources import read_file
+from index.text import Article, chunk_text
 
 CHUNK = 64  # articles per Ingestor batch (Ingestor.batch_articles)
 

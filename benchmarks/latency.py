@@ -40,8 +40,8 @@ from measuring import (
 
 from bot.views import render_answer_html
 from config import load_settings
-from index.storage.archive import NewsArchive
-from index.storage.vectors import VectorIndex, metadata_path
+from index import NewsArchive
+from index.storage import VectorIndex, metadata_path
 from retrieval import Answerer
 
 WARM_UP = 5

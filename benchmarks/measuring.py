@@ -152,7 +152,7 @@ def add_backend_argument(parser) -> None:
 def make_bare_embedder(backend: str, data_dir: Path, batch_size: int = 64):
     """The backend's model without the embedding cache (a cache would time lookups instead)."""
     from config import EmbeddingSettings
-    from index.embedding.embedder import make_embedder
+    from index.embedding import make_embedder
 
     embedder = make_embedder(
         EmbeddingSettings(backend=backend, batch_size=batch_size, cache_path=""), data_dir
@@ -164,9 +164,8 @@ def make_bare_embedder(backend: str, data_dir: Path, batch_size: int = 64):
 def build_smoke_archive(data_dir: Path, embedder, articles: int = 12):
     """A few RealTimeQA articles ingested for real: enough for every code path, in seconds."""
     from config import load_settings
-    from index.ingest import Ingestor
-    from index.sources.files import read_file
-    from index.storage.archive import NewsArchive
+    from index import Ingestor, NewsArchive
+    from index.sources import read_file
 
     # Short ones: the first articles of the file are photo galleries of 50+ passages.
     short = [row for row in rtqa_articles(300) if len(row["text"]) < 4000][:articles]

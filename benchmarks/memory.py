@@ -34,7 +34,7 @@ from measuring import (
 )
 
 from config import load_settings
-from index.storage.vectors import metadata_path
+from index.storage import metadata_path
 
 # Well-formed but never used: nothing here talks to Telegram.
 DUMMY_TOKEN = "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"

@@ -33,7 +33,7 @@ from measuring import (
 )
 
 from config import load_settings
-from index.storage.vectors import VectorIndex, metadata_path
+from index.storage import VectorIndex, metadata_path
 
 K = 10
 

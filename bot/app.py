@@ -38,7 +38,7 @@ from bot.services import SERVICES_KEY, BotServices, services
 from bot.views import publish_commands
 from bot.workers import schedule_jobs
 from config import Settings, SettingsError
-from index.embedding.embedder import Embedder
+from index.embedding import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def build_application(settings: Settings, embedder: Embedder | None = None) -> A
             application.bot.username,
             counts["articles"],
             counts["passages"],
-            counts["feeds"],
+            len(feeds),
         )
 
     async def post_shutdown(application: Application) -> None:

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 
 from config import RetrievalSettings
+from index import NewsArchive
 from index.clock import utc_now
-from index.storage.archive import NewsArchive
-from index.storage.article_store import PassageRecord
+from index.storage import PassageRecord
 from retrieval.errors import QuestionError
 from retrieval.marking import Marking, mark, sentence_units, term_weights
 from retrieval.search import Candidate, HybridSearcher, SearchMode, diversify

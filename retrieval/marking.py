@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.text.sentences import sentence_spans
+from index.text import sentence_spans
 from retrieval.text_terms import stem, words
 
 SEMANTIC_WEIGHT = 0.35

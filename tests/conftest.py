@@ -13,10 +13,9 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from config import Settings, load_settings
-from index.embedding.embedder import TorchEmbedder
-from index.ingest import Ingestor
-from index.sources.files import read_file
-from index.storage.archive import NewsArchive
+from index import Ingestor, NewsArchive
+from index.embedding import TorchEmbedder
+from index.sources import read_file
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_ARTICLE = REPO / "index" / "samples" / "zelensky-putin-meeting.txt"

@@ -16,12 +16,10 @@ import json
 import pytest
 
 from config import load_settings
-from index.ingest import Ingestor
-from index.sources.files import read_file
-from index.state.outbox import DeliveryOutbox
-from index.state.subscriptions import SubscriptionStore
-from index.storage.archive import NewsArchive
-from index.text.articles import Article
+from index import Ingestor, NewsArchive
+from index.sources import read_file
+from index.state import DeliveryOutbox, SubscriptionStore
+from index.text import Article
 from retrieval.alerts import AlertMatcher, parse_topic
 
 TOPICS = {

@@ -18,10 +18,8 @@ from pathlib import Path
 import pytest
 
 from config import load_settings
-from index.ingest import Ingestor
-from index.state.outbox import DeliveryOutbox
-from index.state.subscriptions import Subscription, SubscriptionStore
-from index.storage.archive import NewsArchive
+from index import Ingestor, NewsArchive
+from index.state import DeliveryOutbox, Subscription, SubscriptionStore
 from retrieval.alerts import (
     AlertMatcher,
     ArticleEvidence,

@@ -16,11 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.ingest import Ingestor
-from index.storage.archive import NewsArchive
-from index.storage.lock import ArchiveBusyError, ArchiveLock
-from index.storage.vectors import VectorIndex
-from index.text.articles import Article
+from index import Ingestor, NewsArchive
+from index.storage import ArchiveBusyError, ArchiveLock, VectorIndex
+from index.text import Article
 
 
 class HashEmbedder:

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from config import SourceSettings
-from index.errors import SourceError
+from index import SourceError
 from index.text.articles import (
     article_id,
     bounded_article,

@@ -25,11 +25,9 @@ from pathlib import Path
 import pytest
 
 from config import load_settings
-from index.ingest import Ingestor
-from index.sources.files import read_file
-from index.storage.archive import NewsArchive
-from index.storage.lock import ArchiveLock
-from index.storage.vectors import VectorIndex
+from index import Ingestor, NewsArchive
+from index.sources import read_file
+from index.storage import ArchiveLock, VectorIndex
 
 pytestmark = pytest.mark.slow
 

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from config import SettingsError, load_settings
-from index.embedding.cache import CachedEmbedder
-from index.embedding.embedder import make_embedder
+from index.embedding import CachedEmbedder, make_embedder
 
 
 class CountingEmbedder:

@@ -15,7 +15,7 @@ import pytest
 
 from bot.cli.evaluate import format_report
 from config import load_settings
-from index.embedding.cache import CachedEmbedder
+from index.embedding import CachedEmbedder
 from retrieval import Answerer
 from retrieval.evaluation import (
     ArchiveWithout,

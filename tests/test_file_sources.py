@@ -8,10 +8,9 @@ import json
 import pytest
 
 from config import SourceSettings
-from index.errors import SourceError
-from index.sources.files import read_file
-from index.sources.web import SourceFailure
-from index.text.articles import Article
+from index import SourceError
+from index.sources import SourceFailure, read_file
+from index.text import Article
 from tests.conftest import SAMPLE_ARTICLE
 
 

@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from config import SettingsError
-from index.errors import FetchError
+from index import FetchError
 from index.sources.address_guard import AddressGuard
 from index.sources.content_decoding import PIECE, BodyDecoder, DecodingError
 from index.sources.fetching import FetchedResource, Fetcher, redirect_target

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.embedding.embedder import DIMENSION, make_embedder, packaged_model_path
+from index import StoreError
+from index.embedding import DIMENSION, make_embedder, packaged_model_path
 from index.embedding.onnx_int8 import ONNX_FILE, OnnxInt8Embedder
-from index.errors import StoreError
 
 SENTENCES = [
     "Ukraine's president said he would meet Putin only after a ceasefire.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from index.ingest import Ingestor
+from index import Ingestor
 from retrieval import Answerer
 from tests.test_ingest import distinct_article
 

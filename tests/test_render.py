@@ -17,7 +17,7 @@ from bot.views import (
     render_quote_html,
 )
 from bot.views.display import label, passage_window, shorten, utf16_len
-from index.state.feeds import FeedRecord
+from index.state import FeedRecord
 from retrieval import Answer, Quote
 from tests.fake_bot_api import parse_html
 from tests.telegram_pieces import assert_valid_pieces, finishes_within

@@ -25,10 +25,9 @@ from bot.views import (
     subscriptions_html,
     topics_html,
 )
-from index.ingest import IngestReport
-from index.sources.web import SourceFailure
-from index.state.feeds import FeedRecord
-from index.state.subscriptions import Subscription
+from index import IngestReport
+from index.sources import SourceFailure
+from index.state import FeedRecord, Subscription
 from retrieval import Answer, Quote
 from tests.telegram_pieces import assert_valid_pieces, finishes_within
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from config import RetrievalSettings
-from index.ingest import Ingestor
-from index.text.articles import Article
+from index import Ingestor
+from index.text import Article
 from retrieval import Answerer, HybridSearcher
 
 STORIES = [

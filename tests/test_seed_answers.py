@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from index.ingest import Ingestor
-from index.sources.files import read_file
-from index.text.articles import Article
+from index import Ingestor
+from index.sources import read_file
+from index.text import Article
 from retrieval import Answerer, QuestionError, sentence_units
 from tests.conftest import SAMPLE_ARTICLE
 

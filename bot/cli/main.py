@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsbot: invalid settings: {error}", file=sys.stderr)
         return 2
     configure_logging(settings, args.verbose)
-    from index.errors import IndexError_
+    from index import IndexError_
     from retrieval import QuestionError
 
     try:
@@ -155,7 +155,7 @@ def _parse_day(text: str) -> datetime:
 
 
 def open_archive(settings: Settings):
-    from index.storage.archive import NewsArchive
+    from index import NewsArchive
 
     archive = NewsArchive(settings)
     archive.reconcile()
@@ -163,8 +163,7 @@ def open_archive(settings: Settings):
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    from index.errors import SourceError
-    from index.ingest import Ingestor, IngestReport
+    from index import Ingestor, IngestReport, SourceError
 
     archive = open_archive(settings)
     ingestor = Ingestor(archive)
@@ -196,9 +195,8 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def _read_source(source: str, settings: Settings) -> Iterator:
     """The articles (and skipped items) of one source, streamed: a URL, a local OPML list
     (every feed read, a dead one recorded as a failure) or a file."""
-    from index.errors import SourceError
-    from index.sources.files import read_file
-    from index.sources.web import parse_opml
+    from index import SourceError
+    from index.sources import parse_opml, read_file
 
     if source.startswith(("http://", "https://")):
         yield from _stream_web(settings, url=source)
@@ -227,8 +225,7 @@ def _stream_web(settings: Settings, url: str = "", feeds: Sequence[str] = ()) ->
     import queue
     import threading
 
-    from index.sources.fetching import Fetcher
-    from index.sources.web import read_feeds, read_url
+    from index.sources import Fetcher, read_feeds, read_url
 
     handover: queue.Queue = queue.Queue(maxsize=_QUEUED_ITEMS)
     stopped = threading.Event()
@@ -360,7 +357,7 @@ def _ask_many(answerer, path: Path, quotes: int | None) -> int:
 
 
 def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
-    from index.storage.archive import NewsArchive
+    from index import NewsArchive
 
     archive = NewsArchive(settings, rebuilding=True)
     started = time.perf_counter()
@@ -385,8 +382,11 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from index.state import archive_stats, open_state
+
     archive = open_archive(settings)
-    stats = archive.stats()
+    state = open_state(archive)
+    stats = archive_stats(archive, state.feeds, state.subscriptions)
     if args.json:
         print(json.dumps(stats, indent=2))
     else:

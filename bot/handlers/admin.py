@@ -28,8 +28,9 @@ from bot.views import (
     url_html,
 )
 from bot.workers import after_ingest, poll_feeds
-from index.errors import IndexError_
-from index.sources.web import fetch_feed, read_url
+from index import IndexError_
+from index.sources import fetch_feed, read_url
+from index.state import archive_stats
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +199,10 @@ async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     svc = services(context)
     figures = await asyncio.to_thread(
-        lambda: (svc.archive.stats(), svc.subscriptions.counts(), svc.outbox.counts())
+        lambda: (
+            archive_stats(svc.archive, svc.feeds, svc.subscriptions),
+            svc.subscriptions.counts(),
+            svc.outbox.counts(),
+        )
     )
     await reply(update, stats_html(*figures))

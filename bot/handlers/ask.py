@@ -174,7 +174,7 @@ async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     answer = shown.answer
     passage_ids = [q.passage_id for q in (*answer.quotes, *answer.more)]
     await asyncio.to_thread(
-        svc.archive.store.record_feedback,
+        svc.feedback.record,
         shown.chat_id,
         user_id,
         answer.question,

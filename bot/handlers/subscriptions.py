@@ -17,7 +17,7 @@ from telegram.ext import ContextTypes
 from bot.replies import reply, thread_id_of
 from bot.services import services
 from bot.views import button_label, describe, escape, subscriptions_html, topic_html, topics_html
-from index.state.subscriptions import Subscription, SubscriptionLimitError
+from index.state import Subscription, SubscriptionLimitError
 from retrieval.alerts import TopicError, parse_topic
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.text.articles import parse_published
+from index.text import parse_published
 
 
 def display_date(published: str | None) -> str:

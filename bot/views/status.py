@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.views.display import REASON_CHARS, URL_TEXT_CHARS, escape, label, pack_lines
-from index.ingest import IngestReport
-from index.state.feeds import FeedRecord
+from index import IngestReport
+from index.state import FeedRecord
 
 FEED_TITLE_CHARS = 100
 WHEN_CHARS = 40  # a stored timestamp that does not parse, shown as it is

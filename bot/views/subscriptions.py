@@ -11,7 +11,7 @@ from bot.views.display import (
     pack_lines,
     visible_len,
 )
-from index.state.subscriptions import Subscription
+from index.state import Subscription
 
 # The words of a topic's +word and -word rules, shown at most this long.
 RULE_CHARS = 200

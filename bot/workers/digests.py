@@ -19,7 +19,7 @@ from bot.services import BotServices, services
 from bot.views import DigestItem, render_digest_html
 from bot.workers.outbox_sender import Outcome, flooded, outbox_worker, quote_of, send_claimed
 from index.clock import timestamp, utc_now
-from index.state.outbox import Delivery
+from index.state import Delivery
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from telegram.ext import Application, ContextTypes
 from bot.services import BotServices, services, services_of
 from bot.workers.digests import send_digests
 from bot.workers.outbox_sender import request_send
+from index import IndexError_
 from index.clock import utc_now
-from index.errors import IndexError_
-from index.sources.web import FeedDocument, SourceFailure, feed_articles, fetch_feed
-from index.state.feeds import FeedRecord
-from index.text.articles import Article, article_id
+from index.sources import FeedDocument, SourceFailure, feed_articles, fetch_feed
+from index.state import FeedRecord
+from index.text import Article, article_id
 
 log = logging.getLogger(__name__)
 

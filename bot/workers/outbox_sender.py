@@ -39,7 +39,7 @@ from bot.replies import send_pieces
 from bot.services import BotServices, services, services_of
 from bot.views import render_alert_html
 from index.clock import utc_now
-from index.state.outbox import Delivery, RetryPolicy
+from index.state import Delivery, RetryPolicy
 
 log = logging.getLogger(__name__)
 

@@ -3,27 +3,9 @@ the last poll went, so /feeds can show it and a restart resumes where it left of
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from index.state.interfaces import FeedRecord
 from index.storage.article_store import now_iso
-from index.storage.database import Database
-
-
-@dataclass(frozen=True)
-class FeedRecord:
-    url: str
-    title: str
-    etag: str | None
-    last_modified: str | None
-    added_at: str
-    added_by: int | None
-    last_polled_at: str | None
-    last_error: str | None
-    error_count: int
-    article_count: int
-    items_skipped: int = 0  # items of the last poll that could not be read
-    last_item_error: str | None = None  # the first of their reasons
-
+from index.storage.database import Database, Migration, Transaction
 
 _COLUMNS = (
     "url, title, etag, last_modified, added_at, added_by, last_polled_at, last_error,"
@@ -99,6 +81,9 @@ class FeedRegistry:
                 [now_iso(), error[:500], new_articles, url],
             )
 
+    def count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM feeds").fetchone()[0])
+
     @property
     def _db(self):
         return self.database.connection()
@@ -106,3 +91,37 @@ class FeedRegistry:
 
 def _record(row: tuple) -> FeedRecord:
     return FeedRecord(*row[:8], int(row[8] or 0), int(row[9] or 0), int(row[10] or 0), row[11])
+
+
+# -- the tables this module owns, created and changed by schema version (index/schema.py
+# runs every owner's migrations in one ordered list)
+
+
+def _create_feeds(db: Transaction) -> None:
+    """Schema version 1: the feeds table."""
+    db["feeds"].create(
+        {
+            "url": str,
+            "title": str,
+            "etag": str,
+            "last_modified": str,
+            "added_at": str,
+            "added_by": int,
+            "last_polled_at": str,
+            "last_error": str,
+            "error_count": int,
+            "article_count": int,
+        },
+        pk="url",
+        defaults={"error_count": 0, "article_count": 0},
+    )
+
+
+def _feed_health(db: Transaction) -> None:
+    """Feed items skipped by the last poll (unreadable link, no text, ...) and why, so /feeds
+    shows a feed that polls fine but loses items."""
+    db.execute("ALTER TABLE feeds ADD COLUMN items_skipped INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE feeds ADD COLUMN last_item_error TEXT")
+
+
+MIGRATIONS: dict[int, Migration] = {1: _create_feeds, 4: _feed_health}

@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from index.storage.database import Database
+from index.state.interfaces import Delivery, NewDelivery, RetryPolicy
+from index.storage.database import Database, Migration, Transaction
 
 Clock = Callable[[], datetime]
 
@@ -41,44 +41,6 @@ def moment(at: datetime | None = None) -> str:
     return (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-@dataclass(frozen=True)
-class NewDelivery:
-    chat_id: int
-    thread_id: int | None
-    subscription_id: int
-    passage_id: int
-    score: float
-
-
-@dataclass(frozen=True)
-class Delivery:
-    id: int
-    chat_id: int
-    thread_id: int | None
-    article_id: str
-    subscription_id: int | None
-    passage_id: int | None
-    score: float
-    status: str
-    attempts: int
-    pieces_sent: int = 0
-    body: tuple[str, ...] | None = None  # the rendered pieces, stored before the first send
-    created_at: str = ""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Network errors and 5xx: wait base, 2 x base, ... at most max_seconds, for window."""
-
-    base_seconds: float
-    max_seconds: float
-    window: timedelta
-
-    def delay(self, attempts: int) -> timedelta:
-        exponent = min(max(attempts - 1, 0), 60)  # 2**60 x base is past any cap
-        return timedelta(seconds=min(self.base_seconds * 2**exponent, self.max_seconds))
-
-
 _FIELDS = (
     "id, chat_id, thread_id, article_id, subscription_id, passage_id, score, status, attempts,"
     " pieces_sent, body, created_at"
@@ -88,6 +50,9 @@ _COLUMNS = ", ".join("d." + name.strip() for name in _FIELDS.split(","))
 _CLAIMABLE = """d.status = 'pending' AND COALESCE(d.next_attempt_at, '') <= :now
     AND COALESCE(d.claimed_until, '') <= :now AND COALESCE(c.paused, 0) = 0"""
 _RELEASE = "claimed_by = NULL, claimed_until = NULL"
+# Deliveries that are still waiting; unsubscribing or pausing withdraws them, and drops any
+# claim on them: a sender holding one finds its claim gone and sends no further piece.
+_WAITING = "('pending')"
 
 
 class DeliveryOutbox:
@@ -242,6 +207,29 @@ class DeliveryOutbox:
         changes = f"status = 'failed', attempts = attempts + 1, last_error = ?, {_RELEASE}"
         self._update(ids, worker, changes, [error[:500]])
 
+    # -- withdrawn by the subscriptions, inside their transaction
+
+    @staticmethod
+    def cancel_for_subscriptions(tx: Transaction, subscription_ids: Sequence[int]) -> None:
+        """Unsubscribed: the subscriptions' waiting deliveries become cancelled, in `tx`, the
+        transaction that deletes the subscriptions."""
+        marks = ",".join("?" * len(subscription_ids))
+        tx.execute(
+            f"""UPDATE deliveries SET status = 'cancelled', {_RELEASE}
+                WHERE subscription_id IN ({marks}) AND status IN {_WAITING}""",
+            list(subscription_ids),
+        )
+
+    @staticmethod
+    def hold_for_chat(tx: Transaction, chat_id: int) -> None:
+        """The chat was paused: its waiting deliveries become paused, in `tx`, the
+        transaction that pauses the chat."""
+        tx.execute(
+            f"""UPDATE deliveries SET status = 'paused', {_RELEASE}
+                WHERE chat_id = ? AND status IN {_WAITING}""",
+            [chat_id],
+        )
+
     # -- reading
 
     def next_due_at(self) -> datetime | None:
@@ -311,3 +299,81 @@ def _delivery(row: tuple) -> Delivery:
         body=tuple(json.loads(row[10])) if row[10] else None,
         created_at=row[11] or "",
     )
+
+
+# -- the tables this module owns, created and changed by schema version (index/schema.py
+# runs every owner's migrations in one ordered list)
+
+
+def _create_deliveries(db: Transaction) -> None:
+    """Schema version 1: the deliveries table."""
+    db["deliveries"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "thread_id": int,
+            "article_id": str,
+            "subscription_id": int,
+            "passage_id": int,
+            "score": float,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        defaults={"status": "pending", "attempts": 0},
+    )
+    db["deliveries"].create_index(["chat_id", "article_id"], unique=True)
+    db["deliveries"].create_index(["status", "next_attempt_at"])
+
+
+def _alert_queue(db: Transaction) -> None:
+    """Articles waiting to be matched against topic subscriptions.
+
+    A trigger fills it, so every new (non-duplicate) article is queued in the same
+    transaction that stores it, whoever stores it (the bot's feed poller, `newsbot ingest`):
+    a crash can neither lose an alert nor match an article twice.
+    """
+    db.execute(
+        """CREATE TABLE alert_queue (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            queued_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TRIGGER articles_queue_alerts AFTER INSERT ON articles
+           WHEN NEW.duplicate_of IS NULL
+           BEGIN
+               INSERT OR IGNORE INTO alert_queue (article_id, queued_at)
+               VALUES (NEW.id, COALESCE(NEW.ingested_at, ''));
+           END"""
+    )
+
+
+def _outbox_claims(db: Transaction) -> None:
+    """The outbox keyed by forum topic too, with a claim (a lease) and progress per row.
+
+    SQLite cannot put COALESCE in a table's UNIQUE constraint, but can in a unique index on
+    an expression: a group's topics each get the article, the topic-less chat (NULL) once.
+    The old key (chat, article) was stricter, so existing rows all fit the new one. `body`
+    keeps the rendered pieces (JSON) from the first attempt, and `pieces_sent` how many of
+    them Telegram accepted, so a retry sends the rest of the same text.
+    """
+    for column in (
+        "claimed_by TEXT",
+        "claimed_until TEXT",
+        "pieces_sent INTEGER NOT NULL DEFAULT 0",
+        "body TEXT",
+    ):
+        db.execute(f"ALTER TABLE deliveries ADD COLUMN {column}")
+    db.execute("DROP INDEX IF EXISTS idx_deliveries_chat_id_article_id")
+    db.execute(
+        """CREATE UNIQUE INDEX deliveries_chat_thread_article
+           ON deliveries (chat_id, COALESCE(thread_id, 0), article_id)"""
+    )
+
+
+MIGRATIONS: dict[int, Migration] = {1: _create_deliveries, 2: _alert_queue, 3: _outbox_claims}

@@ -9,50 +9,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from index.errors import IndexError_
+from index.state.interfaces import ChatSettings, Subscription, SubscriptionLimitError
+from index.state.outbox import DeliveryOutbox
 from index.storage.article_store import now_iso
-from index.storage.database import Database
-
-
-@dataclass(frozen=True)
-class Subscription:
-    id: int
-    chat_id: int
-    thread_id: int | None
-    topic: str  # as the user typed it, whitespace tidied
-    query: str  # the words whose meaning is matched
-    required: tuple[str, ...]  # +words: the article must contain each
-    excluded: tuple[str, ...]  # -words: the article must contain none
-    created_at: str
-
-
-@dataclass(frozen=True)
-class ChatSettings:
-    chat_id: int
-    digest: bool
-    paused: bool  # the bot was blocked or removed: no alerts until the chat writes again
-    last_digest_at: str | None
-
-
-class SubscriptionLimitError(IndexError_):
-    """The chat already follows as many topics as it may; `count` says how many."""
-
-    def __init__(self, count: int) -> None:
-        super().__init__(f"this chat already follows {count} topics, the most allowed")
-        self.count = count
-
+from index.storage.database import Database, Migration, Transaction
 
 _COLUMNS = "id, chat_id, thread_id, topic, query, required, excluded, created_at"
-# Deliveries that are still waiting; unsubscribing or pausing withdraws them, and drops any
-# claim on them: a sender holding one finds its claim gone and sends no further piece.
-_WAITING = "('pending')"
-_WITHDRAW = "claimed_by = NULL, claimed_until = NULL"
 
 
 class SubscriptionStore:
-    """Reads and writes the `subscriptions` and `chats` tables."""
+    """Reads and writes the `subscriptions` and `chats` tables; the alerts waiting for them
+    are withdrawn by the outbox, inside the same transaction."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -158,11 +126,7 @@ class SubscriptionStore:
             found = [row[0] for row in rows]
             if found:
                 marks = ",".join("?" * len(found))
-                tx.execute(
-                    f"""UPDATE deliveries SET status = 'cancelled', {_WITHDRAW}
-                        WHERE subscription_id IN ({marks}) AND status IN {_WAITING}""",
-                    found,
-                )
+                DeliveryOutbox.cancel_for_subscriptions(tx, found)
                 tx.execute(f"DELETE FROM subscriptions WHERE id IN ({marks})", found)
         return [_subscription(row) for row in rows]
 
@@ -194,11 +158,7 @@ class SubscriptionStore:
         with self.database.transaction() as tx:
             self._ensure_chat(tx, chat_id)
             tx.execute("UPDATE chats SET paused = 1 WHERE chat_id = ?", [chat_id])
-            tx.execute(
-                f"""UPDATE deliveries SET status = 'paused', {_WITHDRAW}
-                    WHERE chat_id = ? AND status IN {_WAITING}""",
-                [chat_id],
-            )
+            DeliveryOutbox.hold_for_chat(tx, chat_id)
 
     def resume_chat(self, chat_id: int) -> bool:
         """The chat is reachable again; True if it had been paused. Held alerts stay held:
@@ -247,3 +207,34 @@ def _subscription(row: tuple) -> Subscription:
 
 def _chat(row: tuple) -> ChatSettings:
     return ChatSettings(int(row[0]), bool(row[1]), bool(row[2]), row[3])
+
+
+# -- the tables this module owns, created and changed by schema version (index/schema.py
+# runs every owner's migrations in one ordered list)
+
+
+def _create_chats_and_subscriptions(db: Transaction) -> None:
+    """Schema version 1: chats and their subscriptions."""
+    db["chats"].create(
+        {"chat_id": int, "digest": int, "paused": int, "last_digest_at": str},
+        pk="chat_id",
+        defaults={"digest": 0, "paused": 0},
+    )
+    db["subscriptions"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "thread_id": int,
+            "topic": str,
+            "query": str,
+            "required": str,
+            "excluded": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"chat_id", "topic"},
+    )
+    db["subscriptions"].create_index(["chat_id"])
+
+
+MIGRATIONS: dict[int, Migration] = {1: _create_chats_and_subscriptions}

@@ -25,6 +25,7 @@ from index.embedding.embedder import Embedder, make_embedder
 from index.errors import ForeignIndexError, StoreError
 from index.storage.article_store import ArticleStore
 from index.storage.database import Database
+from index.storage.interfaces import PassageStore, VectorStore
 from index.storage.lock import ArchiveLock
 from index.storage.vectors import VectorIndex, file_signature
 
@@ -47,7 +48,7 @@ class NewsArchive:
         self.data_dir = Path(settings.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.database = Database(self.data_dir / "newsbot.db")
-        self.store = ArticleStore(self.database)
+        self.store: PassageStore = ArticleStore(self.database)
         self.embedder = embedder or make_embedder(settings.embedding, self.data_dir)
         self.vectors_path = self.data_dir / "vectors.faiss"
         # Held while passages are written to SQLite and FAISS together, and while a rebuilt
@@ -67,7 +68,7 @@ class NewsArchive:
         self._opening = False
 
     @property
-    def vectors(self) -> VectorIndex:
+    def vectors(self) -> VectorStore:
         return self._vectors
 
     def _new_vectors(self) -> VectorIndex:

@@ -2,44 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from index.storage.database import Database
+from index.storage.database import Database, Migration, Transaction
+from index.storage.interfaces import PassageRecord, StoredArticle
 from index.text.articles import Article
 from index.text.near_duplicates import bands, is_near_duplicate, simhash
 from index.text.passages import PassageSpan
 
 # Texts shorter than this are too small for a fingerprint to tell stories apart.
 _MIN_WORDS_FOR_DUPLICATE_CHECK = 50
-
-
-@dataclass(frozen=True)
-class PassageRecord:
-    """A stored passage with the article facts needed to quote and cite it."""
-
-    id: int
-    article_id: str
-    ordinal: int
-    start: int
-    end: int
-    text: str
-    title: str
-    source: str
-    url: str | None
-    published: str | None
-
-
-@dataclass(frozen=True)
-class StoredArticle:
-    """What `add_article` did: the id, whether it was new, and the passages it got."""
-
-    id: str
-    added: bool
-    duplicate_of: str | None
-    passage_ids: tuple[int, ...]
 
 
 def now_iso() -> str:
@@ -156,6 +129,21 @@ class ArticleStore:
         found = self.passages(ids)
         return [found[i] for i in ids]
 
+    def passage_ids_of_articles(self, article_ids: Sequence[str]) -> list[int]:
+        """The passage ids of these articles (unknown ids are ignored)."""
+        ids = list(article_ids)
+        found: list[int] = []
+        for start in range(0, len(ids), 500):  # under SQLite's limit on bound parameters
+            chunk = ids[start : start + 500]
+            found.extend(
+                row[0]
+                for row in self._db.execute(
+                    f"SELECT id FROM passages WHERE article_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                )
+            )
+        return found
+
     def article(self, article_id: str) -> dict | None:
         rows = list(self._db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
         return rows[0] if rows else None
@@ -253,14 +241,13 @@ class ArticleStore:
         return int(count), int(max_id)
 
     def counts(self) -> dict[str, int]:
+        """Articles, duplicates (linked to their original) and passages stored."""
         db = self._db
         one = lambda sql: int(db.execute(sql).fetchone()[0])  # noqa: E731
         return {
             "articles": one("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NULL"),
             "duplicates": one("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NOT NULL"),
             "passages": one("SELECT COUNT(*) FROM passages"),
-            "feeds": one("SELECT COUNT(*) FROM feeds"),
-            "subscriptions": one("SELECT COUNT(*) FROM subscriptions"),
         }
 
     def recent_titles(self, limit: int) -> list[str]:
@@ -271,16 +258,53 @@ class ArticleStore:
         )
         return [r[0] for r in rows]
 
-    def record_feedback(
-        self, chat_id: int, user_id: int, question: str, passage_ids: Sequence[int], vote: int
-    ) -> None:
-        with self.database.transaction() as tx:
-            tx.execute(
-                """INSERT INTO feedback (chat_id, user_id, question, passage_ids, vote, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                [chat_id, user_id, question, json.dumps(list(passage_ids)), vote, now_iso()],
-            )
-
     @property
     def _db(self):
         return self.database.connection()
+
+
+# -- the tables this module owns, created and changed by schema version (index/schema.py
+# runs every owner's migrations in one ordered list)
+
+
+def _create_articles_and_passages(db: Transaction) -> None:
+    """Schema version 1: articles, their passages and the passages' full-text index."""
+    db["articles"].create(
+        {
+            "id": str,
+            "url": str,
+            "title": str,
+            "source": str,
+            "published": str,
+            "text": str,
+            "simhash": int,
+            "band0": int,
+            "band1": int,
+            "band2": int,
+            "band3": int,
+            "duplicate_of": str,
+            "feed_url": str,
+            "ingested_at": str,
+        },
+        pk="id",
+    )
+    for band in ("band0", "band1", "band2", "band3"):
+        db["articles"].create_index([band])
+    db["articles"].create_index(["published"])
+    db["articles"].create_index(["ingested_at"])
+    db.execute(
+        """CREATE TABLE passages (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            ordinal INTEGER NOT NULL,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            title TEXT NOT NULL,
+            text TEXT NOT NULL
+        )"""
+    )
+    db["passages"].create_index(["article_id"])
+    db["passages"].enable_fts(["title", "text"], tokenize="porter", create_triggers=True)
+
+
+MIGRATIONS: dict[int, Migration] = {1: _create_articles_and_passages}

@@ -1,14 +1,15 @@
 """The SQLite file: connections (one per thread, WAL) and the schema, migrated in order.
 
-Migrations are append-only and each runs in its own transaction with the version bump, so
-running them again is a no-op and an upgrade never loses subscriptions.
+Each table's owner declares its migrations by schema version (index/schema.py lists the
+owners); they are append-only, and each version runs in its own transaction with the version
+bump, so running them again is a no-op and an upgrade never loses subscriptions.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -16,182 +17,45 @@ import sqlite_utils
 
 from index.errors import StoreError
 
-
-def _v1(db: sqlite_utils.Database) -> None:
-    db["articles"].create(
-        {
-            "id": str,
-            "url": str,
-            "title": str,
-            "source": str,
-            "published": str,
-            "text": str,
-            "simhash": int,
-            "band0": int,
-            "band1": int,
-            "band2": int,
-            "band3": int,
-            "duplicate_of": str,
-            "feed_url": str,
-            "ingested_at": str,
-        },
-        pk="id",
-    )
-    for band in ("band0", "band1", "band2", "band3"):
-        db["articles"].create_index([band])
-    db["articles"].create_index(["published"])
-    db["articles"].create_index(["ingested_at"])
-    db.execute(
-        """CREATE TABLE passages (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
-            ordinal INTEGER NOT NULL,
-            start INTEGER NOT NULL,
-            "end" INTEGER NOT NULL,
-            title TEXT NOT NULL,
-            text TEXT NOT NULL
-        )"""
-    )
-    db["passages"].create_index(["article_id"])
-    db["passages"].enable_fts(["title", "text"], tokenize="porter", create_triggers=True)
-    db["feeds"].create(
-        {
-            "url": str,
-            "title": str,
-            "etag": str,
-            "last_modified": str,
-            "added_at": str,
-            "added_by": int,
-            "last_polled_at": str,
-            "last_error": str,
-            "error_count": int,
-            "article_count": int,
-        },
-        pk="url",
-        defaults={"error_count": 0, "article_count": 0},
-    )
-    db["chats"].create(
-        {"chat_id": int, "digest": int, "paused": int, "last_digest_at": str},
-        pk="chat_id",
-        defaults={"digest": 0, "paused": 0},
-    )
-    db["subscriptions"].create(
-        {
-            "id": int,
-            "chat_id": int,
-            "thread_id": int,
-            "topic": str,
-            "query": str,
-            "required": str,
-            "excluded": str,
-            "created_at": str,
-        },
-        pk="id",
-        not_null={"chat_id", "topic"},
-    )
-    db["subscriptions"].create_index(["chat_id"])
-    db["deliveries"].create(
-        {
-            "id": int,
-            "chat_id": int,
-            "thread_id": int,
-            "article_id": str,
-            "subscription_id": int,
-            "passage_id": int,
-            "score": float,
-            "status": str,
-            "attempts": int,
-            "next_attempt_at": str,
-            "last_error": str,
-            "created_at": str,
-            "sent_at": str,
-        },
-        pk="id",
-        defaults={"status": "pending", "attempts": 0},
-    )
-    db["deliveries"].create_index(["chat_id", "article_id"], unique=True)
-    db["deliveries"].create_index(["status", "next_attempt_at"])
-    db["feedback"].create(
-        {
-            "id": int,
-            "chat_id": int,
-            "user_id": int,
-            "question": str,
-            "passage_ids": str,
-            "vote": int,
-            "created_at": str,
-        },
-        pk="id",
-    )
+# What `Database.transaction()` yields: run statements on it to make them part of the
+# transaction.
+Transaction = sqlite_utils.Database
 
 
-def _v2_alert_queue(db: sqlite_utils.Database) -> None:
-    """Articles waiting to be matched against topic subscriptions.
-
-    A trigger fills it, so every new (non-duplicate) article is queued in the same
-    transaction that stores it, whoever stores it (the bot's feed poller, `newsbot ingest`):
-    a crash can neither lose an alert nor match an article twice.
-    """
-    db.execute(
-        """CREATE TABLE alert_queue (
-            article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
-            queued_at TEXT NOT NULL
-        )"""
-    )
-    db.execute(
-        """CREATE TRIGGER articles_queue_alerts AFTER INSERT ON articles
-           WHEN NEW.duplicate_of IS NULL
-           BEGIN
-               INSERT OR IGNORE INTO alert_queue (article_id, queued_at)
-               VALUES (NEW.id, COALESCE(NEW.ingested_at, ''));
-           END"""
-    )
+Migration = Callable[[Transaction], None]
 
 
-def _v3_outbox_claims(db: sqlite_utils.Database) -> None:
-    """The outbox keyed by forum topic too, with a claim (a lease) and progress per row.
-
-    SQLite cannot put COALESCE in a table's UNIQUE constraint, but can in a unique index on
-    an expression: a group's topics each get the article, the topic-less chat (NULL) once.
-    The old key (chat, article) was stricter, so existing rows all fit the new one. `body`
-    keeps the rendered pieces (JSON) from the first attempt, and `pieces_sent` how many of
-    them Telegram accepted, so a retry sends the rest of the same text.
-    """
-    for column in (
-        "claimed_by TEXT",
-        "claimed_until TEXT",
-        "pieces_sent INTEGER NOT NULL DEFAULT 0",
-        "body TEXT",
-    ):
-        db.execute(f"ALTER TABLE deliveries ADD COLUMN {column}")
-    db.execute("DROP INDEX IF EXISTS idx_deliveries_chat_id_article_id")
-    db.execute(
-        """CREATE UNIQUE INDEX deliveries_chat_thread_article
-           ON deliveries (chat_id, COALESCE(thread_id, 0), article_id)"""
-    )
+def in_version_order(owners: Sequence[Mapping[int, Migration]]) -> list[Migration]:
+    """One step per schema version 1, 2, ...: every owner's migration of that version, in
+    the owners' order. Each table's owner declares its own migrations keyed by version;
+    this makes them the single ordered list `Database` runs."""
+    versions = sorted({version for owned in owners for version in owned})
+    if versions != list(range(1, len(versions) + 1)):
+        raise ValueError(f"schema versions must run 1, 2, ... without gaps: {versions}")
+    return [_step([owned[v] for owned in owners if v in owned]) for v in versions]
 
 
-def _v4_feed_health(db: sqlite_utils.Database) -> None:
-    """Feed items skipped by the last poll (unreadable link, no text, ...) and why, so /feeds
-    shows a feed that polls fine but loses items."""
-    db.execute("ALTER TABLE feeds ADD COLUMN items_skipped INTEGER NOT NULL DEFAULT 0")
-    db.execute("ALTER TABLE feeds ADD COLUMN last_item_error TEXT")
+def _step(migrations: list[Migration]) -> Migration:
+    def run(tx: Transaction) -> None:
+        for migration in migrations:
+            migration(tx)
 
-
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _v1,
-    _v2_alert_queue,
-    _v3_outbox_claims,
-    _v4_feed_health,
-]
-SCHEMA_VERSION = len(MIGRATIONS)
+    return run
 
 
 class Database:
     """Opens the SQLite file once per thread (sqlite3 connections must not cross threads)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, migrations: Sequence[Migration] | None = None) -> None:
+        """Open (creating if need be) the file at `path` and bring its schema up to date:
+        `migrations`, one per version in order; the archive's whole schema (index/schema.py,
+        every table owner's migrations) when omitted."""
+        if migrations is None:
+            # The tables' owners (index/state) build on this module, so their list is
+            # assembled above it and looked up only now.
+            from index.schema import MIGRATIONS as migrations
         self.path = path
+        self.migrations = list(migrations)
         self._local = threading.local()
         self.write_lock = threading.RLock()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -211,7 +75,7 @@ class Database:
         return db
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite_utils.Database]:
+    def transaction(self) -> Iterator[Transaction]:
         """One writer at a time; everything inside commits together or not at all."""
         db = self.connection()
         with self.write_lock:
@@ -233,13 +97,14 @@ class Database:
             tx.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = tx.execute("SELECT MAX(version) FROM schema_version").fetchone()
         current = row[0] or 0
-        if current > SCHEMA_VERSION:
+        known = len(self.migrations)
+        if current > known:
             raise StoreError(
-                f"{self.path} has schema version {current}; this newsbot knows up to {SCHEMA_VERSION}"
+                f"{self.path} has schema version {current}; this newsbot knows up to {known}"
             )
-        for version in range(current + 1, SCHEMA_VERSION + 1):
+        for version in range(current + 1, known + 1):
             with self.transaction() as tx:
-                MIGRATIONS[version - 1](tx)
+                self.migrations[version - 1](tx)
                 tx.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
 
     def schema_version(self) -> int:

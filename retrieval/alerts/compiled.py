@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from config import AlertSettings
-from index.state.subscriptions import Subscription
+from index.state import Subscription
 from retrieval.alerts.profiles import TopicProfile, article_vector, unit
 from retrieval.alerts.topics import topic_thresholds
 from retrieval.text_terms import content_terms, stem

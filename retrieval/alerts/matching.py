@@ -28,9 +28,8 @@ from collections.abc import Sequence
 import numpy as np
 
 from config import AlertSettings
-from index.state.outbox import DeliveryOutbox, NewDelivery
-from index.state.subscriptions import Subscription, SubscriptionStore
-from index.storage.archive import NewsArchive
+from index import NewsArchive
+from index.state import NewDelivery, Outbox, Subscription, Subscriptions
 from retrieval.alerts.compiled import ArticleEvidence, Screening, SubscriptionIndex
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
 from retrieval.alerts.topics import has_word, names_topic, topic_threshold
@@ -51,8 +50,8 @@ class AlertMatcher:
     def __init__(
         self,
         archive: NewsArchive,
-        subscriptions: SubscriptionStore,
-        outbox: DeliveryOutbox,
+        subscriptions: Subscriptions,
+        outbox: Outbox,
         settings: AlertSettings,
     ) -> None:
         self.archive = archive

@@ -42,7 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from config import AlertSettings
-from index.storage.archive import NewsArchive
+from index import NewsArchive
 
 _BUILD_CHUNK = 64
 _MIN_FEEDBACK = 10

@@ -21,12 +21,10 @@ from datetime import datetime
 from pathlib import Path
 
 from config import Settings
-from index.embedding.embedder import Embedder
-from index.errors import SourceError
-from index.ingest import Ingestor
-from index.sources.files import read_file
-from index.storage.archive import NewsArchive
-from index.text.articles import Article
+from index import Ingestor, NewsArchive, SourceError
+from index.embedding import Embedder
+from index.sources import read_file
+from index.text import Article
 from retrieval.dates import DayError, end_of_day
 
 log = logging.getLogger(__name__)

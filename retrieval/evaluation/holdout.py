@@ -15,13 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from index.storage.archive import NewsArchive
-from index.storage.article_store import ArticleStore
-from index.storage.vectors import VectorIndex
+from index import NewsArchive
+from index.storage import PassageStore, VectorStore
 
 
 class _StoreWithout:
-    def __init__(self, store: ArticleStore, excluded: frozenset[int]) -> None:
+    def __init__(self, store: PassageStore, excluded: frozenset[int]) -> None:
         self._store = store
         self._excluded = excluded
 
@@ -34,7 +33,7 @@ class _StoreWithout:
 
 
 class _VectorsWithout:
-    def __init__(self, vectors: VectorIndex, excluded: frozenset[int]) -> None:
+    def __init__(self, vectors: VectorStore, excluded: frozenset[int]) -> None:
         self._vectors = vectors
         self._excluded = excluded
 
@@ -50,25 +49,9 @@ class ArchiveWithout:
     """Duck-types NewsArchive for the Answerer: the same archive minus some articles."""
 
     def __init__(self, archive: NewsArchive, article_ids: Collection[str]) -> None:
-        excluded = frozenset(passage_ids_of(archive, article_ids))
+        excluded = frozenset(archive.store.passage_ids_of_articles(list(article_ids)))
         self.settings = archive.settings
         self.embedder = archive.embedder
         self.store = _StoreWithout(archive.store, excluded)
         self.vectors = _VectorsWithout(archive.vectors, excluded)
         self.excluded_passages = len(excluded)
-
-
-def passage_ids_of(archive: NewsArchive, article_ids: Collection[str]) -> list[int]:
-    ids = list(article_ids)
-    found: list[int] = []
-    connection = archive.database.connection()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        found.extend(
-            row[0]
-            for row in connection.execute(
-                f"SELECT id FROM passages WHERE article_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-        )
-    return found

@@ -18,9 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from config import RetrievalSettings
-from index.storage.archive import NewsArchive
-from index.text.articles import Article
-from index.text.sentences import sentence_spans
+from index import NewsArchive
+from index.text import Article, sentence_spans
 from retrieval.answer import Answerer
 from retrieval.evaluation.datasets import EvalQuestion
 from retrieval.search import SearchMode

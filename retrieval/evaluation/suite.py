@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from config import Settings
-from index.embedding.embedder import Embedder, make_embedder
+from index.embedding import Embedder, make_embedder
 from retrieval import answer as answer_module
 from retrieval import marking as marking_module
 from retrieval.evaluation.datasets import (

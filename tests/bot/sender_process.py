@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.state.outbox import moment
-from index.storage.database import Database
+from index.storage import Database
 from tests.bot.harness import TOKEN
 from tests.fake_bot_api import FakeBotApi
 

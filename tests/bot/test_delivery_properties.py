@@ -27,8 +27,8 @@ from telegram.request import HTTPXRequest
 
 from bot.workers import drain_outbox
 from config import load_settings
-from index.state.outbox import DeliveryOutbox
-from index.storage.database import Database
+from index.state import DeliveryOutbox
+from index.storage import Database
 from tests.bot.harness import TOKEN
 from tests.bot.sender_process import PlannedAlert, write_outbox
 from tests.fake_bot_api import FakeBotApi

@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 
 from config import load_settings
-from index.state.outbox import DeliveryOutbox
-from index.state.subscriptions import SubscriptionStore
-from index.storage.archive import NewsArchive
+from index import NewsArchive
+from index.state import DeliveryOutbox, SubscriptionStore
 from retrieval.alerts import AlertMatcher, Topic, TopicError, parse_topic
 from tests.bot.harness import ARCHIVE_BBC_IDS
 
