@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from index.storage.article_store import now_iso
+from index.clock import timestamp
 from index.storage.database import Database, Migration, Transaction
 
 
@@ -23,7 +23,7 @@ class FeedbackStore:
             tx.execute(
                 """INSERT INTO feedback (chat_id, user_id, question, passage_ids, vote, created_at)
                    VALUES (?, ?, ?, ?, ?, ?)""",
-                [chat_id, user_id, question, json.dumps(list(passage_ids)), vote, now_iso()],
+                [chat_id, user_id, question, json.dumps(list(passage_ids)), vote, timestamp()],
             )
 
 

@@ -3,8 +3,8 @@ the last poll went, so /feeds can show it and a restart resumes where it left of
 
 from __future__ import annotations
 
+from index.clock import timestamp
 from index.state.interfaces import FeedRecord
-from index.storage.article_store import now_iso
 from index.storage.database import Database, Migration, Transaction
 
 _COLUMNS = (
@@ -27,7 +27,7 @@ class FeedRegistry:
                 return False
             tx.execute(
                 "INSERT INTO feeds (url, title, added_at, added_by) VALUES (?, ?, ?, ?)",
-                [url, title, now_iso(), added_by],
+                [url, title, timestamp(), added_by],
             )
         return True
 
@@ -63,7 +63,7 @@ class FeedRegistry:
                 [
                     etag,
                     last_modified,
-                    now_iso(),
+                    timestamp(),
                     new_articles,
                     items_skipped,
                     item_error[:500] if item_error else None,
@@ -78,7 +78,7 @@ class FeedRegistry:
                 """UPDATE feeds SET last_polled_at = ?, last_error = ?,
                    error_count = error_count + 1, article_count = article_count + ?
                    WHERE url = ?""",
-                [now_iso(), error[:500], new_articles, url],
+                [timestamp(), error[:500], new_articles, url],
             )
 
     def count(self) -> int:

@@ -23,23 +23,12 @@ only as sent, partial, failed, paused or cancelled, and a killed worker's claim 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
+from index.clock import Clock, timestamp, utc_now
 from index.state.interfaces import Delivery, NewDelivery, RetryPolicy
 from index.storage.database import Database, Migration, Transaction
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def moment(at: datetime | None = None) -> str:
-    """A UTC timestamp that sorts as text (milliseconds, so short retries compare right)."""
-    return (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="milliseconds")
-
 
 _FIELDS = (
     "id, chat_id, thread_id, article_id, subscription_id, passage_id, score, status, attempts,"
@@ -75,7 +64,7 @@ class DeliveryOutbox:
     def settle(self, article_id: str, matches: Sequence[NewDelivery]) -> int:
         """Enqueue the matches of an article and take it off the queue, in one transaction.
         Returns how many deliveries were new (a chat's topic gets an article at most once)."""
-        now = moment(self.clock())
+        now = timestamp(self.clock())
         rows = [
             (m.chat_id, m.thread_id, article_id, m.subscription_id, m.passage_id, m.score, now, now)
             for m in sorted(matches, key=lambda m: -m.score)
@@ -111,9 +100,9 @@ class DeliveryOutbox:
         now = self.clock()
         values = {
             **params,
-            "now": moment(now),
+            "now": timestamp(now),
             "worker": worker,
-            "until": moment(now + timedelta(seconds=lease_seconds)),
+            "until": timestamp(now + timedelta(seconds=lease_seconds)),
             "limit": limit,
         }
         with self.database.transaction() as tx:
@@ -149,10 +138,10 @@ class DeliveryOutbox:
         if pieces_sent >= total:
             changes = f"""pieces_sent = ?, status = 'sent', sent_at = ?, attempts = attempts + 1,
                 last_error = NULL, {_RELEASE}"""
-            values: list = [pieces_sent, moment(now)]
+            values: list = [pieces_sent, timestamp(now)]
         else:
             changes = "pieces_sent = ?, claimed_until = ?"
-            values = [pieces_sent, moment(now + timedelta(seconds=lease_seconds))]
+            values = [pieces_sent, timestamp(now + timedelta(seconds=lease_seconds))]
         return self._update(ids, worker, changes, values) == len(ids)
 
     # -- what Telegram's refusals mean
@@ -163,7 +152,7 @@ class DeliveryOutbox:
             ids,
             worker,
             f"next_attempt_at = ?, last_error = ?, {_RELEASE}",
-            [moment(until), error[:500]],
+            [timestamp(until), error[:500]],
         )
 
     def retry_later(
@@ -190,7 +179,7 @@ class DeliveryOutbox:
                 else:
                     # The last try falls on the deadline rather than after it.
                     retry_at = min(now + policy.delay(attempts), deadline)
-                    changes, values = f"next_attempt_at = ?, {_RELEASE}", [moment(retry_at)]
+                    changes, values = f"next_attempt_at = ?, {_RELEASE}", [timestamp(retry_at)]
                 tx.execute(
                     f"UPDATE deliveries SET attempts = ?, last_error = ?, {changes} WHERE id = ?",
                     [attempts, error[:500], *values, delivery_id],

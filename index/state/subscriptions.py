@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
+from index.clock import timestamp
 from index.state.interfaces import ChatSettings, Subscription, SubscriptionLimitError
 from index.state.outbox import DeliveryOutbox
-from index.storage.article_store import now_iso
 from index.storage.database import Database, Migration, Transaction
 
 _COLUMNS = "id, chat_id, thread_id, topic, query, required, excluded, created_at"
@@ -70,7 +70,7 @@ class SubscriptionStore:
                     query,
                     json.dumps(list(required)),
                     json.dumps(list(excluded)),
-                    now_iso(),
+                    timestamp(),
                 ],
             )
             row = tx.execute(

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime
 
+from index.clock import timestamp
 from index.storage.database import Database, Migration, Transaction
 from index.storage.interfaces import PassageRecord, StoredArticle
 from index.text.articles import Article
@@ -13,10 +13,6 @@ from index.text.passages import PassageSpan
 
 # Texts shorter than this are too small for a fingerprint to tell stories apart.
 _MIN_WORDS_FOR_DUPLICATE_CHECK = 50
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class ArticleStore:
@@ -62,7 +58,7 @@ class ArticleStore:
                     *b,
                     duplicate_of,
                     feed_url,
-                    now_iso(),
+                    timestamp(),
                 ],
             )
             ids: list[int] = []

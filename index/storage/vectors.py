@@ -16,13 +16,13 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import faiss
 import numpy as np
 
 from config import VectorSettings
+from index.clock import timestamp
 from index.errors import ForeignIndexError, StoreError
 
 # A search of a few queries runs on the calling thread alone: assembling an OpenMP team costs
@@ -176,7 +176,7 @@ class VectorIndex:
                 "dimension": self.dimension,
                 "count": self.count,
                 "kind": self.kind,
-                "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "built_at": timestamp(),
                 # Removed ids still inside an HNSW file; without them they would come back.
                 "deleted": sorted(self._deleted),
                 "generation": uuid.uuid4().hex,
