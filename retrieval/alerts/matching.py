@@ -155,7 +155,7 @@ class AlertMatcher:
         unsure = set(screening.unsure.tolist())
         found = []
         for position in np.union1d(screening.matched, screening.unsure).tolist():
-            subscription = index.state.subscriptions[position]
+            subscription = index.subscriptions[position]
             if position in unsure:  # too close to a threshold to trust float32 rounding
                 hit = self.score(subscription, evidence)
             else:  # the passage and cosine exactly as `score` finds them
