@@ -21,6 +21,7 @@ from index.embedding.onnx_int8 import ONNX_FILE, OnnxInt8Embedder
 from index.ingest import Ingestor
 from index.sources.files import read_file
 from index.storage.archive import NewsArchive
+from tests.bbc_news import build_alert_archive
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_ARTICLE = REPO / "index" / "samples" / "zelensky-putin-meeting.txt"
@@ -103,6 +104,15 @@ def onnx_model(onnx_embedder) -> Callable[[Path], Path]:
         return Path(data_dir)
 
     return install
+
+
+@pytest.fixture(scope="session")
+def bbc_alert_archive(tmp_path_factory, embedder, shared_data) -> Path:
+    """A data directory of BBC articles to learn topic profiles from (tests/bbc_news.py),
+    embedded once per run: copy it before opening it."""
+    return build_alert_archive(
+        tmp_path_factory.mktemp("bbc-alerts") / "data", embedder, shared_data
+    )
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from config import load_settings
 from index.ingest import Ingestor
 from index.state.outbox import DeliveryOutbox
 from index.state.subscriptions import Subscription, SubscriptionStore
@@ -32,7 +31,7 @@ from retrieval.alerts.matching import (
     parse_topic,
 )
 from retrieval.text_terms import content_terms
-from tests.test_alert_matching import bbc_by_category
+from tests.bbc_news import ARCHIVED, alert_settings, bbc_by_category
 
 EARLY_TOPICS = [
     "sport",
@@ -92,17 +91,15 @@ def subscribe(store: SubscriptionStore, texts: list[str], first_chat: int) -> No
 
 
 @pytest.fixture(scope="module")
-def built_news(tmp_path_factory, embedder, shared_data) -> tuple[Path, set[str]]:
-    """An archive to learn profiles from, then two batches of fresh news, queued, with
-    the late topics subscribed in between. Built once; each test gets a copy."""
-    data_dir = tmp_path_factory.mktemp("alert-news") / "data"
+def built_news(tmp_path_factory, embedder, shared_data, bbc_alert_archive) -> tuple[Path, set[str]]:
+    """An archive to learn profiles from (the session's, tests/bbc_news.py), then two batches
+    of fresh news, queued, with the late topics subscribed in between. Built once; each test
+    gets a copy."""
+    data_dir = shutil.copytree(bbc_alert_archive, tmp_path_factory.mktemp("alert-news") / "data")
     archive = NewsArchive(news_settings(data_dir), embedder=embedder)
-    articles = bbc_by_category(shared_data, 14)
+    articles = bbc_by_category(shared_data, ARCHIVED + 4)
     ingest = Ingestor(archive).ingest
-    ingest([a for group in articles.values() for a in group[:10]])
     store, outbox = SubscriptionStore(archive.database), DeliveryOutbox(archive.database)
-    for article_id, _ in outbox.queued_articles(1000):
-        outbox.settle(article_id, [])
     subscribe(store, EARLY_TOPICS, 1)
     ingest([a for group in articles.values() for a in group[10:12]])
     first = {article_id for article_id, _ in outbox.queued_articles(1000)}
@@ -114,9 +111,7 @@ def built_news(tmp_path_factory, embedder, shared_data) -> tuple[Path, set[str]]
 
 
 def news_settings(data_dir: Path):
-    return load_settings(
-        env={}, overrides={"data_dir": str(data_dir), "alerts.profile_min_articles": 20}
-    )
+    return alert_settings(data_dir)
 
 
 @pytest.fixture
@@ -179,7 +174,7 @@ def test_the_index_is_rebuilt_only_when_the_subscriptions_change(news):
     assert matcher.subscription_index(store.active()) is index
     subscribe(store, ["cricket"], 500)
     rebuilt = matcher.subscription_index(store.active())
-    assert rebuilt is not index and len(rebuilt.subscriptions) == len(index.state.subscriptions) + 1
+    assert rebuilt is not index and len(rebuilt.subscriptions) == len(index.subscriptions) + 1
 
 
 def test_more_topics_than_the_vector_cache_holds(news, monkeypatch):
