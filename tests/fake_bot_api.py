@@ -36,7 +36,7 @@ import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -605,7 +605,6 @@ class SentRecord:
     entities: list[dict]
     reply_markup: dict | None
     message_thread_id: int | None = None
-    inline_message_id: str | None = None
 
     def entity_texts(self) -> list[tuple[str, str]]:
         """``[(entity type, covered text), ...]`` -- handy in assertions."""
@@ -664,13 +663,6 @@ class _FaultRule:
     retry_after: int = 1
 
 
-@dataclass
-class _InlineMessage:
-    text: str
-    entities: list[dict] = field(default_factory=list)
-    reply_markup: dict | None = None
-
-
 class _Pulse:
     """A broadcast signal: waiters grab ``current`` before checking their condition."""
 
@@ -691,10 +683,10 @@ class FakeBotApi:
     lifecycle:  ``async with FakeBotApi(token) as api``, ``start()``, ``stop()``,
                 ``base_url``, ``base_file_url``, ``bot_user``
     setup:      ``add_chat``, ``block_chat``, ``unblock_chat``, ``fail_next``,
-                ``fail_matching``, ``fail_at_random``, ``slow_down``, ``add_inline_message``
+                ``fail_matching``, ``fail_at_random``, ``slow_down``
     updates:    ``user_message``, ``group_message``, ``channel_post``, ``callback_query``,
                 ``feed_update``
-    inspection: ``sent``, ``requests``, ``chat_actions``, ``callback_answers``, ``deleted``,
+    inspection: ``sent``, ``requests``, ``chat_actions``, ``callback_answers``,
                 ``messages_to``, ``message``, ``wait_for``, ``wait_for_request``
     """
 
@@ -716,13 +708,11 @@ class FakeBotApi:
         self.requests: list[RequestRecord] = []
         self.chat_actions: list[ChatActionRecord] = []
         self.callback_answers: list[CallbackAnswer] = []
-        self.deleted: list[tuple[int | str, int]] = []
         self.dropped_updates: list[dict] = []  # not in allowed_updates
         self.internal_errors: list[Exception] = []  # bugs of the fake itself (HTTP 500)
         self._chats: dict[int, dict] = {}
         self._blocked: set[int] = set()
         self._messages: dict[tuple[int, int], dict] = {}
-        self._inline_messages: dict[str, _InlineMessage] = {}
         self._message_ids: dict[int, itertools.count] = {}
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1)
@@ -756,8 +746,6 @@ class FakeBotApi:
                 "deleteMyCommands": self._delete_my_commands,
                 "sendMessage": self._send_message,
                 "editMessageText": self._edit_message_text,
-                "editMessageReplyMarkup": self._edit_message_reply_markup,
-                "deleteMessage": self._delete_message,
                 "answerCallbackQuery": self._answer_callback_query,
                 "sendChatAction": self._send_chat_action,
                 "getChat": self._get_chat,
@@ -1117,21 +1105,6 @@ class FakeBotApi:
             )
         )
 
-    def _record_inline(self, method: str, params: dict, inline: _InlineMessage) -> None:
-        self.sent.append(
-            SentRecord(
-                method=method,
-                chat_id=None,
-                message_id=None,
-                text=inline.text,
-                raw_text=params.get("text"),
-                parse_mode=params.get("parse_mode"),
-                entities=copy.deepcopy(inline.entities),
-                reply_markup=copy.deepcopy(inline.reply_markup),
-                inline_message_id=params["inline_message_id"],
-            )
-        )
-
     # ----------------------------------------------------------------- Bot API methods
 
     async def _ok(self, params: dict) -> bool:
@@ -1163,13 +1136,7 @@ class FakeBotApi:
         self._record("sendMessage", params, message)
         return message
 
-    def _edit_target(self, params: dict) -> tuple[dict | None, _InlineMessage | None]:
-        inline_id = params.get("inline_message_id")
-        if inline_id:
-            inline = self._inline_messages.get(str(inline_id))
-            if inline is None:
-                raise bad_request("MESSAGE_ID_INVALID")
-            return None, inline
+    def _edit_target(self, params: dict) -> dict:
         if params.get("chat_id") in (None, "") or params.get("message_id") in (None, ""):
             raise bad_request("message identifier is not specified")
         chat = self._writable_chat(params["chat_id"])
@@ -1178,64 +1145,24 @@ class FakeBotApi:
         )
         if message.get("from", {}).get("id") != self.bot_user["id"]:
             raise bad_request("message can't be edited")
-        return message, None
+        return message
 
-    async def _edit_message_text(self, params: dict) -> dict | bool:
-        message, inline = self._edit_target(params)
+    async def _edit_message_text(self, params: dict) -> dict:
+        message = self._edit_target(params)
         text, entities = self._formatted_text(params)
         # Like Telegram: an edit without reply_markup removes the inline keyboard.
         markup = _inline_markup(params.get("reply_markup"), inline_only=True)
-        current = inline or _InlineMessage(
-            message["text"], message.get("entities", []), message.get("reply_markup")
-        )
-        if (current.text, current.entities, current.reply_markup) == (text, entities, markup):
+        current = (message["text"], message.get("entities", []), message.get("reply_markup"))
+        if current == (text, entities, markup):
             raise ApiError(400, NOT_MODIFIED)
-        return self._apply_edit("editMessageText", params, message, inline, text, entities, markup)
-
-    async def _edit_message_reply_markup(self, params: dict) -> dict | bool:
-        message, inline = self._edit_target(params)
-        markup = _inline_markup(params.get("reply_markup"), inline_only=True)
-        current = inline.reply_markup if inline else message.get("reply_markup")
-        if current == markup:
-            raise ApiError(400, NOT_MODIFIED)
-        text = inline.text if inline else message["text"]
-        entities = inline.entities if inline else message.get("entities", [])
-        return self._apply_edit(
-            "editMessageReplyMarkup", params, message, inline, text, entities, markup
-        )
-
-    def _apply_edit(
-        self,
-        method: str,
-        params: dict,
-        message: dict | None,
-        inline: _InlineMessage | None,
-        text: str,
-        entities: list[dict],
-        markup: dict | None,
-    ) -> dict | bool:
-        if inline is not None:
-            inline.text, inline.entities, inline.reply_markup = text, entities, markup
-            self._record_inline(method, params, inline)
-            return True
-        assert message is not None
         message.update(text=text, edit_date=int(time.time()))
         for key, value in (("entities", entities), ("reply_markup", markup)):
             if value:
                 message[key] = copy.deepcopy(value)
             else:
                 message.pop(key, None)
-        self._record(method, params, message)
+        self._record("editMessageText", params, message)
         return copy.deepcopy(message)
-
-    async def _delete_message(self, params: dict) -> bool:
-        chat = self._writable_chat(params.get("chat_id"))
-        key = (chat["id"], _require(params, "message_id"))
-        if key not in self._messages:
-            raise bad_request("message to delete not found")
-        del self._messages[key]
-        self.deleted.append(key)
-        return True
 
     async def _send_chat_action(self, params: dict) -> bool:
         chat = self._writable_chat(params.get("chat_id"))
@@ -1542,12 +1469,6 @@ class FakeBotApi:
             "data": data,
         }
         return self.feed_update({"callback_query": query})
-
-    def add_inline_message(
-        self, inline_message_id: str, text: str, reply_markup: dict | None = None
-    ) -> None:
-        """Make an inline message (sent via inline mode) known, so it can be edited."""
-        self._inline_messages[inline_message_id] = _InlineMessage(text, [], reply_markup)
 
     def _last_bot_message(self, chat_id: int) -> dict:
         for (chat, _), message in reversed(self._messages.items()):
