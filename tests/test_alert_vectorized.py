@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from config import load_settings
 from index import Ingestor, NewsArchive
 from index.state import DeliveryOutbox, Subscription, SubscriptionStore
 from retrieval.alerts import (
@@ -29,7 +28,7 @@ from retrieval.alerts import (
 )
 from retrieval.alerts import compiled as alert_index
 from retrieval.alerts import matching as alerts
-from tests.test_alert_matching import bbc_by_category
+from tests.bbc_news import ARCHIVED, alert_settings, bbc_by_category
 
 EARLY_TOPICS = [
     "sport",
@@ -87,17 +86,15 @@ def subscribe(store: SubscriptionStore, texts: list[str], first_chat: int) -> No
 
 
 @pytest.fixture(scope="module")
-def built_news(tmp_path_factory, embedder, shared_data) -> tuple[Path, set[str]]:
-    """An archive to learn profiles from, then two batches of fresh news, queued, with
-    the late topics subscribed in between. Built once; each test gets a copy."""
-    data_dir = tmp_path_factory.mktemp("alert-news") / "data"
+def built_news(tmp_path_factory, embedder, shared_data, bbc_alert_archive) -> tuple[Path, set[str]]:
+    """An archive to learn profiles from (the session's, tests/bbc_news.py), then two batches
+    of fresh news, queued, with the late topics subscribed in between. Built once; each test
+    gets a copy."""
+    data_dir = shutil.copytree(bbc_alert_archive, tmp_path_factory.mktemp("alert-news") / "data")
     archive = NewsArchive(news_settings(data_dir), embedder=embedder)
-    articles = bbc_by_category(shared_data, 14)
+    articles = bbc_by_category(shared_data, ARCHIVED + 4)
     ingest = Ingestor(archive).ingest
-    ingest([a for group in articles.values() for a in group[:10]])
     store, outbox = SubscriptionStore(archive.database), DeliveryOutbox(archive.database)
-    for article_id, _ in outbox.queued_articles(1000):
-        outbox.settle(article_id, [])
     subscribe(store, EARLY_TOPICS, 1)
     ingest([a for group in articles.values() for a in group[10:12]])
     first = {article_id for article_id, _ in outbox.queued_articles(1000)}
@@ -109,9 +106,7 @@ def built_news(tmp_path_factory, embedder, shared_data) -> tuple[Path, set[str]]
 
 
 def news_settings(data_dir: Path):
-    return load_settings(
-        env={}, overrides={"data_dir": str(data_dir), "alerts.profile_min_articles": 20}
-    )
+    return alert_settings(data_dir)
 
 
 @pytest.fixture

@@ -36,651 +36,42 @@ import re
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
+from tests.fake_bot_api.html import _strip_text, detect_entities, parse_html, utf16_len
+from tests.fake_bot_api.markup import _inline_markup
+from tests.fake_bot_api.protocol import (
+    _BOT_ADMIN_RIGHTS,
+    _GIFT_TYPES,
+    BLOCKED_DESCRIPTIONS,
+    CHAT_ACTIONS,
+    DEFAULT_USER_ID,
+    FAULT_DESCRIPTIONS,
+    GET_UPDATES_CONFLICT,
+    MAX_CALLBACK_ANSWER_LENGTH,
+    MAX_TEXT_LENGTH,
+    NOT_MODIFIED,
+    OPT_IN_UPDATE_TYPES,
+    OWNER_USER_ID,
+    WEBHOOK_CONFLICT,
+    ApiError,
+    _fault_kind,
+    bad_request,
+)
+from tests.fake_bot_api.state import (
+    CallbackAnswer,
+    ChatActionRecord,
+    RequestRecord,
+    SentRecord,
+    _Fault,
+    _FaultRule,
+    _Pulse,
+)
+from tests.fake_bot_api.transport import _number, _read_params, _require
+
 _LOGGER = logging.getLogger(__name__)
-
-MAX_TEXT_LENGTH = 4096
-MAX_CALLBACK_DATA_BYTES = 64
-MAX_INLINE_BUTTONS = 100
-MAX_CALLBACK_ANSWER_LENGTH = 200
-DEFAULT_USER_ID = 1001
-OWNER_USER_ID = 1000
-
-NOT_MODIFIED = (
-    "Bad Request: message is not modified: specified new message content and reply markup "
-    "are exactly the same as a current content and reply markup of the message"
-)
-GET_UPDATES_CONFLICT = (
-    "Conflict: terminated by other getUpdates request; "
-    "make sure that only one bot instance is running"
-)
-WEBHOOK_CONFLICT = (
-    "Conflict: can't use getUpdates method while webhook is active; "
-    "use deleteWebhook to delete the webhook first"
-)
-# Update types Telegram only sends when explicitly listed in allowed_updates.
-OPT_IN_UPDATE_TYPES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
-CHAT_ACTIONS = frozenset(
-    {
-        "typing", "upload_photo", "record_video", "upload_video", "record_voice",
-        "upload_voice", "upload_document", "choose_sticker", "find_location",
-        "record_video_note", "upload_video_note",
-    }
-)  # fmt: skip
-BLOCKED_DESCRIPTIONS = {
-    "private": "Forbidden: bot was blocked by the user",
-    "group": "Forbidden: bot was kicked from the group chat",
-    "supergroup": "Forbidden: bot was kicked from the supergroup chat",
-    "channel": "Forbidden: bot is not a member of the channel chat",
-}
-FAULT_DESCRIPTIONS = {
-    "400": "Bad Request: injected failure",
-    "403": "Forbidden: bot was blocked by the user",
-    "409": GET_UPDATES_CONFLICT,
-    "500": "Internal Server Error",
-    "502": "Bad Gateway",
-}
-# "lost-answer": the call takes effect (a message is sent) but the connection drops before the
-# answer, so the client cannot know that it did.
-FAULT_KINDS = frozenset(FAULT_DESCRIPTIONS) | {"429", "network", "lost-answer"}
-_GIFT_TYPES = (
-    "unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
-    "gifts_from_channels",
-)  # fmt: skip
-_BOT_ADMIN_RIGHTS = (
-    "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
-    "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
-    "can_delete_stories", "can_post_messages", "can_edit_messages", "can_pin_messages",
-    "can_manage_topics",
-)  # fmt: skip
-
-
-# --------------------------------------------------------------------------- errors
-
-
-class ApiError(Exception):
-    """An error answer of the Bot API: HTTP status + ``{"ok": false, ...}`` body."""
-
-    def __init__(self, status: int, description: str, parameters: dict | None = None):
-        super().__init__(description)
-        self.status = status
-        self.description = description
-        self.parameters = parameters
-
-    def payload(self) -> dict:
-        body: dict[str, Any] = {
-            "ok": False,
-            "error_code": self.status,
-            "description": self.description,
-        }
-        if self.parameters:
-            body["parameters"] = self.parameters
-        return body
-
-
-def bad_request(reason: str) -> ApiError:
-    return ApiError(400, f"Bad Request: {reason}")
-
-
-# --------------------------------------------------------------------------- UTF-16
-
-
-def _fault_kind(kind: str | int) -> str:
-    kind = str(kind)
-    if kind not in FAULT_KINDS:
-        raise ValueError(f"unknown fault kind {kind!r}; use one of {sorted(FAULT_KINDS)}")
-    return kind
-
-
-def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units, the unit of Telegram's offsets and length limits."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
-def entity_text(text: str, entity: dict) -> str:
-    """The part of ``text`` covered by a MessageEntity dict (UTF-16 offsets)."""
-    raw = text.encode("utf-16-le", "surrogatepass")
-    start = 2 * entity["offset"]
-    return raw[start : start + 2 * entity["length"]].decode("utf-16-le", "surrogatepass")
-
-
-def _utf16_index(text: str, index: int) -> int:
-    return utf16_len(text[:index])
-
-
-# --------------------------------------------------------------------------- HTML parse mode
-
-_SPACES = " \t\r\n\v\f\0"
-_SIMPLE_TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic",
-    "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough",
-    "tg-spoiler": "spoiler", "span": "spoiler",
-}  # fmt: skip
-_SUPPORTED_TAGS = frozenset(_SIMPLE_TAGS) | {"a", "code", "pre", "blockquote", "tg-emoji"}
-_NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-_ENTITY_RE = re.compile(
-    r"&(?:#x(?P<hex>[0-9a-fA-F]{1,6})|#(?P<dec>[0-9]{1,7})|(?P<name>[A-Za-z][A-Za-z0-9]*));"
-)
-_TG_USER_RE = re.compile(r"tg://user\?id=(\d+)$", re.IGNORECASE)
-_SCHEME_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):(//)?")
-_TG_SCHEMES = ("tg", "ton", "tonsite")
-
-
-@dataclass
-class _OpenTag:
-    name: str
-    argument: str
-    utf16_offset: int
-    text_index: int
-    byte_offset: int
-
-
-class _HtmlParser:
-    """Telegram's HTML subset, following tdlib's ``parse_html`` (plus strict ``&``)."""
-
-    def __init__(self, source: str):
-        self.src = source
-        self.out: list[str] = []
-        self.utf16 = 0
-        self.entities: list[dict] = []
-        self.stack: list[_OpenTag] = []
-
-    def parse(self) -> tuple[str, list[dict]]:
-        i = 0
-        while i < len(self.src):
-            char = self.src[i]
-            if char == "&":
-                decoded, i = self._read_entity(i)
-                self._emit(decoded)
-            elif char == "<":
-                i = self._read_tag(i)
-            else:
-                self._emit(char)
-                i += 1
-        if self.stack:
-            name = self.stack[-1].name
-            raise self._fail(f'Can\'t find end tag corresponding to start tag "{name}"')
-        self.entities.sort(key=lambda e: (e["offset"], -e["length"]))
-        return "".join(self.out), self.entities
-
-    # -- helpers
-
-    def _emit(self, text: str) -> None:
-        for char in text:
-            self.out.append(char)
-            self.utf16 += 2 if ord(char) > 0xFFFF else 1
-
-    def _char(self, i: int) -> str:
-        return self.src[i] if i < len(self.src) else "\0"
-
-    def _at(self, i: int) -> str:
-        offset = len(self.src[:i].encode("utf-8", "surrogatepass"))
-        return f"at byte offset {offset}"
-
-    @staticmethod
-    def _fail(reason: str) -> ApiError:
-        return bad_request(f"can't parse entities: {reason}")
-
-    def _skip_spaces(self, i: int) -> int:
-        while i < len(self.src) and self.src[i] in _SPACES:
-            i += 1
-        return i
-
-    # -- character references
-
-    def _read_entity(self, i: int) -> tuple[str, int]:
-        match = _ENTITY_RE.match(self.src, i)
-        if match is None:
-            if self._char(i + 1) in " \t\r\n" and i + 1 < len(self.src):
-                return "&", i + 1  # a lone "&" before whitespace is harmless
-            raise self._fail(f'Unescaped "&", use "&amp;" {self._at(i)}')
-        if match["name"] is not None:
-            if match["name"] not in _NAMED_ENTITIES:
-                raise self._fail(f'Unsupported HTML entity "{match[0]}" {self._at(i)}')
-            return _NAMED_ENTITIES[match["name"]], match.end()
-        code = int(match["hex"], 16) if match["hex"] is not None else int(match["dec"])
-        if code == 0 or code >= 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            raise self._fail(f'Invalid character reference "{match[0]}" {self._at(i)}')
-        return chr(code), match.end()
-
-    # -- tags
-
-    def _read_tag(self, begin: int) -> int:
-        if self._char(begin + 1) == "/":
-            return self._read_end_tag(begin)
-        i = begin + 1
-        while self._char(i) not in _SPACES and self._char(i) != ">":
-            i += 1
-        if i >= len(self.src):
-            raise self._fail(f"Unclosed start tag {self._at(begin)}")
-        name = self.src[begin + 1 : i].lower()
-        if name not in _SUPPORTED_TAGS:
-            raise self._fail(f'Unsupported start tag "{name}" {self._at(begin)}')
-        i, attributes = self._read_attributes(i, name, begin)
-        argument = self._tag_argument(name, attributes, begin)
-        self.stack.append(_OpenTag(name, argument, self.utf16, len(self.out), begin))
-        return i + 1
-
-    def _read_attributes(self, i: int, tag: str, begin: int) -> tuple[int, dict]:
-        attributes: dict[str, str | None] = {}
-        while True:
-            i = self._skip_spaces(i)
-            if i >= len(self.src):
-                raise self._fail(f'Unclosed start tag "{tag}" {self._at(begin)}')
-            if self.src[i] == ">":
-                return i, attributes
-            start = i
-            while self._char(i) not in _SPACES and self._char(i) not in "=>":
-                i += 1
-            name = self.src[start:i].lower()
-            if not name:
-                raise self._fail(f'Empty attribute name in the tag "{tag}" {self._at(begin)}')
-            i = self._skip_spaces(i)
-            if self._char(i) != "=":
-                if tag == "blockquote" and name == "expandable":
-                    attributes[name] = None
-                    continue
-                raise self._fail(
-                    "Expected equal sign in declaration of an attribute of the tag "
-                    f'"{tag}" {self._at(begin)}'
-                )
-            i, attributes[name] = self._read_attribute_value(self._skip_spaces(i + 1), tag, begin)
-
-    def _read_attribute_value(self, i: int, tag: str, begin: int) -> tuple[int, str]:
-        if i >= len(self.src):
-            raise self._fail(f'Unclosed start tag "{tag}" {self._at(begin)}')
-        quote = self.src[i]
-        if quote not in "\"'":
-            start = i  # an unquoted name token: letters, digits, "." and "-"
-            while self._char(i).isalnum() or self._char(i) in ".-":
-                i += 1
-            if i >= len(self.src):
-                raise self._fail(f'Unclosed start tag "{tag}" {self._at(begin)}')
-            if self.src[i] not in _SPACES and self.src[i] != ">":
-                raise self._fail(f"Unexpected end of name token {self._at(start)}")
-            return i, self.src[start:i].lower()
-        value: list[str] = []
-        i += 1
-        while i < len(self.src) and self.src[i] != quote:
-            if self.src[i] == "&":
-                decoded, i = self._read_entity(i)
-                value.append(decoded)
-            else:
-                value.append(self.src[i])
-                i += 1
-        if i >= len(self.src):
-            raise self._fail(f"Unclosed start tag {self._at(begin)}")
-        return i + 1, "".join(value)
-
-    def _tag_argument(self, tag: str, attributes: dict, begin: int) -> str:
-        if tag == "a":
-            return attributes.get("href") or ""
-        if tag == "code":
-            css_class = attributes.get("class") or ""
-            return css_class.removeprefix("language-") if css_class.startswith("language-") else ""
-        if tag == "span" and attributes.get("class") != "tg-spoiler":
-            raise self._fail(f'Tag "span" must have class "tg-spoiler" {self._at(begin)}')
-        if tag == "tg-emoji":
-            emoji_id = attributes.get("emoji-id") or ""
-            if not emoji_id.isdigit() or int(emoji_id) == 0:
-                raise self._fail("Invalid custom emoji identifier specified")
-            return emoji_id
-        if tag == "blockquote":
-            return "expandable" if "expandable" in attributes else ""
-        return ""
-
-    def _read_end_tag(self, begin: int) -> int:
-        if not self.stack:
-            raise self._fail(f"Unexpected end tag {self._at(begin)}")
-        i = begin + 2
-        while self._char(i) not in _SPACES and self._char(i) != ">":
-            i += 1
-        end_name = self.src[begin + 2 : i].lower()
-        i = self._skip_spaces(i)
-        if self._char(i) != ">":
-            raise self._fail(f"Unclosed end tag {self._at(begin)}")
-        open_tag = self.stack[-1]
-        if end_name and end_name != open_tag.name:
-            raise self._fail(
-                f'Unmatched end tag {self._at(begin)}, expected "</{open_tag.name}>", '
-                f'found "</{end_name}>"'
-            )
-        self.stack.pop()
-        if self.utf16 > open_tag.utf16_offset:
-            self._close_entity(open_tag)
-        return i + 1
-
-    # -- entities
-
-    def _close_entity(self, tag: _OpenTag) -> None:
-        offset, length = tag.utf16_offset, self.utf16 - tag.utf16_offset
-        last = self.entities[-1] if self.entities else None
-        same_range = last is not None and (last["offset"], last["length"]) == (offset, length)
-        if tag.name in _SIMPLE_TAGS:
-            self._add(_SIMPLE_TAGS[tag.name], offset, length)
-        elif tag.name == "a":
-            self._close_link(tag, offset, length)
-        elif tag.name == "pre" and same_range and last["type"] == "code":
-            last["type"] = "pre"  # <pre><code class="language-x">: one pre entity
-            if last.get("_lang"):
-                last["language"] = last.pop("_lang")
-        elif tag.name == "pre":
-            self._add("pre", offset, length)
-        elif tag.name == "code" and same_range and last["type"] == "pre":
-            if tag.argument:
-                last["language"] = tag.argument
-        elif tag.name == "code":
-            self._add("code", offset, length, _lang=tag.argument)
-        elif tag.name == "blockquote":
-            kind = "expandable_blockquote" if tag.argument else "blockquote"
-            self._add(kind, offset, length)
-        elif tag.name == "tg-emoji":
-            self._add("custom_emoji", offset, length, custom_emoji_id=tag.argument)
-
-    def _close_link(self, tag: _OpenTag, offset: int, length: int) -> None:
-        url = tag.argument or "".join(self.out[tag.text_index :])
-        user = _TG_USER_RE.match(url)
-        if user:
-            mentioned = {"id": int(user[1]), "is_bot": False, "first_name": "User"}
-            self._add("text_mention", offset, length, user=mentioned)
-            return
-        normalized = _normalize_link(url)
-        if normalized is not None:  # like Telegram, an invalid link is silently dropped
-            self._add("text_link", offset, length, url=normalized)
-
-    def _add(self, kind: str, offset: int, length: int, **extra: Any) -> None:
-        entity = {"type": kind, "offset": offset, "length": length}
-        entity.update({k: v for k, v in extra.items() if v not in (None, "")})
-        self.entities.append(entity)
-
-
-def _normalize_link(url: str) -> str | None:
-    """Telegram's view of a link: None if invalid, else normalised (``http://`` added,
-    ``/`` appended to a bare host)."""
-    url = url.strip()
-    if not url or any(c in _SPACES for c in url):
-        return None
-    match = _SCHEME_RE.match(url)
-    if match and (match[2] or match[1].lower() in ("mailto", *_TG_SCHEMES)):
-        scheme, rest = match[1].lower(), url[match.end() :]
-    else:
-        scheme, rest = "http", url
-    if scheme == "mailto":
-        return url if "@" in rest else None
-    if scheme in _TG_SCHEMES:
-        return f"{scheme}://{rest}" if rest else None
-    host = re.split(r"[/?#]", rest, maxsplit=1)[0]
-    if scheme not in ("http", "https") or not host:
-        return None
-    if "." not in host and not host.startswith(("localhost", "[")):
-        return None
-    return f"{scheme}://{rest}/" if host == rest else f"{scheme}://{rest}"
-
-
-def parse_html(source: str) -> tuple[str, list[dict]]:
-    """Parse Telegram HTML into ``(plain_text, entities)``; raises ApiError(400)."""
-    text, entities = _HtmlParser(source).parse()
-    for entity in entities:
-        entity.pop("_lang", None)
-    return text, entities
-
-
-def _strip_text(text: str, entities: list[dict]) -> tuple[str, list[dict]]:
-    """Telegram trims leading/trailing whitespace of a message, clipping entities."""
-    stripped = text.strip(" \t\r\n\v\f")
-    lead = len(text) - len(text.lstrip(" \t\r\n\v\f"))
-    size = utf16_len(stripped)
-    clipped = []
-    for entity in entities:
-        start = max(entity["offset"] - lead, 0)
-        end = min(entity["offset"] + entity["length"] - lead, size)
-        if end > start:
-            clipped.append({**entity, "offset": start, "length": end - start})
-    return stripped, clipped
-
-
-# --------------------------------------------------------------------------- incoming text
-
-_INCOMING_ENTITY_RE = re.compile(
-    r"(?P<bot_command>(?<!\S)/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@/]))"
-    r"|(?P<mention>(?<![A-Za-z0-9_@])@[A-Za-z0-9_]{3,32}(?![A-Za-z0-9_]))"
-)
-
-
-def detect_entities(text: str) -> list[dict]:
-    """bot_command and mention entities, as Telegram adds them to users' messages."""
-    entities = []
-    for match in _INCOMING_ENTITY_RE.finditer(text):
-        offset = _utf16_index(text, match.start())
-        length = utf16_len(match[0])
-        entities.append({"type": match.lastgroup, "offset": offset, "length": length})
-    return entities
-
-
-# --------------------------------------------------------------------------- reply markup
-
-_BUTTON_ACTIONS = (
-    "url", "callback_data", "web_app", "login_url", "switch_inline_query",
-    "switch_inline_query_current_chat", "switch_inline_query_chosen_chat",
-    "copy_text", "callback_game", "pay",
-)  # fmt: skip
-
-
-def _validate_inline_keyboard(rows: Any) -> None:
-    if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
-        raise bad_request(
-            'field "inline_keyboard" of the InlineKeyboardMarkup must be an Array of Arrays'
-        )
-    if sum(len(row) for row in rows) > MAX_INLINE_BUTTONS:
-        raise bad_request("reply markup is too long")
-    for row in rows:
-        for button in row:
-            _validate_inline_button(button)
-
-
-def _validate_inline_button(button: Any) -> None:
-    if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-        raise bad_request(
-            'can\'t parse inline keyboard button: Field "text" must be of type String'
-        )
-    if not any(key in button for key in _BUTTON_ACTIONS):
-        raise bad_request("text buttons are unallowed in the inline keyboard")
-    if "callback_data" in button:
-        data = button["callback_data"]
-        if not isinstance(data, str) or not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA_BYTES:
-            raise bad_request("BUTTON_DATA_INVALID")
-    if "url" in button and _normalize_link(str(button["url"])) is None:
-        raise bad_request(
-            f"inline keyboard button URL '{button['url']}' is invalid: Wrong HTTP URL"
-        )
-
-
-def _inline_markup(markup: Any, *, inline_only: bool = False) -> dict | None:
-    """Validate ``reply_markup``; return it when it is echoed in the Message (inline only)."""
-    if markup is None:
-        return None
-    if not isinstance(markup, dict):
-        raise bad_request("can't parse reply keyboard markup JSON object")
-    if "inline_keyboard" in markup:
-        _validate_inline_keyboard(markup["inline_keyboard"])
-        return markup
-    if inline_only:
-        raise bad_request("inline keyboard expected")
-    if not {"keyboard", "remove_keyboard", "force_reply"} & markup.keys():
-        raise bad_request("can't parse reply keyboard markup JSON object")
-    return None
-
-
-# --------------------------------------------------------------------------- parameters
-
-_INT_PARAMS = frozenset(
-    {
-        "chat_id", "message_id", "offset", "limit", "timeout", "message_thread_id",
-        "reply_to_message_id", "user_id", "cache_time", "max_connections", "from_chat_id",
-    }
-)  # fmt: skip
-_BOOL_PARAMS = frozenset(
-    {
-        "disable_notification", "protect_content", "drop_pending_updates", "show_alert",
-        "disable_web_page_preview", "allow_sending_without_reply", "revoke_messages",
-    }
-)  # fmt: skip
-_JSON_PARAMS = frozenset(
-    {
-        "reply_markup", "entities", "allowed_updates", "commands", "scope",
-        "reply_parameters", "link_preview_options", "caption_entities",
-    }
-)  # fmt: skip
-
-
-def _coerce(name: str, value: Any) -> Any:
-    """Form values are strings; PTB JSON-encodes non-string parameters."""
-    if not isinstance(value, str):
-        return value
-    if name in _JSON_PARAMS:
-        try:
-            return json.loads(value)
-        except ValueError:
-            raise bad_request(f"can't parse {name} JSON object") from None
-    if name in _INT_PARAMS and re.fullmatch(r"-?\d+", value.strip()):
-        return int(value)
-    if name in _BOOL_PARAMS:
-        return value.strip().lower() in ("true", "1")
-    return value
-
-
-async def _read_params(request: web.Request) -> dict[str, Any]:
-    params: dict[str, Any] = dict(request.query)
-    if request.can_read_body:
-        if request.content_type == "application/json":
-            try:
-                body = await request.json()
-            except ValueError:
-                raise bad_request("can't parse JSON encoded request body") from None
-            if not isinstance(body, dict):
-                raise bad_request("request body must be a JSON object")
-            params.update(body)
-        else:
-            form = await request.post()
-            for key, value in form.items():
-                params[key] = value.file.read() if isinstance(value, web.FileField) else value
-    return {key: _coerce(key, value) for key, value in params.items()}
-
-
-def _number(params: dict, name: str, default: int) -> int:
-    value = params.get(name)
-    if value is None or value == "":
-        return default
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        raise bad_request(f"wrong parameter {name} in request") from None
-
-
-def _require(params: dict, name: str) -> Any:
-    value = params.get(name)
-    if value is None or value == "":
-        raise bad_request(f"{name} is empty")
-    return value
-
-
-# --------------------------------------------------------------------------- records
-
-
-@dataclass
-class SentRecord:
-    """A successful send or edit, as the bot's user would see it."""
-
-    method: str
-    chat_id: int | str | None
-    message_id: int | None
-    text: str | None
-    raw_text: str | None
-    parse_mode: str | None
-    entities: list[dict]
-    reply_markup: dict | None
-    message_thread_id: int | None = None
-    inline_message_id: str | None = None
-
-    def entity_texts(self) -> list[tuple[str, str]]:
-        """``[(entity type, covered text), ...]`` -- handy in assertions."""
-        return [(e["type"], entity_text(self.text or "", e)) for e in self.entities]
-
-    @property
-    def buttons(self) -> list[dict]:
-        rows = (self.reply_markup or {}).get("inline_keyboard", [])
-        return [button for row in rows for button in row]
-
-
-@dataclass
-class RequestRecord:
-    """Any request the server received; ``status`` is None while pending or if dropped."""
-
-    method: str
-    params: dict[str, Any]
-    http_method: str = "POST"
-    status: int | None = None
-    description: str | None = None
-    result: Any = None
-    fault: str | None = None
-
-
-@dataclass
-class ChatActionRecord:
-    chat_id: int | str
-    action: str
-    message_thread_id: int | None = None
-
-
-@dataclass
-class CallbackAnswer:
-    callback_query_id: str
-    text: str | None
-    show_alert: bool
-    url: str | None
-
-
-@dataclass
-class _Fault:
-    kind: str
-    remaining: int
-    retry_after: int
-    description: str | None
-    skip: int = 0  # calls let through before this fault starts
-
-
-@dataclass
-class _FaultRule:
-    """A standing fault: every call of ``method`` whose params match fails with ``kind``."""
-
-    method: str
-    kind: str
-    matches: Callable[[dict], bool]
-    retry_after: int = 1
-
-
-@dataclass
-class _InlineMessage:
-    text: str
-    entities: list[dict] = field(default_factory=list)
-    reply_markup: dict | None = None
-
-
-class _Pulse:
-    """A broadcast signal: waiters grab ``current`` before checking their condition."""
-
-    def __init__(self) -> None:
-        self.current = asyncio.Event()
-
-    def fire(self) -> None:
-        fired, self.current = self.current, asyncio.Event()
-        fired.set()
-
 
 # --------------------------------------------------------------------------- the server
 
@@ -691,10 +82,10 @@ class FakeBotApi:
     lifecycle:  ``async with FakeBotApi(token) as api``, ``start()``, ``stop()``,
                 ``base_url``, ``base_file_url``, ``bot_user``
     setup:      ``add_chat``, ``block_chat``, ``unblock_chat``, ``fail_next``,
-                ``fail_matching``, ``fail_at_random``, ``slow_down``, ``add_inline_message``
+                ``fail_matching``, ``fail_at_random``, ``slow_down``
     updates:    ``user_message``, ``group_message``, ``channel_post``, ``callback_query``,
                 ``feed_update``
-    inspection: ``sent``, ``requests``, ``chat_actions``, ``callback_answers``, ``deleted``,
+    inspection: ``sent``, ``requests``, ``chat_actions``, ``callback_answers``,
                 ``messages_to``, ``message``, ``wait_for``, ``wait_for_request``
     """
 
@@ -716,13 +107,11 @@ class FakeBotApi:
         self.requests: list[RequestRecord] = []
         self.chat_actions: list[ChatActionRecord] = []
         self.callback_answers: list[CallbackAnswer] = []
-        self.deleted: list[tuple[int | str, int]] = []
         self.dropped_updates: list[dict] = []  # not in allowed_updates
         self.internal_errors: list[Exception] = []  # bugs of the fake itself (HTTP 500)
         self._chats: dict[int, dict] = {}
         self._blocked: set[int] = set()
         self._messages: dict[tuple[int, int], dict] = {}
-        self._inline_messages: dict[str, _InlineMessage] = {}
         self._message_ids: dict[int, itertools.count] = {}
         self._updates: list[dict] = []
         self._update_ids = itertools.count(1)
@@ -756,8 +145,6 @@ class FakeBotApi:
                 "deleteMyCommands": self._delete_my_commands,
                 "sendMessage": self._send_message,
                 "editMessageText": self._edit_message_text,
-                "editMessageReplyMarkup": self._edit_message_reply_markup,
-                "deleteMessage": self._delete_message,
                 "answerCallbackQuery": self._answer_callback_query,
                 "sendChatAction": self._send_chat_action,
                 "getChat": self._get_chat,
@@ -1117,21 +504,6 @@ class FakeBotApi:
             )
         )
 
-    def _record_inline(self, method: str, params: dict, inline: _InlineMessage) -> None:
-        self.sent.append(
-            SentRecord(
-                method=method,
-                chat_id=None,
-                message_id=None,
-                text=inline.text,
-                raw_text=params.get("text"),
-                parse_mode=params.get("parse_mode"),
-                entities=copy.deepcopy(inline.entities),
-                reply_markup=copy.deepcopy(inline.reply_markup),
-                inline_message_id=params["inline_message_id"],
-            )
-        )
-
     # ----------------------------------------------------------------- Bot API methods
 
     async def _ok(self, params: dict) -> bool:
@@ -1163,13 +535,7 @@ class FakeBotApi:
         self._record("sendMessage", params, message)
         return message
 
-    def _edit_target(self, params: dict) -> tuple[dict | None, _InlineMessage | None]:
-        inline_id = params.get("inline_message_id")
-        if inline_id:
-            inline = self._inline_messages.get(str(inline_id))
-            if inline is None:
-                raise bad_request("MESSAGE_ID_INVALID")
-            return None, inline
+    def _edit_target(self, params: dict) -> dict:
         if params.get("chat_id") in (None, "") or params.get("message_id") in (None, ""):
             raise bad_request("message identifier is not specified")
         chat = self._writable_chat(params["chat_id"])
@@ -1178,64 +544,24 @@ class FakeBotApi:
         )
         if message.get("from", {}).get("id") != self.bot_user["id"]:
             raise bad_request("message can't be edited")
-        return message, None
+        return message
 
-    async def _edit_message_text(self, params: dict) -> dict | bool:
-        message, inline = self._edit_target(params)
+    async def _edit_message_text(self, params: dict) -> dict:
+        message = self._edit_target(params)
         text, entities = self._formatted_text(params)
         # Like Telegram: an edit without reply_markup removes the inline keyboard.
         markup = _inline_markup(params.get("reply_markup"), inline_only=True)
-        current = inline or _InlineMessage(
-            message["text"], message.get("entities", []), message.get("reply_markup")
-        )
-        if (current.text, current.entities, current.reply_markup) == (text, entities, markup):
+        current = (message["text"], message.get("entities", []), message.get("reply_markup"))
+        if current == (text, entities, markup):
             raise ApiError(400, NOT_MODIFIED)
-        return self._apply_edit("editMessageText", params, message, inline, text, entities, markup)
-
-    async def _edit_message_reply_markup(self, params: dict) -> dict | bool:
-        message, inline = self._edit_target(params)
-        markup = _inline_markup(params.get("reply_markup"), inline_only=True)
-        current = inline.reply_markup if inline else message.get("reply_markup")
-        if current == markup:
-            raise ApiError(400, NOT_MODIFIED)
-        text = inline.text if inline else message["text"]
-        entities = inline.entities if inline else message.get("entities", [])
-        return self._apply_edit(
-            "editMessageReplyMarkup", params, message, inline, text, entities, markup
-        )
-
-    def _apply_edit(
-        self,
-        method: str,
-        params: dict,
-        message: dict | None,
-        inline: _InlineMessage | None,
-        text: str,
-        entities: list[dict],
-        markup: dict | None,
-    ) -> dict | bool:
-        if inline is not None:
-            inline.text, inline.entities, inline.reply_markup = text, entities, markup
-            self._record_inline(method, params, inline)
-            return True
-        assert message is not None
         message.update(text=text, edit_date=int(time.time()))
         for key, value in (("entities", entities), ("reply_markup", markup)):
             if value:
                 message[key] = copy.deepcopy(value)
             else:
                 message.pop(key, None)
-        self._record(method, params, message)
+        self._record("editMessageText", params, message)
         return copy.deepcopy(message)
-
-    async def _delete_message(self, params: dict) -> bool:
-        chat = self._writable_chat(params.get("chat_id"))
-        key = (chat["id"], _require(params, "message_id"))
-        if key not in self._messages:
-            raise bad_request("message to delete not found")
-        del self._messages[key]
-        self.deleted.append(key)
-        return True
 
     async def _send_chat_action(self, params: dict) -> bool:
         chat = self._writable_chat(params.get("chat_id"))
@@ -1542,12 +868,6 @@ class FakeBotApi:
             "data": data,
         }
         return self.feed_update({"callback_query": query})
-
-    def add_inline_message(
-        self, inline_message_id: str, text: str, reply_markup: dict | None = None
-    ) -> None:
-        """Make an inline message (sent via inline mode) known, so it can be edited."""
-        self._inline_messages[inline_message_id] = _InlineMessage(text, [], reply_markup)
 
     def _last_bot_message(self, chat_id: int) -> dict:
         for (chat, _), message in reversed(self._messages.items()):
