@@ -1,4 +1,4 @@
-"""Topic alert quality (issue 4): precision, recall and F1 of /subscribe alerts on BBC news.
+"""Topic alert quality (benchmarks/README.md "Topic alerts"): precision, recall and F1 of /subscribe alerts on BBC news.
 
     .venv/bin/python benchmarks/alerts_quality.py [--cache-path /work/cache/embeddings.sqlite]
         [--work-dir /work/cache/bbc-alerts] [--json FILE]
@@ -39,13 +39,10 @@ import numpy as np
 from measuring import DATA, machine
 
 from config import AlertSettings, load_settings
-from index.archive import NewsArchive
-from index.articles import Article
-from index.deliveries import DeliveryOutbox
-from index.ingest import Ingestor
-from index.subscriptions import SubscriptionStore
-from retrieval.alerts import LEXICAL_RELIEF, AlertMatcher, has_word, parse_topic
-from retrieval.text_terms import content_terms
+from index import Ingestor, NewsArchive
+from index.state import DeliveryOutbox, SubscriptionStore
+from index.text import Article
+from retrieval.alerts import LEXICAL_RELIEF, AlertMatcher, names_topic, parse_topic
 
 BBC = DATA / "bbc" / "bbc-articles.jsonl.gz"
 TOPICS = {
@@ -137,12 +134,6 @@ def subscribe(store: SubscriptionStore) -> dict[int, str]:
     return found
 
 
-def names_topic(stems: frozenset[str], query: str) -> bool:
-    """The precision proxy: the article contains every content word of the topic."""
-    terms = content_terms(query)
-    return bool(terms) and all(has_word(stems, t) for t in terms)
-
-
 def narrow_flood(matcher: AlertMatcher, ids: list[str]) -> dict[str, dict[str, int]]:
     """For each narrow topic: alerts by the matcher's rule, how many of them name the topic,
     and how many of the articles name it."""
@@ -154,7 +145,7 @@ def narrow_flood(matcher: AlertMatcher, ids: list[str]) -> dict[str, dict[str, i
             continue
         for text in NARROW:
             query = parse_topic(text).query
-            named = names_topic(evidence.stems, query)
+            named = names_topic(evidence.stems, query)  # the precision proxy
             out[text]["articles_naming"] += named
             if matcher.score(subscriptions[query], evidence) is not None:
                 out[text]["alerts"] += 1

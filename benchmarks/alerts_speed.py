@@ -1,5 +1,5 @@
-"""Alert matching (issue 5, benchmark 4): time to match 1,000 new passages against 10,000
-subscriptions with the bot's AlertMatcher (retrieval/alerts.py).
+"""Alert matching (benchmarks/README.md "Performance"): time to match 1,000 new passages against 10,000
+subscriptions with the bot's AlertMatcher (retrieval/alerts/matching.py).
 
     .venv/bin/python benchmarks/alerts_speed.py [--passages 1000] [--subscriptions 10000]
         [--background DIR] [--backend torch|onnx-int8] [--cache-path FILE] [--profile]
@@ -43,13 +43,11 @@ from measuring import (
 )
 
 from config import load_settings
-from index.archive import NewsArchive
-from index.articles import Article
-from index.deliveries import DeliveryOutbox
-from index.ingest import Ingestor
-from index.subscriptions import SubscriptionStore
+from index import Ingestor, NewsArchive
+from index.state import DeliveryOutbox, SubscriptionStore
+from index.text import Article
+from retrieval import content_terms
 from retrieval.alerts import AlertMatcher, TopicError, parse_topic
-from retrieval.text_terms import content_terms
 
 BBC = DATA / "bbc" / "bbc-articles.jsonl.gz"
 
@@ -143,7 +141,7 @@ def copy_background(source: Path, data_dir: Path, embedder):
 def _with_cache(settings, embedder):
     if not settings.embedding.cache_path:
         return embedder
-    from index.embedding_cache import CachedEmbedder
+    from index.embedding import CachedEmbedder
 
     return CachedEmbedder(embedder, Path(settings.embedding.cache_path), settings.embedding.backend)
 

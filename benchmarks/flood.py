@@ -24,9 +24,8 @@ from pathlib import Path
 from measuring import REPO, add_backend_argument, machine, make_bare_embedder
 
 from config import load_settings
-from index.archive import NewsArchive
-from index.file_sources import read_file
-from index.ingest import Ingestor
+from index import Ingestor, NewsArchive
+from index.sources import read_file
 from tests.bot.harness import TOKEN, start_bot
 from tests.fake_bot_api import FakeBotApi
 

@@ -35,8 +35,8 @@ from pathlib import Path
 from measuring import machine
 
 from config import Settings, load_settings
-from index.errors import IndexError_
-from index.fetching import Fetcher
+from index import IndexError_
+from index.sources import Fetcher
 from tests.hostile_web import HostileWeb, RebindingResolver
 
 MEMORY_GOAL_MB = 300

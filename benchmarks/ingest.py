@@ -1,4 +1,4 @@
-"""Ingest speed (issue 5, benchmark 1): passages per second of the `newsbot ingest` pipeline
+"""Ingest speed (benchmarks/README.md "Performance"): passages per second of the `newsbot ingest` pipeline
 on the first RealTimeQA dev articles, against the bare `encode` rate of the same model and
 backend on the same passages, measured in the same run.
 
@@ -28,11 +28,9 @@ from measuring import (
 )
 
 from config import load_settings
-from index.archive import NewsArchive
-from index.articles import Article
-from index.file_sources import read_file
-from index.ingest import Ingestor
-from index.passages import chunk_text
+from index import Ingestor, NewsArchive
+from index.sources import read_file
+from index.text import Article, chunk_text
 
 CHUNK = 64  # articles per Ingestor batch (Ingestor.batch_articles)
 

@@ -1,4 +1,4 @@
-"""Answer latency (issue 5, benchmark 2): p50/p99 of a full answer, in-process, no Telegram:
+"""Answer latency (benchmarks/README.md "Performance"): p50/p99 of a full answer, in-process, no Telegram:
 embed the question, hybrid search (FAISS + FTS5), mark the answering sentences, render HTML.
 
     .venv/bin/python benchmarks/latency.py --data-dir DIR [--backend torch|onnx-int8]
@@ -11,7 +11,8 @@ real. Besides the totals it prints where the time goes: the model (question and 
 the vector search, the lexical search, and everything else.
 
 --backend onnx-int8 on an archive embedded with torch queries the torch vectors with int8
-question vectors: valid for speed (the vectors differ by cosine ~0.006), not for quality.
+question vectors: valid for speed (the vectors differ slightly: benchmarks/README.md "Answer
+quality", int8 against torch), not for quality.
 """
 
 from __future__ import annotations
@@ -37,11 +38,11 @@ from measuring import (
     rtqa_questions,
 )
 
+from bot.views import render_answer_html
 from config import load_settings
-from index.archive import NewsArchive
-from index.vectors import VectorIndex, metadata_path
-from retrieval.answer import Answerer
-from retrieval.render_html import render_answer_html
+from index import NewsArchive
+from index.storage import VectorIndex, metadata_path
+from retrieval import Answerer
 
 WARM_UP = 5
 

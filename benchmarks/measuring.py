@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -72,12 +72,14 @@ def rtqa_articles(limit: int | None = None) -> Iterator[dict]:
 
 def rtqa_questions(limit: int | None = None) -> list[tuple[str, datetime]]:
     """(question, the date it was asked) pairs, in file order."""
+    from retrieval import end_of_day
+
     out = []
     with gzip.open(RTQA_QUESTIONS, "rt", encoding="utf-8") as handle:
         for line in itertools.islice(handle, limit):
             row = json.loads(line)
-            # Dates come as 2022/06/10 or 2024-03-29.
-            asked = datetime.fromisoformat(row["date"].replace("/", "-")).replace(tzinfo=UTC)
+            # As of the end of that day, as `newsbot eval` asks them (retrieval/dates.py).
+            asked = end_of_day(row["date"])
             out.append((row["question"], asked))
     return out
 
@@ -122,7 +124,8 @@ class SpeedOnlyEmbedder:
     """Another backend's encoder presented under the archive's model name.
 
     Lets an archive embedded with torch be queried through ONNX int8 to time it; the vectors
-    differ slightly (cosine ~0.994), so use it for speed, not for quality figures.
+    differ slightly (benchmarks/README.md "Answer quality", int8 against torch), so use it for
+    speed, not for quality figures.
     """
 
     def __init__(self, inner, model_name: str) -> None:
@@ -149,7 +152,7 @@ def add_backend_argument(parser) -> None:
 def make_bare_embedder(backend: str, data_dir: Path, batch_size: int = 64):
     """The backend's model without the embedding cache (a cache would time lookups instead)."""
     from config import EmbeddingSettings
-    from index.embedder import make_embedder
+    from index.embedding import make_embedder
 
     embedder = make_embedder(
         EmbeddingSettings(backend=backend, batch_size=batch_size, cache_path=""), data_dir
@@ -161,9 +164,8 @@ def make_bare_embedder(backend: str, data_dir: Path, batch_size: int = 64):
 def build_smoke_archive(data_dir: Path, embedder, articles: int = 12):
     """A few RealTimeQA articles ingested for real: enough for every code path, in seconds."""
     from config import load_settings
-    from index.archive import NewsArchive
-    from index.file_sources import read_file
-    from index.ingest import Ingestor
+    from index import Ingestor, NewsArchive
+    from index.sources import read_file
 
     # Short ones: the first articles of the file are photo galleries of 50+ passages.
     short = [row for row in rtqa_articles(300) if len(row["text"]) < 4000][:articles]

@@ -1,4 +1,4 @@
-"""Memory (issue 5, benchmark 3): peak RSS of the bot's process with the model loaded and the
+"""Memory (benchmarks/README.md "Performance"): peak RSS of the bot's process with the model loaded and the
 archive open, after answering questions.
 
     .venv/bin/python benchmarks/memory.py --data-dir DIR [--backend torch|onnx-int8]
@@ -34,7 +34,7 @@ from measuring import (
 )
 
 from config import load_settings
-from index.vectors import metadata_path
+from index.storage import metadata_path
 
 # Well-formed but never used: nothing here talks to Telegram.
 DUMMY_TOKEN = "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -99,8 +99,8 @@ def export_in_a_child(data_dir: Path) -> None:
     starts with the file in place never imports torch, and neither should this one."""
     code = (
         "import sys; from pathlib import Path; sys.path.insert(0, sys.argv[1]);"
-        "from index.embedder import packaged_model_path;"
-        "from index.onnx_embedder import OnnxInt8Embedder;"
+        "from index.embedding.embedder import packaged_model_path;"
+        "from index.embedding.onnx_int8 import OnnxInt8Embedder;"
         "OnnxInt8Embedder(packaged_model_path(), Path(sys.argv[2]), 1).load()"
     )
     subprocess.run([sys.executable, "-c", code, str(REPO), str(data_dir)], check=True)

@@ -1,4 +1,5 @@
-"""Answer quality on the evaluation sets in ../shared/data (issue 4); see benchmarks/README.md.
+"""Answer quality on the evaluation sets in ../shared/data; see benchmarks/README.md
+"Answer quality".
 
     .venv/bin/python benchmarks/quality.py [--limit N] [--set retrieval.dense_weight=0.5] ...
 
@@ -8,15 +9,15 @@ Prints a table and writes benchmarks/out/quality.json. The same suite is `newsbo
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bot.cli.evaluate import add_eval_arguments, run_eval  # noqa: E402
+from bot.log_setup import configure_logging  # noqa: E402
 from config import load_settings  # noqa: E402
-from retrieval.evaluation_cli import add_eval_arguments, run_eval  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 
@@ -28,11 +29,9 @@ def main() -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="show progress")
     parser.set_defaults(out=REPO / "benchmarks" / "out" / "quality.json")
     args = parser.parse_args()
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(asctime)s %(name)s %(message)s",
-    )
-    return run_eval(args, load_settings(config_file=args.config))
+    settings = load_settings(config_file=args.config)
+    configure_logging(settings, args.verbose)  # as `newsbot eval` logs
+    return run_eval(args, settings)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Approximate index (issue 5): recall@10 of HNSW against exact search on the RealTimeQA dev
+"""Approximate index (benchmarks/README.md "Performance"): recall@10 of HNSW against exact search on the RealTimeQA dev
 questions, and the time of one search, exact and approximate, at several efSearch values.
 
     .venv/bin/python benchmarks/recall.py --data-dir DIR [--backend torch|onnx-int8]
@@ -33,7 +33,7 @@ from measuring import (
 )
 
 from config import load_settings
-from index.vectors import VectorIndex, metadata_path
+from index.storage import VectorIndex, metadata_path
 
 K = 10
 

@@ -36,8 +36,8 @@ import numpy as np
 from measuring import machine
 
 from config import load_settings
-from index.sentences import sentence_spans
-from index.vectors import VectorIndex, metadata_path
+from index.storage import VectorIndex, metadata_path
+from index.text import sentence_spans
 
 CHUNK_ARTICLES = 2000
 

@@ -11,7 +11,7 @@ import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
-from retrieval.answer import Answer
+from retrieval import Answer
 
 
 @dataclass

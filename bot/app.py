@@ -30,16 +30,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers_admin as admin
-from bot import handlers_ask as ask
-from bot import handlers_subscriptions as subs
-from bot.help_text import publish_commands
-from bot.jobs import schedule_jobs
+from bot.handlers import admin, ask
+from bot.handlers import subscriptions as subs
 from bot.log_setup import configure_logging
 from bot.replies import reply, thread_id_of
 from bot.services import SERVICES_KEY, BotServices, services
+from bot.views import publish_commands
+from bot.workers import schedule_jobs
 from config import Settings, SettingsError
-from index.embedder import Embedder
+from index.embedding import Embedder
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +109,7 @@ def build_application(settings: Settings, embedder: Embedder | None = None) -> A
             application.bot.username,
             counts["articles"],
             counts["passages"],
-            counts["feeds"],
+            len(feeds),
         )
 
     async def post_shutdown(application: Application) -> None:

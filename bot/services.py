@@ -13,15 +13,12 @@ from telegram.ext import Application, CallbackContext
 from bot.answer_memory import RecentAnswers
 from bot.question_limits import QuestionLimiter
 from config import Settings
-from index.archive import NewsArchive
-from index.deliveries import DeliveryOutbox
-from index.embedder import Embedder
-from index.feed_registry import FeedRegistry
-from index.fetching import Fetcher
-from index.ingest import Ingestor
-from index.subscriptions import SubscriptionStore
+from index import Ingestor, NewsArchive
+from index.embedding import Embedder
+from index.sources import Fetcher
+from index.state import Feedback, Feeds, Outbox, Subscriptions, open_state
+from retrieval import Answerer
 from retrieval.alerts import AlertMatcher
-from retrieval.answer import Answerer
 
 log = logging.getLogger(__name__)
 
@@ -34,9 +31,10 @@ class BotServices:
     archive: NewsArchive
     answerer: Answerer
     ingestor: Ingestor
-    feeds: FeedRegistry
-    subscriptions: SubscriptionStore
-    outbox: DeliveryOutbox
+    feeds: Feeds
+    subscriptions: Subscriptions
+    outbox: Outbox
+    feedback: Feedback
     matcher: AlertMatcher
     fetcher: Fetcher
     questions: QuestionLimiter
@@ -58,17 +56,17 @@ class BotServices:
         if changed:
             log.info("vector index brought in line with the database (%d passages)", changed)
         archive.embedder.encode(["warm up"])  # load the weights now, not on the first question
-        subscriptions = SubscriptionStore(archive.database)
-        outbox = DeliveryOutbox(archive.database)
+        state = open_state(archive)
         return cls(
             settings=settings,
             archive=archive,
             answerer=Answerer(archive, settings.retrieval),
             ingestor=Ingestor(archive),
-            feeds=FeedRegistry(archive.database),
-            subscriptions=subscriptions,
-            outbox=outbox,
-            matcher=AlertMatcher(archive, subscriptions, outbox, settings.alerts),
+            feeds=state.feeds,
+            subscriptions=state.subscriptions,
+            outbox=state.outbox,
+            feedback=state.feedback,
+            matcher=AlertMatcher(archive, state.subscriptions, state.outbox, settings.alerts),
             fetcher=Fetcher(settings.fetch),
             questions=QuestionLimiter(
                 settings.telegram.questions_per_minute, settings.telegram.question_burst

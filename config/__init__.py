@@ -1,5 +1,7 @@
-"""Settings: read once from default.toml, a user TOML file and the environment, then handed down."""
+"""Settings: declared once (settings.py), read from a user TOML file and the environment (loading.py)."""
 
+from config.errors import SettingsError
+from config.loading import load_settings
 from config.settings import (
     AlertSettings,
     EmbeddingSettings,
@@ -7,12 +9,10 @@ from config.settings import (
     PassageSettings,
     RetrievalSettings,
     Settings,
-    SettingsError,
     SourceSettings,
     StorageSettings,
     TelegramSettings,
     VectorSettings,
-    load_settings,
 )
 
 __all__ = [

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.archive import NewsArchive
-from index.articles import Article
 from index.errors import IndexError_
-from index.passages import chunk_text
-from index.web_sources import SourceFailure
+from index.sources.web import SourceFailure
+from index.storage.archive import NewsArchive
+from index.text.articles import Article
+from index.text.passages import chunk_text
 
 log = logging.getLogger(__name__)
 

@@ -1,2 +1,26 @@
 """The read side: a question in, quoted and sourced passages out (hybrid search, marking,
-abstention, rendering for Telegram HTML and the terminal)."""
+abstention). Topic alerts live in retrieval.alerts, the evaluation harness in
+retrieval.evaluation; rendering is the bot's (bot.views)."""
+
+from retrieval.answer import MAX_QUESTION_CHARS, Answer, Answerer, Quote, validate_question
+from retrieval.dates import DayError, end_of_day
+from retrieval.errors import QuestionError
+from retrieval.marking import Marking, sentence_units
+from retrieval.search import HybridSearcher, SearchMode
+from retrieval.text_terms import content_terms
+
+__all__ = [
+    "MAX_QUESTION_CHARS",
+    "Answer",
+    "Answerer",
+    "DayError",
+    "HybridSearcher",
+    "Marking",
+    "QuestionError",
+    "Quote",
+    "SearchMode",
+    "content_terms",
+    "end_of_day",
+    "sentence_units",
+    "validate_question",
+]

@@ -4,14 +4,15 @@ when the evidence is weak. The quote is always the exact stored passage text."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 
 from config import RetrievalSettings
-from index.archive import NewsArchive
-from index.store import PassageRecord
+from index import NewsArchive
+from index.clock import utc_now
+from index.storage import PassageRecord
 from retrieval.errors import QuestionError
 from retrieval.marking import Marking, mark, sentence_units, term_weights
 from retrieval.search import Candidate, HybridSearcher, SearchMode, diversify
@@ -20,14 +21,15 @@ from retrieval.text_terms import content_terms
 MAX_QUESTION_CHARS = 1000
 # Quotes marked per answer beyond the ones shown, for the "More sources" button.
 MORE_QUOTES = 3
-# Candidates ranked as quotes. RealTimeQA dev: 20 gave @5 0.748 against 0.760 for 12.
+# Candidates ranked as quotes: a larger pool ranked worse on RealTimeQA dev
+# (benchmarks/README.md "Answer quality", MARKED_POOL).
 MARKED_POOL = 12
 # A quote's score blends the passage's similarity to the question with its best sentence's
 # (by the question's words), then is weighted by the article's recency (so the evidence is
-# "recent, matching news"). RealTimeQA dev: 0.4 -> 0.6 gave @3 0.710 -> 0.723, abstention at
-# 90% kept 0.57 -> 0.61. Ranking by words alone, and embedding sentences only for the quotes
-# shown, is as accurate (@1 0.588 against 0.587 with every candidate's sentences embedded) and
-# embeds ~20 sentences per answer instead of ~75: the answer's largest cost (benchmarks/README.md).
+# "recent, matching news"); leaning to the passage ranked and abstained better. Ranking by
+# words alone, and embedding sentences only for the quotes shown, is as accurate as
+# embedding every candidate's sentences and embeds a fraction of the sentences, the answer's
+# largest cost (benchmarks/README.md "Answer quality", DENSE_SHARE and the words-only rows).
 DENSE_SHARE = 0.6
 
 
@@ -113,7 +115,7 @@ class Answerer:
     ) -> Answer:
         question = validate_question(question)
         shown = quotes or self.settings.quotes
-        as_of = as_of or datetime.now(UTC)
+        as_of = as_of or utc_now()
         terms = content_terms(question)
         query_vector = self.archive.embedder.encode([question])[0]
         scope = self.searcher.lexical_scope(self.archive.vectors.count)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.sentences import sentence_spans
+from index.text import sentence_spans
 from retrieval.text_terms import stem, words
 
 SEMANTIC_WEIGHT = 0.35
@@ -23,8 +23,9 @@ TIE_RATIO = 0.97
 # The better neighbour of the best sentence is marked too when it scores at least this share
 # of the best: news copy often names the answer in the sentence before or after the one that
 # echoes the question ("... said on Tuesday." / "McConaughey, who grew up in Uvalde, ...").
-# RealTimeQA dev: marked accuracy @1 0.357 -> 0.412 with 1.5 sentences marked on average;
-# XQuAD 0.805 -> 0.879. Consecutive marked sentences become one span (see _merge_consecutive).
+# It marks the answer more often on RealTimeQA and XQuAD at under two sentences marked on
+# average (benchmarks/README.md "Answer quality", neighbour marking). Consecutive marked
+# sentences become one span (see _merge_consecutive).
 NEIGHBOUR_RATIO = 0.5
 # A word that only shares a stem with the question's ("conditions" for "condition") counts less.
 STEM_MATCH_CREDIT = 0.7

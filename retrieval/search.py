@@ -11,9 +11,8 @@ from typing import TypeVar
 import numpy as np
 
 from config import RetrievalSettings
-from index.articles import parse_published
-from index.store import ArticleStore, PassageRecord
-from index.vectors import VectorIndex
+from index.storage import PassageRecord, PassageStore, VectorStore
+from index.text import parse_published
 
 T = TypeVar("T")
 
@@ -45,13 +44,13 @@ class SearchMode:
 
 
 class HybridSearcher:
-    def __init__(self, store: ArticleStore, settings: RetrievalSettings) -> None:
+    def __init__(self, store: PassageStore, settings: RetrievalSettings) -> None:
         self.store = store
         self.settings = settings
 
     def search(
         self,
-        vectors: VectorIndex,
+        vectors: VectorStore,
         query_vector: np.ndarray,
         terms: list[str],
         as_of: datetime | None,

@@ -1,10 +1,13 @@
-"""Fixtures shared by every test: the real model (loaded once per session), settings for a
+"""Fixtures shared by every test: the real model (loaded once per session), its int8 ONNX export
+(made once per session and linked into each data directory that needs it), settings for a
 temporary data directory, the evaluation data in ../shared/data, and an archive holding the
 seed article."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,10 +16,12 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from config import Settings, load_settings
-from index.archive import NewsArchive
-from index.embedder import TorchEmbedder
-from index.file_sources import read_file
-from index.ingest import Ingestor
+from index import Ingestor, NewsArchive
+from index.embedding import TorchEmbedder
+from index.embedding.embedder import packaged_model_path
+from index.embedding.onnx_int8 import ONNX_FILE, OnnxInt8Embedder
+from index.sources import read_file
+from tests.bbc_news import build_alert_archive
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_ARTICLE = REPO / "index" / "samples" / "zelensky-putin-meeting.txt"
@@ -61,6 +66,53 @@ def embedder() -> TorchEmbedder:
     model = TorchEmbedder()
     model.load()
     return model
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(tmp_path_factory) -> OnnxInt8Embedder:
+    """The int8 ONNX export, made once for the whole run (about 30 s) into its own data
+    directory, with every outgoing connection refused: nothing may be downloaded."""
+    real_connect = socket.socket.connect
+
+    def refuse(self, address):
+        raise AssertionError(f"the ONNX export tried to connect to {address}")
+
+    socket.socket.connect = refuse
+    try:
+        model = OnnxInt8Embedder(
+            packaged_model_path(), tmp_path_factory.mktemp("onnx-data"), batch_size=4
+        )
+        model.load()
+    finally:
+        socket.socket.connect = real_connect
+    return model
+
+
+@pytest.fixture(scope="session")
+def onnx_model(onnx_embedder) -> Callable[[Path], Path]:
+    """Give a data directory the session's ONNX export, as if it had made it itself, so an
+    archive opened there with the default backend loads it instead of exporting again."""
+
+    def install(data_dir: Path) -> Path:
+        target = Path(data_dir) / "models" / ONNX_FILE
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not target.exists():
+            try:  # read only by every user: one file on disk for the whole run
+                os.link(onnx_embedder.onnx_path, target)
+            except OSError:
+                shutil.copyfile(onnx_embedder.onnx_path, target)
+        return Path(data_dir)
+
+    return install
+
+
+@pytest.fixture(scope="session")
+def bbc_alert_archive(tmp_path_factory, embedder, shared_data) -> Path:
+    """A data directory of BBC articles to learn topic profiles from (tests/bbc_news.py),
+    embedded once per run: copy it before opening it."""
+    return build_alert_archive(
+        tmp_path_factory.mktemp("bbc-alerts") / "data", embedder, shared_data
+    )
 
 
 @pytest.fixture

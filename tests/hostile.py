@@ -9,8 +9,8 @@ from xml.sax.saxutils import escape as xml_escape
 from hypothesis import strategies as st
 
 from config import SourceSettings
-from index.articles import Article, http_url, parse_published
-from index.errors import FetchError
+from index import FetchError
+from index.text import Article, http_url, parse_published
 
 # Small bounds, so generated input crosses every one of them.
 TIGHT = SourceSettings(

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from index.address_guard import Resolver
+from index.sources.address_guard import Resolver
 from tests.static_site import StaticSite, article_page
 
 GB = 1 << 30

@@ -1,9 +1,9 @@
-"""Alert matching over compiled subscriptions (retrieval/alert_index.py) delivers exactly what
+"""Alert matching over compiled subscriptions (retrieval/alerts/compiled.py) delivers exactly what
 the per-pair rules of AlertMatcher deliver: same subscriptions, same passage, same score.
 
 The reference below applies the rules one (article, subscription) pair at a time, as
-`AlertMatcher.match` did before matching was vectorized (37 s for 10,000 topics x 300
-articles, benchmarks/alerts_speed.py). Topics cover the ways a rule can go: plain and broad
+`AlertMatcher.match` did before matching was vectorized (benchmarks/README.md "Performance",
+alert matching). Topics cover the ways a rule can go: plain and broad
 (matched by profile), +required and -excluded words, words the articles name (the lexical
 relief), and chats that subscribed after some articles were stored.
 """
@@ -17,15 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from config import load_settings
-from index.archive import NewsArchive
-from index.deliveries import DeliveryOutbox
-from index.ingest import Ingestor
-from index.subscriptions import Subscription, SubscriptionStore
-from retrieval import alert_index, alerts
-from retrieval.alerts import LEXICAL_RELIEF, AlertMatcher, ArticleEvidence, has_word, parse_topic
-from retrieval.text_terms import content_terms
-from tests.test_alert_matching import bbc_by_category
+from index import Ingestor, NewsArchive
+from index.state import DeliveryOutbox, Subscription, SubscriptionStore
+from retrieval.alerts import (
+    AlertMatcher,
+    ArticleEvidence,
+    names_topic,
+    parse_topic,
+    topic_threshold,
+)
+from retrieval.alerts import compiled as alert_index
+from retrieval.alerts import matching as alerts
+from tests.bbc_news import ARCHIVED, alert_settings, bbc_by_category
 
 EARLY_TOPICS = [
     "sport",
@@ -60,7 +63,8 @@ Found = set[tuple[int, int, float]]  # (subscription id, passage id, score)
 
 
 def reference(matcher: AlertMatcher, evidence: ArticleEvidence, subs: list[Subscription]) -> Found:
-    """The alert rules applied pair by pair (retrieval/alerts.py, module docstring)."""
+    """The alert rules applied pair by pair (retrieval/alerts/matching.py, module docstring);
+    the threshold rule itself is the one the matcher uses (retrieval/alerts/topics.py)."""
     found = set()
     for subscription in subs:
         if subscription.created_at > evidence.queued_at:
@@ -69,10 +73,7 @@ def reference(matcher: AlertMatcher, evidence: ArticleEvidence, subs: list[Subsc
         if hit is None:
             continue
         passage_id, cosine, profile_score = hit
-        needed = matcher.settings.threshold
-        terms = content_terms(subscription.query)
-        if terms and all(has_word(evidence.stems, t) for t in terms):
-            needed -= LEXICAL_RELIEF
+        needed = topic_threshold(names_topic(evidence.stems, subscription.query), matcher.settings)
         if cosine >= needed or matcher.profile_match(subscription.query, profile_score):
             found.add((subscription.id, passage_id, cosine))
     return found
@@ -85,21 +86,19 @@ def subscribe(store: SubscriptionStore, texts: list[str], first_chat: int) -> No
 
 
 @pytest.fixture(scope="module")
-def built_news(tmp_path_factory, embedder, shared_data) -> tuple[Path, set[str]]:
-    """An archive to learn profiles from, then two batches of fresh news, queued, with
-    the late topics subscribed in between. Built once; each test gets a copy."""
-    data_dir = tmp_path_factory.mktemp("alert-news") / "data"
+def built_news(tmp_path_factory, embedder, shared_data, bbc_alert_archive) -> tuple[Path, set[str]]:
+    """An archive to learn profiles from (the session's, tests/bbc_news.py), then two batches
+    of fresh news, queued, with the late topics subscribed in between. Built once; each test
+    gets a copy."""
+    data_dir = shutil.copytree(bbc_alert_archive, tmp_path_factory.mktemp("alert-news") / "data")
     archive = NewsArchive(news_settings(data_dir), embedder=embedder)
-    articles = bbc_by_category(shared_data, 14)
+    articles = bbc_by_category(shared_data, ARCHIVED + 4)
     ingest = Ingestor(archive).ingest
-    ingest([a for group in articles.values() for a in group[:10]])
     store, outbox = SubscriptionStore(archive.database), DeliveryOutbox(archive.database)
-    for article_id, _ in outbox.queued_articles(1000):
-        outbox.settle(article_id, [])
     subscribe(store, EARLY_TOPICS, 1)
     ingest([a for group in articles.values() for a in group[10:12]])
     first = {article_id for article_id, _ in outbox.queued_articles(1000)}
-    time.sleep(1.1)  # timestamps are in whole seconds; a tie counts as subscribed before
+    time.sleep(0.01)  # stored times are in milliseconds; a tie counts as subscribed before
     subscribe(store, LATE_TOPICS, 100)
     ingest([a for group in articles.values() for a in group[12:14]])
     archive.save_vectors()
@@ -107,9 +106,7 @@ def built_news(tmp_path_factory, embedder, shared_data) -> tuple[Path, set[str]]
 
 
 def news_settings(data_dir: Path):
-    return load_settings(
-        env={}, overrides={"data_dir": str(data_dir), "alerts.profile_min_articles": 20}
-    )
+    return alert_settings(data_dir)
 
 
 @pytest.fixture

@@ -16,11 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.archive import NewsArchive
-from index.archive_lock import ArchiveBusyError, ArchiveLock
-from index.articles import Article
-from index.ingest import Ingestor
-from index.vectors import VectorIndex
+from index import Ingestor, NewsArchive
+from index.storage import ArchiveBusyError, ArchiveLock, VectorIndex
+from index.text import Article
 
 
 class HashEmbedder:
@@ -110,7 +108,7 @@ def test_a_second_writer_waits_then_fails_naming_the_holder(tmp_path):
 
 def hold_the_lock_in_another_process(path: Path) -> subprocess.Popen:
     code = (
-        "import sys, time; from pathlib import Path; from index.archive_lock import ArchiveLock;"
+        "import sys, time; from pathlib import Path; from index.storage.lock import ArchiveLock;"
         f" lock = ArchiveLock(Path({str(path)!r}), 1, label='newsbot ingest'); lock.acquire();"
         " print('held', flush=True); time.sleep(60)"
     )

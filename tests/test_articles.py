@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from config import SourceSettings
-from index.articles import (
+from index import SourceError
+from index.text.articles import (
     article_id,
     bounded_article,
     canonical_url,
@@ -21,7 +22,6 @@ from index.articles import (
     normalise_date,
     parse_published,
 )
-from index.errors import SourceError
 from tests.hostile import TIGHT, assert_bounded, date_texts, long_texts, moments, url_texts
 
 
@@ -49,7 +49,7 @@ def test_url_longer_than_its_bound_is_refused():
 
 
 def test_long_fields_are_shortened_and_the_cut_logged(caplog):
-    caplog.set_level(logging.INFO, logger="index.articles")
+    caplog.set_level(logging.INFO, logger="index.text.articles")
     limits = SourceSettings(max_article_chars=100, max_title_chars=20, max_source_chars=10)
     text = "First paragraph is here.\n" + "Second one goes on. " * 20
     article = bounded_article("word " * 50, text, None, "outlet " * 10, None, limits)

@@ -1,4 +1,5 @@
-"""The `newsbot` command line, run as a user runs it (a real process, real files)."""
+"""The `newsbot` command line, run as a user runs it (real files, real model): in-process through
+`bot.cli.main.main` (tests/in_process_cli.py), and once as a real process, the README demo."""
 
 from __future__ import annotations
 
@@ -7,33 +8,37 @@ import json
 import os
 import subprocess
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from tests.conftest import SAMPLE_ARTICLE
+from tests.in_process_cli import BASE_ENV, CliResult, run_cli
 from tests.static_site import StaticSite, article_page, rss_feed
 from tests.test_web_sources import SEED_PARAGRAPHS
 
 NEWSBOT = [sys.executable, "-m", "bot.cli"]
-ENV = {**os.environ, "NEWSBOT_CONFIG": "", "TELEGRAM_BOT_TOKEN": ""}
+README_QUESTION = "What condition did Zelensky set?"
 
 
-def newsbot(
-    *args: str, data_dir: Path, stdin: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [*NEWSBOT, "--data-dir", str(data_dir), *args],
-        capture_output=True,
-        text=True,
-        env={**ENV, **(env or {})},
-        timeout=180,
-        input=stdin,
-    )
+@pytest.fixture(scope="session")
+def newsbot(onnx_model):
+    """`newsbot --data-dir DATA_DIR ARGS` in-process; the data directory gets the session's
+    ONNX export first, as a directory that had run once would have it."""
+
+    def run(
+        *args: str, data_dir: Path, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> CliResult:
+        onnx_model(data_dir)
+        return run_cli("--data-dir", str(data_dir), *args, env=env, stdin=stdin)
+
+    return run
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory) -> Path:
+def demo_dir(tmp_path_factory, newsbot) -> Path:
     data_dir = tmp_path_factory.mktemp("cli") / "data"
     result = newsbot("ingest", str(SAMPLE_ARTICLE), data_dir=data_dir)
     assert result.returncode == 0, result.stderr
@@ -41,15 +46,34 @@ def demo_dir(tmp_path_factory) -> Path:
     return data_dir
 
 
-def test_the_readme_demo_answers_with_a_marked_quote_and_its_source(demo_dir):
-    result = newsbot("ask", "What condition did Zelensky set?", data_dir=demo_dir)
+def test_python_m_bot_cli_answers_the_readme_demo_in_a_real_process(demo_dir):
+    """The one real process: `python -m bot.cli` starts, reads the archive and answers."""
+    result = subprocess.run(
+        [*NEWSBOT, "--data-dir", str(demo_dir), "ask", README_QUESTION],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **BASE_ENV},
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stderr
+    flat = " ".join(result.stdout.split())
+    assert "»The proposal also comes with a concrete condition: a full ceasefire" in flat
+
+
+def test_the_newsbot_command_is_the_cli_main():
+    [script] = [e for e in entry_points(group="console_scripts") if e.name == "newsbot"]
+    assert script.load() is main
+
+
+def test_the_readme_demo_answers_with_a_marked_quote_and_its_source(newsbot, demo_dir):
+    result = newsbot("ask", README_QUESTION, data_dir=demo_dir)
     assert result.returncode == 0, result.stderr
     flat = " ".join(result.stdout.split())
     assert "»The proposal also comes with a concrete condition: a full ceasefire" in flat
     assert "— zelensky-putin-meeting.txt · Zelensky Puts Direct Putin Meeting" in flat
 
 
-def test_json_answers_and_a_questions_file(demo_dir, tmp_path):
+def test_json_answers_and_a_questions_file(newsbot, demo_dir, tmp_path):
     single = newsbot("ask", "--json", "Who won the football world cup in 2018?", data_dir=demo_dir)
     assert single.returncode == 0
     assert json.loads(single.stdout) == {
@@ -71,7 +95,7 @@ def test_json_answers_and_a_questions_file(demo_dir, tmp_path):
     assert "error" in lines[1] and "line 2" in many.stderr
 
 
-def test_ingest_again_is_a_no_op_and_stats_and_reindex_report(demo_dir):
+def test_ingest_again_is_a_no_op_and_stats_and_reindex_report(newsbot, demo_dir):
     again = newsbot("ingest", str(SAMPLE_ARTICLE), data_dir=demo_dir)
     assert "0 new articles" in again.stdout and "1 already stored" in again.stdout
     stats = json.loads(newsbot("stats", "--json", data_dir=demo_dir).stdout)
@@ -84,7 +108,7 @@ def test_ingest_again_is_a_no_op_and_stats_and_reindex_report(demo_dir):
     assert reindex.returncode == 0 and f"re-indexed {stats['passages']} passages" in reindex.stdout
 
 
-def test_bad_input_gets_one_line_and_a_non_zero_exit(demo_dir, tmp_path):
+def test_bad_input_gets_one_line_and_a_non_zero_exit(newsbot, demo_dir, tmp_path):
     cases = [
         (("ingest", str(tmp_path / "missing.txt")), 1, "missing.txt: no such file"),
         (("ask", ""), 2, "the text is empty"),
@@ -99,7 +123,7 @@ def test_bad_input_gets_one_line_and_a_non_zero_exit(demo_dir, tmp_path):
     assert empty.returncode == 1 and "archive is empty" in empty.stderr
 
 
-async def test_ingest_a_feed_served_locally(tmp_path):
+async def test_ingest_a_feed_served_locally(tmp_path, newsbot):
     site = await StaticSite().start()
     try:
         page = site.add("/zelensky", article_page("Zelensky offers talks", SEED_PARAGRAPHS))
@@ -110,44 +134,15 @@ async def test_ingest_a_feed_served_locally(tmp_path):
         )
         config = tmp_path / "local.toml"
         config.write_text('[fetch]\nallow_private_networks = ["127.0.0.1/32"]\n')
-        process = await asyncio.create_subprocess_exec(
-            *NEWSBOT,
-            "--data-dir",
-            str(tmp_path / "d"),
-            "--config",
-            str(config),
-            "ingest",
-            feed,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=ENV,
+        # In a thread: the command runs its own event loop while this one serves the site.
+        result = await asyncio.to_thread(
+            newsbot, "--config", str(config), "ingest", feed, data_dir=tmp_path / "d"
         )
-        out, err = await asyncio.wait_for(process.communicate(), 180)
     finally:
         await site.stop()
-    assert process.returncode == 0, err.decode()
-    assert "1 new article" in out.decode()
+    assert result.returncode == 0, result.stderr
+    assert "1 new article" in result.stdout
     assert "/zelensky" in site.hits
-
-
-async def run_newsbot(*args: str, data_dir: Path) -> tuple[int, str, str]:
-    """`newsbot` in a subprocess without blocking the event loop (a test site serves it)."""
-    process = await asyncio.create_subprocess_exec(
-        *NEWSBOT,
-        "--data-dir",
-        str(data_dir),
-        *args,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={
-            **ENV,
-            "NEWSBOT_FETCH_ALLOW_PRIVATE_NETWORKS": "127.0.0.1/32",
-            "NEWSBOT_EMBEDDING_BACKEND": "torch",  # no int8 export for a fresh directory
-        },
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 180)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
 
 
 def opml_of(*feeds: str) -> str:
@@ -155,10 +150,11 @@ def opml_of(*feeds: str) -> str:
     return f'<?xml version="1.0"?><opml version="2.0"><body>{outlines}</body></opml>'
 
 
-@pytest.mark.slow  # two processes with the model; tests/test_web_sources.py pins it fast
-async def test_local_opml_reads_every_feed_and_a_bad_jsonl_line_is_skipped(tmp_path):
+async def test_local_opml_reads_every_feed_and_a_bad_jsonl_line_is_skipped(tmp_path, newsbot):
     """A local OPML stopped at its first dead feed and stored nothing; one bad jsonl line
     aborted the whole file."""
+    env = {"NEWSBOT_FETCH_ALLOW_PRIVATE_NETWORKS": "127.0.0.1/32"}
+    data_dir = tmp_path / "d"
     site = await StaticSite().start()
     try:
         page = site.add("/zelensky", article_page("Zelensky offers talks", SEED_PARAGRAPHS))
@@ -175,11 +171,11 @@ async def test_local_opml_reads_every_feed_and_a_bad_jsonl_line_is_skipped(tmp_p
         lines.write_text(f'{good_line}\n{{"text": "bad", "url": "http://[::1"}}\n')
         only_dead = tmp_path / "dead.opml"
         only_dead.write_text(opml_of(dead))
-        code, out, err = await run_newsbot(
-            "ingest", str(feeds), str(lines), data_dir=tmp_path / "d"
+        code, out, err = await asyncio.to_thread(
+            newsbot, "ingest", str(feeds), str(lines), data_dir=data_dir, env=env
         )
-        dead_code, _, dead_err = await run_newsbot(
-            "ingest", str(only_dead), data_dir=tmp_path / "d"
+        dead_code, _, dead_err = await asyncio.to_thread(
+            newsbot, "ingest", str(only_dead), data_dir=data_dir, env=env
         )
     finally:
         await site.stop()
@@ -190,14 +186,14 @@ async def test_local_opml_reads_every_feed_and_a_bad_jsonl_line_is_skipped(tmp_p
     assert dead_code == 1 and f"newsbot: skipped {dead}: " in dead_err
 
 
-def test_reindex_moves_an_archive_to_another_backend(tmp_path):
+def test_reindex_moves_an_archive_to_another_backend(tmp_path, newsbot):
     data_dir = tmp_path / "data"
     torch = {"NEWSBOT_EMBEDDING_BACKEND": "torch"}
     assert newsbot("ingest", str(SAMPLE_ARTICLE), data_dir=data_dir, env=torch).returncode == 0
     # The default backend (int8) refuses torch's vectors, and says what to do.
-    refused = newsbot("ask", "What condition did Zelensky set?", data_dir=data_dir)
+    refused = newsbot("ask", README_QUESTION, data_dir=data_dir)
     assert refused.returncode != 0 and "newsbot reindex" in refused.stderr
     assert newsbot("reindex", data_dir=data_dir).returncode == 0
-    answer = newsbot("ask", "What condition did Zelensky set?", data_dir=data_dir)
+    answer = newsbot("ask", README_QUESTION, data_dir=data_dir)
     assert answer.returncode == 0, answer.stderr
     assert "full ceasefire" in " ".join(answer.stdout.split())

@@ -25,11 +25,9 @@ from pathlib import Path
 import pytest
 
 from config import load_settings
-from index.archive import NewsArchive
-from index.archive_lock import ArchiveLock
-from index.file_sources import read_file
-from index.ingest import Ingestor
-from index.vectors import VectorIndex
+from index import Ingestor, NewsArchive
+from index.sources import read_file
+from index.storage import ArchiveLock, VectorIndex
 
 pytestmark = pytest.mark.slow
 

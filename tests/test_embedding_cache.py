@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from config import SettingsError, load_settings
-from index.embedder import make_embedder
-from index.embedding_cache import CachedEmbedder
+from index.embedding import CachedEmbedder, make_embedder
 
 
 class CountingEmbedder:

@@ -13,13 +13,17 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.evaluate import format_report
 from config import load_settings
-from index.embedding_cache import CachedEmbedder
-from retrieval.answer import Answerer
-from retrieval.evaluation_cli import format_report
-from retrieval.evaluation_data import load_questions, parse_question_date
-from retrieval.evaluation_suite import SuitePlan, run_suite
-from retrieval.evaluation_views import ArchiveWithout
+from index.embedding import CachedEmbedder
+from retrieval import Answerer
+from retrieval.evaluation import (
+    ArchiveWithout,
+    SuitePlan,
+    load_questions,
+    parse_question_date,
+    run_suite,
+)
 
 SHORT_WORDS = 180
 

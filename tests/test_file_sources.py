@@ -8,10 +8,9 @@ import json
 import pytest
 
 from config import SourceSettings
-from index.articles import Article
-from index.errors import SourceError
-from index.file_sources import read_file
-from index.web_sources import SourceFailure
+from index import SourceError
+from index.sources import SourceFailure, read_file
+from index.text import Article
 from tests.conftest import SAMPLE_ARTICLE
 
 

@@ -19,11 +19,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from config import SettingsError
-from index.address_guard import AddressGuard
-from index.content_decoding import PIECE, BodyDecoder, DecodingError
-from index.errors import FetchError
-from index.fetching import FetchedResource, Fetcher, redirect_target
-from index.pinned_network import PinnedTransport
+from index import FetchError
+from index.sources.address_guard import AddressGuard
+from index.sources.content_decoding import PIECE, BodyDecoder, DecodingError
+from index.sources.fetching import FetchedResource, Fetcher, redirect_target
+from index.sources.pinned_network import PinnedTransport
 from tests.hostile_web import HostileWeb, RebindingResolver, fixed_resolver
 
 ALLOW_LOOPBACK = {"fetch.allow_private_networks": ["127.0.0.1/32"]}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.archive import NewsArchive
-from index.articles import Article
-from index.file_sources import read_file
+from index import NewsArchive
 from index.ingest import KEPT_FAILURES, Ingestor
+from index.sources import read_file
+from index.text import Article
 from tests.conftest import SAMPLE_ARTICLE
 
 WIRE = (
@@ -93,7 +93,7 @@ def test_vectors_lost_in_a_crash_are_restored_from_sqlite(make_settings, embedde
 
 
 def test_an_index_from_another_model_is_refused(make_settings, embedder):
-    from index.errors import StoreError
+    from index import StoreError
 
     settings = make_settings()
     archive = NewsArchive(settings, embedder=embedder)

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from index.near_duplicates import bands, is_near_duplicate, simhash
+from index.text.near_duplicates import bands, is_near_duplicate, simhash
 from tests.conftest import SAMPLE_ARTICLE
 
 

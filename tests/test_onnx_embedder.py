@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import socket
+import shutil
 import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from index.embedder import DIMENSION, make_embedder, packaged_model_path
-from index.errors import StoreError
-from index.onnx_embedder import ONNX_FILE, OnnxInt8Embedder
+from index import StoreError
+from index.embedding import DIMENSION, make_embedder, packaged_model_path
+from index.embedding.onnx_int8 import ONNX_FILE, OnnxInt8Embedder
 
 SENTENCES = [
     "Ukraine's president said he would meet Putin only after a ceasefire.",
@@ -25,25 +25,9 @@ SENTENCES = [
 
 
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("onnx-data")
-
-
-@pytest.fixture(scope="module")
-def onnx_embedder(data_dir: Path) -> OnnxInt8Embedder:
-    """Exported with every outgoing connection refused: nothing may be downloaded."""
-    real_connect = socket.socket.connect
-
-    def refuse(self, address):
-        raise AssertionError(f"the ONNX export tried to connect to {address}")
-
-    socket.socket.connect = refuse
-    try:
-        model = OnnxInt8Embedder(packaged_model_path(), data_dir, batch_size=4)
-        model.load()
-    finally:
-        socket.socket.connect = real_connect
-    return model
+def data_dir(onnx_embedder) -> Path:
+    """Where the session's export was made (tests/conftest.py, sockets refused)."""
+    return onnx_embedder.onnx_path.parents[1]
 
 
 def test_export_lands_in_the_data_directory_once(onnx_embedder, data_dir, monkeypatch) -> None:
@@ -54,7 +38,7 @@ def test_export_lands_in_the_data_directory_once(onnx_embedder, data_dir, monkey
     def no_second_export(*args):
         raise AssertionError("exported again although the file is there")
 
-    monkeypatch.setattr("index.onnx_embedder.export_int8", no_second_export)
+    monkeypatch.setattr("index.embedding.onnx_int8.export_int8", no_second_export)
     again = OnnxInt8Embedder(packaged_model_path(), data_dir, batch_size=4)
     again.load()
     assert again.encode(SENTENCES[:1]).shape == (1, DIMENSION)
@@ -110,10 +94,18 @@ def test_a_missing_model_is_one_clear_error(tmp_path) -> None:
         OnnxInt8Embedder(tmp_path / "nowhere", tmp_path, batch_size=4)
 
 
-def test_a_corrupt_export_is_made_again(tmp_path) -> None:
+def test_a_corrupt_export_is_made_again(tmp_path, onnx_embedder, monkeypatch) -> None:
     path = tmp_path / "models" / ONNX_FILE
     path.parent.mkdir(parents=True)
     path.write_bytes(b"not a model")
+    exported: list[Path] = []
+
+    def export_again(model_path: Path, onnx_path: Path) -> None:
+        # The real export is the session's (30 s); this one puts the same file in place.
+        exported.append(onnx_path)
+        shutil.copyfile(onnx_embedder.onnx_path, onnx_path)
+
+    monkeypatch.setattr("index.embedding.onnx_int8.export_int8", export_again)
     model = OnnxInt8Embedder(packaged_model_path(), tmp_path, batch_size=4)
     assert model.encode(SENTENCES[:2]).shape == (2, DIMENSION)
-    assert path.stat().st_size > 5_000_000
+    assert exported == [path] and path.stat().st_size > 5_000_000

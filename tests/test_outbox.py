@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlite_utils
 
-from index.database import MIGRATIONS, Database
-from index.deliveries import DeliveryOutbox, NewDelivery, RetryPolicy
-from index.subscriptions import SubscriptionStore
+from index.schema import MIGRATIONS
+from index.state import DeliveryOutbox, NewDelivery, RetryPolicy, SubscriptionStore
+from index.storage import Database
 
 LEASE = 60.0
 POLICY = RetryPolicy(base_seconds=30, max_seconds=900, window=timedelta(hours=24))

@@ -7,8 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from config import PassageSettings
-from index.passages import chunk_text
-from index.sentences import sentence_spans, split_sentences
+from index.text import chunk_text, sentence_spans, split_sentences
 from tests.conftest import SAMPLE_ARTICLE
 
 

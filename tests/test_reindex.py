@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from index.ingest import Ingestor
-from retrieval.answer import Answerer
+from index import Ingestor
+from retrieval import Answerer
 from tests.test_ingest import distinct_article
 
 

@@ -6,14 +6,19 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.help_text import help_text_html
-from bot.status_text import feeds_html
-from index.feed_registry import FeedRecord
-from retrieval.answer import Answer, Quote
-from retrieval.display import label, passage_window, shorten, utf16_len
-from retrieval.render_alerts import DigestItem, render_alert_html, render_digest_html
-from retrieval.render_html import render_answer_html, render_quote_html
-from retrieval.render_text import render_answer_text
+from bot.views import (
+    DigestItem,
+    feeds_html,
+    help_text_html,
+    render_alert_html,
+    render_answer_html,
+    render_answer_text,
+    render_digest_html,
+    render_quote_html,
+)
+from bot.views.display import label, passage_window, shorten, utf16_len
+from index.state import FeedRecord
+from retrieval import Answer, Quote
 from tests.fake_bot_api import parse_html
 from tests.telegram_pieces import assert_valid_pieces, finishes_within
 

@@ -9,18 +9,26 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.help_text import help_text_html
-from bot.status_text import feed_list_html, feeds_html, ingest_report_html, stats_html
-from bot.subscription_text import describe, subscriptions_html, topics_html
-from index.feed_registry import FeedRecord
-from index.ingest import IngestReport
-from index.subscriptions import Subscription
-from index.web_sources import SourceFailure
-from retrieval.answer import Answer, Quote
-from retrieval.display import MAX_LIST_MESSAGES
-from retrieval.render_alerts import DigestItem, render_alert_html, render_digest_html
-from retrieval.render_html import render_answer_html
-from retrieval.render_text import render_answer_text
+from bot.views import (
+    MAX_LIST_MESSAGES,
+    DigestItem,
+    describe,
+    feed_list_html,
+    feeds_html,
+    help_text_html,
+    ingest_report_html,
+    render_alert_html,
+    render_answer_html,
+    render_answer_text,
+    render_digest_html,
+    stats_html,
+    subscriptions_html,
+    topics_html,
+)
+from index import IngestReport
+from index.sources import SourceFailure
+from index.state import FeedRecord, Subscription
+from retrieval import Answer, Quote
 from tests.telegram_pieces import assert_valid_pieces, finishes_within
 
 SECONDS = 1.0  # per example; the renderers take milliseconds

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from config import RetrievalSettings
-from index.articles import Article
-from index.ingest import Ingestor
-from retrieval.answer import Answerer
-from retrieval.search import HybridSearcher
+from index import Ingestor
+from index.text import Article
+from retrieval import Answerer, HybridSearcher
 
 STORIES = [
     (

@@ -8,12 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from index.articles import Article
-from index.file_sources import read_file
-from index.ingest import Ingestor
-from retrieval.answer import Answerer
-from retrieval.errors import QuestionError
-from retrieval.marking import sentence_units
+from index import Ingestor
+from index.sources import read_file
+from index.text import Article
+from retrieval import Answerer, QuestionError, sentence_units
 from tests.conftest import SAMPLE_ARTICLE
 
 

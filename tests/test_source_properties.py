@@ -12,11 +12,17 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.articles import Article
-from index.errors import SourceError
-from index.fetching import FetchedResource
-from index.file_sources import read_file
-from index.web_sources import SourceFailure, extract_article, feed_articles, parse_feed, parse_opml
+from index import SourceError
+from index.sources import (
+    FetchedResource,
+    SourceFailure,
+    extract_article,
+    feed_articles,
+    parse_feed,
+    parse_opml,
+    read_file,
+)
+from index.text import Article
 from tests.hostile import (
     TIGHT,
     RefusingFetcher,

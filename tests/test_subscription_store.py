@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import threading
 
-from index.database import Database
-from index.deliveries import DeliveryOutbox, NewDelivery
-from index.subscriptions import SubscriptionLimitError, SubscriptionStore
+from index.state import DeliveryOutbox, NewDelivery, SubscriptionLimitError, SubscriptionStore
+from index.storage import Database
 
 
 def test_active_subscriptions_follow_every_change(tmp_path):

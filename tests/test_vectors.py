@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from config import VectorSettings
-from index.errors import StoreError
-from index.vectors import VectorIndex, metadata_path
+from index import StoreError
+from index.storage import VectorIndex, metadata_path
 
 DIM = 384
 MODEL = "test-model"

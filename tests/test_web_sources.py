@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from config import SourceSettings
-from index.errors import FetchError, SourceError
-from index.fetching import FetchedResource, Fetcher
-from index.ingest import Ingestor
-from index.web_sources import (
+from index import FetchError, Ingestor, SourceError
+from index.sources import (
+    FetchedResource,
+    Fetcher,
     SourceFailure,
     fetch_article,
     fetch_feed,

@@ -12,9 +12,8 @@ from pathlib import Path
 import pytest
 
 from config import Settings, load_settings
-from index.archive import NewsArchive
-from index.articles import Article
-from index.ingest import Ingestor
+from index import Ingestor, NewsArchive
+from index.text import Article
 from tests.bot.harness import (
     ARCHIVE_BBC_IDS,
     TOKEN,

@@ -18,10 +18,10 @@ import numpy as np
 from telegram.ext import Application
 
 from bot.app import ALLOWED_UPDATES, build_application
-from bot.jobs import after_ingest
 from bot.services import BotServices, services_of
+from bot.workers import after_ingest
 from config import Settings, load_settings
-from index.articles import Article
+from index.text import Article
 from tests.fake_bot_api import FakeBotApi, SentRecord
 from tests.static_site import article_page
 

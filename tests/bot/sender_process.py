@@ -19,8 +19,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.database import Database
-from index.deliveries import moment
+from index.clock import timestamp
+from index.storage import Database
 from tests.bot.harness import TOKEN
 from tests.fake_bot_api import FakeBotApi
 
@@ -68,7 +68,7 @@ def plan_alerts(
 def write_outbox(data_dir: Path, alerts: list[PlannedAlert]) -> None:
     """Pending outbox rows with pre-rendered bodies, as the matcher and renderer leave them."""
     database = Database(data_dir / "newsbot.db")
-    now = moment()
+    now = timestamp()
     with database.transaction() as tx:
         tx.conn.executemany(
             """INSERT INTO deliveries (chat_id, thread_id, article_id, score, status, attempts,

@@ -41,7 +41,7 @@ async def test_non_admins_are_refused_and_nothing_changes(api, launch, site, see
     vectors = seed_dir / "vectors.faiss"
     before = (vectors.stat().st_mtime_ns, bot.query("SELECT COUNT(*) AS n FROM articles"))
     url = site.add("/feed.xml", rss("Feed", []), "application/rss+xml")
-    caplog.set_level(logging.WARNING, logger="bot.handlers_admin")
+    caplog.set_level(logging.WARNING, logger="bot.handlers.admin")
 
     commands = [
         "/reindex",

@@ -12,9 +12,9 @@ import dataclasses
 
 import pytest
 
-from bot.delivery import drain_outbox, request_send
-from index.database import Database
-from index.deliveries import DeliveryOutbox
+from bot.workers import drain_outbox, request_send
+from index.state import DeliveryOutbox
+from index.storage import Database
 from tests.bot.harness import (
     ADMIN_ID,
     SLOW,
@@ -129,8 +129,7 @@ async def test_articles_stored_by_another_process_are_alerted_at_the_next_sweep(
     api, launch, tmp_path, seed, model
 ):
     from config import load_settings
-    from index.archive import NewsArchive
-    from index.ingest import Ingestor
+    from index import Ingestor, NewsArchive
 
     bot = await subscribed_bot(api, launch, tmp_path)
     # `newsbot ingest` in another process: its own archive object over the same directory.

@@ -25,10 +25,10 @@ from hypothesis import strategies as st
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.delivery import drain_outbox
+from bot.workers import drain_outbox
 from config import load_settings
-from index.database import Database
-from index.deliveries import DeliveryOutbox
+from index.state import DeliveryOutbox
+from index.storage import Database
 from tests.bot.harness import TOKEN
 from tests.bot.sender_process import PlannedAlert, write_outbox
 from tests.fake_bot_api import FakeBotApi

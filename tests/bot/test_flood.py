@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.handlers_ask import SLOW_DOWN
+from bot.handlers import SLOW_DOWN
 from tests.bot.harness import SLOW, bot_settings, sent_to
 
 FLOODER, OTHER = 5001, 5002

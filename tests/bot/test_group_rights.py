@@ -3,7 +3,7 @@ its buttons, /digest); members get a polite refusal. Asked of Telegram with getC
 
 from __future__ import annotations
 
-from bot.handlers_subscriptions import ADMINS_ONLY
+from bot.handlers import ADMINS_ONLY
 from tests.bot.harness import SLOW, bot_settings, sent_to
 from tests.fake_bot_api import DEFAULT_USER_ID, OWNER_USER_ID, FakeBotApi, detect_entities
 

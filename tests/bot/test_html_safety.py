@@ -7,7 +7,7 @@ proof."""
 
 from __future__ import annotations
 
-from index.articles import Article
+from index.text import Article
 from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to
 
 TITLE = "Talks <i>resume</i> & stall"

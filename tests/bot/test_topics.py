@@ -7,9 +7,8 @@ from __future__ import annotations
 import pytest
 
 from config import load_settings
-from index.archive import NewsArchive
-from index.deliveries import DeliveryOutbox
-from index.subscriptions import SubscriptionStore
+from index import NewsArchive
+from index.state import DeliveryOutbox, SubscriptionStore
 from retrieval.alerts import AlertMatcher, Topic, TopicError, parse_topic
 from tests.bot.harness import ARCHIVE_BBC_IDS
 

@@ -1,0 +1,216 @@
+"""Following topics: /subscribe, /unsubscribe (with buttons), /subscriptions, /digest.
+
+Subscriptions belong to the chat the command was sent in, and in forum groups to its topic
+thread, so alerts arrive where the subscription was made (private chats, groups, channels).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.replies import reply, thread_id_of
+from bot.services import services
+from bot.views import button_label, describe, escape, subscriptions_html, topic_html, topics_html
+from index.state import Subscription, SubscriptionLimitError
+from retrieval.alerts import TopicError, parse_topic
+
+log = logging.getLogger(__name__)
+
+ADMINS_ONLY = "Sorry, only this group's admins can change the topics it follows."
+SUBSCRIBE_USAGE = (
+    "Usage: /subscribe &lt;topic&gt;, for example /subscribe ceasefire talks +ukraine -football"
+    " (+word must appear, -word must not)"
+)
+UNSUBSCRIBE = "unsub"
+
+
+async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/subscribe <topic>: send new articles about the topic to this chat."""
+    svc = services(context)
+    message = update.effective_message
+    if not await may_change_alerts(update, context):
+        await reply(update, ADMINS_ONLY)
+        return
+    try:
+        topic = parse_topic(" ".join(context.args or []))
+    except TopicError as error:
+        await reply(update, f"{escape(str(error))}\n{SUBSCRIBE_USAGE}")
+        return
+    chat_id, thread_id = message.chat_id, thread_id_of(message)
+    try:
+        subscription, created = await asyncio.to_thread(
+            svc.subscriptions.add,
+            chat_id,
+            thread_id,
+            topic.text,
+            topic.query,
+            topic.required,
+            topic.excluded,
+            limit=svc.settings.alerts.max_subscriptions_per_chat,
+        )
+    except SubscriptionLimitError as full:
+        log.info("chat %s (thread %s) is full: %d topics", chat_id, thread_id, full.count)
+        await reply(
+            update,
+            f"This chat already follows {full.count} topics, the most I keep."
+            " Use /unsubscribe to drop one first.",
+        )
+        return
+    resumed = await asyncio.to_thread(svc.subscriptions.resume_chat, chat_id)
+    if not created:
+        await reply(update, f"This chat already follows {describe(subscription)}.")
+        return
+    log.info("chat %s (thread %s) subscribed to %r", chat_id, thread_id, topic.text)
+    chat = await asyncio.to_thread(svc.subscriptions.chat, chat_id)
+    how = (
+        "They will come in your next digest."
+        if chat.digest
+        else "I will post each new article about it here."
+    )
+    text = f"✅ Subscribed to {describe(subscription)}. {how}"
+    if resumed:
+        text += "\nAlerts to this chat are running again."
+    await reply(update, text)
+
+
+async def subscriptions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/subscriptions: the topics this chat follows."""
+    svc = services(context)
+    message = update.effective_message
+    found = await asyncio.to_thread(
+        svc.subscriptions.for_chat, message.chat_id, thread_id_of(message)
+    )
+    if not found:
+        await reply(update, "This chat follows no topics yet. " + SUBSCRIBE_USAGE)
+        return
+    chat = await asyncio.to_thread(svc.subscriptions.chat, message.chat_id)
+    hours = svc.settings.alerts.digest_minutes / 60
+    notes = [
+        f"Alerts come as one digest every {hours:g} h (/digest off to change)."
+        if chat.digest
+        else "Each new article comes as its own message (/digest on for a digest)."
+    ]
+    if chat.paused:
+        notes.append("⏸ Alerts are paused: I could not reach this chat. /start resumes them.")
+    await reply(update, subscriptions_html(found, notes))
+
+
+async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/unsubscribe <topic|all>: stop following; without a topic, offer buttons."""
+    svc = services(context)
+    message = update.effective_message
+    if not await may_change_alerts(update, context):
+        await reply(update, ADMINS_ONLY)
+        return
+    found = await asyncio.to_thread(
+        svc.subscriptions.for_chat, message.chat_id, thread_id_of(message)
+    )
+    wanted = " ".join(" ".join(context.args or []).split())
+    if not found:
+        await reply(update, "This chat follows no topics. " + SUBSCRIBE_USAGE)
+        return
+    if not wanted:
+        buttons = [
+            [InlineKeyboardButton(button_label(s), callback_data=f"{UNSUBSCRIBE}:{s.id}")]
+            for s in found[: svc.settings.alerts.max_subscriptions_per_chat]
+        ]
+        buttons.append([InlineKeyboardButton("All of them", callback_data=f"{UNSUBSCRIBE}:all")])
+        await reply(update, "Which topic should I stop?", InlineKeyboardMarkup(buttons))
+        return
+    chosen = (
+        found
+        if wanted.lower() == "all"
+        else [s for s in found if s.topic.lower() == wanted.lower()]
+    )
+    if not chosen:
+        followed = topics_html(found)
+        await reply(
+            update, f"This chat does not follow {topic_html(wanted)}. It follows {followed}."
+        )
+        return
+    removed = await asyncio.to_thread(
+        svc.subscriptions.remove, message.chat_id, [s.id for s in chosen]
+    )
+    await reply(update, _removed_text(removed))
+
+
+async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A button of /unsubscribe: remove that subscription (or all) and say so in place."""
+    svc = services(context)
+    query = update.callback_query
+    message = query.message
+    choice = (query.data or "").partition(":")[2]
+    if message is None:
+        await query.answer("That list is too old; send /unsubscribe again.")
+        return
+    if not await may_change_alerts(update, context):
+        await query.answer(ADMINS_ONLY, show_alert=True)
+        return
+    found = await asyncio.to_thread(
+        svc.subscriptions.for_chat, message.chat.id, thread_id_of(message)
+    )
+    ids = [s.id for s in found if choice == "all" or str(s.id) == choice]
+    removed = await asyncio.to_thread(svc.subscriptions.remove, message.chat.id, ids)
+    await query.answer()
+    text = _removed_text(removed) if removed else "That topic was already removed."
+    await query.edit_message_text(text)
+
+
+def _removed_text(removed: list[Subscription]) -> str:
+    log.info("unsubscribed %s", [s.topic for s in removed])
+    return f"Unsubscribed from {topics_html(removed)}."
+
+
+async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/digest on|off: one digest at an interval instead of a message per article."""
+    svc = services(context)
+    if not await may_change_alerts(update, context):
+        await reply(update, ADMINS_ONLY)
+        return
+    choice = " ".join(context.args or []).strip().lower()
+    if choice not in ("on", "off"):
+        await reply(update, "Usage: /digest on or /digest off")
+        return
+    chat_id = update.effective_message.chat_id
+    await asyncio.to_thread(svc.subscriptions.set_digest, chat_id, choice == "on")
+    hours = svc.settings.alerts.digest_minutes / 60
+    await reply(
+        update,
+        f"Digest on: new articles on your topics will come together, every {hours:g} h."
+        if choice == "on"
+        else "Digest off: each new article will come as its own message.",
+    )
+
+
+async def may_change_alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Whether the sender may change what this chat receives: anyone in a private chat or a
+    channel (only its admins post), a group's administrators and creator (also when they post
+    anonymously, as the group itself), or every member when
+    telegram.group_members_manage_alerts is on. Asks Telegram each time (nothing is cached,
+    so a demoted admin loses the right at once)."""
+    chat = update.effective_chat
+    if chat is None or chat.type not in (Chat.GROUP, Chat.SUPERGROUP):
+        return True
+    if services(context).settings.telegram.group_members_manage_alerts:
+        return True
+    message = update.effective_message
+    if update.callback_query is None and message is not None and message.sender_chat:
+        return message.sender_chat.id == chat.id  # an anonymous admin, not a linked channel
+    user = update.effective_user
+    if user is None:
+        return False
+    try:
+        member = await context.bot.get_chat_member(chat.id, user.id)
+    except TelegramError as error:
+        log.warning("could not check the rights of user %s in chat %s: %s", user.id, chat.id, error)
+        return False
+    allowed = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+    if not allowed:
+        log.info("user %s may not change the topics of chat %s", user.id, chat.id)
+    return allowed

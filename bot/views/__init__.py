@@ -1,0 +1,51 @@
+"""Everything the bot shows: Telegram HTML (answers, alerts, digests, help, status, topics),
+cut to Telegram's limits, and the terminal text of `newsbot ask`."""
+
+from bot.views.alerts import DigestItem, render_alert_html, render_digest_html
+from bot.views.answers import render_answer_html, render_quote_html
+from bot.views.display import MAX_LIST_MESSAGES, escape
+from bot.views.help import help_html, help_text_html, is_admin, publish_commands
+from bot.views.status import (
+    feed_list_html,
+    feed_title_html,
+    feeds_html,
+    ingest_report_html,
+    reason_html,
+    stats_html,
+    url_html,
+)
+from bot.views.subscriptions import (
+    button_label,
+    describe,
+    subscriptions_html,
+    topic_html,
+    topics_html,
+)
+from bot.views.terminal import render_answer_text
+
+__all__ = [
+    "MAX_LIST_MESSAGES",
+    "DigestItem",
+    "button_label",
+    "describe",
+    "escape",
+    "feed_list_html",
+    "feed_title_html",
+    "feeds_html",
+    "help_html",
+    "help_text_html",
+    "ingest_report_html",
+    "is_admin",
+    "publish_commands",
+    "reason_html",
+    "render_alert_html",
+    "render_answer_html",
+    "render_answer_text",
+    "render_digest_html",
+    "render_quote_html",
+    "stats_html",
+    "subscriptions_html",
+    "topic_html",
+    "topics_html",
+    "url_html",
+]

@@ -1,0 +1,61 @@
+"""What /subscribe, /subscriptions and /unsubscribe say about topics, as Telegram HTML: each
+topic escaped and shortened for display, lists in a bounded number of messages."""
+
+from __future__ import annotations
+
+from bot.views.display import (
+    MESSAGE_BUDGET,
+    TOPIC_CHARS,
+    escape,
+    label,
+    pack_lines,
+    visible_len,
+)
+from index.state import Subscription
+
+# The words of a topic's +word and -word rules, shown at most this long.
+RULE_CHARS = 200
+# Topics named inline in one sentence ("It follows “a”, “b”…"); the rest are counted.
+TOPICS_NAMED = 10
+BUTTON_CHARS = 60  # an /unsubscribe button's label
+
+
+def topic_html(topic: str) -> str:
+    """“topic”, shortened and escaped."""
+    return f"“{escape(label(topic, TOPIC_CHARS))}”"
+
+
+def describe(subscription: Subscription) -> str:
+    """“topic” (must mention: a, b; never: c), escaped."""
+    rules = []
+    if subscription.required:
+        rules.append("must mention: " + _words(subscription.required))
+    if subscription.excluded:
+        rules.append("never: " + _words(subscription.excluded))
+    return topic_html(subscription.topic) + (f" ({'; '.join(rules)})" if rules else "")
+
+
+def _words(words: tuple[str, ...]) -> str:
+    return escape(label(", ".join(words[:RULE_CHARS]), RULE_CHARS))
+
+
+def topics_html(subscriptions: list[Subscription]) -> str:
+    """“a”, “b” and N more: the topics named in one sentence."""
+    names = ", ".join(topic_html(s.topic) for s in subscriptions[:TOPICS_NAMED])
+    left = len(subscriptions) - TOPICS_NAMED
+    return names + (f" and {left:,} more" if left > 0 else "")
+
+
+def subscriptions_html(subscriptions: list[Subscription], notes: list[str]) -> list[str]:
+    """/subscriptions: one line a topic, then `notes`, in a bounded number of messages (the
+    topics beyond are counted in "… and N more topics")."""
+    lines = ["<b>This chat follows:</b>", *(f"• {describe(s)}" for s in subscriptions)]
+    footer = "\n".join(notes)
+    messages = pack_lines(lines, "topic", budget=MESSAGE_BUDGET - visible_len(footer) - 2)
+    messages[-1] += "\n\n" + footer
+    return messages
+
+
+def button_label(subscription: Subscription) -> str:
+    """An /unsubscribe button: the topic, short (a button needs some text)."""
+    return label(subscription.topic, BUTTON_CHARS) or "(empty topic)"

@@ -1,0 +1,94 @@
+"""Digests: for chats with /digest on, one message listing their new alerts at an interval.
+
+A digest claims its rows the way the sender does (`DeliveryOutbox.claim_for_chat`), stores the
+rendered digest on each of them and records its pieces as they are accepted, so a digest
+interrupted part way sends only its remaining pieces, and the sender never sends a row a
+digest holds (see bot/workers/outbox_sender.py for what Telegram's answers mean).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from telegram import Bot
+from telegram.ext import ContextTypes
+
+from bot.services import BotServices, services
+from bot.views import DigestItem, render_digest_html
+from bot.workers.outbox_sender import Outcome, flooded, outbox_worker, quote_of, send_claimed
+from index.clock import timestamp, utc_now
+from index.state import Delivery
+
+log = logging.getLogger(__name__)
+
+DIGEST_MAX_ITEMS = 30
+
+
+async def send_digests(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Job: for each digest chat whose interval has passed, one message with its alerts."""
+    svc = services(context)
+    worker = outbox_worker(context.application)
+    interval = timedelta(minutes=svc.settings.alerts.digest_minutes)
+    now = utc_now()
+    for chat in await asyncio.to_thread(svc.subscriptions.digest_chats):
+        if flooded(svc):
+            return
+        if chat.last_digest_at and datetime.fromisoformat(chat.last_digest_at) + interval > now:
+            continue
+        claimed = await asyncio.to_thread(
+            svc.outbox.claim_for_chat,
+            chat.chat_id,
+            worker,
+            DIGEST_MAX_ITEMS,
+            svc.settings.alerts.claim_lease_seconds,
+        )
+        try:
+            for group in _digest_groups(claimed):
+                if not flooded(svc):
+                    await _send_digest(context.bot, svc, worker, group)
+        finally:
+            await asyncio.to_thread(svc.outbox.release, [d.id for d in claimed], worker)
+
+
+def _digest_groups(claimed: list[Delivery]) -> list[list[Delivery]]:
+    """A digest interrupted part way (same stored body) first, then one new one per topic."""
+    started: dict[tuple, list[Delivery]] = {}
+    fresh: dict[int | None, list[Delivery]] = {}
+    for delivery in claimed:
+        if delivery.body is not None:
+            started.setdefault((delivery.thread_id, delivery.body), []).append(delivery)
+        else:
+            fresh.setdefault(delivery.thread_id, []).append(delivery)
+    return [*started.values(), *fresh.values()]
+
+
+async def _send_digest(bot: Bot, svc: BotServices, worker: str, group: list[Delivery]) -> None:
+    chat_id = group[0].chat_id
+    pieces = group[0].body
+    if pieces is None:
+        items, group = await asyncio.to_thread(_digest_items, svc, worker, group)
+        if not items:
+            return
+        pieces = tuple(render_digest_html(items))
+        ids = [d.id for d in group]
+        if not await asyncio.to_thread(svc.outbox.store_body, ids, worker, pieces):
+            return
+    if await send_claimed(bot, svc, worker, group, pieces) is Outcome.SENT:
+        await asyncio.to_thread(svc.subscriptions.mark_digest_sent, chat_id, timestamp())
+        log.info("digest of %d alerts sent to chat %s", len(group), chat_id)
+
+
+def _digest_items(
+    svc: BotServices, worker: str, deliveries: list[Delivery]
+) -> tuple[list[DigestItem], list[Delivery]]:
+    items, usable = [], []
+    for delivery in deliveries:
+        quote, topic = quote_of(svc, delivery)
+        if quote is None:
+            svc.outbox.mark_failed([delivery.id], worker, "article no longer stored")
+            continue
+        items.append(DigestItem(topic, quote))
+        usable.append(delivery)
+    return items, usable

@@ -1,0 +1,50 @@
+"""Users' votes on answers (👍/👎 under an answer), kept to judge retrieval by."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from index.clock import timestamp
+from index.storage.database import Database, Migration, Transaction
+
+
+class FeedbackStore:
+    """Writes the `feedback` table."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def record(
+        self, chat_id: int, user_id: int, question: str, passage_ids: Sequence[int], vote: int
+    ) -> None:
+        """Keep one vote (+1 or -1) on the answer to `question` that quoted these passages."""
+        with self.database.transaction() as tx:
+            tx.execute(
+                """INSERT INTO feedback (chat_id, user_id, question, passage_ids, vote, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                [chat_id, user_id, question, json.dumps(list(passage_ids)), vote, timestamp()],
+            )
+
+
+# -- the tables this module owns, created and changed by schema version (index/schema.py
+# runs every owner's migrations in one ordered list)
+
+
+def _create_feedback(db: Transaction) -> None:
+    """Schema version 1: the feedback table."""
+    db["feedback"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "user_id": int,
+            "question": str,
+            "passage_ids": str,
+            "vote": int,
+            "created_at": str,
+        },
+        pk="id",
+    )
+
+
+MIGRATIONS: dict[int, Migration] = {1: _create_feedback}

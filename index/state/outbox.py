@@ -1,0 +1,368 @@
+"""The alert outbox: one row per chat, forum topic and article, claimed before it is sent.
+
+    alert_queue (filled by a trigger on articles) --settle()--> deliveries: pending
+    pending --claim_due() / claim_for_chat()--> pending, claimed by one worker for a lease
+    claimed --store_body()--> the rendered pieces are kept, so a retry sends the same text
+    claimed --record_pieces(k)--> pieces 1..k arrived; after the last piece: sent
+    claimed --defer() (429)--> pending, later, not counted as an attempt
+    claimed --retry_later() (network, 5xx)--> pending, later (capped exponential backoff);
+        once the retry window since the row's creation is over: failed, or partial
+    claimed --refuse() (400)--> failed if no piece arrived, partial if some did
+    pending --pause (403)--> paused;   pending --unsubscribe--> cancelled
+    a lease that runs out (the worker was killed) makes the row claimable again
+
+Exactly once, precisely: each piece of an alert is sent at most once, because pieces_sent is
+committed after Telegram accepts piece k and before piece k+1 is sent, and a retry starts at
+the first piece not recorded. The one exception: when Telegram accepted a piece but its
+pieces_sent was not committed (the worker crashed while the request or its answer was on the
+way or before the commit, the connection dropped after Telegram accepted it, or the claim
+was lost meanwhile), that one piece is sent again. Nothing is lost: a row leaves `pending`
+only as sent, partial, failed, paused or cancelled, and a killed worker's claim runs out.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from index.clock import Clock, timestamp, utc_now
+from index.state.interfaces import Delivery, NewDelivery, RetryPolicy
+from index.storage.database import Database, Migration, Transaction
+
+_FIELDS = (
+    "id, chat_id, thread_id, article_id, subscription_id, passage_id, score, status, attempts,"
+    " pieces_sent, body, created_at"
+)
+_COLUMNS = ", ".join("d." + name.strip() for name in _FIELDS.split(","))
+# Due, not held by a live claim, for a chat that is not paused.
+_CLAIMABLE = """d.status = 'pending' AND COALESCE(d.next_attempt_at, '') <= :now
+    AND COALESCE(d.claimed_until, '') <= :now AND COALESCE(c.paused, 0) = 0"""
+_RELEASE = "claimed_by = NULL, claimed_until = NULL"
+# Deliveries that are still waiting; unsubscribing or pausing withdraws them, and drops any
+# claim on them: a sender holding one finds its claim gone and sends no further piece.
+_WAITING = "('pending')"
+
+
+class DeliveryOutbox:
+    """Reads and writes `alert_queue` and `deliveries`. `clock` gives the current UTC time."""
+
+    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
+        self.database = database
+        self.clock = clock
+
+    # -- the queue of articles to match
+
+    def queued_articles(self, limit: int) -> list[tuple[str, str]]:
+        """(article_id, queued_at) of articles not yet matched, oldest first."""
+        rows = self._db.execute(
+            "SELECT article_id, queued_at FROM alert_queue ORDER BY queued_at, rowid LIMIT ?",
+            [limit],
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def settle(self, article_id: str, matches: Sequence[NewDelivery]) -> int:
+        """Enqueue the matches of an article and take it off the queue, in one transaction.
+        Returns how many deliveries were new (a chat's topic gets an article at most once)."""
+        now = timestamp(self.clock())
+        rows = [
+            (m.chat_id, m.thread_id, article_id, m.subscription_id, m.passage_id, m.score, now, now)
+            for m in sorted(matches, key=lambda m: -m.score)
+        ]
+        with self.database.transaction() as tx:
+            # One statement for all of an article's matches: a story that matches thousands
+            # of subscriptions is written in milliseconds, not one round trip each.
+            added = tx.conn.executemany(
+                """INSERT OR IGNORE INTO deliveries (chat_id, thread_id, article_id,
+                   subscription_id, passage_id, score, status, attempts, next_attempt_at,
+                   created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)""",
+                rows,
+            ).rowcount
+            tx.execute("DELETE FROM alert_queue WHERE article_id = ?", [article_id])
+        return max(added, 0)
+
+    # -- claiming
+
+    def claim_due(self, worker: str, limit: int, lease_seconds: float) -> list[Delivery]:
+        """Take up to `limit` due deliveries of chats taking alerts one by one, for `worker`
+        alone until the lease runs out. Atomic: no two workers ever hold the same row."""
+        return self._claim("COALESCE(c.digest, 0) = 0", {}, worker, limit, lease_seconds)
+
+    def claim_for_chat(
+        self, chat_id: int, worker: str, limit: int, lease_seconds: float
+    ) -> list[Delivery]:
+        """Take a digest chat's due deliveries, oldest first, the same way as `claim_due`."""
+        return self._claim("d.chat_id = :chat", {"chat": chat_id}, worker, limit, lease_seconds)
+
+    def _claim(
+        self, where: str, params: dict, worker: str, limit: int, lease_seconds: float
+    ) -> list[Delivery]:
+        now = self.clock()
+        values = {
+            **params,
+            "now": timestamp(now),
+            "worker": worker,
+            "until": timestamp(now + timedelta(seconds=lease_seconds)),
+            "limit": limit,
+        }
+        with self.database.transaction() as tx:
+            rows = tx.execute(
+                f"""UPDATE deliveries SET claimed_by = :worker, claimed_until = :until
+                    WHERE id IN (SELECT d.id FROM deliveries d
+                        LEFT JOIN chats c ON c.chat_id = d.chat_id
+                        WHERE {_CLAIMABLE} AND {where} ORDER BY d.id LIMIT :limit)
+                    RETURNING {_FIELDS}""",
+                values,
+            ).fetchall()
+        return sorted((_delivery(row) for row in rows), key=lambda d: d.id)
+
+    def release(self, ids: Sequence[int], worker: str) -> None:
+        """Give claimed rows back untouched (the worker stops before sending them)."""
+        self._update(ids, worker, _RELEASE, [])
+
+    # -- progress
+
+    def store_body(self, ids: Sequence[int], worker: str, pieces: Sequence[str]) -> bool:
+        """Keep the rendered pieces of claimed rows that have none yet; False if the claim
+        was lost. A retry then sends exactly these pieces, even if the renderer changed."""
+        return self._update(
+            ids, worker, "body = ?", [json.dumps(list(pieces))], "AND body IS NULL"
+        ) == len(ids)
+
+    def record_pieces(
+        self, ids: Sequence[int], worker: str, pieces_sent: int, total: int, lease_seconds: float
+    ) -> bool:
+        """Telegram accepted pieces 1..pieces_sent (of total): commit it, renewing the lease;
+        the last piece marks the rows sent. False if the claim was lost (stop sending)."""
+        now = self.clock()
+        if pieces_sent >= total:
+            changes = f"""pieces_sent = ?, status = 'sent', sent_at = ?, attempts = attempts + 1,
+                last_error = NULL, {_RELEASE}"""
+            values: list = [pieces_sent, timestamp(now)]
+        else:
+            changes = "pieces_sent = ?, claimed_until = ?"
+            values = [pieces_sent, timestamp(now + timedelta(seconds=lease_seconds))]
+        return self._update(ids, worker, changes, values) == len(ids)
+
+    # -- what Telegram's refusals mean
+
+    def defer(self, ids: Sequence[int], worker: str, until: datetime, error: str) -> None:
+        """Flood control: try again at `until`. Not counted as an attempt (not its fault)."""
+        self._update(
+            ids,
+            worker,
+            f"next_attempt_at = ?, last_error = ?, {_RELEASE}",
+            [timestamp(until), error[:500]],
+        )
+
+    def retry_later(
+        self, ids: Sequence[int], worker: str, error: str, policy: RetryPolicy
+    ) -> list[int]:
+        """Count a failed attempt and back off; the ids whose retry window is over are given
+        up (failed, or partial when some pieces arrived) and returned."""
+        now = self.clock()
+        given_up = []
+        with self.database.transaction() as tx:
+            for delivery_id in ids:
+                row = tx.execute(
+                    "SELECT attempts, created_at FROM deliveries WHERE id = ? AND claimed_by = ?"
+                    " AND status = 'pending'",
+                    [delivery_id, worker],
+                ).fetchone()
+                if row is None:
+                    continue  # the claim was lost: the new holder decides
+                attempts = int(row[0] or 0) + 1
+                deadline = _parse(row[1], now) + policy.window
+                if now >= deadline:
+                    given_up.append(delivery_id)
+                    changes, values = f"status = {_GIVEN_UP}, {_RELEASE}", []
+                else:
+                    # The last try falls on the deadline rather than after it.
+                    retry_at = min(now + policy.delay(attempts), deadline)
+                    changes, values = f"next_attempt_at = ?, {_RELEASE}", [timestamp(retry_at)]
+                tx.execute(
+                    f"UPDATE deliveries SET attempts = ?, last_error = ?, {changes} WHERE id = ?",
+                    [attempts, error[:500], *values, delivery_id],
+                )
+        return given_up
+
+    def refuse(self, ids: Sequence[int], worker: str, error: str) -> None:
+        """Telegram refused a piece for good (400): failed, or partial if pieces arrived."""
+        changes = f"status = {_GIVEN_UP}, attempts = attempts + 1, last_error = ?, {_RELEASE}"
+        self._update(ids, worker, changes, [error[:500]])
+
+    def mark_failed(self, ids: Sequence[int], worker: str, error: str) -> None:
+        """Nothing can be sent (the article is no longer stored)."""
+        changes = f"status = 'failed', attempts = attempts + 1, last_error = ?, {_RELEASE}"
+        self._update(ids, worker, changes, [error[:500]])
+
+    # -- withdrawn by the subscriptions, inside their transaction
+
+    @staticmethod
+    def cancel_for_subscriptions(tx: Transaction, subscription_ids: Sequence[int]) -> None:
+        """Unsubscribed: the subscriptions' waiting deliveries become cancelled, in `tx`, the
+        transaction that deletes the subscriptions."""
+        marks = ",".join("?" * len(subscription_ids))
+        tx.execute(
+            f"""UPDATE deliveries SET status = 'cancelled', {_RELEASE}
+                WHERE subscription_id IN ({marks}) AND status IN {_WAITING}""",
+            list(subscription_ids),
+        )
+
+    @staticmethod
+    def hold_for_chat(tx: Transaction, chat_id: int) -> None:
+        """The chat was paused: its waiting deliveries become paused, in `tx`, the
+        transaction that pauses the chat."""
+        tx.execute(
+            f"""UPDATE deliveries SET status = 'paused', {_RELEASE}
+                WHERE chat_id = ? AND status IN {_WAITING}""",
+            [chat_id],
+        )
+
+    # -- reading
+
+    def next_due_at(self) -> datetime | None:
+        """When the earliest pending one-by-one delivery can be claimed (None: nothing waits)."""
+        row = self._db.execute(
+            """SELECT MIN(MAX(COALESCE(d.next_attempt_at, ''), COALESCE(d.claimed_until, '')))
+               FROM deliveries d LEFT JOIN chats c ON c.chat_id = d.chat_id
+               WHERE d.status = 'pending' AND COALESCE(c.digest, 0) = 0
+               AND COALESCE(c.paused, 0) = 0"""
+        ).fetchone()
+        if row[0] is None:
+            return None
+        return datetime.fromisoformat(row[0]) if row[0] else self.clock()
+
+    def get(self, delivery_id: int) -> Delivery | None:
+        row = self._db.execute(
+            f"SELECT {_COLUMNS} FROM deliveries d WHERE d.id = ?", [delivery_id]
+        ).fetchone()
+        return _delivery(row) if row else None
+
+    def counts(self) -> dict[str, int]:
+        rows = self._db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
+        counts = {row[0]: int(row[1]) for row in rows}
+        queued = int(self._db.execute("SELECT COUNT(*) FROM alert_queue").fetchone()[0])
+        return {**counts, "queued_articles": queued}
+
+    def _update(
+        self, ids: Sequence[int], worker: str, changes: str, values: list, extra: str = ""
+    ) -> int:
+        """Change pending rows that `worker` still holds; returns how many it changed."""
+        if not ids:
+            return 0
+        marks = ",".join("?" * len(ids))
+        with self.database.transaction() as tx:
+            cursor = tx.execute(
+                f"""UPDATE deliveries SET {changes} WHERE id IN ({marks}) AND claimed_by = ?
+                    AND status = 'pending' {extra}""",
+                [*values, *ids, worker],
+            )
+        return cursor.rowcount
+
+    @property
+    def _db(self):
+        return self.database.connection()
+
+
+# Given up on: partial when some pieces arrived, so /stats tells the two apart.
+_GIVEN_UP = "CASE WHEN pieces_sent > 0 THEN 'partial' ELSE 'failed' END"
+
+
+def _parse(value: str | None, default: datetime) -> datetime:
+    return datetime.fromisoformat(value) if value else default
+
+
+def _delivery(row: tuple) -> Delivery:
+    return Delivery(
+        id=int(row[0]),
+        chat_id=int(row[1]),
+        thread_id=row[2],
+        article_id=row[3],
+        subscription_id=row[4],
+        passage_id=row[5],
+        score=float(row[6] or 0.0),
+        status=row[7],
+        attempts=int(row[8] or 0),
+        pieces_sent=int(row[9] or 0),
+        body=tuple(json.loads(row[10])) if row[10] else None,
+        created_at=row[11] or "",
+    )
+
+
+# -- the tables this module owns, created and changed by schema version (index/schema.py
+# runs every owner's migrations in one ordered list)
+
+
+def _create_deliveries(db: Transaction) -> None:
+    """Schema version 1: the deliveries table."""
+    db["deliveries"].create(
+        {
+            "id": int,
+            "chat_id": int,
+            "thread_id": int,
+            "article_id": str,
+            "subscription_id": int,
+            "passage_id": int,
+            "score": float,
+            "status": str,
+            "attempts": int,
+            "next_attempt_at": str,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+        },
+        pk="id",
+        defaults={"status": "pending", "attempts": 0},
+    )
+    db["deliveries"].create_index(["chat_id", "article_id"], unique=True)
+    db["deliveries"].create_index(["status", "next_attempt_at"])
+
+
+def _alert_queue(db: Transaction) -> None:
+    """Articles waiting to be matched against topic subscriptions.
+
+    A trigger fills it, so every new (non-duplicate) article is queued in the same
+    transaction that stores it, whoever stores it (the bot's feed poller, `newsbot ingest`):
+    a crash can neither lose an alert nor match an article twice.
+    """
+    db.execute(
+        """CREATE TABLE alert_queue (
+            article_id TEXT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            queued_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TRIGGER articles_queue_alerts AFTER INSERT ON articles
+           WHEN NEW.duplicate_of IS NULL
+           BEGIN
+               INSERT OR IGNORE INTO alert_queue (article_id, queued_at)
+               VALUES (NEW.id, COALESCE(NEW.ingested_at, ''));
+           END"""
+    )
+
+
+def _outbox_claims(db: Transaction) -> None:
+    """The outbox keyed by forum topic too, with a claim (a lease) and progress per row.
+
+    SQLite cannot put COALESCE in a table's UNIQUE constraint, but can in a unique index on
+    an expression: a group's topics each get the article, the topic-less chat (NULL) once.
+    The old key (chat, article) was stricter, so existing rows all fit the new one. `body`
+    keeps the rendered pieces (JSON) from the first attempt, and `pieces_sent` how many of
+    them Telegram accepted, so a retry sends the rest of the same text.
+    """
+    for column in (
+        "claimed_by TEXT",
+        "claimed_until TEXT",
+        "pieces_sent INTEGER NOT NULL DEFAULT 0",
+        "body TEXT",
+    ):
+        db.execute(f"ALTER TABLE deliveries ADD COLUMN {column}")
+    db.execute("DROP INDEX IF EXISTS idx_deliveries_chat_id_article_id")
+    db.execute(
+        """CREATE UNIQUE INDEX deliveries_chat_thread_article
+           ON deliveries (chat_id, COALESCE(thread_id, 0), article_id)"""
+    )
+
+
+MIGRATIONS: dict[int, Migration] = {1: _create_deliveries, 2: _alert_queue, 3: _outbox_claims}

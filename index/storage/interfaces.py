@@ -1,0 +1,141 @@
+"""What the layers above storage may ask of it: the archive of articles and passages, and the
+vector index. SQLite (article_store.py) and FAISS (vectors.py) are one implementation; code in
+retrieval/, bot/ and index/ingest.py depends on these Protocols only, so another backend can
+take their place without them knowing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from config import VectorSettings
+    from index.text.articles import Article
+    from index.text.passages import PassageSpan
+
+
+@dataclass(frozen=True)
+class PassageRecord:
+    """A stored passage with the article facts needed to quote and cite it."""
+
+    id: int
+    article_id: str
+    ordinal: int
+    start: int
+    end: int
+    text: str
+    title: str
+    source: str
+    url: str | None
+    published: str | None
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """What `add_article` did: the id, whether it was new, and the passages it got."""
+
+    id: str
+    added: bool
+    duplicate_of: str | None
+    passage_ids: tuple[int, ...]
+
+
+@runtime_checkable
+class PassageStore(Protocol):
+    """Articles and their passages, the source of truth, with full-text (BM25) search."""
+
+    def has_article(self, article_id: str) -> bool: ...
+
+    def add_article(
+        self, article: Article, spans: Sequence[PassageSpan], feed_url: str | None = None
+    ) -> StoredArticle:
+        """Store the article and its passages at once; a no-op if it is already stored."""
+        ...
+
+    def delete_article(self, article_id: str) -> list[int]:
+        """Remove an article and its passages; returns the removed passage ids."""
+        ...
+
+    def article(self, article_id: str) -> dict | None: ...
+
+    def passages(self, ids: Sequence[int]) -> dict[int, PassageRecord]: ...
+
+    def article_passages(self, article_id: str) -> list[PassageRecord]: ...
+
+    def passage_ids_of_articles(self, article_ids: Sequence[str]) -> list[int]: ...
+
+    def lexical_search(
+        self,
+        terms: Sequence[str],
+        k: int,
+        title_weight: float = 1.0,
+        text_weight: float = 1.0,
+        after_id: int = 0,
+    ) -> list[tuple[int, float]]:
+        """(passage_id, score), higher = better, among passages with id > after_id."""
+        ...
+
+    def document_frequencies(self, terms: Sequence[str], after_id: int = 0) -> dict[str, int]:
+        """How many passages with id > after_id contain each term."""
+        ...
+
+    def max_passage_id(self) -> int: ...
+
+    def passage_ids(self) -> list[int]: ...
+
+    def passage_summary(self) -> tuple[int, int]:
+        """(count, max id) of passages."""
+        ...
+
+    def iter_passages_for_embedding(
+        self, after_id: int = 0, batch: int = 2048
+    ) -> Iterator[list[tuple[int, str, str]]]:
+        """(id, title, text) of every passage with id > after_id, in id order, in batches."""
+        ...
+
+    def recent_article_passage_ids(self, limit: int) -> dict[str, list[int]]: ...
+
+    def newest_published(self, before: str) -> str | None: ...
+
+    def recent_titles(self, limit: int) -> list[str]: ...
+
+    def counts(self) -> dict[str, int]:
+        """Articles, duplicates and passages stored."""
+        ...
+
+
+@runtime_checkable
+class VectorStore(Protocol):
+    """Passage ids and their vectors: nearest neighbours as plain (id, score) pairs."""
+
+    @property
+    def count(self) -> int: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None: ...
+
+    def remove(self, ids: np.ndarray) -> int: ...
+
+    def search(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+        """For each query row, up to k (id, score) pairs, best first."""
+        ...
+
+    def ids(self) -> np.ndarray: ...
+
+    def vectors_for(self, ids: list[int]) -> np.ndarray: ...
+
+    def save(self, path: Path) -> None: ...
+
+    @classmethod
+    def load(
+        cls, path: Path, dimension: int, model_name: str, settings: VectorSettings
+    ) -> VectorStore:
+        """The index saved at `path`, refused if it was built by another model."""
+        ...

@@ -1,0 +1,226 @@
+"""Topic alerts: parse a topic, match each new article against the subscriptions, and put the
+matches in the outbox.
+
+An article matches a topic in either of two ways (`+word` must appear and `-word` must not):
+- close to the topic's own words: the cosine of the topic's embedding to the article's best
+  passage reaches `alerts.threshold`, or `threshold - LEXICAL_RELIEF` when the article also
+  contains every word of the topic. Precise for specific topics ("ceasefire talks"), and the
+  only way while the archive is too small to learn from;
+- close to the topic's profile (retrieval/alerts/profiles.py): the topic expanded by the stored
+  articles that match it best, scored on the topic's own scale, reaches
+  `alerts.profile_threshold` (and the profile's reach cap). A topic whose feedback drifted
+  away from its own closest articles has no profile. This is what finds the articles of broad
+  topics ("sport", "business and the economy"), whose words alone sit at low cosines to them.
+
+Calibration, absolute rule: the threshold sits between what a specific topic scores on the
+story it is about and the most any unrelated BBC story scores for it. Short topics score low
+even on articles about them; such articles name the topic, which the relief
+(retrieval/alerts/topics.py) rewards, while stories that merely share a word ("talks") still
+need the full threshold. Profile rule: chosen on half of the BBC corpus, reported on the
+other half. Figures: benchmarks/README.md "Topic alerts" (benchmarks/alerts_quality.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+
+from config import AlertSettings
+from index import NewsArchive
+from index.state import NewDelivery, Outbox, Subscription, Subscriptions
+from retrieval.alerts.compiled import ArticleEvidence, Screening, SubscriptionIndex
+from retrieval.alerts.profiles import TopicProfile, TopicProfiles
+from retrieval.alerts.topics import has_word, names_topic, topic_threshold
+from retrieval.answer import Quote
+from retrieval.marking import mark, sentence_units, term_weights
+from retrieval.text_terms import content_terms, stem, words
+
+log = logging.getLogger(__name__)
+
+# Topic embeddings are cached (1.5 KB each): above the subscriptions a busy bot has, since
+# every batch asks for all of them and a cache smaller than that re-embeds them each time.
+_TOPIC_CACHE_SIZE = 50_000
+
+
+class AlertMatcher:
+    """Matches queued articles to subscriptions and enqueues the deliveries."""
+
+    def __init__(
+        self,
+        archive: NewsArchive,
+        subscriptions: Subscriptions,
+        outbox: Outbox,
+        settings: AlertSettings,
+    ) -> None:
+        self.archive = archive
+        self.subscriptions = subscriptions
+        self.outbox = outbox
+        self.settings = settings
+        self._topic_vectors: dict[str, np.ndarray] = {}
+        self.profiles = TopicProfiles(archive, settings)
+        self._index: SubscriptionIndex | None = None
+
+    def process_queue(self, batch: int = 100) -> int:
+        """Match every queued article; returns how many deliveries were enqueued. Blocking."""
+        enqueued = 0
+        while True:
+            queued = self.outbox.queued_articles(batch)
+            if not queued:
+                return enqueued
+            # Another process (`newsbot ingest`) may have stored these articles: their
+            # vectors are then on disk but not in this process's index yet.
+            self.archive.reconcile()
+            subscriptions = self.subscriptions.active()
+            self.profiles.refresh_if_due()
+            index = self.subscription_index(subscriptions)
+            found = [self.evidence(article_id, queued_at) for article_id, queued_at in queued]
+            screenings = iter(self._screen(index, [e for e in found if e is not None]))
+            for (article_id, _), evidence in zip(queued, found, strict=True):
+                matches = self._deliveries(index, evidence, next(screenings)) if evidence else []
+                enqueued += self.outbox.settle(article_id, matches)
+
+    def match(
+        self, evidence: ArticleEvidence, subscriptions: Sequence[Subscription]
+    ) -> list[NewDelivery]:
+        """The subscriptions this article matches, with its best passage for each: those for
+        which `score` is not None, skipping chats that subscribed after the article was
+        stored, in the order of `subscriptions`."""
+        index = self.subscription_index(subscriptions)
+        return self._deliveries(index, evidence, self._screen(index, [evidence])[0])
+
+    def subscription_index(self, subscriptions: Sequence[Subscription]) -> SubscriptionIndex:
+        """The subscriptions compiled for matching; rebuilt only when they, their topic
+        vectors or their profiles (a refresh) changed, as the queue is polled every few
+        seconds against the same list."""
+        queries = [s.query for s in subscriptions]
+        vectors = self.topic_vectors(queries)
+        profiles = self.profiles.profiles(queries, vectors)
+        if self._index is None or not self._index.fits(subscriptions, vectors, profiles):
+            self._index = SubscriptionIndex(subscriptions, vectors, profiles)
+        return self._index
+
+    def _screen(
+        self, index: SubscriptionIndex, evidence: Sequence[ArticleEvidence]
+    ) -> list[Screening]:
+        return index.screen(evidence, self.settings)
+
+    def _deliveries(
+        self, index: SubscriptionIndex, evidence: ArticleEvidence, screening: Screening
+    ) -> list[NewDelivery]:
+        unsure = set(screening.unsure.tolist())
+        found = []
+        for position in np.union1d(screening.matched, screening.unsure).tolist():
+            subscription = index.subscriptions[position]
+            if position in unsure:  # too close to a threshold to trust float32 rounding
+                hit = self.score(subscription, evidence)
+            else:  # the passage and cosine exactly as `score` finds them
+                hit = _best_passage(evidence, index.topic_vectors[position])
+            if hit is not None:
+                passage_id, score = hit
+                found.append(
+                    NewDelivery(
+                        subscription.chat_id,
+                        subscription.thread_id,
+                        subscription.id,
+                        passage_id,
+                        score,
+                    )
+                )
+        return found
+
+    def score(
+        self, subscription: Subscription, evidence: ArticleEvidence
+    ) -> tuple[int, float] | None:
+        """(best passage id, cosine) when the article matches the subscription, else None."""
+        found = self.relevance(subscription, evidence)
+        if found is None:
+            return None
+        passage_id, cosine, profile_score = found
+        needed = topic_threshold(names_topic(evidence.stems, subscription.query), self.settings)
+        if cosine >= needed or self.profile_match(subscription.query, profile_score):
+            return passage_id, cosine
+        return None
+
+    def profile_match(self, query: str, profile_score: float | None) -> bool:
+        """Whether a profile score is a match: above the threshold and within the profile's
+        reach cap (which keeps narrow topics from taking their whole category)."""
+        if profile_score is None:
+            return False
+        profile = self.topic_profiles([query])[0]
+        floor = profile.floor if profile is not None else -np.inf
+        return profile_score >= max(self.settings.profile_threshold, floor)
+
+    def relevance(
+        self, subscription: Subscription, evidence: ArticleEvidence
+    ) -> tuple[int, float, float | None] | None:
+        """(best passage id, its cosine to the topic, profile score or None when the topic has
+        no profile yet), or None when the article cannot match (+/- words, no passages)."""
+        if not evidence.passage_ids:
+            return None
+        if not all(has_word(evidence.stems, w) for w in subscription.required):
+            return None
+        if any(has_word(evidence.stems, w) for w in subscription.excluded):
+            return None
+        passage_id, cosine = _best_passage(evidence, self.topic_vectors([subscription.query])[0])
+        profile = self.topic_profiles([subscription.query])[0]
+        profile_score = profile.score(evidence.vectors) if profile is not None else None
+        return passage_id, cosine, profile_score
+
+    def topic_profiles(self, queries: Sequence[str]) -> list[TopicProfile | None]:
+        """The profile of each topic, learnt from the archive (None while it is too small)."""
+        return self.profiles.profiles(queries, self.topic_vectors(queries))
+
+    def topic_vectors(self, queries: Sequence[str]) -> list[np.ndarray]:
+        missing = list(dict.fromkeys(q for q in queries if q not in self._topic_vectors))
+        if missing:
+            excess = len(self._topic_vectors) + len(missing) - _TOPIC_CACHE_SIZE
+            if excess > 0:
+                # Evict just enough of the oldest topics not asked for now: emptying the
+                # cache would lose the other queries asked for (a KeyError below), and for
+                # one new topic re-embed every subscribed one on the next batch.
+                wanted = set(queries)
+                stale = [q for q in self._topic_vectors if q not in wanted][:excess]
+                for query in stale:
+                    del self._topic_vectors[query]
+            for query, vector in zip(missing, self.archive.embedder.encode(missing), strict=True):
+                self._topic_vectors[query] = vector
+        return [self._topic_vectors[q] for q in queries]
+
+    def evidence(self, article_id: str, queued_at: str = "") -> ArticleEvidence | None:
+        """What matching needs of a stored article (None if gone or a duplicate). Blocking."""
+        store = self.archive.store
+        # The ingestor stores an article and adds its vectors under this lock; holding it
+        # here means a queued article's vectors are always there to read.
+        with self.archive.write_lock:
+            article = store.article(article_id)
+            if article is None or article.get("duplicate_of"):
+                return None
+            passages = store.article_passages(article_id)
+            ids = tuple(p.id for p in passages)
+            vectors = self.archive.vectors.vectors_for(list(ids))
+        text = f"{article.get('title') or ''}\n{article.get('text') or ''}"
+        stems = frozenset(stem(w) for w in words(text))
+        return ArticleEvidence(article_id, queued_at, stems, ids, vectors)
+
+    def quote(self, passage_id: int, topic_query: str) -> Quote | None:
+        """The passage as a Quote, its sentence closest to the topic marked. Blocking."""
+        record = self.archive.store.passages([passage_id]).get(passage_id)
+        if record is None:
+            return None
+        spans = sentence_units(record.text)
+        sentences = [record.text[s:e] for s, e in spans]
+        cosines = self.archive.embedder.encode(sentences) @ self.topic_vectors([topic_query])[0]
+        terms = content_terms(topic_query)
+        total = max(self.archive.vectors.count, 1)
+        weights = term_weights(terms, self.archive.store.document_frequencies(terms), total)
+        marking = mark(record.text, spans, weights, cosines)
+        return Quote.of(record, marking, marking.score)
+
+
+def _best_passage(evidence: ArticleEvidence, topic_vector: np.ndarray) -> tuple[int, float]:
+    """The article's passage closest to the topic, and its cosine."""
+    cosines = evidence.vectors @ topic_vector
+    best = int(np.argmax(cosines))
+    return evidence.passage_ids[best], float(cosines[best])

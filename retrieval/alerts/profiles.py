@@ -1,0 +1,197 @@
+"""Topic profiles: a subscribed topic sharpened by the archive it is matched against.
+
+A plain topic ("sport", "business and the economy") is a poor probe on its own: all-MiniLM-L6-v2
+puts its few words at a low cosine to most articles about it, and to many that are not (no
+single threshold separates them well: benchmarks/README.md "Topic alerts"). So a
+profile replaces the topic's vector by one learnt from the stored articles, with no labels and
+no word lists (pseudo-relevance feedback, Rocchio):
+
+1. an article is represented by the mean of its passage vectors, minus the mean article of the
+   sample (centring removes the direction every news text shares, which otherwise dominates);
+2. the topic's vector finds its k closest articles in the sample; their centroid, mixed with
+   the topic (`feedback_topic_weight`), becomes the new vector; this is repeated
+   `feedback_rounds` times, so the vector settles on the articles the topic is about. k is
+   the number of articles whose best passage comes within `feedback_relative_cosine` of the
+   topic's best match (10 to `feedback_articles`), so narrow topics learn from few articles;
+3. an article's profile score is read against the topic's own distribution over the sample:
+   0 = the average stored article, 1 = the average of the feedback articles. One threshold then
+   fits topics whose raw cosines differ a lot.
+
+Feedback drifts: a topic the archive has no articles about ("ceasefire talks" over BBC news)
+still has k closest articles (stories that share "talks"), and their centroid is a whole
+category (politics). Two guards, chosen on BBC (benchmarks/README.md, "Topic alerts"):
+- drift: the final feedback set must keep `profile_min_overlap` of the topic's own k closest
+  articles (by best passage); broad topics keep much more of it than a topic the archive
+  has no stories about. A drifted topic gets no profile and is matched by its own words only;
+- reach: an article matches by profile only if it would rank within `profile_max_expansion`
+  x k of the sample (`TopicProfile.floor`). Narrow topics ("ipod", "tax") would match more
+  of the sample than broad ones: the cap bounds how far a narrow topic spills into its
+  category.
+
+The sample is the `profile_articles` most recently stored articles, read once per refresh and
+shared by every topic. Below `profile_min_articles` there is no profile: a near-empty archive
+cannot say what a topic's articles look like, and matching falls back to the topic alone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from config import AlertSettings
+from index import NewsArchive
+
+_BUILD_CHUNK = 64
+_MIN_FEEDBACK = 10
+
+
+def unit(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=-1, keepdims=True)
+    return matrix / np.maximum(norms, 1e-12)
+
+
+def article_vector(passage_vectors: np.ndarray) -> np.ndarray:
+    """One vector for an article: the unit mean of its passages (which are unit vectors)."""
+    return unit(passage_vectors.mean(axis=0))
+
+
+@dataclass(frozen=True)
+class TopicProfile:
+    vector: np.ndarray  # lives in the centred space of the sample it was learnt from
+    center: np.ndarray  # the sample's mean article, subtracted before comparing
+    baseline: float  # mean score of the sample's articles
+    top: float  # mean score of the feedback articles
+    # Least score (on the topic's scale) that still ranks within the reach cap in the sample.
+    floor: float = -np.inf
+
+    def score(self, passage_vectors: np.ndarray) -> float:
+        """The article's score on the topic's own scale (0 = typical article, 1 = top match)."""
+        centred = unit(article_vector(passage_vectors) - self.center)
+        return (float(centred @ self.vector) - self.baseline) / (self.top - self.baseline)
+
+
+@dataclass
+class _Sample:
+    center: np.ndarray
+    articles: np.ndarray  # centred unit article vectors, one row per article
+    passages: np.ndarray  # the articles' passage vectors, article after article
+    starts: np.ndarray  # where each article's passages begin in `passages`
+    built_at: float
+    last_passage_id: int
+
+
+class TopicProfiles:
+    """Builds and caches the profiles of topics; rebuilt every `profile_refresh_minutes`."""
+
+    def __init__(self, archive: NewsArchive, settings: AlertSettings) -> None:
+        self.archive = archive
+        self.settings = settings
+        self._sample: _Sample | None = None
+        self._profiles: dict[str, TopicProfile | None] = {}
+
+    def profiles(
+        self, queries: Sequence[str], vectors: Sequence[np.ndarray]
+    ) -> list[TopicProfile | None]:
+        """The profile of each topic query (None while the archive is too small). Blocking."""
+        if self._sample is None:
+            self.refresh_if_due()
+        missing = [(q, v) for q, v in zip(queries, vectors, strict=True) if q not in self._profiles]
+        if missing:
+            built = self._build([v for _, v in missing])
+            self._profiles.update(zip((q for q, _ in missing), built, strict=True))
+        return [self._profiles[q] for q in queries]
+
+    def refresh_if_due(self) -> None:
+        """Learn the profiles again when they are old, or when the archive was too small to
+        learn from and has grown since. Called once per batch of articles, not per match."""
+        sample = self._sample
+        if sample is not None:
+            fresh = time.monotonic() - sample.built_at < self.settings.profile_refresh_minutes * 60
+            # A sample too small to learn from is read again as soon as articles arrive.
+            grown = len(sample.articles) < self.settings.profile_min_articles and (
+                self.archive.store.passage_summary()[1] != sample.last_passage_id
+            )
+            if fresh and not grown:
+                return
+        self._sample = self._read_sample()
+        self._profiles.clear()
+
+    def _read_sample(self) -> _Sample:
+        dimension = self.archive.embedder.dimension
+        with self.archive.write_lock:
+            last_passage_id = self.archive.store.passage_summary()[1]
+            passages = self.archive.store.recent_article_passage_ids(self.settings.profile_articles)
+            ids = [i for article in passages.values() for i in article]
+            vectors = self.archive.vectors.vectors_for(ids)
+        rows, offset = [], 0
+        for article in passages.values():
+            rows.append(article_vector(vectors[offset : offset + len(article)]))
+            offset += len(article)
+        articles = np.asarray(rows, dtype=np.float32).reshape(-1, dimension)
+        center = articles.mean(axis=0) if len(articles) else np.zeros(dimension, np.float32)
+        starts = np.cumsum([0] + [len(a) for a in passages.values()])[:-1]
+        return _Sample(
+            center,
+            unit(articles - center),
+            vectors,
+            starts.astype(np.int64),
+            time.monotonic(),
+            last_passage_id,
+        )
+
+    def _build(self, topic_vectors: list[np.ndarray]) -> list[TopicProfile | None]:
+        sample = self._sample
+        if sample is None or len(sample.articles) < self.settings.profile_min_articles:
+            return [None] * len(topic_vectors)
+        built: list[TopicProfile | None] = []
+        # In chunks: sizing the feedback holds topics x sample passages cosines at once.
+        for start in range(0, len(topic_vectors), _BUILD_CHUNK):
+            built.extend(self._build_chunk(sample, topic_vectors[start : start + _BUILD_CHUNK]))
+        return built
+
+    def _build_chunk(
+        self, sample: _Sample, topic_vectors: list[np.ndarray]
+    ) -> list[TopicProfile | None]:
+        settings = self.settings
+        matrix = sample.articles
+        topics = unit(np.asarray(topic_vectors, dtype=np.float32))
+        best, sizes = self._feedback_sizes(sample, topics)
+        weight = settings.feedback_topic_weight
+        built: list[TopicProfile | None] = []
+        for topic, own, k in zip(topics, best, sizes, strict=True):
+            vector = topic
+            for _ in range(settings.feedback_rounds):
+                top = np.argpartition(-(matrix @ vector), k - 1)[:k]
+                vector = unit(weight * topic + (1 - weight) * unit(matrix[top].mean(axis=0)))
+            scores = matrix @ vector
+            feedback = np.argpartition(-scores, k - 1)[:k]
+            closest = np.argpartition(-own, k - 1)[:k]
+            kept = len(np.intersect1d(feedback, closest)) / k
+            baseline = float(scores.mean())
+            top_mean = float(scores[feedback].mean())
+            if kept < settings.profile_min_overlap or top_mean <= baseline + 1e-6:
+                built.append(None)  # drifted away from the topic: its own words decide
+                continue
+            reach = int(settings.profile_max_expansion * k)
+            floor = -np.inf
+            if reach < len(scores):
+                floor = float(-np.partition(-scores, reach)[reach])
+                floor = (floor - baseline) / (top_mean - baseline)
+            built.append(TopicProfile(vector, sample.center, baseline, top_mean, floor))
+        return built
+
+    def _feedback_sizes(self, sample: _Sample, topics: np.ndarray) -> tuple[np.ndarray, list[int]]:
+        """Each topic's best-passage cosine to every sample article, and how many articles
+        teach each topic: those whose best passage reaches
+        `feedback_relative_cosine` of the topic's best match in the sample. A specific topic
+        ("chelsea") has a few close matches far above the rest and learns from few articles;
+        a broad one ("sport") matches many articles about equally and learns from many."""
+        best = np.maximum.reduceat(topics @ sample.passages.T, sample.starts, axis=1)
+        reach = best >= self.settings.feedback_relative_cosine * best.max(axis=1, keepdims=True)
+        # Never more than a fifth of the sample: feedback is about what stands out.
+        most = max(min(self.settings.feedback_articles, len(sample.articles) // 5), 1)
+        sizes = np.clip(reach.sum(axis=1), min(_MIN_FEEDBACK, most), most)
+        return best, [int(n) for n in sizes]

@@ -1,0 +1,78 @@
+"""A topic as a chat subscribes to it, and the one rule that lowers its threshold.
+
+The rule ("lexical relief"): an article that contains every content word of a topic (stemmed)
+names it, and its best passage then needs only `alerts.threshold - LEXICAL_RELIEF` instead
+of `alerts.threshold`. Short topics score low even on articles about them, and such
+articles name the topic; stories that merely share one word still need the full threshold
+(retrieval/alerts/matching.py explains the calibration). AlertMatcher applies the rule pair by
+pair, SubscriptionIndex to arrays of subscriptions; both take it from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from config import AlertSettings
+from retrieval.text_terms import content_terms, stem, words
+
+MAX_TOPIC_CHARS = 200
+LEXICAL_RELIEF = 0.15
+
+
+class TopicError(ValueError):
+    """A topic that cannot be subscribed to as written; the message says why."""
+
+
+@dataclass(frozen=True)
+class Topic:
+    text: str  # as typed, whitespace tidied
+    query: str  # the words whose meaning is matched
+    required: tuple[str, ...]
+    excluded: tuple[str, ...]
+
+
+def parse_topic(text: str) -> Topic:
+    """`ceasefire talks +ukraine -football` -> query "ceasefire talks", +ukraine, -football."""
+    text = " ".join((text or "").split())
+    if not text:
+        raise TopicError("Please name a topic, e.g. ceasefire talks.")
+    if len(text) > MAX_TOPIC_CHARS:
+        raise TopicError(f"Please keep a topic under {MAX_TOPIC_CHARS} characters.")
+    query, required, excluded = [], [], []
+    for token in text.split():
+        if token[0] in "+-" and len(token) > 1:
+            target = required if token[0] == "+" else excluded
+            target.extend(w for w in words(token[1:]) if w)
+        else:
+            query.append(token)
+    query_text = " ".join(query) or " ".join(required)
+    if not content_terms(query_text) and not required:
+        raise TopicError("That topic has no words to match; try something like ceasefire talks.")
+    if set(required) & set(excluded):
+        raise TopicError("A word cannot be both required (+) and excluded (-).")
+    return Topic(text, query_text, tuple(dict.fromkeys(required)), tuple(dict.fromkeys(excluded)))
+
+
+def has_word(stems: frozenset[str], word: str) -> bool:
+    """Whether an article with these word stems contains `word` (compared by stem)."""
+    return stem(word) in stems
+
+
+def names_topic(stems: frozenset[str], query: str) -> bool:
+    """Whether an article with these word stems contains every content word of the topic
+    (a topic without content words is never named)."""
+    terms = content_terms(query)
+    return bool(terms) and all(has_word(stems, t) for t in terms)
+
+
+def topic_threshold(named: bool, settings: AlertSettings) -> float:
+    """The cosine a topic's best passage must reach: `alerts.threshold`, less
+    LEXICAL_RELIEF when the article names the topic."""
+    return settings.threshold - LEXICAL_RELIEF if named else settings.threshold
+
+
+def topic_thresholds(named: np.ndarray, settings: AlertSettings) -> np.ndarray:
+    """topic_threshold for an array of `named` flags, value for value."""
+    return np.where(named, topic_threshold(True, settings), topic_threshold(False, settings))

@@ -1,0 +1,35 @@
+"""A strict, in-process fake of the Telegram Bot API HTTP server, for end-to-end tests
+(the full story is server.py's docstring).
+
+html: Telegram's HTML parse mode, UTF-16 offsets; markup: inline keyboards; protocol: limits,
+error answers; state: what the server records; transport: request parameters; server: the
+aiohttp server and every Bot API method the bot uses.
+"""
+
+from tests.fake_bot_api.html import detect_entities, entity_text, parse_html, utf16_len
+from tests.fake_bot_api.protocol import (
+    DEFAULT_USER_ID,
+    MAX_TEXT_LENGTH,
+    OWNER_USER_ID,
+    ApiError,
+    bad_request,
+)
+from tests.fake_bot_api.server import FakeBotApi
+from tests.fake_bot_api.state import CallbackAnswer, ChatActionRecord, RequestRecord, SentRecord
+
+__all__ = [
+    "DEFAULT_USER_ID",
+    "MAX_TEXT_LENGTH",
+    "OWNER_USER_ID",
+    "ApiError",
+    "CallbackAnswer",
+    "ChatActionRecord",
+    "FakeBotApi",
+    "RequestRecord",
+    "SentRecord",
+    "bad_request",
+    "detect_entities",
+    "entity_text",
+    "parse_html",
+    "utf16_len",
+]
