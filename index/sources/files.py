@@ -31,10 +31,6 @@ _DEFAULTS = SourceSettings()
 _LOGGED_SKIPS = 100  # skipped lines logged one by one per file; the rest are counted
 
 
-def is_supported_file(path: Path) -> bool:
-    return path.name.lower().endswith(SUFFIXES) or path.suffix.lower() == ".opml"
-
-
 def read_file(path: Path, limits: SourceSettings = _DEFAULTS) -> Iterator[Article | SourceFailure]:
     """Yield the articles in a file; SourceError if it cannot be read or holds none. In a
     JSON Lines file a bad line is a SourceFailure ("FILE line N: reason") and the rest goes on."""
