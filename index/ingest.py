@@ -112,19 +112,24 @@ class Ingestor:
                 seen.add(article.id)
                 fresh.append(article)
         spans = [chunk_text(a.text, self.archive.settings.passages) for a in fresh]
-        texts = [
-            self.archive.embedding_text(a.title, a.text[s.start : s.end])
+        pairs = [
+            (a.title, a.text[s.start : s.end])
             for a, article_spans in zip(fresh, spans, strict=True)
             for s in article_spans
         ]
-        vectors = self.archive.embedder.encode(texts)
+        vectors, sentences = self.archive.embed([t for t, _ in pairs], [x for _, x in pairs])
         offset = 0
         saved = False
         with self.archive.write_lock:
             for article, article_spans in zip(fresh, spans, strict=True):
                 article_vectors = vectors[offset : offset + len(article_spans)]
+                article_sentences = (
+                    sentences[offset : offset + len(article_spans)] if sentences else None
+                )
                 offset += len(article_spans)
-                self._store_one(article, article_spans, article_vectors, feed_url, report)
+                self._store_one(
+                    article, article_spans, article_vectors, article_sentences, feed_url, report
+                )
                 if on_article:
                     on_article(report)
             if fresh and time.monotonic() >= save_after:
@@ -135,7 +140,7 @@ class Ingestor:
         return saved
 
     def _store_one(
-        self, article, spans, vectors: np.ndarray, feed_url, report: IngestReport
+        self, article, spans, vectors: np.ndarray, sentences, feed_url, report: IngestReport
     ) -> None:
         label = article.url or article.title
         if not spans:
@@ -143,7 +148,7 @@ class Ingestor:
             return
         with self.archive.write_lock:
             try:
-                stored = self.archive.store.add_article(article, spans, feed_url)
+                stored = self.archive.store.add_article(article, spans, feed_url, sentences)
             except IndexError_ as error:
                 report.fail(SourceFailure(label, str(error)))
                 return

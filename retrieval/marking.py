@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.text import sentence_spans
+from index.text import passage_sentences as sentence_units  # noqa: F401 (re-exported)
 from retrieval.text_terms import stem, words
 
 SEMANTIC_WEIGHT = 0.35
@@ -53,10 +53,6 @@ def term_weights(
         df = min(document_frequency.get(term, 0), total)
         weights[term] = max(weights.get(term, 0.0), math.log((total - df + 0.5) / (df + 0.5) + 1))
     return weights
-
-
-def sentence_units(text: str) -> list[tuple[int, int]]:
-    return sentence_spans(text) or [(0, len(text))]
 
 
 def mark(

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from index.embedding.embedder import Embedder
+from index.embedding.embedder import Embedder, PassageEmbedder
+from index.embedding.sentence_vectors import Span
 from index.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,18 @@ class CachedEmbedder:
                 if key in fresh:
                     out[row] = fresh[key]
         return out
+
+    def encode_passages(
+        self, texts: list[str], sentence_spans: list[list[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray] | None]:
+        """Sentence vectors depend on the whole passage, so a passage with its sentences goes
+        to the model (and its vector into the file); without them, the cached vectors."""
+        if not isinstance(self.inner, PassageEmbedder):
+            return self.encode(texts), None
+        vectors, sentences = self.inner.encode_passages(texts, sentence_spans)
+        with self._lock:
+            self._store({self._key(t): v for t, v in zip(texts, vectors, strict=True)})
+        return vectors, sentences
 
     def _lookup(self, keys: list[bytes]) -> dict[bytes, np.ndarray]:
         found: dict[bytes, np.ndarray] = {}

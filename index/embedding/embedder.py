@@ -9,11 +9,12 @@ import logging
 import os
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from config import EmbeddingSettings
+from index.embedding.sentence_vectors import Span, pool_sentences
 from index.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,26 @@ class Embedder(Protocol):
     dimension: int
 
     def encode(self, texts: list[str]) -> np.ndarray: ...
+
+
+@runtime_checkable
+class PassageEmbedder(Embedder, Protocol):
+    """An Embedder that also gives each passage's sentence vectors from the same forward pass
+    (index/embedding/sentence_vectors.py). An embedder without it still works: its archive
+    stores no sentence vectors and answers choose sentences by their words."""
+
+    def encode_passages(
+        self, texts: list[str], sentence_spans: list[list[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]: ...
+
+
+def encode_passages(
+    embedder: Embedder, texts: list[str], sentence_spans: list[list[Span]]
+) -> tuple[np.ndarray, list[np.ndarray] | None]:
+    """Passage vectors, and sentence vectors when the embedder can pool them."""
+    if isinstance(embedder, PassageEmbedder):
+        return embedder.encode_passages(texts, sentence_spans)
+    return embedder.encode(texts), None
 
 
 def packaged_model_path() -> Path:
@@ -80,6 +101,38 @@ class TorchEmbedder:
                 show_progress_bar=False,
             )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def encode_passages(
+        self, texts: list[str], sentence_spans: list[list[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """As OnnxInt8Embedder.encode_passages: text vectors and late-chunked sentence vectors."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        with self._lock:
+            self._load_locked()
+            outputs = self._model.encode(
+                texts, batch_size=self.batch_size, output_value=None, show_progress_bar=False
+            )
+            tokenizer = self._model.tokenizer
+            limit = self._model.max_seq_length
+            offsets = [
+                tokenizer(t, truncation=True, max_length=limit, return_offsets_mapping=True)[
+                    "offset_mapping"
+                ]
+                for t in texts
+            ]
+        vectors = np.stack([o["sentence_embedding"].float().numpy() for o in outputs])
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        sentences = []
+        for text, output, text_offsets, spans in zip(
+            texts, outputs, offsets, sentence_spans, strict=True
+        ):
+            tokens = output["token_embeddings"].float().numpy()[: len(text_offsets)]
+            pooled, missing = pool_sentences(tokens, text_offsets, spans)
+            if missing:
+                pooled[missing] = self.encode([text[a:b] for a, b in (spans[i] for i in missing)])
+            sentences.append(pooled)
+        return np.ascontiguousarray(vectors, dtype=np.float32), sentences
 
 
 def make_embedder(settings: EmbeddingSettings, data_dir: Path) -> Embedder:

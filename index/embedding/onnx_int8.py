@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedding.embedder import DIMENSION, MODEL_NAME
+from index.embedding.sentence_vectors import Span, pool_sentences
 from index.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 MAX_TOKENS = 256
 ONNX_FILE = "minilm-int8.onnx"
 # Bumped when the export changes, so an old file in a data directory is made again.
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: the token embeddings are an output too (sentence vectors)
 
 
 class OnnxInt8Embedder:
@@ -119,14 +120,48 @@ class OnnxInt8Embedder:
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.maximum(norms, 1e-12)
 
-    def _run(self, encoding) -> np.ndarray:
-        """The mean-pooled (not yet normalised) vector of one tokenised text."""
-        feed = {
+    def encode_passages(
+        self, texts: list[str], sentence_spans: list[list[Span]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each text's vector, as `encode` gives it, and one vector per span of it, pooled
+        from the same forward pass (index/embedding/sentence_vectors.py)."""
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        sentences: list[np.ndarray] = []
+        if not texts:
+            return out, sentences
+        if self._session is None:
+            self.load()
+        for start in range(0, len(texts), self.batch_size):
+            encodings = self._tokenizer.encode_batch(texts[start : start + self.batch_size])
+            runs = list(self._pool.map(self._run_with_tokens, encodings))
+            for row, (encoding, (vector, tokens)) in enumerate(
+                zip(encodings, runs, strict=True), start
+            ):
+                out[row] = vector
+                pooled, missing = pool_sentences(tokens, encoding.offsets, sentence_spans[row])
+                if missing:  # past the 256-token cut (rare): those sentences on their own
+                    text = texts[row]
+                    alone = [text[a:b] for a, b in (sentence_spans[row][i] for i in missing)]
+                    pooled[missing] = self.encode(alone)
+                sentences.append(pooled)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12), sentences
+
+    def _feed(self, encoding) -> dict[str, np.ndarray]:
+        return {
             "input_ids": np.array([encoding.ids], dtype=np.int64),
             "attention_mask": np.array([encoding.attention_mask], dtype=np.int64),
             "token_type_ids": np.array([encoding.type_ids], dtype=np.int64),
         }
-        return self._session.run(["embedding"], feed)[0][0]
+
+    def _run(self, encoding) -> np.ndarray:
+        """The mean-pooled (not yet normalised) vector of one tokenised text."""
+        return self._session.run(["embedding"], self._feed(encoding))[0][0]
+
+    def _run_with_tokens(self, encoding) -> tuple[np.ndarray, np.ndarray]:
+        """The pooled vector and every token's output embedding, from one run."""
+        vector, tokens = self._session.run(["embedding", "tokens"], self._feed(encoding))
+        return vector[0], tokens[0]
 
 
 def export_int8(model_path: Path, onnx_path: Path) -> None:
@@ -159,12 +194,13 @@ def export_int8(model_path: Path, onnx_path: Path) -> None:
                 (sample, sample, torch.zeros_like(sample)),
                 str(fp32),
                 input_names=["input_ids", "attention_mask", "token_type_ids"],
-                output_names=["embedding"],
+                output_names=["embedding", "tokens"],
                 dynamic_axes={
                     "input_ids": {0: "batch", 1: "tokens"},
                     "attention_mask": {0: "batch", 1: "tokens"},
                     "token_type_ids": {0: "batch", 1: "tokens"},
                     "embedding": {0: "batch"},
+                    "tokens": {0: "batch", 1: "tokens"},
                 },
                 opset_version=17,
                 # The TorchScript exporter needs no extra package (the dynamo one needs
@@ -189,7 +225,8 @@ def export_int8(model_path: Path, onnx_path: Path) -> None:
 
 
 def _with_mean_pooling(model):
-    """The transformer wrapped so the graph returns mean-pooled token embeddings."""
+    """The transformer wrapped so the graph returns the mean-pooled vector and the token
+    embeddings it pooled (sentence vectors are pooled from those)."""
     import torch  # only when exporting: a running bot on int8 never imports torch
 
     class MeanPooled(torch.nn.Module):
@@ -203,7 +240,7 @@ def _with_mean_pooling(model):
             ).last_hidden_state
             # sentence-transformers Pooling(mean): padding excluded, divisor clamped.
             mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
-            return (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            return (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9), tokens
 
     return MeanPooled(model)
 

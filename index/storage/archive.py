@@ -21,13 +21,15 @@ from pathlib import Path
 import numpy as np
 
 from config import Settings
-from index.embedding.embedder import Embedder, make_embedder
+from index.embedding.embedder import Embedder, encode_passages, make_embedder
+from index.embedding.sentence_vectors import SentenceVectors
 from index.errors import ForeignIndexError, StoreError
 from index.storage.article_store import ArticleStore
 from index.storage.database import Database
 from index.storage.interfaces import PassageStore, VectorStore
 from index.storage.lock import ArchiveLock
 from index.storage.vectors import VectorIndex, file_signature
+from index.text.passages import passage_sentences
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +118,33 @@ class NewsArchive:
     def embedding_text(self, title: str, text: str) -> str:
         return f"{title}\n{text}" if self.settings.passages.embed_title and title else text
 
+    def embed(self, titles: list[str], texts: list[str]) -> tuple[np.ndarray, list | None]:
+        """Passage vectors and, when the embedder can pool them, each passage's sentence
+        vectors (SentenceVectors, offsets into the passage text) from the same forward pass."""
+        embedded = [self.embedding_text(t, x) for t, x in zip(titles, texts, strict=True)]
+        units = [passage_sentences(text) for text in texts]
+        # The title (when embedded) comes first: shift each sentence to where it sits.
+        shifts = [len(e) - len(x) for e, x in zip(embedded, texts, strict=True)]
+        shifted = [
+            [(a + shift, b + shift) for a, b in spans]
+            for spans, shift in zip(units, shifts, strict=True)
+        ]
+        vectors, pooled = encode_passages(self.embedder, embedded, shifted)
+        if pooled is None:
+            return vectors, None
+        return vectors, [
+            SentenceVectors(tuple(spans), matrix)
+            for spans, matrix in zip(units, pooled, strict=True)
+        ]
+
     def embed_passages(self, rows: list[tuple[int, str, str]]) -> np.ndarray:
-        return self.embedder.encode([self.embedding_text(title, text) for _, title, text in rows])
+        """Vectors of stored (id, title, text) rows; their sentence vectors are stored."""
+        vectors, sentences = self.embed([r[1] for r in rows], [r[2] for r in rows])
+        if sentences is not None:
+            self.store.put_sentence_vectors(
+                [(r[0], s) for r, s in zip(rows, sentences, strict=True)]
+            )
+        return vectors
 
     def save_vectors(self) -> None:
         with self.write_lock:

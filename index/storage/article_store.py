@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from index.clock import timestamp
+from index.embedding.sentence_vectors import SentenceVectors
 from index.storage.database import Database, Migration, Transaction
 from index.storage.interfaces import PassageRecord, StoredArticle
 from index.text.articles import Article
@@ -27,9 +28,14 @@ class ArticleStore:
         return row is not None
 
     def add_article(
-        self, article: Article, spans: Sequence[PassageSpan], feed_url: str | None = None
+        self,
+        article: Article,
+        spans: Sequence[PassageSpan],
+        feed_url: str | None = None,
+        sentences: Sequence[SentenceVectors] | None = None,
     ) -> StoredArticle:
-        """Store the article and its passages in one transaction; a no-op if already stored.
+        """Store the article and its passages (with each passage's sentence vectors, when
+        given) in one transaction; a no-op if already stored.
 
         A near-identical copy of a stored story is recorded (duplicate_of) without passages,
         so it is neither searched nor alerted twice.
@@ -77,6 +83,8 @@ class ArticleStore:
                         ],
                     )
                     ids.append(int(cursor.lastrowid))
+                if sentences is not None:
+                    _put_sentences(tx, zip(ids, sentences, strict=True))
         return StoredArticle(article_id, True, duplicate_of, tuple(ids))
 
     def delete_article(self, article_id: str) -> list[int]:
@@ -86,6 +94,11 @@ class ArticleStore:
                 r[0]
                 for r in tx.execute("SELECT id FROM passages WHERE article_id = ?", [article_id])
             ]
+            tx.execute(
+                "DELETE FROM passage_sentences WHERE passage_id IN "
+                "(SELECT id FROM passages WHERE article_id = ?)",
+                [article_id],
+            )
             tx.execute("DELETE FROM passages WHERE article_id = ?", [article_id])
             tx.execute("DELETE FROM articles WHERE id = ?", [article_id])
         return ids
@@ -186,6 +199,28 @@ class ArticleStore:
                 self._df_cache[(cleaned, after_id)] = cached
             out[term] = cached
         return out
+
+    def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
+        """The stored sentence vectors of those passages that have them."""
+        found: dict[int, SentenceVectors] = {}
+        ids = list(dict.fromkeys(ids))
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            rows = self._db.execute(
+                "SELECT passage_id, spans, vectors FROM passage_sentences "
+                f"WHERE passage_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for passage_id, spans, vectors in rows:
+                read = SentenceVectors.from_blobs(spans, vectors)
+                if read is not None:
+                    found[int(passage_id)] = read
+        return found
+
+    def put_sentence_vectors(self, rows: Sequence[tuple[int, SentenceVectors]]) -> None:
+        """Store (or replace) the sentence vectors of existing passages (re-indexing)."""
+        with self.database.transaction() as tx:
+            _put_sentences(tx, rows)
 
     def max_passage_id(self) -> int:
         return int(self._db.execute("SELECT COALESCE(MAX(id), 0) FROM passages").fetchone()[0])
@@ -303,4 +338,28 @@ def _create_articles_and_passages(db: Transaction) -> None:
     db["passages"].enable_fts(["title", "text"], tokenize="porter", create_triggers=True)
 
 
-MIGRATIONS: dict[int, Migration] = {1: _create_articles_and_passages}
+def _create_passage_sentences(db: Transaction) -> None:
+    """Schema version 5: each passage's sentences and their vectors (SentenceVectors blobs).
+    A passage without a row (an archive from before, an embedder that cannot pool) is
+    answered by the question's words alone until `newsbot reindex` fills it."""
+    db.execute(
+        """CREATE TABLE passage_sentences (
+            passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
+            spans BLOB NOT NULL,
+            vectors BLOB NOT NULL
+        )"""
+    )
+
+
+def _put_sentences(tx: Transaction, rows) -> None:
+    records = []
+    for passage_id, sentences in rows:
+        spans, vectors = sentences.to_blobs()
+        records.append({"passage_id": passage_id, "spans": spans, "vectors": vectors})
+    tx["passage_sentences"].insert_all(records, replace=True)
+
+
+MIGRATIONS: dict[int, Migration] = {
+    1: _create_articles_and_passages,
+    5: _create_passage_sentences,
+}

@@ -15,6 +15,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from config import VectorSettings
+    from index.embedding.sentence_vectors import SentenceVectors
     from index.text.articles import Article
     from index.text.passages import PassageSpan
 
@@ -52,9 +53,14 @@ class PassageStore(Protocol):
     def has_article(self, article_id: str) -> bool: ...
 
     def add_article(
-        self, article: Article, spans: Sequence[PassageSpan], feed_url: str | None = None
+        self,
+        article: Article,
+        spans: Sequence[PassageSpan],
+        feed_url: str | None = None,
+        sentences: Sequence[SentenceVectors] | None = None,
     ) -> StoredArticle:
-        """Store the article and its passages at once; a no-op if it is already stored."""
+        """Store the article and its passages (and their sentence vectors, when given) at
+        once; a no-op if it is already stored."""
         ...
 
     def delete_article(self, article_id: str) -> list[int]:
@@ -83,6 +89,12 @@ class PassageStore(Protocol):
     def document_frequencies(self, terms: Sequence[str], after_id: int = 0) -> dict[str, int]:
         """How many passages with id > after_id contain each term."""
         ...
+
+    def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
+        """The sentence vectors of those passages that have them."""
+        ...
+
+    def put_sentence_vectors(self, rows: Sequence[tuple[int, SentenceVectors]]) -> None: ...
 
     def max_passage_id(self) -> int: ...
 

@@ -103,3 +103,9 @@ def _merge_short_tail(
     ):
         return [*groups[:-2], (a, d)]
     return groups
+
+
+def passage_sentences(text: str) -> list[tuple[int, int]]:
+    """The units a passage is answered in: its sentences, or the whole text when it has none
+    (a heading, a fragment). Sentence vectors are stored for exactly these."""
+    return sentence_spans(text) or [(0, len(text))]

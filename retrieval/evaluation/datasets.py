@@ -30,7 +30,7 @@ from retrieval.dates import DayError, end_of_day
 log = logging.getLogger(__name__)
 
 # Bump when the way an evaluation archive is built changes, so old caches are not reused.
-ARCHIVE_FORMAT = 1
+ARCHIVE_FORMAT = 2  # 2: sentence vectors stored at ingest
 
 
 @dataclass(frozen=True)
