@@ -70,7 +70,7 @@ def main() -> int:
         action="append",
         default=[],
         metavar="SECTION.KEY=VALUE",
-        help="a retrieval setting for this run, e.g. retrieval.embedded_marking_quotes=0",
+        help="a retrieval setting for this run, e.g. retrieval.max_per_article=1",
     )
     parser.add_argument("--smoke", action="store_true", help="a tiny archive, 4 questions")
     args = parser.parse_args()

@@ -125,7 +125,6 @@ class RetrievalSettings:
     recency_half_life_days: PositiveFloat = 7.0
     recency_floor: Share = 0.5
     lexical_max_df: Annotated[Float, Field(gt=0, le=1)] = 0.03
-    embedded_marking_quotes: NonNegativeInt = 3
     lexical_window: PositiveInt = 200_000
 
 

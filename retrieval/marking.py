@@ -71,9 +71,9 @@ def mark(
     scores = []
     for (start, end), cosine in zip(spans, cosines, strict=True):
         sentence = text[start:end]
-        coverage = _coverage(sentence, weights) / total_weight
+        covered = coverage(sentence, weights) / total_weight
         length_factor = min(1.0, len(sentence.split()) / 6)
-        score = (semantic * max(cosine, 0.0) + lexical * coverage) * length_factor
+        score = (semantic * max(cosine, 0.0) + lexical * covered) * length_factor
         scores.append(score)
     best = int(np.argmax(scores))
     chosen = [i for i, s in enumerate(scores) if s >= TIE_RATIO * scores[best] and s > 0] or [best]
@@ -88,7 +88,8 @@ def mark(
     )
 
 
-def _coverage(sentence: str, weights: Mapping[str, float]) -> float:
+def coverage(sentence: str, weights: Mapping[str, float]) -> float:
+    """The question's word weight a sentence carries (a shared stem earns part of it)."""
     exact = set(words(sentence))
     stems = {stem(w) for w in exact}
     return sum(

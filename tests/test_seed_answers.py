@@ -11,7 +11,7 @@ import pytest
 from index import Ingestor
 from index.sources import read_file
 from index.text import Article
-from retrieval import Answerer, QuestionError, sentence_units
+from retrieval import Answerer, QuestionError
 from tests.conftest import SAMPLE_ARTICLE
 
 
@@ -148,16 +148,26 @@ class CountingEmbedder:
         return self.inner.encode(texts)
 
 
-@pytest.mark.parametrize("embedded", [0, 1, 3])
-def test_only_the_chosen_quotes_have_their_sentences_embedded(make_archive, embedded):
-    archive = make_archive(**{"retrieval.embedded_marking_quotes": embedded})
+def test_after_the_question_the_model_is_not_run_again(make_archive):
+    archive = make_archive()
     Ingestor(archive).ingest(read_file(SAMPLE_ARTICLE))
     counting = CountingEmbedder(archive.embedder)
     archive.embedder = counting
     answer = Answerer(archive, archive.settings.retrieval).answer(
         "What condition did Zelensky set?"
     )
-    sentences = sum(len(sentence_units(q.text)) for q in answer.quotes[:embedded])
-    assert counting.texts == 1 + sentences  # the question, then those quotes' sentences
+    assert counting.texts == 1  # the question; sentences were embedded at ingest
     assert "full ceasefire" in answer.quotes[0].marked
     assert all(q.marked for q in answer.quotes)
+
+
+def test_an_archive_without_sentence_vectors_still_answers(make_archive):
+    archive = make_archive()
+    Ingestor(archive).ingest(read_file(SAMPLE_ARTICLE))
+    with archive.database.transaction() as tx:
+        tx.execute("DELETE FROM passage_sentences")
+    answer = Answerer(archive, archive.settings.retrieval).answer(
+        "What condition did Zelensky set?"
+    )
+    assert answer.answered
+    assert "full ceasefire" in answer.quotes[0].marked

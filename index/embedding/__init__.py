@@ -8,10 +8,13 @@ __all__, __getattr__, __dir__ = lazy_exports(
         "index.embedding.embedder": [
             "DIMENSION",
             "Embedder",
+            "PassageEmbedder",
             "TorchEmbedder",
+            "encode_passages",
             "make_embedder",
             "packaged_model_path",
         ],
         "index.embedding.cache": ["CachedEmbedder"],
+        "index.embedding.sentence_vectors": ["SentenceVectors"],
     },
 )

@@ -18,6 +18,7 @@ from config import Settings
 from index.embedding import Embedder, make_embedder
 from retrieval import answer as answer_module
 from retrieval import marking as marking_module
+from retrieval import selection as selection_module
 from retrieval.evaluation.datasets import (
     EvalQuestion,
     archive_key,
@@ -173,13 +174,11 @@ def describe_settings(settings: Settings) -> dict:
         "retrieval": asdict(settings.retrieval),
         "embedding_backend": settings.embedding.backend,
         "constants": {
-            "answer.DENSE_SHARE": answer_module.DENSE_SHARE,
-            "answer.MARKED_POOL": answer_module.MARKED_POOL,
-            "marking.SEMANTIC_WEIGHT": marking_module.SEMANTIC_WEIGHT,
-            "marking.LEXICAL_WEIGHT": marking_module.LEXICAL_WEIGHT,
+            "answer.POOL": answer_module.POOL,
             "marking.STEM_MATCH_CREDIT": marking_module.STEM_MATCH_CREDIT,
-            "marking.TIE_RATIO": marking_module.TIE_RATIO,
-            "marking.NEIGHBOUR_RATIO": marking_module.NEIGHBOUR_RATIO,
+            "selection.FEATURES": list(selection_module.FEATURES),
+            "selection.DEFAULT_MODEL": asdict(selection_module.DEFAULT_MODEL),
+            "selection.FOLLOWING_RATIO": selection_module.FOLLOWING_RATIO,
         },
     }
 

@@ -1,0 +1,188 @@
+"""Choose the answering sentence, and rank the candidate passages by it, without running the
+model after the question.
+
+Every sentence of every candidate passage is described by a few numbers: its stored vector's
+cosine to the question (index/embedding/sentence_vectors.py), how much of the question's
+vocabulary it carries, the same for its neighbours, and its passage's search evidence (cosine,
+ranks, recency). A logistic model, fitted with cross-validation on news questions
+(benchmarks/answer_selection.py; figures in benchmarks/README.md "Answer quality"), turns them
+into the probability that the sentence holds the answer. A passage scores as its best
+sentence; the best sentence is marked.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.embedding.sentence_vectors import SentenceVectors
+from index.text import passage_sentences
+from retrieval.marking import coverage
+from retrieval.search import Candidate
+
+FEATURES = (
+    "cosine",  # the sentence's vector against the question's
+    "cosine_gap",  # ... minus the passage's best sentence's: which sentence of this passage
+    "coverage",  # share of the question's word weight (IDF) the sentence carries
+    "coverage_gap",  # ... minus the passage's best sentence's
+    "short",  # 1 for a one-word line, 0 from six words: headings and fragments rarely answer
+    "neighbour_coverage",  # the better of the sentences before and after it
+    "neighbour_cosine",
+    "passage_cosine",  # the passage (with its title) against the question
+    "log_recency",  # the article's age against the question's date (search.recency_weight)
+    "dense_rank",  # 1 / (1 + rank) in the dense search, 0 when it did not find the passage
+    "lexical_rank",  # the same for the lexical search
+    "centred_cosine",  # the sentence minus its passage's mean sentence, against the question:
+    # late-chunked vectors share their passage's context; this keeps what is the sentence's own
+    "new_names",  # capitalised words and numbers the question lacks (an answer names something)
+    "lede",  # the article's first sentence, where news puts the essentials
+    "cover_x_cosine",  # both at once: a sentence that matches in words and meaning
+)
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    """A logistic model over FEATURES: probability = sigmoid(bias + weights · features)."""
+
+    weights: tuple[float, ...]
+    bias: float
+
+    def probabilities(self, features: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-(features @ np.asarray(self.weights) + self.bias)))
+
+
+# Fitted on RealTimeQA dev by benchmarks/answer_selection.py (weights on every question; the
+# figures it reports are cross-validated): benchmarks/README.md "Answer quality".
+DEFAULT_MODEL = LinearModel(
+    weights=(1.0, 3.0, 3.0, 3.0, -2.0, 0.5, 0.0, 3.0, 1.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5),
+    bias=-5.0,
+)
+# The sentence after the answering one is marked too when it is nearly as likely to hold the
+# answer (it reads on from it; the one before is never shown first): benchmarks/README.md.
+FOLLOWING_RATIO = 0.8
+
+
+@dataclass(frozen=True)
+class SentenceChoice:
+    """A candidate passage with its sentences scored."""
+
+    candidate: Candidate
+    spans: tuple[tuple[int, int], ...]  # the passage's sentences, offsets into its text
+    probabilities: np.ndarray  # that each sentence holds the answer
+    best: int  # index of the best sentence
+
+    @property
+    def score(self) -> float:
+        return float(self.probabilities[self.best])
+
+
+def sentence_features(
+    candidate: Candidate,
+    query_vector: np.ndarray,
+    weights: Mapping[str, float],
+    stored: SentenceVectors | None,
+) -> tuple[tuple[tuple[int, int], ...], np.ndarray]:
+    """The passage's sentences and one row of FEATURES per sentence.
+
+    Without stored sentence vectors (an archive from before them) every sentence gets the
+    passage's cosine, so the words decide which one is marked.
+    """
+    text = candidate.passage.text
+    if stored is not None and stored.spans and stored.spans[-1][1] <= len(text):
+        spans = stored.spans
+        cosines = stored.vectors @ query_vector
+    else:
+        spans = tuple(passage_sentences(text))
+        cosines = np.full(len(spans), candidate.dense, dtype=np.float32)
+    total = sum(weights.values()) or 1.0
+    covered = np.array([coverage(text[a:b], weights) / total for a, b in spans])
+    lengths = np.array([len(text[a:b].split()) for a, b in spans])
+    neighbour_coverage = _neighbour_max(covered)
+    neighbour_cosine = _neighbour_max(cosines)
+    if stored is not None and len(spans) > 1:
+        centred = stored.vectors - stored.vectors.mean(axis=0)
+        norms = np.maximum(np.linalg.norm(centred, axis=1), 1e-6)
+        centred_cosines = (centred @ query_vector) / norms
+    else:
+        centred_cosines = np.zeros(len(spans), dtype=np.float32)
+    known = {w.lower() for w in weights}
+    new_names = np.array([_new_names(text[a:b], known) for a, b in spans])
+    lede = np.zeros(len(spans), dtype=np.float32)
+    if candidate.passage.ordinal == 0:
+        lede[0] = 1.0
+    rows = np.column_stack(
+        [
+            cosines,
+            cosines - cosines.max(),
+            covered,
+            covered - covered.max(),
+            np.clip((6 - lengths) / 5, 0.0, 1.0),
+            neighbour_coverage,
+            neighbour_cosine,
+            np.full(len(spans), candidate.dense),
+            np.full(len(spans), math.log(max(candidate.recency, 1e-6))),
+            np.full(len(spans), _reciprocal(candidate.dense_rank)),
+            np.full(len(spans), _reciprocal(candidate.lexical_rank)),
+            centred_cosines,
+            new_names,
+            lede,
+            covered * np.maximum(cosines, 0.0),
+        ]
+    ).astype(np.float32)
+    return spans, rows
+
+
+def choose_sentences(
+    candidates: Sequence[Candidate],
+    query_vector: np.ndarray,
+    weights: Mapping[str, float],
+    stored: Mapping[int, SentenceVectors],
+    model: LinearModel,
+) -> list[SentenceChoice]:
+    """Every candidate with its sentences scored by `model`, best passage first."""
+    choices = []
+    for candidate in candidates:
+        spans, rows = sentence_features(
+            candidate, query_vector, weights, stored.get(candidate.passage.id)
+        )
+        probabilities = model.probabilities(rows)
+        choices.append(SentenceChoice(candidate, spans, probabilities, int(probabilities.argmax())))
+    choices.sort(key=lambda c: c.score, reverse=True)
+    return choices
+
+
+def answering_span(choice: SentenceChoice) -> tuple[tuple[int, int], ...]:
+    """The best sentence, joined with the next one when that is nearly as likely to answer:
+    one span of the passage text, starting at the answer."""
+    start, end = choice.spans[choice.best]
+    following = choice.best + 1
+    probabilities = choice.probabilities
+    if (
+        following < len(choice.spans)
+        and probabilities[following] >= FOLLOWING_RATIO * probabilities[choice.best]
+    ):
+        end = choice.spans[following][1]
+    return ((start, end),)
+
+
+_NAME = re.compile(r"\b(?:[A-Z][\w'’-]+|\d[\d,.:]*)")
+
+
+def _new_names(sentence: str, known: set[str]) -> float:
+    """How many names or numbers the sentence holds that the question does not (up to 3)."""
+    found = {m.group().lower() for m in _NAME.finditer(sentence)} - known
+    return min(len(found), 3) / 3
+
+
+def _neighbour_max(values: np.ndarray) -> np.ndarray:
+    before = np.concatenate([[0.0], values[:-1]])
+    after = np.concatenate([values[1:], [0.0]])
+    return np.maximum(before, after)
+
+
+def _reciprocal(rank: int | None) -> float:
+    return 0.0 if rank is None else 1.0 / (1 + rank)
