@@ -120,6 +120,7 @@ class RetrievalSettings:
     dense_weight: NonNegativeFloat = 1.0
     lexical_weight: NonNegativeFloat = 1.0
     max_per_article: PositiveInt = 2
+    quote_context_chars: NonNegativeInt = 300
     quotes: PositiveInt = 3
     abstain_below: Share = 0.28
     recency_half_life_days: PositiveFloat = 7.0

@@ -53,7 +53,9 @@ class Quote:
 
     @property
     def marked(self) -> str:
-        return " ".join(self.text[s:e] for s, e in self.marked_spans)
+        """The answering sentence (the best) first, then the other marked span if there is
+        one, whatever their order in the passage."""
+        return " ".join(self.text[s:e] for s, e in self.marked_spans[:2])
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,5 +1,6 @@
 """Renderers: Telegram HTML that the strict Bot API parser accepts, in pieces under 4096
-units, whatever the article text holds; display shortening; and the terminal form."""
+units, whatever the article text holds; each quote opening with its answering sentence in
+bold, then a short context that reads on from it; display shortening; and the terminal form."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from bot.views import (
     render_digest_html,
     render_quote_html,
 )
-from bot.views.display import label, passage_window, shorten, utf16_len
+from bot.views.display import label, lead_window, shorten, utf16_len
 from index.state import FeedRecord
 from retrieval import Answer, Quote
 from tests.fake_bot_api import parse_html
@@ -51,8 +52,8 @@ def test_hostile_text_of_10000_characters_becomes_one_valid_message():
     plain = assert_valid_pieces([render_quote_html(quote)], most=1)
     assert "<script>alert('x')</script>" in plain  # shown as text, not markup
     assert "Evil <Outlet>" in plain and "<i>Title & more</i>" in plain
-    assert quote.text[5000:5500].split(" ", 1)[1].rsplit(" ", 1)[0] in plain  # marked: whole
-    assert plain.startswith("… ") and " …\n— Evil <Outlet>" in plain  # cut on both sides
+    assert plain.startswith("… " + quote.text[5000:5500])  # the marked part opens it, whole
+    assert " …\n— Evil <Outlet>" in plain  # cut on both sides
 
 
 def test_the_marked_sentence_is_bold_and_the_title_links_to_the_article():
@@ -75,7 +76,7 @@ def test_unsafe_links_are_not_linked():
 
 
 def test_whole_answers_pack_quotes_under_the_limit():
-    quotes = tuple(hostile_quote(800) for _ in range(6))
+    quotes = tuple(replace(hostile_quote(3_000), marked_spans=((0, 700),)) for _ in range(6))
     pieces = render_answer_html(Answer("q?", True, quotes))
     assert 1 < len(pieces) < 6
     assert_valid_pieces(pieces, most=6)
@@ -158,16 +159,6 @@ def test_shorten_counts_utf16_units_and_prefers_word_breaks():
     assert label("y" * 10_000, 5) == "yyyy…"
 
 
-def test_a_window_keeps_the_marked_sentence_whole_with_context_on_both_sides():
-    text = "lead " * 1_000 + "The answer is here." + " tail" * 1_000
-    start = text.index("The answer")
-    window = passage_window(text, [(start, start + 19)], 300)
-    assert window.start < start and window.end > start + 19
-    assert utf16_len(text[window.start : window.end]) <= 300
-    assert window.spans == ((start, start + 19),)
-    assert text[window.start - 1] == " " and text[window.end] == " "  # cut between words
-
-
 def test_terminal_form_marks_the_sentence_and_cites_the_source():
     quote = replace(hostile_quote(300), marked_spans=((0, 20),))
     text = render_answer_text(Answer("q?", True, (quote,)))
@@ -183,3 +174,117 @@ def test_terminal_form_of_a_huge_one_word_passage_finishes_quickly():
     with finishes_within(1.0):
         text = render_answer_text(Answer("q?", True, (quote,)))
     assert len(text) < 6_000
+
+
+# A passage of numbered sentences, so a test can say which ones a quote shows.
+SENTENCES = [f"Sentence {i} says something about the talks." for i in range(12)]
+PASSAGE = " ".join(SENTENCES)
+
+
+def span_of(i: int) -> tuple[int, int]:
+    start = PASSAGE.index(SENTENCES[i])
+    return start, start + len(SENTENCES[i])
+
+
+def numbered_quote(*spans: tuple[int, int]) -> Quote:
+    return replace(hostile_quote(10), text=PASSAGE, marked_spans=spans)
+
+
+def shown_quote(quote: Quote, context_chars: int = 100) -> tuple[str, list[str]]:
+    """The quote's text as the reader sees it (source line left off) and its bold parts."""
+    text, entities = parse_html(render_quote_html(quote, context_chars=context_chars))
+    bold = [text[e["offset"] : e["offset"] + e["length"]] for e in entities if e["type"] == "bold"]
+    return text.rsplit("\n— ", 1)[0], bold
+
+
+def test_a_quote_opens_with_its_answering_sentence_in_bold_not_with_the_text_before_it():
+    """The answer is the first marked span, even when the other one comes first in the text."""
+    shown, bold = shown_quote(numbered_quote(span_of(5), span_of(1)))
+    assert shown.startswith(f"… {SENTENCES[5]} ")
+    assert bold == [SENTENCES[5]]
+    assert not any(SENTENCES[i] in shown for i in range(5))  # nothing before the answer
+
+
+def test_the_context_reads_on_in_whole_sentences_within_the_setting():
+    shown, _ = shown_quote(numbered_quote(span_of(2)), context_chars=100)
+    assert shown == f"… {SENTENCES[2]} {SENTENCES[3]} {SENTENCES[4]} …"  # two of 43 fit in 100
+    shown, _ = shown_quote(numbered_quote(span_of(2)), context_chars=0)
+    assert shown == f"… {SENTENCES[2]} …"
+    shown, _ = shown_quote(numbered_quote(span_of(10)), context_chars=1_000)
+    assert shown == f"… {SENTENCES[10]} {SENTENCES[11]}"  # the passage ends: no "…"
+
+
+def test_the_context_is_cut_between_words_when_no_whole_sentence_fits():
+    text = "The answer is here. " + "and then the story goes on " * 40 + "to its end."
+    quote = replace(hostile_quote(10), text=text, marked_spans=((0, 19),))
+    shown, bold = shown_quote(quote, context_chars=60)
+    assert bold == ["The answer is here."]
+    assert shown.startswith("The answer is here. and then the story") and shown.endswith(" …")
+    assert len(shown) <= 19 + 60 + 2 and not shown[:-2].endswith(" ")
+
+
+def test_the_context_stops_before_a_heading():
+    text = "The answer is here. It reads on.\nA heading\nThe next paragraph " + "goes " * 100
+    quote = replace(hostile_quote(10), text=text, marked_spans=((0, 19),))
+    shown, _ = shown_quote(quote, context_chars=60)
+    assert shown == "The answer is here. It reads on. …"
+
+
+def test_a_second_span_right_after_the_answer_is_bold_too_and_context_follows_it():
+    shown, bold = shown_quote(numbered_quote(span_of(3), span_of(4)), context_chars=50)
+    assert bold == [SENTENCES[3], SENTENCES[4]]
+    assert shown == f"… {SENTENCES[3]} {SENTENCES[4]} {SENTENCES[5]} …"
+
+
+def test_a_second_span_is_bold_only_when_the_context_shows_it_whole():
+    near, bold = shown_quote(numbered_quote(span_of(3), span_of(5)), context_chars=100)
+    assert bold == [SENTENCES[3], SENTENCES[5]] and near.index(SENTENCES[4]) < near.index(
+        SENTENCES[5]
+    )
+    far, bold = shown_quote(numbered_quote(span_of(3), span_of(9)), context_chars=100)
+    assert bold == [SENTENCES[3]] and SENTENCES[9] not in far
+    before, bold = shown_quote(numbered_quote(span_of(3), span_of(2)), context_chars=100)
+    assert bold == [SENTENCES[3]] and SENTENCES[2] not in before  # never out of order
+    running_on = (span_of(5)[0], span_of(8)[1])  # starts in the context, ends past it
+    shown, bold = shown_quote(numbered_quote(span_of(3), running_on), context_chars=100)
+    assert bold == [SENTENCES[3]] and shown.endswith(f"{SENTENCES[5]} …")
+    overlapping = (span_of(2)[0], span_of(4)[1])  # starts before the answer
+    shown, bold = shown_quote(numbered_quote(span_of(3), overlapping), context_chars=100)
+    assert bold == [SENTENCES[3]] and shown.startswith(f"… {SENTENCES[3]} {SENTENCES[4]}")
+
+
+def test_a_window_never_exceeds_its_units_whatever_the_context_setting():
+    window = lead_window(PASSAGE, [span_of(1)], 120, 10_000)
+    assert window.start == span_of(1)[0] and window.spans == (span_of(1),)
+    assert utf16_len(PASSAGE[window.start : window.end]) <= 120
+    assert PASSAGE[window.start : window.end] == f"{SENTENCES[1]} {SENTENCES[2]}"
+
+
+def test_a_quote_without_a_marked_span_shows_the_start_of_its_passage():
+    shown, bold = shown_quote(numbered_quote(), context_chars=50)
+    assert bold == [] and shown == f"{SENTENCES[0]} …"
+
+
+def test_more_sources_renders_the_further_quotes_the_same_way():
+    quote = numbered_quote(span_of(6), span_of(0))
+    answer = Answer("q?", True, (numbered_quote(span_of(0)),), more=(quote,))
+    (piece,) = render_answer_html(answer, quotes=answer.more, context_chars=100)
+    assert piece == render_quote_html(quote, context_chars=100)
+    assert parse_html(piece)[0].startswith(f"… {SENTENCES[6]}")
+
+
+def test_terminal_form_shows_the_answer_first_then_the_context_then_the_source():
+    quote = numbered_quote(span_of(5), span_of(1))
+    text = " ".join(render_answer_text(Answer("q?", True, (quote,)), context_chars=50).split())
+    assert text.startswith(f"… »{SENTENCES[5]}« {SENTENCES[6]} … — Evil <Outlet>")
+    assert SENTENCES[1] not in text
+
+
+def test_json_marked_gives_the_answering_sentence_first():
+    quote = numbered_quote(span_of(5), span_of(1))
+    assert quote.to_json()["marked"] == f"{SENTENCES[5]} {SENTENCES[1]}"
+
+
+def test_a_second_span_right_after_the_answer_is_bold_even_with_no_context():
+    shown, bold = shown_quote(numbered_quote(span_of(3), span_of(4)), context_chars=0)
+    assert bold == [SENTENCES[3], SENTENCES[4]] and shown == f"… {SENTENCES[3]} {SENTENCES[4]} …"

@@ -1,9 +1,11 @@
 """Rendering is total: for any stored text (titles, outlets, URLs, passages, topics, feeds,
 marked spans anywhere), every renderer gives valid Telegram HTML in non-empty pieces of at most
-4096 UTF-16 units, a bounded number of them, in bounded time."""
+4096 UTF-16 units, a bounded number of them, in bounded time; and a quote opens with its
+answering sentence in bold, whatever its text and spans."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from hypothesis import given
@@ -21,14 +23,17 @@ from bot.views import (
     render_answer_html,
     render_answer_text,
     render_digest_html,
+    render_quote_html,
     stats_html,
     subscriptions_html,
     topics_html,
 )
+from bot.views.display import blank_controls
 from index import IngestReport
 from index.sources import SourceFailure
 from index.state import FeedRecord, Subscription
 from retrieval import Answer, Quote
+from tests.fake_bot_api import entity_text, parse_html, utf16_len
 from tests.telegram_pieces import assert_valid_pieces, finishes_within
 
 SECONDS = 1.0  # per example; the renderers take milliseconds
@@ -127,6 +132,34 @@ def test_answers_are_valid_and_one_message_a_quote_at_most(shown, related):
     assert_valid_pieces(pieces, most=max(1, len(shown)))
     assert_valid_pieces(no_answer, most=1)
     assert len(text) < 10_000 * max(1, len(shown))
+
+
+@st.composite
+def answered_quotes(draw: st.DrawFn) -> Quote:
+    """A quote whose first marked span (its answering sentence) is a non-empty part of its
+    text; the other spans lie anywhere."""
+    quote = draw(quotes())
+    text = draw(hostile.filter(bool))
+    start = draw(st.integers(0, len(text) - 1))
+    answer = (start, draw(st.integers(start + 1, len(text))))
+    return replace(quote, text=text, marked_spans=(answer, *quote.marked_spans))
+
+
+@given(answered_quotes(), st.integers(0, 5_000))
+def test_a_quote_opens_with_its_answering_sentence_in_bold(quote, context_chars):
+    with finishes_within(SECONDS):
+        piece = render_quote_html(quote, context_chars=context_chars)
+    assert_valid_pieces([piece], most=1)
+    text, entities = parse_html(piece)
+    start, end = quote.marked_spans[0]
+    lead = "… " if start > 0 else ""
+    first = min(entities, key=lambda e: e["offset"])
+    shown = entity_text(text, first)
+    answer = blank_controls(quote.text[start:end])
+    assert text.startswith(lead) and first["type"] == "bold"
+    assert first["offset"] == utf16_len(lead)  # nothing of the passage before the answer
+    # The whole answer, unless it is too long for a message (then as much of it as fits).
+    assert shown.startswith(answer) or (answer.startswith(shown) and utf16_len(answer) > 3_000)
 
 
 @given(quotes(), hostile)

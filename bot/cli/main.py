@@ -320,7 +320,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(render_answer_text(answer))
+        print(render_answer_text(answer, settings.retrieval.quote_context_chars))
     return 0
 
 

@@ -92,7 +92,10 @@ async def answer_question(
         f"{len(answer.quotes)} quotes" if answer.answered else "no answer",
         answer.evidence,
     )
-    await reply(update, render_answer_html(answer), reply_markup=markup)
+    context_chars = svc.settings.retrieval.quote_context_chars
+    await reply(
+        update, render_answer_html(answer, context_chars=context_chars), reply_markup=markup
+    )
 
 
 async def within_question_limit(svc: BotServices, update: Update) -> bool:
@@ -132,13 +135,18 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """More sources / First sources: show the other quotes by editing the answer."""
     query = update.callback_query
     kind, _, token = (query.data or "").partition(":")
-    shown = _shown(services(context), query)
+    svc = services(context)
+    shown = _shown(svc, query)
     if shown is None:
         await query.answer("This answer has expired; please ask again.")
         return
     showing_more = kind == MORE
     answer = shown.answer
-    pieces = render_answer_html(answer, quotes=answer.more if showing_more else answer.quotes)
+    pieces = render_answer_html(
+        answer,
+        quotes=answer.more if showing_more else answer.quotes,
+        context_chars=svc.settings.retrieval.quote_context_chars,
+    )
     markup = answer_keyboard(token, has_more=bool(answer.more), showing_more=showing_more)
     await query.answer()
     if len(pieces) == 1:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.views.answers import render_quote_html, safe_link
+from bot.views.answers import QUOTE_CONTEXT_CHARS, render_quote_html, safe_link
 from bot.views.dates import display_date
 from bot.views.display import (
     ELLIPSIS,
@@ -29,12 +29,15 @@ from retrieval import Quote
 DIGEST_SNIPPET_CHARS = 280
 
 
-def render_alert_html(quote: Quote, topic: str) -> list[str]:
-    """🔔 headline, the topic, then the quote (answering sentence in bold) and its source,
-    in one message."""
+def render_alert_html(
+    quote: Quote, topic: str, context_chars: int = QUOTE_CONTEXT_CHARS
+) -> list[str]:
+    """🔔 headline, the topic, then the quote (from its sentence closest to the topic, in
+    bold) and its source, in one message."""
     title = label(quote.title, TITLE_CHARS) or "New article"
     header = f"🔔 <b>{escape(title)}</b>\n<i>{escape(label(topic, TOPIC_CHARS))}</i>\n\n"
-    return [header + render_quote_html(quote, budget=MESSAGE_BUDGET - visible_len(header))]
+    budget = MESSAGE_BUDGET - visible_len(header)
+    return [header + render_quote_html(quote, budget=budget, context_chars=context_chars)]
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
-"""Answers as Telegram HTML: every piece of article text escaped, the answering sentence in
-bold, then outlet · title (linked) · date.
+"""Answers as Telegram HTML: each quote opens with its answering sentence in bold, then the
+sentences that read on from it (a short window, "…" where the passage goes on), then
+outlet · title (linked) · date. Every piece of article text is escaped.
 
-Each quote is one message at most: a passage too long for it is shown as a window around its
-answering sentence(s), with "…" where it is cut, so an answer is never more messages than it
-has quotes. Lengths are counted as Telegram counts them (text after parsing, UTF-16 units).
+The text before the answering sentence is not shown (a leading "…" says there is some), and
+each quote is one message at most, so an answer is never more messages than it has quotes.
+Lengths are counted as Telegram counts them (text after parsing, UTF-16 units).
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from bot.views.display import (
     TITLE_CHARS,
     escape,
     label,
-    passage_window,
+    lead_window,
     visible_len,
 )
+from config import RetrievalSettings
 from retrieval import Answer, Quote
 
 __all__ = [
@@ -41,6 +43,8 @@ NO_ANSWER_HTML = "I have no news that answers this."
 RELATED_SHOWN = 5
 # Room a window of a passage leaves for "… " before it and " …" after it.
 _CUT_MARKS = 4
+# How much a quote shows after its answering sentence unless the caller says (the setting).
+QUOTE_CONTEXT_CHARS = RetrievalSettings().quote_context_chars
 
 
 def safe_link(url: str | None) -> str | None:
@@ -68,27 +72,35 @@ def source_html(quote: Quote) -> str:
     return "— " + " · ".join(p for p in parts if p)
 
 
-def passage_html(text: str, spans: tuple[tuple[int, int], ...], units: int) -> str:
-    """At most `units` visible units of the passage (a window around the marked spans when
-    it is longer), marked spans in bold, "…" where the passage is cut."""
-    window = passage_window(text, spans, max(units - _CUT_MARKS, 1))
+def passage_html(quote: Quote, units: int, context_chars: int) -> str:
+    """At most `units` visible units of the passage, from its answering sentence on (see
+    `lead_window`): marked spans in bold, "…" where the passage is cut."""
+    window = lead_window(quote.text, quote.marked_spans, max(units - _CUT_MARKS, 1), context_chars)
     body = "".join(
-        f"<b>{escape(run)}</b>" if marked else escape(run) for run, marked in window.runs(text)
+        f"<b>{escape(run)}</b>" if marked else escape(run)
+        for run, marked in window.runs(quote.text)
     )
     before = f"{ELLIPSIS} " if window.start > 0 else ""
-    after = f" {ELLIPSIS}" if window.end < len(text) else ""
+    after = f" {ELLIPSIS}" if window.end < len(quote.text) else ""
     return before + body + after
 
 
-def render_quote_html(quote: Quote, budget: int = MESSAGE_BUDGET) -> str:
-    """One quote as one message of at most `budget` visible units: the passage (or a window
-    of it) and its source line, which always shows, so the message is never empty."""
+def render_quote_html(
+    quote: Quote, budget: int = MESSAGE_BUDGET, context_chars: int = QUOTE_CONTEXT_CHARS
+) -> str:
+    """One quote as one message of at most `budget` visible units: the answering sentence in
+    bold, at most `context_chars` of what reads on from it, and the source line, which always
+    shows, so the message is never empty."""
     footer = source_html(quote)
     units = budget - visible_len(footer) - 1
-    return f"{passage_html(quote.text, quote.marked_spans, units)}\n{footer}"
+    return f"{passage_html(quote, units, context_chars)}\n{footer}"
 
 
-def render_answer_html(answer: Answer, quotes: tuple[Quote, ...] | None = None) -> list[str]:
+def render_answer_html(
+    answer: Answer,
+    quotes: tuple[Quote, ...] | None = None,
+    context_chars: int = QUOTE_CONTEXT_CHARS,
+) -> list[str]:
     """The answer as Telegram messages, quotes packed together while they fit the budget:
     never more messages than quotes, and one message when there is nothing to quote."""
     shown = answer.quotes if quotes is None else quotes
@@ -97,7 +109,7 @@ def render_answer_html(answer: Answer, quotes: tuple[Quote, ...] | None = None) 
     messages: list[str] = []
     size = 0
     for quote in shown:
-        block = render_quote_html(quote)
+        block = render_quote_html(quote, context_chars=context_chars)
         units = visible_len(block)
         if messages and size + 2 + units <= MESSAGE_BUDGET:
             messages[-1] += "\n\n" + block

@@ -1,6 +1,6 @@
 """Stored text made fit to show: lengths counted as Telegram counts them (UTF-16 code units),
-control characters blanked, labels shortened with "…", a window of a long passage around its
-marked sentences, and lists packed into a bounded number of messages.
+control characters blanked, labels shortened with "…", the window of a passage that opens at
+its answering sentence, and lists packed into a bounded number of messages.
 
 Only what is shown is shortened: a long title stays whole in SQLite and in `ask --json`.
 Every function here runs in time bounded by its limit, not by the length of its input, so no
@@ -13,6 +13,8 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from index.text import sentence_spans
 
 # Telegram's limit on a message, counted after entity parsing in UTF-16 code units.
 TELEGRAM_LIMIT = 4096
@@ -40,6 +42,8 @@ _BLANKED = {
     if chr(code) not in "\n\t"
 }
 _TAG = re.compile(r"<[^>]*>")
+# How a sentence ends, unlike a heading: terminal punctuation, then closing quotes or brackets.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _WHITESPACE = " \n\t"
 # How much of a label is read before shortening: the rest cannot be shown anyway.
 _LABEL_READ_FACTOR = 4
@@ -77,16 +81,6 @@ def prefix_end(text: str, start: int, units: int) -> int:
     return end
 
 
-def suffix_start(text: str, end: int, units: int) -> int:
-    """The smallest start such that text[start:end] is at most `units` UTF-16 units long."""
-    start = max(0, end - max(units, 0))
-    excess = utf16_len(text[start:end]) - units
-    while excess > 0:
-        excess -= 2 if ord(text[start]) > 0xFFFF else 1
-        start += 1
-    return start
-
-
 def shorten(text: str, limit: int) -> str:
     """`text` if it is at most `limit` UTF-16 units, else its longest prefix that fits with
     "…" after it, cut after a word when a word ends in the second half, mid-word otherwise."""
@@ -114,12 +108,6 @@ def _word_end(text: str, low: int, end: int) -> int:
     """`end` moved back to the last whitespace after `low`, if there is one."""
     space = max(text.rfind(c, low, end) for c in _WHITESPACE)
     return space if space > 0 and space >= low else end
-
-
-def _word_start(text: str, start: int, high: int) -> int:
-    """`start` moved forward past the first whitespace before `high`, if there is one."""
-    found = [i for i in (text.find(c, start, high) for c in _WHITESPACE) if i >= 0]
-    return min(found) + 1 if found else start
 
 
 def normalized_spans(spans: Sequence[tuple[int, int]], length: int) -> list[tuple[int, int]]:
@@ -152,31 +140,62 @@ class PassageWindow:
         return [(blank_controls(run), marked) for run, marked in runs if run]
 
 
-def passage_window(text: str, spans: Sequence[tuple[int, int]], units: int) -> PassageWindow:
-    """At most `units` UTF-16 units of `text`: all of it when it fits, else the marked spans
-    (from the first to the last, or the first alone when they are far apart) with as much
-    context around them as fits, cut at word boundaries. A marked span longer than `units` is
-    shown from its start."""
-    marked = normalized_spans(spans, len(text))
-    if len(text) <= units and utf16_len(text) <= units:
-        return PassageWindow(0, len(text), tuple(marked))
-    focus_start, focus_end = (marked[0][0], marked[-1][1]) if marked else (0, 0)
-    if not _fits(text, focus_start, focus_end, units) and marked:
-        focus_end = marked[0][1]
-    if not _fits(text, focus_start, focus_end, units):
-        end = prefix_end(text, focus_start, units)
-        return _clipped(
-            focus_start, _word_end(text, focus_start + (end - focus_start) // 2, end), marked
-        )
-    room = units - utf16_len(text[focus_start:focus_end])
-    start = suffix_start(text, focus_start, room // 2)
-    end = prefix_end(text, focus_end, units - utf16_len(text[start:focus_end]))
-    start = suffix_start(text, focus_start, units - utf16_len(text[focus_start:end]))
-    if start > 0 and not text[start - 1].isspace():
-        start = _word_start(text, start, focus_start)
-    if end < len(text) and not text[end].isspace():
-        end = _word_end(text, focus_end, end)
-    return _clipped(start, end, marked)
+def lead_window(
+    text: str, spans: Sequence[tuple[int, int]], units: int, context_units: int
+) -> PassageWindow:
+    """The part of a passage a quote shows, from its answering sentence on, in at most `units`
+    UTF-16 units. The first marked span is the answer and opens the window (nothing before it
+    is shown); the second marked span joins it when only whitespace parts them. Then come the
+    sentences that read on from it while they fit in `context_units` (when not even one does,
+    the words of the next that fit). The second span stays marked only when it lies wholly
+    in what is shown, so a far-away one is never shown out of order. A marked part longer
+    than `units` is shown from its start, cut between words."""
+    clipped = ((max(0, s), min(len(text), e)) for s, e in spans)
+    answer, *others = [(s, e) for s, e in clipped if s < e][:2] or [(0, 0)]
+    start, lead_end = answer
+    other = others[0] if others else None
+    if other and _follows(text, answer, other, units):
+        lead_end = max(lead_end, other[1])
+    lead = normalized_spans([answer, other] if lead_end > answer[1] else [answer], len(text))
+    if not _fits(text, start, lead_end, units):
+        end = prefix_end(text, start, units)
+        return _clipped(start, _word_end(text, start + (end - start) // 2, end), lead)
+    room = min(context_units, units - utf16_len(text[start:lead_end]))
+    end = _reading_on(text, lead_end, prefix_end(text, lead_end, room))
+    if other and start <= other[0] and other[1] <= end:
+        lead = normalized_spans([*lead, other], len(text))
+    return _clipped(start, end, lead)
+
+
+def _follows(text: str, first: tuple[int, int], then: tuple[int, int], within: int) -> bool:
+    """Whether `then` starts inside `first` or after it with only whitespace between (at
+    most `within` characters of it: no more can be shown anyway)."""
+    gap = then[0] - first[1]
+    return first[0] <= then[0] and (
+        gap <= 0 or (gap <= within and text[first[1] : then[0]].isspace())
+    )
+
+
+def _reading_on(text: str, start: int, limit: int) -> int:
+    """Where the context after text[:start] ends, at most at `limit`: after the last whole
+    sentence of text[start:limit] (one that ends like a sentence rather than a heading,
+    when there is one), else after its last whole word (mid-word for a word too long); at
+    the end of the text when only whitespace is left of it."""
+    piece = text[start:limit]
+    if not piece or piece.isspace():
+        return limit if limit == len(text) else start
+    sentences = sentence_spans(piece)
+    # The last sentence of the piece may be cut by `limit`: it counts when the piece reaches
+    # the end of the text or a line break follows it.
+    whole = [
+        (first, end)
+        for i, (first, end) in enumerate(sentences)
+        if i + 1 < len(sentences) or limit == len(text) or "\n" in piece[end:]
+    ]
+    ended = [end for first, end in whole if _SENTENCE_END.search(piece, first, end)]
+    if ended or whole:
+        return start + (ended or [end for _, end in whole])[-1]
+    return _word_end(text, start + 1, limit) if limit > start else start
 
 
 def _fits(text: str, start: int, end: int, units: int) -> bool:

@@ -1,15 +1,15 @@
-"""Plain-text answers for the terminal: the marked sentence between » «.
+"""Plain-text answers for the terminal, in the order of the Telegram reply: each quote opens
+with its answering sentence between » «, then what reads on from it, then the source line.
 
-A passage longer than `TERMINAL_QUOTE_CHARS` is shown as a window around its marked
-sentence(s), and labels are shortened, so printing takes bounded time whatever is stored
-(`ask --json` keeps the passage whole).
+A quote shows at most `TERMINAL_QUOTE_CHARS` of its passage and labels are shortened, so
+printing takes bounded time whatever is stored (`ask --json` keeps the passage whole).
 """
 
 from __future__ import annotations
 
 import textwrap
 
-from bot.views.answers import RELATED_SHOWN
+from bot.views.answers import QUOTE_CONTEXT_CHARS, RELATED_SHOWN
 from bot.views.dates import display_date
 from bot.views.display import (
     ELLIPSIS,
@@ -17,7 +17,7 @@ from bot.views.display import (
     TITLE_CHARS,
     URL_TEXT_CHARS,
     label,
-    passage_window,
+    lead_window,
 )
 from retrieval import Answer, Quote
 
@@ -35,8 +35,11 @@ def source_line(quote: Quote) -> str:
     return "— " + " · ".join(p for p in parts if p)
 
 
-def render_quote_text(quote: Quote, width: int = 88) -> str:
-    window = passage_window(quote.text, quote.marked_spans, TERMINAL_QUOTE_CHARS)
+def render_quote_text(
+    quote: Quote, width: int = 88, context_chars: int = QUOTE_CONTEXT_CHARS
+) -> str:
+    """The quote from its answering sentence on (see `lead_window`), then its source."""
+    window = lead_window(quote.text, quote.marked_spans, TERMINAL_QUOTE_CHARS, context_chars)
     body = "".join(f"»{run}«" if marked else run for run, marked in window.runs(quote.text))
     body = (f"{ELLIPSIS} " if window.start > 0 else "") + body
     body += f" {ELLIPSIS}" if window.end < len(quote.text) else ""
@@ -51,7 +54,7 @@ def render_quote_text(quote: Quote, width: int = 88) -> str:
     )
 
 
-def render_answer_text(answer: Answer) -> str:
+def render_answer_text(answer: Answer, context_chars: int = QUOTE_CONTEXT_CHARS) -> str:
     if not answer.answered or not answer.quotes:
         lines = [NO_ANSWER]
         titles = [label(t, TITLE_CHARS) for t in answer.related[:RELATED_SHOWN]]
@@ -59,4 +62,4 @@ def render_answer_text(answer: Answer) -> str:
             lines.append("The closest headlines I have:")
             lines.extend(f"  • {title}" for title in titles if title)
         return "\n".join(lines)
-    return "\n\n".join(render_quote_text(q) for q in answer.quotes)
+    return "\n\n".join(render_quote_text(q, context_chars=context_chars) for q in answer.quotes)

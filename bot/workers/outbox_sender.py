@@ -157,7 +157,8 @@ async def _deliver(bot: Bot, svc: BotServices, worker: str, delivery: Delivery) 
                 svc.outbox.mark_failed, [delivery.id], worker, "article no longer stored"
             )
             return Outcome.REFUSED
-        pieces = tuple(render_alert_html(quote, topic))
+        context_chars = svc.settings.retrieval.quote_context_chars
+        pieces = tuple(render_alert_html(quote, topic, context_chars))
         if not await asyncio.to_thread(svc.outbox.store_body, [delivery.id], worker, pieces):
             return Outcome.LOST
     outcome = await send_claimed(bot, svc, worker, [delivery], pieces)

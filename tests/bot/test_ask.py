@@ -1,10 +1,11 @@
-"""Asking: a plain message or /ask gets quotes with the answering sentence in bold and the
-article's link; off-topic questions get the abstention; the buttons under an answer page
+"""Asking: a plain message or /ask gets quotes that open with the answering sentence in bold,
+then the article's link; off-topic questions get the abstention; the buttons under an answer page
 through more sources (editing the message) and record 👍/👎 in SQLite."""
 
 from __future__ import annotations
 
 import json
+import re
 
 from tests.bot.harness import (
     ADMIN_ID,
@@ -22,12 +23,42 @@ DEMO_QUESTION = "What condition did Zelensky set?"
 MEET_QUESTION = "Who does Zelensky want to meet face to face?"
 
 
+def quote_blocks(record) -> list[tuple[str, list[tuple[int, str]]]]:
+    """Each quote of a reply, the blocks that end in a source line, as (its text before the
+    source line, its bold parts as (offset in that text, text)). The texts are BMP here, so
+    UTF-16 offsets are str offsets."""
+    text = record.text
+    bold = [e for e in record.entities if e["type"] == "bold"]
+    blocks, start = [], 0
+    for match in re.finditer(r"\n— [^\n]*", text):
+        body = text[start : match.start()]
+        skipped = len(body) - len(body.lstrip())
+        parts = [
+            (e["offset"] - start - skipped, text[e["offset"] : e["offset"] + e["length"]])
+            for e in bold
+            if start <= e["offset"] < match.start()
+        ]
+        blocks.append((body.lstrip(), parts))
+        start = match.end()
+    return blocks
+
+
+def assert_quotes_open_in_bold(record) -> None:
+    """Every quote opens with its answering sentence in bold (after "… " when the passage
+    has text before it, which is not shown)."""
+    blocks = quote_blocks(record)
+    assert blocks, record.text
+    for body, bold in blocks:
+        assert bold and bold[0][0] in (0, 2) and body[: bold[0][0]] in ("", "… "), body
+
+
 async def test_the_demo_question_quotes_full_ceasefire_in_bold_with_the_link(api, launch, seed_dir):
     await launch(bot_settings(seed_dir, api))
     api.user_message(USER_ID, DEMO_QUESTION)
     answer = await api.wait_for(sent_to(USER_ID), timeout=SLOW)
 
     assert any("full ceasefire" in text for text in bold_texts(answer)), answer.entity_texts()
+    assert_quotes_open_in_bold(answer)
     assert SEED_URL in link_urls(answer)
     assert "Example News" in answer.text
     assert any(a.chat_id == USER_ID and a.action == "typing" for a in api.chat_actions)
@@ -55,12 +86,30 @@ async def test_more_sources_edits_the_answer_and_back_restores_it(api, launch, i
     assert edited.message_id == answer.message_id
     assert edited.text != answer.text
     assert SEED_URL not in link_urls(edited)  # the next sources come from other articles
+    assert_quotes_open_in_bold(edited)
     back = next(b for b in edited.buttons if b["text"].startswith("◂"))
 
     since = len(api.sent)
     api.callback_query(USER_ID, answer.message_id, back["callback_data"])
     restored = await api.wait_for(sent_to(USER_ID, "editMessageText"), since=since)
     assert restored.text == answer.text
+
+
+async def test_quotes_show_no_more_context_than_the_setting_allows(api, launch, indexed_dir):
+    """retrieval.quote_context_chars = 0: each quote is its bold answer alone, "…" where the
+    passage goes on, in the answer and under More sources."""
+    await launch(bot_settings(indexed_dir, api, retrieval__quote_context_chars=0))
+    api.user_message(USER_ID, MEET_QUESTION)
+    answer = await api.wait_for(sent_to(USER_ID), timeout=SLOW)
+    more = next(b for b in answer.buttons if b["text"].startswith("More sources"))
+    api.callback_query(USER_ID, answer.message_id, more["callback_data"])
+    edited = await api.wait_for(sent_to(USER_ID, "editMessageText"), timeout=SLOW)
+
+    for record in (answer, edited):
+        assert_quotes_open_in_bold(record)
+        for body, bold in quote_blocks(record):
+            offset, last = bold[-1]
+            assert body[offset + len(last) :] in ("", " …"), body
 
 
 async def test_thumbs_up_and_down_are_stored_once_per_reader(api, launch, indexed_dir):
