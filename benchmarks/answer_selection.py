@@ -50,6 +50,43 @@ DATA = REPO.parent / "shared" / "data" / "realtimeqa"
 WORDS_ONLY = [i for i, f in enumerate(FEATURES) if "cosine" not in f or f == "passage_cosine"]
 # The features the first version had: what the later ones add is measured against it.
 FIRST = list(range(11))
+# Tried and dropped (they raised RealTimeQA marked@1 by ~1 point and cost XQuAD 7-8):
+# "lede" (the article's first sentence) and "new_names" (names and numbers the question
+# lacks): news habits that do not hold for other text.
+
+
+# The two-stage variant's passage model: search evidence and the best sentence on each account.
+PASSAGE_FEATURES = (
+    "passage_cosine",
+    "log_recency",
+    "dense_rank",
+    "lexical_rank",
+    "best_cosine",
+    "best_coverage",
+    "best_cover_x_cosine",
+    "best_centred_cosine",
+    "best_words_score",  # coverage x length, the rule words alone used to rank by
+)
+
+
+def passage_features(rows: np.ndarray) -> np.ndarray:
+    """One row of PASSAGE_FEATURES from a passage's sentence rows (FEATURES)."""
+    column = {name: i for i, name in enumerate(FEATURES)}
+    length = (6 - 5 * rows[:, column["short"]]) / 6
+    return np.array(
+        [
+            rows[0, column["passage_cosine"]],
+            rows[0, column["log_recency"]],
+            rows[0, column["dense_rank"]],
+            rows[0, column["lexical_rank"]],
+            rows[:, column["cosine"]].max(),
+            rows[:, column["coverage"]].max(),
+            rows[:, column["cover_x_cosine"]].max(),
+            rows[:, column["centred_cosine"]].max(),
+            (rows[:, column["coverage"]] * length).max(),
+        ],
+        dtype=np.float32,
+    )
 
 
 @dataclass
@@ -158,7 +195,8 @@ def collect_xquad(args, settings) -> list[Asked]:
     asked = []
     for q in questions:
         label = holds_offset(ids[q.article_text], q.answer_start)
-        asked.append(Asked(q.id, q.answer or "", ask(archive, settings, q, 12, args.alone, label)))
+        alone = args.alone or args.alone_xquad
+        asked.append(Asked(q.id, q.answer or "", ask(archive, settings, q, 12, alone, label)))
     return asked
 
 
@@ -246,6 +284,9 @@ def features(p: Passage, variant: str) -> np.ndarray:
         return p.rows[:, WORDS_ONLY]
     if variant == "first":
         return p.rows[:, FIRST]
+    if variant.startswith("without "):
+        dropped = {FEATURES.index(name) for name in variant.removeprefix("without ").split("+")}
+        return p.rows[:, [i for i in range(len(FEATURES)) if i not in dropped]]
     return p.rows
 
 
@@ -269,21 +310,86 @@ def trimmed(asked: list[Asked], pool: int) -> list[Asked]:
     return [Asked(a.id, a.answer, a.passages[:pool], a.unanswerable) for a in asked]
 
 
+def fit_two_stage(asked: list[Asked], variant: str, pool: int):
+    """A passage model (PASSAGE_FEATURES, label: the passage holds the answer) and a sentence
+    model trained within the passages that hold it (which of its sentences does)."""
+    train = [a for a in asked if not a.unanswerable]
+    passages = [p for a in train for p in a.passages[:pool]]
+    passage_model = fit(
+        np.vstack([passage_features(p.rows) for p in passages]),
+        np.array([p.holds for p in passages]),
+        1.0,
+    )
+    holding = [p for p in passages if p.holds and p.labels.any()]
+    sentence_model = fit(
+        np.vstack([features(p, variant) for p in holding]),
+        np.concatenate([p.labels for p in holding]),
+        1.0,
+    )
+    return passage_model, sentence_model
+
+
+def scored_two_stage(asked, variant, pool, models, by_rule=False) -> dict:
+    (pw, pb), (sw, sb) = models
+    rule = previous_rule(asked, pool) if by_rule else None
+    out = {}
+    for index, a in enumerate(asked):
+        out[index] = []
+        for number, p in enumerate(a.passages[:pool]):
+            if rule is not None:
+                passage = rule[index][number].max()
+            else:
+                passage = 1 / (1 + np.exp(-(passage_features(p.rows) @ pw + pb)))
+            sentence = 1 / (1 + np.exp(-(features(p, variant) @ sw + sb)))
+            out[index].append(passage * sentence / sentence.max())
+    return out
+
+
 def cross_validate(asked, variant, folds, pool, per_article, following, seed=0):
     """Figures for questions each fold's model never saw (folds split by question)."""
     ids = sorted({a.id for a in asked})
     rng = np.random.default_rng(seed)
     fold_of = dict(zip(ids, rng.permutation(len(ids)) % folds, strict=True))
     scores: dict[int, list[np.ndarray]] = {}
+    by_rule = variant.startswith("rule+")
+    variant = variant.removeprefix("rule+")
+    two_stage = by_rule or variant.startswith("two-stage")
+    variant = variant.removeprefix("two-stage ").removeprefix("two-stage")
     for fold in range(folds):
-        weights, bias = fit_on([a for a in asked if fold_of[a.id] != fold], variant, pool)
+        train = [a for a in asked if fold_of[a.id] != fold]
         held = {i: a for i, a in enumerate(asked) if fold_of[a.id] == fold}
+        if two_stage:
+            models = fit_two_stage(train, variant or "late", pool)
+            for index, a in held.items():
+                scores[index] = scored_two_stage([a], variant or "late", pool, models, by_rule)[0]
+            continue
+        weights, bias = fit_on(train, variant, pool)
         for index, a in held.items():
             scores[index] = scored([a], variant, pool, weights, bias)[0]
     cut = trimmed(asked, pool)
     figures, evidence = evaluate(cut, scores, per_article, following)
     figures.update(abstention(cut, evidence, right_at5(cut, scores, per_article)))
     return figures
+
+
+def previous_rule(asked: list[Asked], pool: int) -> dict:
+    """The rule before the model, by words alone: passages by recency x (0.6 cosine + 0.4 best
+    sentence coverage x length), the sentence by coverage x length. The anchor the model is
+    compared with on the same candidates."""
+    column = {name: i for i, name in enumerate(FEATURES)}
+    scores = {}
+    for index, a in enumerate(asked):
+        scores[index] = []
+        for p in a.passages[:pool]:
+            r = p.rows
+            length = (6 - 5 * r[:, column["short"]]) / 6
+            sentence = r[:, column["coverage"]] * length
+            recency = np.exp(r[0, column["log_recency"]])
+            passage = recency * (
+                0.6 * max(r[0, column["passage_cosine"]], 0) + 0.4 * sentence.max()
+            )
+            scores[index].append(passage + 1e-4 * sentence)
+    return scores
 
 
 def cached(path: Path, build):
@@ -307,9 +413,30 @@ def main() -> int:
     parser.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
     parser.add_argument("--pool", type=int, default=30, help="candidates searched per question")
     parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument(
+        "--pools", type=int, nargs="+", default=[12, 20], help="pool sizes to compare"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--build", action="store_true", help="ingest the archive if --cache-dir lacks it"
+    )
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="FEATURE[+FEATURE]",
+        help="also measure the model without these features",
+    )
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        help="only these variants (late, first, words, alone, 'without X', 'two-stage [V]')",
+    )
+    parser.add_argument(
+        "--alone-xquad",
+        action="store_true",
+        help="also score XQuAD with each sentence embedded alone (the dev-fitted weights)",
     )
     parser.add_argument("--alone", action="store_true", help="also embed each sentence alone")
     parser.add_argument(
@@ -320,28 +447,60 @@ def main() -> int:
     key = archive_key(file_digest(args.articles), settings)
     suffix = f"{args.pool}-{int(args.alone)}-{key}.pickle"
     asked = cached(args.cache_dir / f"selection-rtqa-{suffix}", lambda: collect(args, settings))
+    xquad_suffix = f"{args.pool}-{int(args.alone or args.alone_xquad)}-{key}.pickle"
     xquad = cached(
-        args.cache_dir / f"selection-xquad-{suffix}", lambda: collect_xquad(args, settings)
+        args.cache_dir / f"selection-xquad-{xquad_suffix}", lambda: collect_xquad(args, settings)
     )
     per_article = settings.retrieval.max_per_article
-    variants = ["late", "first", "words"] + (["alone"] if args.alone else [])
+    variants = args.variant or ["late", "first", "words"] + (["alone"] if args.alone else [])
+    variants += [f"without {name}" for name in args.without]
     results = {}
+    for pool in args.pools:
+        scores = previous_rule(asked, pool)
+        cut = trimmed(asked, pool)
+        figures, evidence = evaluate(cut, scores, per_article, None)
+        figures.update(abstention(cut, evidence, right_at5(cut, scores, per_article)))
+        xq, _ = evaluate(trimmed(xquad, 12), previous_rule(xquad, 12), 1, None)
+        figures["xquad_marked_at1"] = xq["marked_at1"]
+        results[f"previous rule, pool {pool}"] = figures
+        print(
+            f"previous rule, pool {pool}",
+            json.dumps({k: round(v, 3) for k, v in figures.items()}),
+            flush=True,
+        )
     for variant in variants:
-        for pool in (12, 20):
+        for pool in args.pools:
             if pool > args.pool:
                 continue
             for following in (None, 0.6):
                 figures = cross_validate(asked, variant, args.folds, pool, per_article, following)
-                weights, bias = fit_on(asked, variant, pool)
-                xq, _ = evaluate(
-                    trimmed(xquad, 12), scored(xquad, variant, 12, weights, bias), 1, following
-                )
+                if variant.startswith(("two-stage", "rule+")):
+                    by_rule = variant.startswith("rule+")
+                    inner = variant.removeprefix("rule+").removeprefix("two-stage").strip()
+                    models = fit_two_stage(asked, inner or "late", pool)
+                    xquad_scores = scored_two_stage(xquad, inner or "late", 12, models, by_rule)
+                else:
+                    weights, bias = fit_on(asked, variant, pool)
+                    xquad_scores = scored(xquad, variant, 12, weights, bias)
+                xq, _ = evaluate(trimmed(xquad, 12), xquad_scores, 1, following)
                 figures["xquad_marked_at1"] = xq["marked_at1"]
                 label = f"{variant}, pool {pool}, following {following}"
                 results[label] = figures
                 print(label, json.dumps({k: round(v, 3) for k, v in figures.items()}), flush=True)
-    weights, bias = fit_on(asked, "late", 12)
-    print("weights fitted on every question (late, pool 12):")
+    models = fit_two_stage(asked, "late", 12)
+    if xquad and xquad[0].passages and xquad[0].passages[0].alone is not None:
+        for following in (None, 0.6):
+            scores = {
+                "late": scored_two_stage(xquad, "late", 12, models, True),
+                "alone": scored_two_stage(xquad, "alone", 12, models, True),
+            }
+            for name, xquad_scores in scores.items():
+                xq, _ = evaluate(trimmed(xquad, 12), xquad_scores, 1, following)
+                label = f"XQuAD, rule+{name}, following {following} (dev-fitted weights)"
+                results[label] = xq
+                print(label, json.dumps({k: round(v, 3) for k, v in xq.items()}), flush=True)
+    (passage_weights, passage_bias), (weights, bias) = models
+    print("sentence model fitted on every question (within passages holding the answer):")
     print("  weights=(" + ", ".join(f"{w:.4f}" for w in weights) + f"), bias={bias:.4f}")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(

@@ -1,5 +1,6 @@
-"""Every seed question over the seed article: answered with a marked quote holding the
-expected phrase, or, for off-topic questions, an abstention."""
+"""Every seed question over the seed article: answered with a quote holding the expected
+phrase, or, for off-topic questions, an abstention; the demo question with the answer in the
+sentence the reply opens with."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 
 from index import Ingestor
 from index.sources import read_file
-from index.text import Article
+from index.text import Article, split_sentences
 from retrieval import Answerer, QuestionError
 from tests.conftest import SAMPLE_ARTICLE
 
@@ -41,8 +42,11 @@ def test_the_demo_question_marks_the_ceasefire_sentence(seed_archive):
     answer = Answerer(seed_archive, seed_archive.settings.retrieval).answer(
         "What condition did Zelensky set?"
     )
-    assert "full ceasefire" in answer.quotes[0].marked
-    assert answer.quotes[0].title.startswith("Zelensky Puts Direct Putin Meeting")
+    first = answer.quotes[0]
+    start, end = first.marked_spans[0]
+    lead = split_sentences(first.text[start:end])[0]  # what the reply opens with, in bold
+    assert "full ceasefire" in lead
+    assert first.title.startswith("Zelensky Puts Direct Putin Meeting")
 
 
 def test_quotes_are_the_stored_text_word_for_word(seed_archive):
