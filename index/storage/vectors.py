@@ -11,6 +11,7 @@ on load, so vectors of another model never mix.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import uuid
@@ -24,6 +25,8 @@ import numpy as np
 from config import VectorSettings
 from index.clock import timestamp
 from index.errors import ForeignIndexError, StoreError
+
+log = logging.getLogger(__name__)
 
 # A search of a few queries runs on the calling thread alone: assembling an OpenMP team costs
 # more than it saves, and on a busy 2-core machine waiting for it took 8 ms against 0.3 ms
@@ -308,3 +311,49 @@ def file_signature(path: Path) -> tuple[int, int, int] | None:
 
 def metadata_path(index_path: Path) -> Path:
     return index_path.with_name(index_path.name + ".json")
+
+
+class FaissFileHome:
+    """The vector index of a data directory: DATA_DIR/vectors.faiss, loaded into each
+    process, saved atomically, and known to be stale when another process saved it since."""
+
+    def __init__(
+        self, path: Path, dimension: int, model_name: str, settings: VectorSettings
+    ) -> None:
+        self.path = path
+        self.dimension = dimension
+        self.model_name = model_name
+        self.settings = settings
+        self._signature: tuple | None = None  # of the file last loaded or saved
+
+    def open(self, rebuilding: bool = False) -> VectorIndex:
+        signature = file_signature(self.path)
+        if signature is None:
+            return self.fresh()
+        try:
+            loaded = VectorIndex.load(self.path, self.dimension, self.model_name, self.settings)
+        except ForeignIndexError as error:
+            if not rebuilding:
+                raise
+            log.warning("%s: re-embedding every passage with the configured model", error)
+            loaded = self.fresh()
+        self._signature = signature
+        return loaded
+
+    def fresh(self) -> VectorIndex:
+        return VectorIndex(self.dimension, self.model_name, self.settings)
+
+    def publish(self, vectors: VectorIndex) -> VectorIndex:
+        try:
+            vectors.save(self.path)
+        except OSError as error:
+            raise StoreError(f"cannot write {self.path}: {error.strerror}") from None
+        self._signature = file_signature(self.path)
+        return vectors
+
+    def stale(self) -> bool:
+        signature = file_signature(self.path)
+        return signature is not None and signature != self._signature
+
+    def size_bytes(self) -> int:
+        return self.path.stat().st_size if self.path.exists() else 0
