@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
+from index.errors import StoreError
+
 if TYPE_CHECKING:
     from index.embedding.sentence_vectors import SentenceVectors
     from index.text.articles import Article
@@ -141,6 +143,18 @@ class VectorStore(Protocol):
     def ids(self) -> np.ndarray: ...
 
     def vectors_for(self, ids: list[int]) -> np.ndarray: ...
+
+
+def checked_batch(
+    ids: np.ndarray, vectors: np.ndarray, dimension: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """What `VectorStore.add` takes: int64 ids and one float32 row of `dimension` per id;
+    StoreError for anything else."""
+    ids = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if vectors.shape != (len(ids), dimension):
+        raise StoreError(f"expected {len(ids)} vectors of {dimension} dimensions")
+    return ids, vectors
 
 
 @runtime_checkable

@@ -25,6 +25,7 @@ import numpy as np
 from config import VectorSettings
 from index.clock import timestamp
 from index.errors import ForeignIndexError, StoreError
+from index.storage.interfaces import checked_batch
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +103,7 @@ class VectorIndex:
         return "hnsw" if self._is_hnsw(self._index) else "flat"
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        ids = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.shape != (len(ids), self.dimension):
-            raise StoreError(f"expected {len(ids)} vectors of {self.dimension} dimensions")
+        ids, vectors = checked_batch(ids, vectors, self.dimension)
         if not len(ids):
             return
         with self._writer:

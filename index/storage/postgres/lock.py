@@ -9,19 +9,18 @@ when the holder's connection ends, so a process killed with -9 never leaves it h
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 
 import psycopg
 
-from index.storage.lock import POLL_SECONDS, ArchiveBusyError, process_label
+from index.storage.lock import POLL_SECONDS, ArchiveBusyError, ReentrantLock
 from index.storage.postgres.database import PostgresDatabase
 
 WRITE_LOCK = 0x6E657773_0003  # "news", 3
 
 
-class AdvisoryLock:
+class AdvisoryLock(ReentrantLock):
     """`with lock:` holds the archive for writing; re-entrant within the process."""
 
     def __init__(
@@ -32,45 +31,13 @@ class AdvisoryLock:
         label: str | None = None,
         key: int = WRITE_LOCK,
     ) -> None:
+        super().__init__(on_acquire, label)
         self.database = database
         self.timeout_seconds = timeout_seconds
-        self.on_acquire = on_acquire
-        self.label = label or process_label()
         self.key = key
-        self._thread_lock = threading.RLock()
-        self._depth = 0
         self._connection: psycopg.Connection | None = None
 
-    def __enter__(self) -> AdvisoryLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
-
-    def acquire(self) -> None:
-        self._thread_lock.acquire()
-        if self._depth:
-            self._depth += 1
-            return
-        try:
-            self._lock()
-            self._depth = 1
-            if self.on_acquire is not None:
-                self.on_acquire()
-        except BaseException:
-            self._depth = 0
-            self._unlock()
-            self._thread_lock.release()
-            raise
-
-    def release(self) -> None:
-        self._depth -= 1
-        if self._depth == 0:
-            self._unlock()
-        self._thread_lock.release()
-
-    def _lock(self) -> None:
+    def _take(self) -> None:
         if self._connection is None or self._connection.closed:
             # A connection of its own, named after this process for whoever waits on it.
             self._connection = self.database.connect(vectors=False)
@@ -87,7 +54,7 @@ class AdvisoryLock:
                 )
             time.sleep(POLL_SECONDS)
 
-    def _unlock(self) -> None:
+    def _give_back(self) -> None:
         if self._connection is None or self._connection.closed:
             return
         self._connection.execute("SELECT pg_advisory_unlock(%s)", [self.key])

@@ -9,23 +9,18 @@ from collections.abc import Iterator, Sequence
 
 import psycopg
 
-from index.clock import timestamp
 from index.embedding.sentence_vectors import SentenceVectors
+from index.storage.article_rows import ARTICLE_COLUMNS, article_values, near_duplicate_of
 from index.storage.interfaces import PassageRecord, StoredArticle
 from index.storage.postgres.database import PostgresDatabase
 from index.text.articles import Article
-from index.text.near_duplicates import bands, is_near_duplicate, simhash
+from index.text.near_duplicates import simhash
 from index.text.passages import PassageSpan
 
-# The same rule as the SQLite store: shorter texts are too small to fingerprint.
-_MIN_WORDS_FOR_DUPLICATE_CHECK = 50
 # FTS5's BM25 constants (sqlite/ext/fts5/fts5_aux.c) and its floor for a term in most rows.
 _K1, _B, _IDF_FLOOR = 1.2, 0.75, 1e-6
 _DF_CACHE_SIZE = 50_000
-_ARTICLE_COLUMNS = (
-    "id, url, title, source, published, text, simhash, band0, band1, band2, band3, "
-    "duplicate_of, feed_url, ingested_at"
-)
+_ARTICLE_COLUMNS = ", ".join(ARTICLE_COLUMNS)
 _PASSAGE_RECORD = """SELECT p.id, p.article_id, p.ordinal, p.start, p."end", p.text, a.title,
                             a.source, a.url, a.published
                      FROM passages p JOIN articles a ON a.id = p.article_id"""
@@ -81,25 +76,19 @@ class PostgresPassageStore:
             tx.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [article.id])
             if tx.execute("SELECT 1 FROM articles WHERE id = %s", [article.id]).fetchone():
                 return StoredArticle(article.id, False, None, ())
-            duplicate_of = None
-            if len(article.text.split()) >= _MIN_WORDS_FOR_DUPLICATE_CHECK:
-                duplicate_of = _find_near_duplicate(tx, fingerprint)
+            duplicate_of = near_duplicate_of(
+                article.text,
+                fingerprint,
+                lambda b: tx.execute(
+                    """SELECT id, simhash FROM articles WHERE duplicate_of IS NULL AND
+                       (band0 = %s OR band1 = %s OR band2 = %s OR band3 = %s)""",
+                    list(b),
+                ).fetchall(),
+            )
             tx.execute(
                 f"""INSERT INTO articles ({_ARTICLE_COLUMNS})
-                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
-                [
-                    article.id,
-                    article.url,
-                    article.title,
-                    article.source,
-                    article.published,
-                    article.text,
-                    fingerprint,
-                    *bands(fingerprint),
-                    duplicate_of,
-                    feed_url,
-                    timestamp(),
-                ],
+                    VALUES ({", ".join(["%s"] * len(ARTICLE_COLUMNS))})""",
+                article_values(article, fingerprint, duplicate_of, feed_url),
             )
             ids: list[int] = []
             if duplicate_of is None and spans:
@@ -350,18 +339,6 @@ def _quoted(lexeme: str) -> str:
 
 def _idf(rows: int, hits: int) -> float:
     return math.log((rows - hits + 0.5) / (hits + 0.5))
-
-
-def _find_near_duplicate(tx: psycopg.Connection, fingerprint: int) -> str | None:
-    rows = tx.execute(
-        """SELECT id, simhash FROM articles WHERE duplicate_of IS NULL AND
-           (band0 = %s OR band1 = %s OR band2 = %s OR band3 = %s)""",
-        list(bands(fingerprint)),
-    ).fetchall()
-    for other_id, other_hash in rows:
-        if other_hash is not None and is_near_duplicate(fingerprint, other_hash):
-            return other_id
-    return None
 
 
 def _put_sentences(tx: psycopg.Connection, rows) -> None:

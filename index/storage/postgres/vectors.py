@@ -16,17 +16,22 @@ from __future__ import annotations
 import uuid
 
 import numpy as np
+import psycopg
 from pgvector import Vector
 
 from config import VectorSettings
-from index.errors import ForeignIndexError, StoreError
+from index.errors import ForeignIndexError
+from index.storage.interfaces import checked_batch
+from index.storage.lock import ArchiveBusyError
 from index.storage.postgres.database import PostgresDatabase
 
 LIVE = "passage_vectors"
 REBUILD_PREFIX = "passage_vectors_rebuild_"
-# A re-index swaps one table for another under this advisory lock (and takes the live
-# table's lock), so two re-indexes never publish into each other.
+# Advisory lock keys. The live table is replaced (or first made) under PUBLISH_LOCK; a
+# re-index holds REBUILD_LOCK from its first vector to its swap, so there is one at a time and
+# whoever takes it may drop the tables of re-indexes that were killed.
 PUBLISH_LOCK = 0x6E657773_0002  # "news", 2
+REBUILD_LOCK = 0x6E657773_0004  # "news", 4
 
 
 class PostgresVectorStore:
@@ -58,10 +63,7 @@ class PostgresVectorStore:
         return "hnsw" if self._has_hnsw() else "flat"
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        ids = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.shape != (len(ids), self.dimension):
-            raise StoreError(f"expected {len(ids)} vectors of {self.dimension} dimensions")
+        ids, vectors = checked_batch(ids, vectors, self.dimension)
         if not len(ids):
             return
         with self.database.transaction() as tx, tx.cursor() as cursor:
@@ -161,6 +163,7 @@ class PostgresVectorHome:
         self.dimension = dimension
         self.model_name = model_name
         self.settings = settings
+        self._rebuilding: psycopg.Connection | None = None  # holds REBUILD_LOCK
 
     def open(self, rebuilding: bool = False) -> PostgresVectorStore:
         """The live vectors, refused if another model made them (set aside, i.e. emptied for
@@ -186,9 +189,23 @@ class PostgresVectorHome:
         return self._store(LIVE)
 
     def fresh(self) -> PostgresVectorStore:
-        """An empty table beside the live one for a re-index to fill."""
+        """An empty table beside the live one for a re-index to fill; ArchiveBusyError if
+        another process is re-indexing."""
+        if self._rebuilding is None or self._rebuilding.closed:
+            connection = self.database.connect(vectors=False)
+            taken = connection.execute("SELECT pg_try_advisory_lock(%s)", [REBUILD_LOCK])
+            if not taken.fetchone()[0]:
+                connection.close()
+                raise ArchiveBusyError("another process is re-indexing the archive")
+            self._rebuilding = connection
         name = REBUILD_PREFIX + uuid.uuid4().hex[:12]
         with self.database.transaction() as tx:
+            leftovers = tx.execute(
+                "SELECT name FROM vector_counts WHERE name LIKE %s", [REBUILD_PREFIX + "%"]
+            ).fetchall()
+            for (leftover,) in leftovers:  # of a re-index killed before its swap
+                tx.execute(f"DROP TABLE IF EXISTS {leftover}")
+                tx.execute("DELETE FROM vector_counts WHERE name = %s", [leftover])
             _create_table(tx, name, self.dimension)
         return self._store(name)
 
@@ -211,6 +228,9 @@ class PostgresVectorHome:
                 "UPDATE vector_index SET model = %s, dimension = %s",
                 [self.model_name, self.dimension],
             )
+        if self._rebuilding is not None:
+            self._rebuilding.close()  # the re-index is done: another may start
+            self._rebuilding = None
         return self._store(LIVE)
 
     def stale(self) -> bool:
