@@ -3,11 +3,19 @@ re-index must be one at a time and clean up after a killed one; and the test ser
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import psycopg
 import pytest
 
+from config import PassageSettings
 from index.storage import ArchiveBusyError
+from index.text.passages import chunk_text
+from tests.bbc_news import bbc_by_category
 from tests.test_storage_contract import open_stores
+from tests.test_vectors import DIM as VECTOR_DIM
+from tests.test_vectors import clustered, exact_top
 
 postgres_only = pytest.mark.parametrize("storage_url", ["postgres"], indirect=True)
 
@@ -38,3 +46,65 @@ def test_the_test_server_listens_on_loopback_with_pgvector(postgres_server) -> N
         )
         assert "vector" in versions
         assert connection.execute("SHOW server_version").fetchone()[0].startswith("18")
+
+
+def test_full_text_search_ranks_as_sqlite_fts5_does(make_settings, postgres_server, shared_data):
+    """The same 100 BBC articles in both stores, searched for two words of each title: the
+    PostgreSQL BM25 finds what FTS5's finds, in nearly the same order, with nearly the same
+    scores, and counts the same document frequencies (tokenisers differ at the edges:
+    hyphens, apostrophes, Porter against Snowball stems)."""
+    sqlite_store, _ = open_stores(make_settings())
+    postgres_store, _ = open_stores(
+        make_settings(**{"storage.url": postgres_server.create_database()})
+    )
+    stories = [a for group in bbc_by_category(shared_data, 20).values() for a in group]
+    for article in stories:
+        spans = chunk_text(article.text, PassageSettings())
+        assert sqlite_store.add_article(article, spans).passage_ids == (
+            postgres_store.add_article(article, spans).passage_ids
+        )
+    queries = [sorted(re.findall(r"[a-z]{5,}", a.title.lower()), key=len)[-2:] for a in stories]
+    queries = [q for q in queries if q][:60]
+    first_same, overlaps, score_ratios = [], [], []
+    for terms in queries:
+        lite = sqlite_store.lexical_search(terms, 10, title_weight=2.0)
+        post = postgres_store.lexical_search(terms, 10, title_weight=2.0)
+        assert bool(lite) == bool(post), terms
+        if not lite:
+            continue
+        first_same.append(lite[0][0] == post[0][0])
+        overlaps.append(len({i for i, _ in lite} & {i for i, _ in post}) / len(lite))
+        score_ratios.append(post[0][1] / lite[0][1])
+    words = sorted({w for q in queries for w in q})
+    lite_df = sqlite_store.document_frequencies(words)
+    post_df = postgres_store.document_frequencies(words)
+    same_df = np.mean([lite_df[w] == post_df[w] for w in words])
+    print(
+        f"top-1 same {np.mean(first_same):.3f}, top-10 overlap {np.mean(overlaps):.3f}, "
+        f"score ratio median {np.median(score_ratios):.3f}, df same {same_df:.3f} "
+        f"over {len(overlaps)} queries, {len(words)} words"
+    )
+    assert np.mean(first_same) >= 0.9 and np.mean(overlaps) >= 0.9
+    assert 0.9 <= np.median(score_ratios) <= 1.1
+    assert same_df >= 0.9
+
+
+@pytest.mark.slow
+@postgres_only
+def test_hnsw_on_halfvec_recall_at_10_against_exact_search(make_settings) -> None:
+    """pgvector's HNSW over half-precision copies, at the settings FAISS's HNSW uses, finds
+    the exact top 10 as FAISS does (tests/test_vectors.py holds FAISS to the same bar)."""
+    settings = make_settings(**{"vectors.approximate_after": 1000})
+    _, home = open_stores(settings, dimension=VECTOR_DIM)
+    vectors = home.open()
+    data = clustered(20_000, seed=3)
+    ids = np.arange(100, 20_100)
+    for start in range(0, len(ids), 5000):
+        vectors.add(ids[start : start + 5000], data[start : start + 5000])
+    assert vectors.kind == "hnsw"
+    queries = clustered(200, seed=4)
+    truth = exact_top(data, ids, queries, 10)
+    found = [{pid for pid, _ in hits} for hits in vectors.search(queries, 10)]
+    recall = np.mean([len(f & t) / 10 for f, t in zip(found, truth, strict=True)])
+    print(f"recall@10 {recall:.3f}")
+    assert recall >= 0.95, recall
