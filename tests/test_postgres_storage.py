@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from config import PassageSettings
+from index import StoreError
 from index.storage import ArchiveBusyError
 from index.text.passages import chunk_text
 from tests.bbc_news import bbc_by_category
@@ -108,3 +109,20 @@ def test_hnsw_on_halfvec_recall_at_10_against_exact_search(make_settings) -> Non
     recall = np.mean([len(f & t) / 10 for f, t in zip(found, truth, strict=True)])
     print(f"recall@10 {recall:.3f}")
     assert recall >= 0.95, recall
+
+
+@postgres_only
+def test_a_lost_connection_is_one_store_error_and_the_next_call_reconnects(
+    make_settings, postgres_server
+) -> None:
+    settings = make_settings()
+    store, _ = open_stores(settings)
+    assert store.counts()["articles"] == 0
+    with psycopg.connect(postgres_server.url(), autocommit=True) as admin:
+        admin.execute(  # the server ends this database's sessions, as a restart would
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            [settings.storage.url.rsplit("/", 1)[1]],
+        )
+    with pytest.raises(StoreError, match=r"the PostgreSQL server at 127\.0\.0\.1:\d+/\w+ failed"):
+        store.counts()
+    assert store.counts()["articles"] == 0

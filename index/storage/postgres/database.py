@@ -65,9 +65,8 @@ class PostgresDatabase:
                 options=" ".join(f"-c {name}={value}" for name, value in self.session.items()),
             )
         except psycopg.Error as error:
-            lines = str(error).strip().splitlines() or [type(error).__name__]
             raise StoreError(
-                f"cannot connect to PostgreSQL at {describe(self.url)}: {lines[-1]}"
+                f"cannot connect to PostgreSQL at {describe(self.url)}: {_last_line(error)}"
             ) from None
         if vectors:
             try:
@@ -86,14 +85,27 @@ class PostgresDatabase:
         return connection
 
     def execute(self, sql: str, params: Sequence[Any] | dict | None = None) -> psycopg.Cursor:
-        return self.connection().execute(sql, params)
+        with self._connection_errors():
+            return self.connection().execute(sql, params)
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection]:
         """Everything inside commits together or not at all."""
-        connection = self.connection()
-        with connection.transaction():
-            yield connection
+        with self._connection_errors():
+            connection = self.connection()
+            with connection.transaction():
+                yield connection
+
+    @contextmanager
+    def _connection_errors(self) -> Iterator[None]:
+        """A lost connection or a server going down is one readable StoreError (the next
+        call connects again); mistakes in a statement stay what they are."""
+        try:
+            yield
+        except psycopg.OperationalError as error:
+            raise StoreError(
+                f"the PostgreSQL server at {describe(self.url)} failed: {_last_line(error)}"
+            ) from error
 
     def migrate(self) -> None:
         with self.connect(vectors=False) as connection, connection.transaction():
@@ -123,3 +135,8 @@ class PostgresDatabase:
             self._opened.clear()
         for connection in opened:
             connection.close()
+
+
+def _last_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[-1].strip() if lines else type(error).__name__

@@ -20,6 +20,7 @@ from index.text.passages import PassageSpan
 # FTS5's BM25 constants (sqlite/ext/fts5/fts5_aux.c) and its floor for a term in most rows.
 _K1, _B, _IDF_FLOOR = 1.2, 0.75, 1e-6
 _DF_CACHE_SIZE = 50_000
+_DF_CACHE_DRIFT = 0.01
 _ARTICLE_COLUMNS = ", ".join(ARTICLE_COLUMNS)
 _PASSAGE_RECORD = """SELECT p.id, p.article_id, p.ordinal, p.start, p."end", p.text, a.title,
                             a.source, a.url, a.published
@@ -55,6 +56,7 @@ class PostgresPassageStore:
     def __init__(self, database: PostgresDatabase) -> None:
         self.database = database
         self._df_cache: dict[tuple[str, int, bool], int] = {}
+        self._df_cache_passages = 0  # how many passages there were when the cache started
 
     def has_article(self, article_id: str) -> bool:
         row = self._execute("SELECT 1 FROM articles WHERE id = %s", [article_id]).fetchone()
@@ -165,7 +167,7 @@ class PostgresPassageStore:
         phrases = self._phrases(terms)
         if not phrases:
             return []
-        passages, tokens = self._execute("SELECT passages, tokens FROM passage_totals").fetchone()
+        passages, tokens = self._totals()
         if not passages:
             return []
         numbers, lexemes, idfs = [], [], []
@@ -195,14 +197,15 @@ class PostgresPassageStore:
     def document_frequencies(self, terms: Sequence[str], after_id: int = 0) -> dict[str, int]:
         """How many passages with id > after_id have each term in their text (stemmed, as
         the search stems it); cached, as it moves slowly."""
+        self._totals()
+        stemmed = self._stemmed(terms)
         out: dict[str, int] = {}
         for term in terms:
-            phrase = next(iter(self._phrases([term])), None)
-            if phrase is None:
-                if term.replace('"', ""):
-                    out[term] = 0  # a word of nothing but punctuation is in no passage
+            cleaned = term.replace('"', "")
+            if not cleaned:
                 continue
-            out[term] = self._frequency(phrase, after_id, text_only=True)
+            words = stemmed[cleaned]  # no word (punctuation alone) is in no passage
+            out[term] = self._frequency(_phrase(words), after_id, True) if words else 0
         return out
 
     def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
@@ -293,24 +296,40 @@ class PostgresPassageStore:
         return self.database.execute(sql, params)
 
     def _phrases(self, terms: Sequence[str]) -> dict[str, list[str]]:
-        """Each term as the tsquery phrase of its stemmed words (in order) and those words;
-        terms that stem to nothing are dropped, repeated ones searched once."""
-        cleaned = [t.replace('"', "") for t in terms if t.replace('"', "").strip()]
-        if not cleaned:
-            return {}
-        rows = self._execute(
-            """SELECT t.number, u.lexeme FROM unnest(%s::text[]) WITH ORDINALITY AS t(term, number)
-               CROSS JOIN LATERAL unnest(to_tsvector('newsbot', t.term)) AS u
-               ORDER BY t.number, u.positions[1]""",
-            [cleaned],
-        ).fetchall()
-        words: dict[int, list[str]] = {}
-        for number, lexeme in rows:
-            words.setdefault(int(number), []).append(lexeme)
+        """The terms as tsquery phrases of their stemmed words, each with those words; terms
+        that stem to nothing are dropped, repeated ones searched once."""
         phrases: dict[str, list[str]] = {}
-        for found in words.values():
-            phrases.setdefault(" <-> ".join(_quoted(w) for w in found), found)
+        for words in self._stemmed(terms).values():
+            if words:
+                phrases.setdefault(_phrase(words), words)
         return phrases
+
+    def _stemmed(self, terms: Sequence[str]) -> dict[str, list[str]]:
+        """Each term (double quotes dropped, as the SQLite store drops them) and its stemmed
+        words in order, [] for a term of no word; one query for all of them."""
+        cleaned = list(dict.fromkeys(t.replace('"', "") for t in terms))
+        stemmed: dict[str, list[str]] = {term: [] for term in cleaned}
+        if not cleaned:
+            return stemmed
+        rows = self._execute(
+            """SELECT t.term, u.lexeme FROM unnest(%s::text[]) AS t(term)
+               CROSS JOIN LATERAL unnest(to_tsvector('newsbot', t.term)) AS u
+               ORDER BY t.term, u.positions[1]""",
+            [cleaned],
+        )
+        for term, lexeme in rows:
+            stemmed[term].append(lexeme)
+        return stemmed
+
+    def _totals(self) -> tuple[int, int]:
+        """(passages, their tokens), and the frequency cache emptied once the archive has
+        grown or shrunk by more than _DF_CACHE_DRIFT since it started: FTS5 counts afresh
+        for every search, and a cached count must not drift far from that."""
+        passages, tokens = self._execute("SELECT passages, tokens FROM passage_totals").fetchone()
+        if abs(passages - self._df_cache_passages) > _DF_CACHE_DRIFT * self._df_cache_passages:
+            self._df_cache.clear()
+            self._df_cache_passages = int(passages)
+        return int(passages), int(tokens)
 
     def _frequency(self, phrase: str, after_id: int, text_only: bool) -> int:
         """Passages with id > after_id holding the phrase (in their text alone, or anywhere)."""
@@ -330,6 +349,11 @@ class PostgresPassageStore:
                 self._df_cache.clear()
             self._df_cache[key] = cached
         return cached
+
+
+def _phrase(words: Sequence[str]) -> str:
+    """Stemmed words as a tsquery phrase (each right after the one before)."""
+    return " <-> ".join(_quoted(w) for w in words)
 
 
 def _quoted(lexeme: str) -> str:
