@@ -10,10 +10,11 @@ import psycopg
 import pytest
 
 from config import PassageSettings
-from index import StoreError
+from index import NewsArchive, StoreError
 from index.storage import ArchiveBusyError
 from index.text.passages import chunk_text
 from tests.bbc_news import bbc_by_category
+from tests.test_archive_lock import HashEmbedder
 from tests.test_storage_contract import open_stores
 from tests.test_vectors import DIM as VECTOR_DIM
 from tests.test_vectors import clustered, exact_top
@@ -126,3 +127,16 @@ def test_a_lost_connection_is_one_store_error_and_the_next_call_reconnects(
     with pytest.raises(StoreError, match=r"the PostgreSQL server at 127\.0\.0\.1:\d+/\w+ failed"):
         store.counts()
     assert store.counts()["articles"] == 0
+
+
+@postgres_only
+def test_without_the_driver_the_archive_says_what_to_install(make_settings, monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if it were not installed
+    for module in [m for m in sys.modules if m.startswith("index.storage.postgres")]:
+        monkeypatch.delitem(sys.modules, module)
+    with pytest.raises(
+        StoreError, match=r"psycopg is not installed: pip install 'newsbot\[postgres\]'"
+    ):
+        NewsArchive(make_settings(), embedder=HashEmbedder())

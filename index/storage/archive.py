@@ -90,10 +90,13 @@ class NewsArchive:
 
     def _open_postgres(self) -> None:
         try:
-            from index.storage.postgres import open_postgres
+            from index.storage.postgres.backend import open_postgres
         except ImportError as error:
+            driver = (error.name or "").split(".")[0]
+            if driver not in ("psycopg", "pgvector"):
+                raise
             raise StoreError(
-                f"storage.url names PostgreSQL, but {error.name} is not installed: "
+                f"storage.url names PostgreSQL, but {driver} is not installed: "
                 "pip install 'newsbot[postgres]'"
             ) from None
         backend = open_postgres(
