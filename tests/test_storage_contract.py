@@ -232,11 +232,12 @@ def test_lexical_search_is_bm25_over_title_and_text(store) -> None:
 
 def test_vectors_are_added_searched_and_removed(home) -> None:
     vectors = home.open()
-    assert (vectors.count, vectors.kind) == (0, "flat")
+    assert (vectors.count, vectors.kind, vectors.summary()) == (0, "flat", (0, 0))
     assert vectors.search(np.zeros(DIM, dtype=np.float32), 3) == [[]]
     data = unit(np.random.default_rng(0).standard_normal((50, DIM)))
     vectors.add(np.arange(100, 150), data)
     assert vectors.count == 50 and vectors.ids().tolist() == list(range(100, 150))
+    assert vectors.summary() == (50, 149)
     best = vectors.search(data[:3], 4)
     assert [row[0][0] for row in best] == [100, 101, 102]
     assert best[0][0][1] == pytest.approx(1.0, abs=1e-5)

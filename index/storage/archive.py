@@ -171,11 +171,10 @@ class NewsArchive:
     def reconcile(self, progress: Progress | None = None) -> int:
         """Make the vector index hold exactly the stored passages; returns how many changed."""
         with self.write_lock:
-            count, max_id = self.store.passage_summary()
             vectors = self.vectors
-            known = vectors.ids()
-            if len(known) == count and (count == 0 or int(known.max()) == max_id):
+            if vectors.summary() == self.store.passage_summary():
                 return 0
+            known = vectors.ids()
             stored = np.asarray(self.store.passage_ids(), dtype=np.int64)
             extra = np.setdiff1d(known, stored)
             missing = set(np.setdiff1d(stored, known).tolist())

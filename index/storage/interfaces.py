@@ -142,6 +142,10 @@ class VectorStore(Protocol):
 
     def ids(self) -> np.ndarray: ...
 
+    def summary(self) -> tuple[int, int]:
+        """(count, max id) of the stored vectors: a cheap check against the passages."""
+        ...
+
     def vectors_for(self, ids: list[int]) -> np.ndarray: ...
 
 

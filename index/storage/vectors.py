@@ -153,6 +153,10 @@ class VectorIndex:
                 ids = ids[~np.isin(ids, np.fromiter(self._deleted, dtype=np.int64))]
             return ids
 
+    def summary(self) -> tuple[int, int]:
+        ids = self.ids()
+        return len(ids), int(ids.max()) if len(ids) else 0
+
     def vectors_for(self, ids: list[int]) -> np.ndarray:
         """The stored vectors of these ids (rows of zeros for unknown ids)."""
         out = np.zeros((len(ids), self.dimension), dtype=np.float32)

@@ -111,6 +111,11 @@ class PostgresVectorStore:
         rows = self.database.execute(f"SELECT passage_id FROM {self.table} ORDER BY passage_id")
         return np.fromiter((r[0] for r in rows), dtype=np.int64)
 
+    def summary(self) -> tuple[int, int]:
+        """From the running count and the primary key: no scan of the table."""
+        row = self.database.execute(f"SELECT COALESCE(MAX(passage_id), 0) FROM {self.table}")
+        return self.count, int(row.fetchone()[0])
+
     def vectors_for(self, ids: list[int]) -> np.ndarray:
         """The stored vectors of these ids (rows of zeros for unknown ids)."""
         out = np.zeros((len(ids), self.dimension), dtype=np.float32)
