@@ -15,6 +15,7 @@ from index.storage import ArchiveBusyError
 from index.text.passages import chunk_text
 from tests.bbc_news import bbc_by_category
 from tests.test_archive_lock import HashEmbedder
+from tests.test_storage_contract import DIM as CONTRACT_DIM
 from tests.test_storage_contract import open_stores
 from tests.test_vectors import DIM as VECTOR_DIM
 from tests.test_vectors import clustered, exact_top
@@ -24,7 +25,7 @@ postgres_only = pytest.mark.parametrize("storage_url", ["postgres"], indirect=Tr
 
 @postgres_only
 def test_one_reindex_at_a_time_and_a_killed_ones_table_is_dropped(make_settings) -> None:
-    settings = make_settings()
+    settings = make_settings(**{"vectors.approximate_after": 50})
     _, home = open_stores(settings)
     _, other = open_stores(settings)
     home.open()
@@ -35,7 +36,11 @@ def test_one_reindex_at_a_time_and_a_killed_ones_table_is_dropped(make_settings)
     second = other.fresh()
     assert first.table != second.table and second.count == 0
     assert first.size_bytes() == 0  # its table was dropped
-    other.publish(second)
+    many = settings.vectors.approximate_after + 1
+    rows = np.random.default_rng(0).standard_normal((many, CONTRACT_DIM)).astype(np.float32)
+    second.add(np.arange(many), rows / np.linalg.norm(rows, axis=1, keepdims=True))
+    assert second.kind == "flat"  # its graph is built once, at the swap
+    assert other.publish(second).kind == "hnsw"
     assert home.fresh().count == 0  # released by the swap
 
 

@@ -44,8 +44,12 @@ class PostgresVectorStore:
         dimension: int,
         model_name: str,
         settings: VectorSettings,
+        graph_later: bool = False,
     ) -> None:
+        """`graph_later`: a re-index's table, whose HNSW graph is built once when it is
+        published (in one pass over every vector, far faster than one insert at a time)."""
         self.database = database
+        self.graph_later = graph_later
         self.table = table
         self.dimension = dimension
         self.model_name = model_name
@@ -73,7 +77,11 @@ class PostgresVectorStore:
                     ON CONFLICT (passage_id) DO UPDATE SET embedding = EXCLUDED.embedding""",
                 [(int(i), Vector(v)) for i, v in zip(ids.tolist(), vectors, strict=True)],
             )
-        if self.count > self.settings.approximate_after and not self._has_hnsw():
+        if (
+            not self.graph_later
+            and self.count > self.settings.approximate_after
+            and not self._has_hnsw()
+        ):
             self._build_hnsw()
 
     def remove(self, ids: np.ndarray) -> int:
@@ -212,7 +220,7 @@ class PostgresVectorHome:
                 tx.execute(f"DROP TABLE IF EXISTS {leftover}")
                 tx.execute("DELETE FROM vector_counts WHERE name = %s", [leftover])
             _create_table(tx, name, self.dimension)
-        return self._store(name)
+        return self._store(name, graph_later=True)
 
     def publish(self, vectors: PostgresVectorStore) -> PostgresVectorStore:
         """Make `vectors` what every process reads: the live table already is; a re-index's
@@ -246,9 +254,9 @@ class PostgresVectorHome:
         """The live table with its indexes."""
         return self._store(LIVE).size_bytes()
 
-    def _store(self, table: str) -> PostgresVectorStore:
+    def _store(self, table: str, graph_later: bool = False) -> PostgresVectorStore:
         return PostgresVectorStore(
-            self.database, table, self.dimension, self.model_name, self.settings
+            self.database, table, self.dimension, self.model_name, self.settings, graph_later
         )
 
 
