@@ -290,11 +290,21 @@ def test_a_published_index_is_what_another_process_opens(settings, home) -> None
 
 
 def test_vectors_of_another_model_are_refused_or_set_aside(settings, home) -> None:
-    home.publish(home.open())
+    vectors = home.open()
+    vectors.add(np.array([1]), unit(np.eye(1, DIM)))
+    home.publish(vectors)
     _, foreign = open_stores(settings, model="other/model")
     with pytest.raises(ForeignIndexError, match="newsbot reindex"):
         foreign.open()
-    assert foreign.open(rebuilding=True).count == 0
+    rebuilding = foreign.open(rebuilding=True)
+    assert rebuilding.count == 0
+    assert home.open().count == 1  # the old model's processes keep theirs until the swap
+    rebuilding = foreign.fresh()
+    rebuilding.add(np.array([2]), unit(np.eye(1, DIM)))
+    foreign.publish(rebuilding)
+    with pytest.raises(ForeignIndexError):
+        home.open()
+    assert foreign.open().ids().tolist() == [2]
 
 
 # -- the archive on each backend ----------------------------------------------------------------

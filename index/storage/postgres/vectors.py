@@ -108,10 +108,9 @@ class PostgresVectorStore:
                       SELECT passage_id, embedding FROM {self.table}
                       ORDER BY {order} LIMIT %(k)s) AS candidates
                   ORDER BY score DESC, passage_id"""
-        connection = self.database.connection()
         results = []
         for query in queries:
-            rows = connection.execute(sql, {"query": Vector(query), "k": int(k)}).fetchall()
+            rows = self.database.execute(sql, {"query": Vector(query), "k": int(k)}).fetchall()
             results.append([(int(i), float(score)) for i, score in rows])
         return results
 
@@ -177,33 +176,34 @@ class PostgresVectorHome:
         self.model_name = model_name
         self.settings = settings
         self._rebuilding: psycopg.Connection | None = None  # holds REBUILD_LOCK
+        self._staged: PostgresVectorStore | None = None  # this process's re-index table
 
     def open(self, rebuilding: bool = False) -> PostgresVectorStore:
-        """The live vectors, refused if another model made them (set aside, i.e. emptied for
-        the re-index that follows, when `rebuilding`)."""
+        """The live vectors, refused if another model made them. When `rebuilding`, those
+        are left to the processes still using them and an empty re-index table is returned
+        instead; the re-index that follows fills it (`fresh`) and swaps it in."""
         with self.database.transaction() as tx:
             tx.execute("SELECT pg_advisory_xact_lock(%s)", [PUBLISH_LOCK])
             row = tx.execute("SELECT model, dimension FROM vector_index").fetchone()
-            if row is not None and tuple(row) != (self.model_name, self.dimension):
-                if not rebuilding:
-                    raise ForeignIndexError(
-                        f"the vector index was built with {row[0]} ({row[1]}-d), not "
-                        f"{self.model_name}; run `newsbot reindex`"
-                    )
-                tx.execute(f"DROP TABLE IF EXISTS {LIVE}")
-                tx.execute("DELETE FROM vector_index")
-                row = None
+            foreign = row is not None and tuple(row) != (self.model_name, self.dimension)
+            if foreign and not rebuilding:
+                raise ForeignIndexError(
+                    f"the vector index was built with {row[0]} ({row[1]}-d), not "
+                    f"{self.model_name}; run `newsbot reindex`"
+                )
             if row is None:
                 _create_table(tx, LIVE, self.dimension)
                 tx.execute(
                     "INSERT INTO vector_index (model, dimension) VALUES (%s, %s)",
                     [self.model_name, self.dimension],
                 )
-        return self._store(LIVE)
+        return self.fresh() if foreign else self._store(LIVE)
 
     def fresh(self) -> PostgresVectorStore:
         """An empty table beside the live one for a re-index to fill; ArchiveBusyError if
         another process is re-indexing."""
+        if self._staged is not None and self._staged.count == 0:
+            return self._staged  # made by `open` for this re-index, still empty
         if self._rebuilding is None or self._rebuilding.closed:
             connection = self.database.connect(vectors=False)
             taken = connection.execute("SELECT pg_try_advisory_lock(%s)", [REBUILD_LOCK])
@@ -220,7 +220,8 @@ class PostgresVectorHome:
                 tx.execute(f"DROP TABLE IF EXISTS {leftover}")
                 tx.execute("DELETE FROM vector_counts WHERE name = %s", [leftover])
             _create_table(tx, name, self.dimension)
-        return self._store(name, graph_later=True)
+        self._staged = self._store(name, graph_later=True)
+        return self._staged
 
     def publish(self, vectors: PostgresVectorStore) -> PostgresVectorStore:
         """Make `vectors` what every process reads: the live table already is; a re-index's
@@ -244,6 +245,7 @@ class PostgresVectorHome:
         if self._rebuilding is not None:
             self._rebuilding.close()  # the re-index is done: another may start
             self._rebuilding = None
+        self._staged = None
         return self._store(LIVE)
 
     def stale(self) -> bool:
