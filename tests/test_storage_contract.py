@@ -12,10 +12,16 @@ import pytest
 from config import Settings, load_settings
 from index import ForeignIndexError, Ingestor, NewsArchive, StoreError
 from index.embedding.sentence_vectors import SentenceVectors
-from index.storage import ArchiveBusyError, ArticleStore, Database, PassageStore, VectorStore
-from index.storage.interfaces import VectorHome
+from index.storage import (
+    ArchiveBusyError,
+    ArticleStore,
+    Database,
+    FaissFileHome,
+    PassageStore,
+    VectorHome,
+    VectorStore,
+)
 from index.storage.postgres import open_postgres
-from index.storage.vectors import FaissFileHome
 from index.text import Article
 from index.text.passages import PassageSpan
 from tests.postgres import both_backends
