@@ -391,3 +391,12 @@ def test_a_bad_url_or_a_down_server_is_one_readable_line(make_settings, storage_
         ) as caught:
             NewsArchive(make_settings(**{"storage.url": down}), embedder=HashEmbedder())
         assert "secret" not in str(caught.value)
+
+
+def test_a_phrase_counts_only_where_its_words_stand_together(store) -> None:
+    both = Article("Harbour news", "Crowds in New York cheered the bridge.", "https://p.ex/1")
+    one = Article("Bridge news", "A new bridge opened in York.", "https://p.ex/2")
+    ids = [store.add_article(a, whole(a)).passage_ids[0] for a in (both, one)]
+    assert [i for i, _ in store.lexical_search(["new york"], 10)] == [ids[0]]
+    hits = dict(store.lexical_search(["new york", "bridge"], 10))
+    assert hits.keys() == set(ids) and hits[ids[0]] > hits[ids[1]]

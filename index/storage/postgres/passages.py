@@ -28,11 +28,14 @@ _PASSAGE_RECORD = """SELECT p.id, p.article_id, p.ordinal, p.start, p."end", p.t
 
 # One row per (passage, searched phrase): the phrase's weighted count in the passage (title
 # positions count title_weight, text positions text_weight, as FTS5 weighs columns), then
-# FTS5's BM25 sum over phrases. A phrase of several words counts its rarest word.
+# FTS5's BM25 sum over phrases. A phrase of several words counts in a passage that has it
+# (its words side by side), as often as its rarest word (FTS5 counts the phrase itself).
 _BM25 = f"""
 WITH phrase AS (
     SELECT * FROM unnest(%(phrases)s::integer[], %(lexemes)s::text[]) AS q(phrase, lexeme)),
-idf AS (SELECT * FROM unnest(%(numbers)s::integer[], %(idfs)s::float8[]) AS i(phrase, idf)),
+idf AS (
+    SELECT * FROM unnest(%(numbers)s::integer[], %(idfs)s::float8[], %(phrase_queries)s::text[])
+    AS i(phrase, idf, query)),
 found AS (
     SELECT id, terms, tokens FROM passages WHERE terms @@ %(query)s::tsquery AND id > %(after)s),
 counted AS (
@@ -40,9 +43,11 @@ counted AS (
            (SELECT SUM(CASE w WHEN 'A' THEN %(title_weight)s ELSE %(text_weight)s END)
             FROM unnest(u.weights) AS w) AS weighted
     FROM found f CROSS JOIN LATERAL unnest(f.terms) AS u
-    JOIN phrase ON phrase.lexeme = u.lexeme),
+    JOIN phrase ON phrase.lexeme = u.lexeme
+    JOIN idf ON idf.phrase = phrase.phrase AND f.terms @@ idf.query::tsquery),
 per_phrase AS (
-    SELECT id, tokens, phrase, MIN(weighted) AS freq FROM counted GROUP BY id, tokens, phrase)
+    SELECT id, tokens, phrase, MIN(weighted) AS freq FROM counted GROUP BY id, tokens, phrase
+    HAVING COUNT(*) = (SELECT COUNT(*) FROM phrase q WHERE q.phrase = counted.phrase))
 SELECT p.id, SUM(i.idf * p.freq * ({_K1} + 1)
                  / (p.freq + {_K1} * (1 - {_B} + {_B} * p.tokens / %(average)s))) AS score
 FROM per_phrase p JOIN idf i USING (phrase)
@@ -184,6 +189,7 @@ class PostgresPassageStore:
                 "lexemes": lexemes,
                 "numbers": numbers,
                 "idfs": idfs,
+                "phrase_queries": list(phrases),
                 "query": " | ".join(f"({phrase})" for phrase in phrases),
                 "after": after_id,
                 "title_weight": float(title_weight),
