@@ -20,8 +20,12 @@ from index.errors import StoreError
 
 Migration = Callable[[psycopg.Connection], None]
 
-# Advisory lock keys (one 64-bit space per database): migrations run one process at a time.
-MIGRATION_LOCK = 0x6E657773_0001  # "news", 1
+# Advisory lock keys, all of them here (one 64-bit space per database, shared with the
+# per-article locks of hashtextextended(id)): "news" and a number.
+MIGRATION_LOCK = 0x6E657773_0001  # migrations, one process at a time
+PUBLISH_LOCK = 0x6E657773_0002  # the live vector table made or replaced
+WRITE_LOCK = 0x6E657773_0003  # the archive's write lock (postgres/lock.py)
+REBUILD_LOCK = 0x6E657773_0004  # held by the one re-index running, from start to swap
 
 
 def describe(url: str) -> str:

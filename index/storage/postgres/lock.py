@@ -15,9 +15,7 @@ from collections.abc import Callable
 import psycopg
 
 from index.storage.lock import POLL_SECONDS, ArchiveBusyError, ReentrantLock
-from index.storage.postgres.database import PostgresDatabase
-
-WRITE_LOCK = 0x6E657773_0003  # "news", 3
+from index.storage.postgres.database import WRITE_LOCK, PostgresDatabase
 
 
 class AdvisoryLock(ReentrantLock):

@@ -23,15 +23,13 @@ from config import VectorSettings
 from index.errors import ForeignIndexError
 from index.storage.interfaces import checked_batch
 from index.storage.lock import ArchiveBusyError
-from index.storage.postgres.database import PostgresDatabase
+from index.storage.postgres.database import PUBLISH_LOCK, REBUILD_LOCK, PostgresDatabase
 
 LIVE = "passage_vectors"
 REBUILD_PREFIX = "passage_vectors_rebuild_"
-# Advisory lock keys. The live table is replaced (or first made) under PUBLISH_LOCK; a
-# re-index holds REBUILD_LOCK from its first vector to its swap, so there is one at a time and
-# whoever takes it may drop the tables of re-indexes that were killed.
-PUBLISH_LOCK = 0x6E657773_0002  # "news", 2
-REBUILD_LOCK = 0x6E657773_0004  # "news", 4
+# The live table is replaced (or first made) under PUBLISH_LOCK; a re-index holds
+# REBUILD_LOCK from its first vector to its swap, so there is one at a time and whoever takes
+# it may drop the tables of re-indexes that were killed.
 
 
 class PostgresVectorStore:
