@@ -145,3 +145,12 @@ def test_without_the_driver_the_archive_says_what_to_install(make_settings, monk
         StoreError, match=r"psycopg is not installed: pip install 'newsbot\[postgres\]'"
     ):
         NewsArchive(make_settings(), embedder=HashEmbedder())
+
+
+@postgres_only
+def test_evaluation_archives_are_not_built_in_a_shared_database(make_settings, tmp_path) -> None:
+    from retrieval.evaluation.datasets import prepared_archive
+
+    with pytest.raises(StoreError, match="without storage.url"):
+        prepared_archive("seed", [], "k", make_settings(), tmp_path, HashEmbedder())
+    assert not list(tmp_path.glob("seed-*"))

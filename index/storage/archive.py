@@ -103,6 +103,9 @@ class NewsArchive:
             self.settings, self.embedder.dimension, self.embedder.model_name, self._catch_up
         )
         self.postgres = backend.database
+        # Subscriptions and the alert queue are still in the data directory's SQLite file,
+        # whose trigger on its own articles queues alerts: none for articles stored here.
+        log.warning("storage.url: topic alerts are not queued for articles in PostgreSQL yet")
         self.store = backend.store
         self.home = backend.home
         self.write_lock = backend.write_lock
