@@ -379,6 +379,10 @@ def test_settings_choose_the_backend(make_settings, storage_url) -> None:
     archive = NewsArchive(settings, embedder=HashEmbedder())
     Ingestor(archive).ingest(articles("one", 1))
     assert archive.vectors_path.exists() == (not storage_url)
+    where = archive.stats()["storage"]
+    assert (
+        where == "SQLite + FAISS" if not storage_url else where.startswith("PostgreSQL 127.0.0.1:")
+    )
 
 
 def test_a_bad_url_or_a_down_server_is_one_readable_line(make_settings, storage_url) -> None:

@@ -105,7 +105,7 @@ class NewsArchive:
         self.postgres = backend.database
         # Subscriptions and the alert queue are still in the data directory's SQLite file,
         # whose trigger on its own articles queues alerts: none for articles stored here.
-        log.warning("storage.url: topic alerts are not queued for articles in PostgreSQL yet")
+        log.info("storage.url: topic alerts are not queued for articles in PostgreSQL yet")
         self.store = backend.store
         self.home = backend.home
         self.write_lock = backend.write_lock
@@ -234,4 +234,14 @@ class NewsArchive:
             "embedding_backend": self.settings.embedding.backend,
             "schema_version": self.database.schema_version(),
             "data_dir": str(self.data_dir),
+            "storage": self._storage_label(),
         }
+
+    def _storage_label(self) -> str:
+        """Where the passages and vectors are: "SQLite + FAISS", or PostgreSQL's host:port/db
+        (never the URL's password)."""
+        if not self.settings.storage.url:
+            return "SQLite + FAISS"
+        from index.storage.postgres.database import describe
+
+        return f"PostgreSQL {describe(self.settings.storage.url)}"
