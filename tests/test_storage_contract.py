@@ -404,3 +404,31 @@ def test_a_phrase_counts_only_where_its_words_stand_together(store) -> None:
     assert [i for i, _ in store.lexical_search(["new york"], 10)] == [ids[0]]
     hits = dict(store.lexical_search(["new york", "bridge"], 10))
     assert hits.keys() == set(ids) and hits[ids[0]] > hits[ids[1]]
+
+
+def test_two_writers_at_once_lose_no_passage_and_no_vector(make_settings) -> None:
+    """Two archives (as two processes would open them) ingesting at the same time, and the
+    same article offered to both: each article stored once, every passage with its vector."""
+    writers = [NewsArchive(make_settings(), embedder=HashEmbedder()) for _ in range(2)]
+    shared = articles("shared", 3)
+    errors: list[BaseException] = []
+
+    def ingest(archive: NewsArchive, prefix: str) -> None:
+        try:
+            Ingestor(archive, batch_articles=2).ingest([*articles(prefix, 8), *shared])
+        except BaseException as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=ingest, args=(archive, f"writer{n}"))
+        for n, archive in enumerate(writers)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    reader = NewsArchive(make_settings(), embedder=HashEmbedder())
+    assert reader.reconcile() == 0  # nothing was left to embed again
+    assert reader.store.counts() == {"articles": 19, "duplicates": 0, "passages": 19}
+    assert sorted(reader.vectors.ids().tolist()) == reader.store.passage_ids()
