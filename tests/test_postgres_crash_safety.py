@@ -5,13 +5,6 @@ leaves an archive that opens, agrees with itself after reconcile, and is not loc
 
 from __future__ import annotations
 
-import fcntl
-import os
-import pty
-import struct
-import subprocess
-import sys
-import termios
 from pathlib import Path
 
 import pytest
@@ -20,26 +13,17 @@ from config import load_settings
 from index import Ingestor, NewsArchive
 from index.sources import read_file
 from index.storage.postgres import AdvisoryLock
-from tests.test_crash_safety import ENV, kill_when_progress_shows, write_articles
+from tests.test_crash_safety import kill_when_progress_shows, write_articles
+from tests.test_crash_safety import start_newsbot as start_in_data_dir
 
 pytestmark = pytest.mark.slow
 
 
 def start_newsbot(url: str, data_dir: Path, *args: str, on_terminal: bool = False):
-    """`newsbot --data-dir DIR args` on the PostgreSQL archive at `url` (see
-    tests/test_crash_safety.py: with `on_terminal` it draws its progress bar)."""
-    command = [sys.executable, "-m", "bot.cli", "--data-dir", str(data_dir), *args]
-    env = {**ENV, "NEWSBOT_STORAGE_URL": url}
-    if not on_terminal:
-        process = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        return process, None
-    leader, follower = pty.openpty()
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=follower)
-    os.close(follower)
-    return process, leader
+    """`newsbot --data-dir DIR args` on the PostgreSQL archive at `url`."""
+    return start_in_data_dir(
+        data_dir, *args, on_terminal=on_terminal, env={"NEWSBOT_STORAGE_URL": url}
+    )
 
 
 def open_archive(url: str, data_dir: Path, embedder) -> NewsArchive:
