@@ -200,6 +200,13 @@ class AlertSettings:
 class StorageSettings:
     lock_timeout_seconds: NonNegativeFloat = 600.0
     save_every_seconds: NonNegativeFloat = 30.0
+    url: Annotated[
+        str,
+        _rule(
+            lambda url: url == "" or url.startswith(("postgresql://", "postgres://")),
+            "must be empty or a postgresql:// URL",
+        ),
+    ] = ""
 
 
 @_section

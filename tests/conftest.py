@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from index.embedding.embedder import packaged_model_path
 from index.embedding.onnx_int8 import ONNX_FILE, OnnxInt8Embedder
 from index.sources import read_file
 from tests.bbc_news import build_alert_archive
+from tests.postgres import TestPostgres
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_ARTICLE = REPO / "index" / "samples" / "zelensky-putin-meeting.txt"
@@ -115,12 +116,31 @@ def bbc_alert_archive(tmp_path_factory, embedder, shared_data) -> Path:
     )
 
 
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[TestPostgres]:
+    """One PostgreSQL with pgvector on 127.0.0.1 for the whole run, started (about 2 s) by
+    the first test that needs it and stopped at the end."""
+    server = TestPostgres().start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def make_settings(tmp_path: Path) -> Callable[..., Settings]:
-    """Settings for a fresh data directory under tmp_path; dotted overrides allowed."""
+def storage_url(request) -> str:
+    """`storage.url` for a test's archive: "" (SQLite + FAISS) unless the test is
+    parametrized with "postgres" (tests/postgres.py `both_backends`): a fresh database."""
+    if getattr(request, "param", "sqlite") == "postgres":
+        return request.getfixturevalue("postgres_server").create_database()
+    return ""
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, storage_url: str) -> Callable[..., Settings]:
+    """Settings for a fresh data directory under tmp_path (and the test's backend, see
+    `storage_url`); dotted overrides allowed."""
 
     def make(**overrides: Any) -> Settings:
-        values = {"data_dir": str(tmp_path / "data")}
+        values = {"data_dir": str(tmp_path / "data"), "storage.url": storage_url}
         values.update({k.replace("__", "."): v for k, v in overrides.items()})
         return load_settings(env={}, overrides=values)
 

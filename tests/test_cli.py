@@ -46,6 +46,36 @@ def demo_dir(tmp_path_factory, newsbot) -> Path:
     return data_dir
 
 
+def test_the_demo_on_postgresql_quotes_what_it_quotes_on_sqlite(
+    newsbot, demo_dir, postgres_server, tmp_path
+):
+    """`newsbot ingest` then `newsbot ask` with NEWSBOT_STORAGE_URL set: the same quotes,
+    marks and scores as the SQLite + FAISS archive, and no vectors.faiss."""
+    env = {"NEWSBOT_STORAGE_URL": postgres_server.create_database()}
+    data_dir = tmp_path / "data"
+    ingest = newsbot("ingest", str(SAMPLE_ARTICLE), data_dir=data_dir, env=env)
+    assert ingest.returncode == 0, ingest.stderr
+    assert "1 new article, 4 passages" in ingest.stdout
+    asked = [
+        newsbot("ask", *json_flag, README_QUESTION, data_dir=where, env=with_env)
+        for json_flag in ([], ["--json"])
+        for where, with_env in ((data_dir, env), (demo_dir, {}))
+    ]
+    assert all(result.returncode == 0 for result in asked), [r.stderr for r in asked]
+    (text_pg, text_sqlite, json_pg, json_sqlite) = asked
+    assert text_pg.stdout == text_sqlite.stdout
+    assert "»The proposal also comes with a concrete condition" in " ".join(text_pg.stdout.split())
+    pg, sqlite = json.loads(json_pg.stdout), json.loads(json_sqlite.stdout)
+    assert pg["answered"] and pg["quotes"]
+    same = ("text", "marked", "title", "source", "passage_id", "article_id")
+    assert [{k: q[k] for k in same} for q in pg["quotes"]] == [
+        {k: q[k] for k in same} for q in sqlite["quotes"]
+    ]
+    for ours, theirs in zip(pg["quotes"], sqlite["quotes"], strict=True):
+        assert ours["score"] == pytest.approx(theirs["score"], abs=0.01)
+    assert not (data_dir / "vectors.faiss").exists()
+
+
 def test_python_m_bot_cli_answers_the_readme_demo_in_a_real_process(demo_dir):
     """The one real process: `python -m bot.cli` starts, reads the archive and answers."""
     result = subprocess.run(

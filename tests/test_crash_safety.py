@@ -64,19 +64,22 @@ def write_articles(path: Path, prefix: str, count: int, paragraphs: int = 1) -> 
     return path
 
 
-def start_newsbot(data_dir: Path, *args: str, on_terminal: bool = False):
-    """`newsbot --data-dir DIR args`; with `on_terminal` its stderr is a pseudo-terminal, so it
-    draws its progress bar (read from the returned fd)."""
+def start_newsbot(
+    data_dir: Path, *args: str, on_terminal: bool = False, env: dict[str, str] | None = None
+):
+    """`newsbot --data-dir DIR args` (with ENV and `env`); with `on_terminal` its stderr is a
+    pseudo-terminal, so it draws its progress bar (read from the returned fd)."""
     command = [sys.executable, "-m", "bot.cli", "--data-dir", str(data_dir), *args]
+    env = {**ENV, **(env or {})}
     if not on_terminal:
         process = subprocess.Popen(
-            command, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         return process, None
     leader, follower = pty.openpty()
     # A terminal of 0 columns (a new pty's size) gets an empty progress bar.
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
-    process = subprocess.Popen(command, env=ENV, stdout=subprocess.DEVNULL, stderr=follower)
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=follower)
     os.close(follower)
     return process, leader
 

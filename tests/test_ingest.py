@@ -10,6 +10,7 @@ from index.ingest import KEPT_FAILURES, Ingestor
 from index.sources import read_file
 from index.text import Article
 from tests.conftest import SAMPLE_ARTICLE
+from tests.postgres import both_backends
 
 WIRE = (
     "Officials in the capital confirmed on Tuesday that the new bridge across the river will open "
@@ -19,6 +20,7 @@ WIRE = (
 )
 
 
+@both_backends
 def test_ingesting_twice_changes_nothing(make_archive):
     archive = make_archive()
     first = Ingestor(archive).ingest(read_file(SAMPLE_ARTICLE))
@@ -30,6 +32,7 @@ def test_ingesting_twice_changes_nothing(make_archive):
     assert archive.vectors.count == counts["passages"]
 
 
+@both_backends
 def test_a_wire_copy_on_another_outlet_is_stored_once(make_archive):
     archive = make_archive()
     original = Article("Bridge to open", WIRE, "https://a.example/bridge", "A")
@@ -39,6 +42,7 @@ def test_a_wire_copy_on_another_outlet_is_stored_once(make_archive):
     assert archive.store.counts()["duplicates"] == 1
 
 
+@both_backends
 def test_same_url_with_tracking_parameters_is_the_same_article(make_archive):
     archive = make_archive()
     a = Article("Bridge", WIRE, "https://www.a.example/bridge/?utm_source=x#top", "A")
@@ -67,6 +71,7 @@ class FailingEmbedder:
         return self.inner.encode(texts)
 
 
+@both_backends
 def test_a_failure_midway_keeps_earlier_articles_and_leaves_no_half(make_settings, embedder):
     settings = make_settings()
     archive = NewsArchive(settings, embedder=FailingEmbedder(embedder, fail_on_call=2))
@@ -92,6 +97,7 @@ def test_vectors_lost_in_a_crash_are_restored_from_sqlite(make_settings, embedde
     assert np.array_equal(np.sort(reopened.vectors.ids()), np.array(reopened.store.passage_ids()))
 
 
+@both_backends
 def test_an_index_from_another_model_is_refused(make_settings, embedder):
     from index import StoreError
 

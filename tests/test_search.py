@@ -8,6 +8,9 @@ from config import RetrievalSettings
 from index import Ingestor
 from index.text import Article
 from retrieval import Answerer, HybridSearcher
+from tests.postgres import both_backends
+
+pytestmark = both_backends
 
 STORIES = [
     (

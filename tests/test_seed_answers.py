@@ -14,6 +14,7 @@ from index.sources import read_file
 from index.text import Article, split_sentences
 from retrieval import Answerer, QuestionError
 from tests.conftest import SAMPLE_ARTICLE
+from tests.postgres import both_backends
 
 
 def seed_questions(shared_data):
@@ -21,6 +22,7 @@ def seed_questions(shared_data):
     return [json.loads(line) for line in lines if line.strip()]
 
 
+@both_backends
 def test_every_seed_question(seed_archive, shared_data):
     answerer = Answerer(seed_archive, seed_archive.settings.retrieval)
     for item in seed_questions(shared_data):

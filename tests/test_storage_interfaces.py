@@ -24,7 +24,7 @@ from index.state import (
 from index.storage import ArticleStore, Database, PassageStore, VectorIndex, VectorStore
 
 REPO = Path(__file__).resolve().parents[1]
-ENGINES = {"sqlite3", "sqlite_utils", "faiss"}
+ENGINES = {"sqlite3", "sqlite_utils", "faiss", "psycopg", "pgvector"}
 
 
 def _imported_modules(path: Path) -> set[str]:

@@ -1,6 +1,8 @@
-"""The archive on disk behind two interfaces: `PassageStore` (articles, passages, full-text
-search) and `VectorStore` (ids and vectors). `NewsArchive` opens both under one data
-directory; `ArticleStore` (SQLite) and `VectorIndex` (FAISS) are their implementation."""
+"""The archive behind two interfaces: `PassageStore` (articles, passages, full-text search)
+and `VectorStore` (ids and vectors), with `VectorHome` (where vectors are kept between
+processes). `NewsArchive` opens them from the settings: `ArticleStore` (SQLite) and
+`VectorIndex` (FAISS, kept by `FaissFileHome`) in the data directory, or the PostgreSQL +
+pgvector classes of `index.storage.postgres` when `storage.url` is set."""
 
 from index._exports import lazy_exports
 
@@ -11,12 +13,13 @@ __all__, __getattr__, __dir__ = lazy_exports(
             "PassageRecord",
             "PassageStore",
             "StoredArticle",
+            "VectorHome",
             "VectorStore",
         ],
         "index.storage.archive": ["NewsArchive"],
         "index.storage.article_store": ["ArticleStore"],
         "index.storage.database": ["Database", "Transaction"],
-        "index.storage.vectors": ["VectorIndex", "metadata_path"],
+        "index.storage.vectors": ["FaissFileHome", "VectorIndex", "metadata_path"],
         "index.storage.lock": ["ArchiveBusyError", "ArchiveLock"],
     },
 )

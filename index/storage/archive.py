@@ -1,15 +1,21 @@
-"""The news archive on disk: the SQLite database, the FAISS index beside it, and the embedder.
+"""The news archive: the passages, the vector index beside them, and the embedder.
 
-SQLite is the source of truth. On opening, the vector index is checked against it and any
-passage it lacks (a crash between the two writes) is embedded and added, so the two agree.
-Re-indexing builds a new index beside the old one and swaps it in; searches in flight keep
-the old one until then.
+Two backends, chosen by `storage.url`: SQLite + FAISS in the data directory (the default), or
+PostgreSQL + pgvector (index/storage/postgres/). Either way the passage store is the source
+of truth. On opening, the vector index is checked against it and any passage it lacks (a
+crash between the two writes) is embedded and added, so the two agree. Re-indexing builds a
+new index beside the old one and swaps it in; searches in flight keep the old one until then.
 
-Several processes may share a data directory (the bot, `newsbot ingest`, `newsbot reindex`).
-Writes go under `write_lock`, which is also a lock on the directory (index/storage/lock.py).
-Whoever takes it first looks at the index file: if another process saved it since this one
-last loaded or saved it, this one loads it again (keeping its own unsaved vectors) before
-writing, so no process ever saves over another's vectors.
+Several processes may share an archive (the bot, `newsbot ingest`, `newsbot reindex`).
+Writes go under `write_lock`: a lock on the data directory (index/storage/lock.py), or with
+PostgreSQL an advisory lock in the database, which covers every machine. With FAISS, whoever
+takes it first looks at the index file: if another process saved it since this one last
+loaded or saved it, this one loads it again (keeping its own unsaved vectors) before writing,
+so no process ever saves over another's vectors. With PostgreSQL every process reads the one
+table, so there is nothing to load again and nothing to save.
+
+Subscriptions, the outbox, feeds and feedback (index/state) stay in the data directory's
+SQLite file with either backend.
 """
 
 from __future__ import annotations
@@ -17,19 +23,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from config import Settings
 from index.embedding.embedder import Embedder, encode_passages, make_embedder
 from index.embedding.sentence_vectors import SentenceVectors
-from index.errors import ForeignIndexError, StoreError
+from index.errors import StoreError
 from index.storage.article_store import ArticleStore
 from index.storage.database import Database
-from index.storage.interfaces import PassageStore, VectorStore
+from index.storage.interfaces import PassageStore, VectorHome, VectorStore
 from index.storage.lock import ArchiveLock
-from index.storage.vectors import VectorIndex, file_signature
+from index.storage.vectors import FaissFileHome
 from index.text.passages import passage_sentences
+
+if TYPE_CHECKING:
+    from index.storage.postgres import AdvisoryLock
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +48,7 @@ REINDEX_BATCH = 128
 
 
 class NewsArchive:
-    """Everything stored under one data directory, opened once and shared."""
+    """Everything stored for one archive, opened once and shared."""
 
     def __init__(
         self, settings: Settings, embedder: Embedder | None = None, *, rebuilding: bool = False
@@ -50,43 +60,68 @@ class NewsArchive:
         self.data_dir = Path(settings.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.database = Database(self.data_dir / "newsbot.db")
-        self.store: PassageStore = ArticleStore(self.database)
         self.embedder = embedder or make_embedder(settings.embedding, self.data_dir)
         self.vectors_path = self.data_dir / "vectors.faiss"
-        # Held while passages are written to SQLite and FAISS together, and while a rebuilt
-        # index catches up and is swapped in, so no passage lands in only one of them.
+        self.store: PassageStore
+        self.home: VectorHome
+        # Held while passages are written with their vectors, and while a rebuilt index
+        # catches up and is swapped in, so no passage lands in only one of them.
         # Re-entrant; across processes, one writer at a time.
-        self.write_lock = ArchiveLock(
-            self.data_dir / "write.lock",
-            settings.storage.lock_timeout_seconds,
-            on_acquire=self._catch_up,
-        )
-        self._vectors = self._new_vectors()
-        self._disk_signature: tuple | None = None  # of the index file last loaded or saved
+        self.write_lock: ArchiveLock | AdvisoryLock
+        if settings.storage.url:
+            self._open_postgres()
+        else:
+            self.store = ArticleStore(self.database)
+            self.home = FaissFileHome(
+                self.vectors_path,
+                self.embedder.dimension,
+                self.embedder.model_name,
+                settings.vectors,
+            )
+            self.write_lock = ArchiveLock(
+                self.data_dir / "write.lock",
+                settings.storage.lock_timeout_seconds,
+                on_acquire=self._catch_up,
+            )
+        self._vectors: VectorStore | None = None
         self._replacing = False  # a re-index is swapping its index in: no catching up
-        self._opening = True
         with self.write_lock:  # never read a pair of files another process is replacing
-            pass
-        self._opening = False
+            self._vectors = self.home.open(rebuilding)
+
+    def _open_postgres(self) -> None:
+        try:
+            from index.storage.postgres.backend import open_postgres
+        except ImportError as error:
+            driver = (error.name or "").split(".")[0]
+            if driver not in ("psycopg", "pgvector"):
+                raise
+            raise StoreError(
+                f"storage.url names PostgreSQL, but {driver} is not installed: "
+                "pip install 'newsbot[postgres]'"
+            ) from None
+        backend = open_postgres(
+            self.settings, self.embedder.dimension, self.embedder.model_name, self._catch_up
+        )
+        self.postgres = backend.database
+        # Subscriptions and the alert queue are still in the data directory's SQLite file,
+        # whose trigger on its own articles queues alerts: none for articles stored here.
+        log.info("storage.url: topic alerts are not queued for articles in PostgreSQL yet")
+        self.store = backend.store
+        self.home = backend.home
+        self.write_lock = backend.write_lock
 
     @property
     def vectors(self) -> VectorStore:
+        assert self._vectors is not None
         return self._vectors
-
-    def _new_vectors(self) -> VectorIndex:
-        return VectorIndex(self.embedder.dimension, self.embedder.model_name, self.settings.vectors)
 
     def _catch_up(self) -> None:
         """Under the lock, just taken: load the index again if another process saved it."""
-        signature = file_signature(self.vectors_path)
-        if self._replacing or signature is None or signature == self._disk_signature:
+        if self._replacing or self._vectors is None or not self.home.stale():
             return
         own = self._vectors
-        loaded = self._load_vectors()
-        self._disk_signature = signature
+        loaded = self.home.open(self._rebuilding)
         self._vectors = loaded
-        if self._opening:
-            return
         log.info("the vector index was saved by another process: loaded it again")
         # Vectors this process added but had not saved are kept rather than embedded again;
         # whatever else is missing (a writer killed before saving) is embedded by reconcile.
@@ -98,22 +133,6 @@ class NewsArchive:
             if len(ours):
                 loaded.add(ours, own.vectors_for(ours.tolist()))
         self.reconcile()
-
-    def _load_vectors(self) -> VectorIndex:
-        if not self.vectors_path.exists():
-            return self._new_vectors()
-        try:
-            return VectorIndex.load(
-                self.vectors_path,
-                self.embedder.dimension,
-                self.embedder.model_name,
-                self.settings.vectors,
-            )
-        except ForeignIndexError as error:
-            if not self._rebuilding:
-                raise
-            log.warning("%s: re-embedding every passage with the configured model", error)
-            return self._new_vectors()
 
     def embedding_text(self, title: str, text: str) -> str:
         return f"{title}\n{text}" if self.settings.passages.embed_title and title else text
@@ -147,25 +166,18 @@ class NewsArchive:
         return vectors
 
     def save_vectors(self) -> None:
+        """Make this process's vectors what every process reads (with FAISS, write the file;
+        with PostgreSQL they already are)."""
         with self.write_lock:
-            self._save(self._vectors)
-
-    def _save(self, vectors: VectorIndex) -> None:
-        """Save under the lock (held by the caller) and remember which file is ours."""
-        try:
-            vectors.save(self.vectors_path)
-        except OSError as error:
-            raise StoreError(f"cannot write {self.vectors_path}: {error.strerror}") from None
-        self._disk_signature = file_signature(self.vectors_path)
+            self._vectors = self.home.publish(self.vectors)
 
     def reconcile(self, progress: Progress | None = None) -> int:
         """Make the vector index hold exactly the stored passages; returns how many changed."""
         with self.write_lock:
-            count, max_id = self.store.passage_summary()
-            vectors = self._vectors
-            known = vectors.ids()
-            if len(known) == count and (count == 0 or int(known.max()) == max_id):
+            vectors = self.vectors
+            if vectors.summary() == self.store.passage_summary():
                 return 0
+            known = vectors.ids()
             stored = np.asarray(self.store.passage_ids(), dtype=np.int64)
             extra = np.setdiff1d(known, stored)
             missing = set(np.setdiff1d(stored, known).tolist())
@@ -183,10 +195,10 @@ class NewsArchive:
             self.save_vectors()
             return added + len(extra)
 
-    def reindex(self, progress: Progress | None = None) -> VectorIndex:
+    def reindex(self, progress: Progress | None = None) -> VectorStore:
         """Re-embed every stored passage into a new index, save it, and swap it in atomically."""
         total = self.store.passage_summary()[0]
-        fresh = self._new_vectors()
+        fresh = self.home.fresh()
         done = last_id = 0
         # Small batches: the embedder serves one call at a time, and questions asked during a
         # re-index wait for the batch in progress.
@@ -203,24 +215,33 @@ class NewsArchive:
                 # the swap.
                 for batch in self.store.iter_passages_for_embedding(last_id):
                     fresh.add(np.array([r[0] for r in batch]), self.embed_passages(batch))
-                self._save(fresh)
-                self._vectors = fresh
+                self._vectors = self.home.publish(fresh)
         finally:
             self._replacing = False
         if progress:
             progress(total, total)
-        return fresh
+        return self.vectors
 
     def stats(self) -> dict[str, object]:
         counts = self.store.counts()
         return {
             **counts,
-            "vectors": self._vectors.count,
-            "index_type": self._vectors.kind,
-            "index_bytes": self.vectors_path.stat().st_size if self.vectors_path.exists() else 0,
+            "vectors": self.vectors.count,
+            "index_type": self.vectors.kind,
+            "index_bytes": self.home.size_bytes(),
             "database_bytes": self.database.path.stat().st_size,
             "model": self.embedder.model_name,
             "embedding_backend": self.settings.embedding.backend,
             "schema_version": self.database.schema_version(),
             "data_dir": str(self.data_dir),
+            "storage": self._storage_label(),
         }
+
+    def _storage_label(self) -> str:
+        """Where the passages and vectors are: "SQLite + FAISS", or PostgreSQL's host:port/db
+        (never the URL's password)."""
+        if not self.settings.storage.url:
+            return "SQLite + FAISS"
+        from index.storage.postgres.database import describe
+
+        return f"PostgreSQL {describe(self.settings.storage.url)}"

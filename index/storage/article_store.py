@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from index.clock import timestamp
 from index.embedding.sentence_vectors import SentenceVectors
+from index.storage.article_rows import ARTICLE_COLUMNS, article_values, near_duplicate_of
 from index.storage.database import Database, Migration, Transaction
 from index.storage.interfaces import PassageRecord, StoredArticle
 from index.text.articles import Article
-from index.text.near_duplicates import bands, is_near_duplicate, simhash
+from index.text.near_duplicates import simhash
 from index.text.passages import PassageSpan
-
-# Texts shorter than this are too small for a fingerprint to tell stories apart.
-_MIN_WORDS_FOR_DUPLICATE_CHECK = 50
 
 
 class ArticleStore:
@@ -45,27 +42,19 @@ class ArticleStore:
         with self.database.transaction() as tx:
             if tx.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone():
                 return StoredArticle(article_id, False, None, ())
-            duplicate_of = None
-            if len(article.text.split()) >= _MIN_WORDS_FOR_DUPLICATE_CHECK:
-                duplicate_of = self._find_near_duplicate(tx, fingerprint)
-            b = bands(fingerprint)
+            duplicate_of = near_duplicate_of(
+                article.text,
+                fingerprint,
+                lambda b: tx.execute(
+                    """SELECT id, simhash FROM articles WHERE duplicate_of IS NULL AND
+                       (band0 = ? OR band1 = ? OR band2 = ? OR band3 = ?)""",
+                    list(b),
+                ).fetchall(),
+            )
             tx.execute(
-                """INSERT INTO articles (id, url, title, source, published, text, simhash,
-                   band0, band1, band2, band3, duplicate_of, feed_url, ingested_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                [
-                    article_id,
-                    article.url,
-                    article.title,
-                    article.source,
-                    article.published,
-                    article.text,
-                    fingerprint,
-                    *b,
-                    duplicate_of,
-                    feed_url,
-                    timestamp(),
-                ],
+                f"""INSERT INTO articles ({", ".join(ARTICLE_COLUMNS)})
+                    VALUES ({", ".join("?" * len(ARTICLE_COLUMNS))})""",
+                article_values(article, fingerprint, duplicate_of, feed_url),
             )
             ids: list[int] = []
             if duplicate_of is None:
@@ -102,19 +91,6 @@ class ArticleStore:
             tx.execute("DELETE FROM passages WHERE article_id = ?", [article_id])
             tx.execute("DELETE FROM articles WHERE id = ?", [article_id])
         return ids
-
-    @staticmethod
-    def _find_near_duplicate(tx, fingerprint: int) -> str | None:
-        b = bands(fingerprint)
-        rows = tx.execute(
-            """SELECT id, simhash FROM articles WHERE duplicate_of IS NULL AND
-               (band0 = ? OR band1 = ? OR band2 = ? OR band3 = ?)""",
-            list(b),
-        ).fetchall()
-        for other_id, other_hash in rows:
-            if other_hash is not None and is_near_duplicate(fingerprint, other_hash):
-                return other_id
-        return None
 
     def passages(self, ids: Sequence[int]) -> dict[int, PassageRecord]:
         if not ids:

@@ -1,5 +1,6 @@
 """What the layers above storage may ask of it: the archive of articles and passages, and the
-vector index. SQLite (article_store.py) and FAISS (vectors.py) are one implementation; code in
+vector index. SQLite (article_store.py) with FAISS (vectors.py) is one implementation,
+PostgreSQL with pgvector (postgres/) the other; code in
 retrieval/, bot/ and index/ingest.py depends on these Protocols only, so another backend can
 take their place without them knowing.
 """
@@ -8,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
+from index.errors import StoreError
+
 if TYPE_CHECKING:
-    from config import VectorSettings
     from index.embedding.sentence_vectors import SentenceVectors
     from index.text.articles import Article
     from index.text.passages import PassageSpan
@@ -141,13 +142,47 @@ class VectorStore(Protocol):
 
     def ids(self) -> np.ndarray: ...
 
+    def summary(self) -> tuple[int, int]:
+        """(count, max id) of the stored vectors: a cheap check against the passages."""
+        ...
+
     def vectors_for(self, ids: list[int]) -> np.ndarray: ...
 
-    def save(self, path: Path) -> None: ...
 
-    @classmethod
-    def load(
-        cls, path: Path, dimension: int, model_name: str, settings: VectorSettings
-    ) -> VectorStore:
-        """The index saved at `path`, refused if it was built by another model."""
+def checked_batch(
+    ids: np.ndarray, vectors: np.ndarray, dimension: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """What `VectorStore.add` takes: int64 ids and one float32 row of `dimension` per id;
+    StoreError for anything else."""
+    ids = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    if vectors.shape != (len(ids), dimension):
+        raise StoreError(f"expected {len(ids)} vectors of {dimension} dimensions")
+    return ids, vectors
+
+
+@runtime_checkable
+class VectorHome(Protocol):
+    """Where an archive's vectors are kept between processes, and how a process gets them:
+    a FAISS file in the data directory (a copy in each process's memory, saved and loaded
+    again), or a PostgreSQL table (one copy every process reads)."""
+
+    def open(self, rebuilding: bool = False) -> VectorStore:
+        """The archive's vectors, refused (ForeignIndexError) if another model made them;
+        set aside and started empty instead when `rebuilding`."""
         ...
+
+    def fresh(self) -> VectorStore:
+        """An empty store beside the current one, for a re-index to fill."""
+        ...
+
+    def publish(self, vectors: VectorStore) -> VectorStore:
+        """Make `vectors` what every process reads (save, or swap a re-index in); returns
+        the store to use from now on."""
+        ...
+
+    def stale(self) -> bool:
+        """Another process published since this one last opened or published."""
+        ...
+
+    def size_bytes(self) -> int: ...

@@ -38,29 +38,18 @@ def process_label(argv: list[str] | None = None) -> str:
     return Path(argv[0]).name if argv and argv[0] else "python"
 
 
-class ArchiveLock:
-    """`with lock:` holds the data directory for writing; re-entrant within the process.
+class ReentrantLock:
+    """What both write locks share: re-entrant within a process (an RLock and a depth), and
+    the outermost `with` takes the lock between processes (`_take`, given back by
+    `_give_back`) and then runs `on_acquire`."""
 
-    `on_acquire` runs each time this process takes the file lock (the outermost `with`), while
-    holding it: the archive uses it to catch up with what another process wrote meanwhile.
-    """
-
-    def __init__(
-        self,
-        path: Path,
-        timeout_seconds: float,
-        on_acquire: Callable[[], None] | None = None,
-        label: str | None = None,
-    ) -> None:
-        self.path = path
-        self.timeout_seconds = timeout_seconds
+    def __init__(self, on_acquire: Callable[[], None] | None, label: str | None) -> None:
         self.on_acquire = on_acquire
         self.label = label or process_label()
         self._thread_lock = threading.RLock()
         self._depth = 0
-        self._fd: int | None = None
 
-    def __enter__(self) -> ArchiveLock:
+    def __enter__(self) -> ReentrantLock:
         self.acquire()
         return self
 
@@ -75,21 +64,53 @@ class ArchiveLock:
             self._depth += 1
             return
         try:
-            self._fd = self._lock_file()
+            self._take()
             self._depth = 1
             if self.on_acquire is not None:
                 self.on_acquire()
         except BaseException:
             self._depth = 0
-            self._unlock_file()
+            self._give_back()
             self._thread_lock.release()
             raise
 
     def release(self) -> None:
         self._depth -= 1
         if self._depth == 0:
-            self._unlock_file()
+            self._give_back()
         self._thread_lock.release()
+
+    def _take(self) -> None:
+        raise NotImplementedError
+
+    def _give_back(self) -> None:
+        raise NotImplementedError
+
+
+class ArchiveLock(ReentrantLock):
+    """`with lock:` holds the data directory for writing; re-entrant within the process.
+
+    `on_acquire` runs each time this process takes the file lock (the outermost `with`), while
+    holding it: the archive uses it to catch up with what another process wrote meanwhile.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        timeout_seconds: float,
+        on_acquire: Callable[[], None] | None = None,
+        label: str | None = None,
+    ) -> None:
+        super().__init__(on_acquire, label)
+        self.path = path
+        self.timeout_seconds = timeout_seconds
+        self._fd: int | None = None
+
+    def _take(self) -> None:
+        self._fd = self._lock_file()
+
+    def _give_back(self) -> None:
+        self._unlock_file()
 
     def _lock_file(self) -> int:
         self.path.parent.mkdir(parents=True, exist_ok=True)

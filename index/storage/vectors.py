@@ -11,6 +11,7 @@ on load, so vectors of another model never mix.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import uuid
@@ -24,6 +25,9 @@ import numpy as np
 from config import VectorSettings
 from index.clock import timestamp
 from index.errors import ForeignIndexError, StoreError
+from index.storage.interfaces import checked_batch
+
+log = logging.getLogger(__name__)
 
 # A search of a few queries runs on the calling thread alone: assembling an OpenMP team costs
 # more than it saves, and on a busy 2-core machine waiting for it took 8 ms against 0.3 ms
@@ -99,10 +103,7 @@ class VectorIndex:
         return "hnsw" if self._is_hnsw(self._index) else "flat"
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        ids = np.ascontiguousarray(ids, dtype=np.int64).reshape(-1)
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        if vectors.shape != (len(ids), self.dimension):
-            raise StoreError(f"expected {len(ids)} vectors of {self.dimension} dimensions")
+        ids, vectors = checked_batch(ids, vectors, self.dimension)
         if not len(ids):
             return
         with self._writer:
@@ -151,6 +152,10 @@ class VectorIndex:
             if self._deleted:
                 ids = ids[~np.isin(ids, np.fromiter(self._deleted, dtype=np.int64))]
             return ids
+
+    def summary(self) -> tuple[int, int]:
+        ids = self.ids()
+        return len(ids), int(ids.max()) if len(ids) else 0
 
     def vectors_for(self, ids: list[int]) -> np.ndarray:
         """The stored vectors of these ids (rows of zeros for unknown ids)."""
@@ -308,3 +313,49 @@ def file_signature(path: Path) -> tuple[int, int, int] | None:
 
 def metadata_path(index_path: Path) -> Path:
     return index_path.with_name(index_path.name + ".json")
+
+
+class FaissFileHome:
+    """The vector index of a data directory: DATA_DIR/vectors.faiss, loaded into each
+    process, saved atomically, and known to be stale when another process saved it since."""
+
+    def __init__(
+        self, path: Path, dimension: int, model_name: str, settings: VectorSettings
+    ) -> None:
+        self.path = path
+        self.dimension = dimension
+        self.model_name = model_name
+        self.settings = settings
+        self._signature: tuple | None = None  # of the file last loaded or saved
+
+    def open(self, rebuilding: bool = False) -> VectorIndex:
+        signature = file_signature(self.path)
+        if signature is None:
+            return self.fresh()
+        try:
+            loaded = VectorIndex.load(self.path, self.dimension, self.model_name, self.settings)
+        except ForeignIndexError as error:
+            if not rebuilding:
+                raise
+            log.warning("%s: re-embedding every passage with the configured model", error)
+            loaded = self.fresh()
+        self._signature = signature
+        return loaded
+
+    def fresh(self) -> VectorIndex:
+        return VectorIndex(self.dimension, self.model_name, self.settings)
+
+    def publish(self, vectors: VectorIndex) -> VectorIndex:
+        try:
+            vectors.save(self.path)
+        except OSError as error:
+            raise StoreError(f"cannot write {self.path}: {error.strerror}") from None
+        self._signature = file_signature(self.path)
+        return vectors
+
+    def stale(self) -> bool:
+        signature = file_signature(self.path)
+        return signature is not None and signature != self._signature
+
+    def size_bytes(self) -> int:
+        return self.path.stat().st_size if self.path.exists() else 0

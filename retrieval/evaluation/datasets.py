@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from config import Settings
-from index import Ingestor, NewsArchive, SourceError
+from index import Ingestor, NewsArchive, SourceError, StoreError
 from index.embedding import Embedder
 from index.sources import read_file
 from index.text import Article
@@ -159,7 +159,15 @@ def prepared_archive(
     """The archive `cache_dir/name-key`, ingesting `articles` into it unless already complete.
 
     A directory without its READY marker (an interrupted build) is built again from scratch.
+    Each archive is its own SQLite + FAISS directory: with `storage.url` every one of them
+    would share one PostgreSQL database, and the READY marker would speak for data kept
+    elsewhere, so that is refused.
     """
+    if settings.storage.url:
+        raise StoreError(
+            "newsbot eval builds its own archives in files; run it without storage.url "
+            "(NEWSBOT_STORAGE_URL)"
+        )
     data_dir = cache_dir / f"{name}-{key}"
     ready = data_dir / "READY"
     if not ready.exists():

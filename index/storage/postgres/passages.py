@@ -1,0 +1,387 @@
+"""Articles and passages in PostgreSQL: the same `PassageStore` as the SQLite ArticleStore,
+with full-text search on a GIN-indexed tsvector scored by the BM25 that SQLite's FTS5 uses
+(k1 1.2, b 0.75, its idf and its column weights), so both backends rank alike."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+
+import psycopg
+
+from index.embedding.sentence_vectors import SentenceVectors
+from index.storage.article_rows import ARTICLE_COLUMNS, article_values, near_duplicate_of
+from index.storage.interfaces import PassageRecord, StoredArticle
+from index.storage.postgres.database import PostgresDatabase
+from index.text.articles import Article
+from index.text.near_duplicates import simhash
+from index.text.passages import PassageSpan
+
+# FTS5's BM25 constants (sqlite/ext/fts5/fts5_aux.c) and its floor for a term in most rows.
+_K1, _B, _IDF_FLOOR = 1.2, 0.75, 1e-6
+_DF_CACHE_SIZE = 50_000
+_DF_CACHE_DRIFT = 0.01
+_ARTICLE_COLUMNS = ", ".join(ARTICLE_COLUMNS)
+_PASSAGE_RECORD = """SELECT p.id, p.article_id, p.ordinal, p.start, p."end", p.text, a.title,
+                            a.source, a.url, a.published
+                     FROM passages p JOIN articles a ON a.id = p.article_id"""
+
+# One row per (passage, searched phrase): the phrase's weighted count in the passage (title
+# positions count title_weight, text positions text_weight, as FTS5 weighs columns), then
+# FTS5's BM25 sum over phrases. A phrase of several words counts in a passage that has it
+# (its words side by side), as often as its rarest word (FTS5 counts the phrase itself).
+_BM25 = f"""
+WITH phrase AS (
+    SELECT * FROM unnest(%(phrases)s::integer[], %(lexemes)s::text[]) AS q(phrase, lexeme)),
+idf AS (
+    SELECT * FROM unnest(%(numbers)s::integer[], %(idfs)s::float8[], %(phrase_queries)s::text[])
+    AS i(phrase, idf, query)),
+found AS (
+    SELECT id, terms, tokens FROM passages WHERE terms @@ %(query)s::tsquery AND id > %(after)s),
+counted AS (
+    SELECT f.id, f.tokens, phrase.phrase,
+           (SELECT SUM(CASE w WHEN 'A' THEN %(title_weight)s ELSE %(text_weight)s END)
+            FROM unnest(u.weights) AS w) AS weighted
+    FROM found f CROSS JOIN LATERAL unnest(f.terms) AS u
+    JOIN phrase ON phrase.lexeme = u.lexeme
+    JOIN idf ON idf.phrase = phrase.phrase AND f.terms @@ idf.query::tsquery),
+per_phrase AS (
+    SELECT id, tokens, phrase, MIN(weighted) AS freq FROM counted GROUP BY id, tokens, phrase
+    HAVING COUNT(*) = (SELECT COUNT(*) FROM phrase q WHERE q.phrase = counted.phrase))
+SELECT p.id, SUM(i.idf * p.freq * ({_K1} + 1)
+                 / (p.freq + {_K1} * (1 - {_B} + {_B} * p.tokens / %(average)s))) AS score
+FROM per_phrase p JOIN idf i USING (phrase)
+GROUP BY p.id ORDER BY score DESC, p.id LIMIT %(k)s
+"""
+
+
+class PostgresPassageStore:
+    """Reads and writes articles and passages in PostgreSQL; lexical search by BM25."""
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        self.database = database
+        self._df_cache: dict[tuple[str, int, bool], int] = {}
+        self._df_cache_passages = 0  # how many passages there were when the cache started
+
+    def has_article(self, article_id: str) -> bool:
+        row = self._execute("SELECT 1 FROM articles WHERE id = %s", [article_id]).fetchone()
+        return row is not None
+
+    def add_article(
+        self,
+        article: Article,
+        spans: Sequence[PassageSpan],
+        feed_url: str | None = None,
+        sentences: Sequence[SentenceVectors] | None = None,
+    ) -> StoredArticle:
+        """Store the article, its passages and their sentence vectors in one transaction; a
+        no-op if already stored. A near-identical copy of a stored story is recorded
+        (duplicate_of) without passages, as the SQLite store does."""
+        fingerprint = simhash(article.text)
+        with self.database.transaction() as tx:
+            # One article at a time per id, whoever stores it: the second waits, then sees it.
+            tx.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [article.id])
+            if tx.execute("SELECT 1 FROM articles WHERE id = %s", [article.id]).fetchone():
+                return StoredArticle(article.id, False, None, ())
+            duplicate_of = near_duplicate_of(
+                article.text,
+                fingerprint,
+                lambda b: tx.execute(
+                    """SELECT id, simhash FROM articles WHERE duplicate_of IS NULL AND
+                       (band0 = %s OR band1 = %s OR band2 = %s OR band3 = %s)""",
+                    list(b),
+                ).fetchall(),
+            )
+            tx.execute(
+                f"""INSERT INTO articles ({_ARTICLE_COLUMNS})
+                    VALUES ({", ".join(["%s"] * len(ARTICLE_COLUMNS))})""",
+                article_values(article, fingerprint, duplicate_of, feed_url),
+            )
+            ids: list[int] = []
+            if duplicate_of is None and spans:
+                rows = tx.execute(
+                    """INSERT INTO passages (article_id, ordinal, start, "end", title, text)
+                       SELECT %s, ordinal - 1, start, "end", %s, text
+                       FROM unnest(%s::integer[], %s::integer[], %s::text[])
+                            WITH ORDINALITY AS s(start, "end", text, ordinal)
+                       RETURNING id, ordinal""",
+                    [
+                        article.id,
+                        article.title,
+                        [s.start for s in spans],
+                        [s.end for s in spans],
+                        [article.text[s.start : s.end] for s in spans],
+                    ],
+                ).fetchall()
+                ids = [int(i) for i, _ in sorted(rows, key=lambda row: row[1])]
+                if sentences is not None:
+                    _put_sentences(tx, zip(ids, sentences, strict=True))
+        return StoredArticle(article.id, True, duplicate_of, tuple(ids))
+
+    def delete_article(self, article_id: str) -> list[int]:
+        """Remove an article and its passages (their sentences go with them)."""
+        with self.database.transaction() as tx:
+            ids = [
+                int(r[0])
+                for r in tx.execute(
+                    "DELETE FROM passages WHERE article_id = %s RETURNING id", [article_id]
+                )
+            ]
+            tx.execute("DELETE FROM articles WHERE id = %s", [article_id])
+        return sorted(ids)
+
+    def passages(self, ids: Sequence[int]) -> dict[int, PassageRecord]:
+        if not len(ids):
+            return {}
+        rows = self._execute(
+            f"{_PASSAGE_RECORD} WHERE p.id = ANY(%s)", [[int(i) for i in ids]]
+        ).fetchall()
+        return {int(row[0]): PassageRecord(*row) for row in rows}
+
+    def article_passages(self, article_id: str) -> list[PassageRecord]:
+        rows = self._execute(
+            f"{_PASSAGE_RECORD} WHERE p.article_id = %s ORDER BY p.ordinal", [article_id]
+        ).fetchall()
+        return [PassageRecord(*row) for row in rows]
+
+    def passage_ids_of_articles(self, article_ids: Sequence[str]) -> list[int]:
+        rows = self._execute(
+            "SELECT id FROM passages WHERE article_id = ANY(%s)", [list(article_ids)]
+        )
+        return [int(r[0]) for r in rows]
+
+    def article(self, article_id: str) -> dict | None:
+        cursor = self._execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = %s", [article_id]
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([c.name for c in cursor.description], row, strict=True))
+
+    def lexical_search(
+        self,
+        terms: Sequence[str],
+        k: int,
+        title_weight: float = 1.0,
+        text_weight: float = 1.0,
+        after_id: int = 0,
+    ) -> list[tuple[int, float]]:
+        """BM25 over passage title and text, among passages with id > after_id:
+        (passage_id, score) with higher = better."""
+        phrases = self._phrases(terms)
+        if not phrases:
+            return []
+        passages, tokens = self._totals()
+        if not passages:
+            return []
+        numbers, lexemes, idfs = [], [], []
+        for number, (phrase, words) in enumerate(phrases.items()):
+            hits = self._frequency(phrase, 0, text_only=False)
+            numbers.append(number)
+            idfs.append(max(_idf(passages, hits), _IDF_FLOOR))
+            for word in words:
+                lexemes.append(word)
+        rows = self._execute(
+            _BM25,
+            {
+                "phrases": [n for n, words in enumerate(phrases.values()) for _ in words],
+                "lexemes": lexemes,
+                "numbers": numbers,
+                "idfs": idfs,
+                "phrase_queries": list(phrases),
+                "query": " | ".join(f"({phrase})" for phrase in phrases),
+                "after": after_id,
+                "title_weight": float(title_weight),
+                "text_weight": float(text_weight),
+                "average": max(float(tokens) / float(passages), 1e-9),
+                "k": k,
+            },
+        ).fetchall()
+        return [(int(i), float(score)) for i, score in rows]
+
+    def document_frequencies(self, terms: Sequence[str], after_id: int = 0) -> dict[str, int]:
+        """How many passages with id > after_id have each term in their text (stemmed, as
+        the search stems it); cached, as it moves slowly."""
+        self._totals()
+        stemmed = self._stemmed(terms)
+        out: dict[str, int] = {}
+        for term in terms:
+            cleaned = term.replace('"', "")
+            if not cleaned:
+                continue
+            words = stemmed[cleaned]  # no word (punctuation alone) is in no passage
+            out[term] = self._frequency(_phrase(words), after_id, True) if words else 0
+        return out
+
+    def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
+        found: dict[int, SentenceVectors] = {}
+        rows = self._execute(
+            "SELECT passage_id, spans, vectors FROM passage_sentences WHERE passage_id = ANY(%s)",
+            [[int(i) for i in dict.fromkeys(ids)]],
+        )
+        for passage_id, spans, vectors in rows:
+            read = SentenceVectors.from_blobs(bytes(spans), bytes(vectors))
+            if read is not None:
+                found[int(passage_id)] = read
+        return found
+
+    def put_sentence_vectors(self, rows: Sequence[tuple[int, SentenceVectors]]) -> None:
+        """Store (or replace) the sentence vectors of existing passages (re-indexing)."""
+        with self.database.transaction() as tx:
+            _put_sentences(tx, rows)
+
+    def max_passage_id(self) -> int:
+        return int(self._execute("SELECT COALESCE(MAX(id), 0) FROM passages").fetchone()[0])
+
+    def passage_ids(self) -> list[int]:
+        return [int(r[0]) for r in self._execute("SELECT id FROM passages ORDER BY id")]
+
+    def passage_summary(self) -> tuple[int, int]:
+        """(count, max id) of passages: the count from the running totals, no table scan."""
+        count, max_id = self._execute(
+            "SELECT (SELECT passages FROM passage_totals), "
+            "(SELECT COALESCE(MAX(id), 0) FROM passages)"
+        ).fetchone()
+        return int(count), int(max_id)
+
+    def iter_passages_for_embedding(
+        self, after_id: int = 0, batch: int = 2048
+    ) -> Iterator[list[tuple[int, str, str]]]:
+        last = after_id
+        while True:
+            rows = self._execute(
+                "SELECT id, title, text FROM passages WHERE id > %s ORDER BY id LIMIT %s",
+                [last, batch],
+            ).fetchall()
+            if not rows:
+                return
+            yield [(int(r[0]), r[1], r[2]) for r in rows]
+            last = rows[-1][0]
+
+    def recent_article_passage_ids(self, limit: int) -> dict[str, list[int]]:
+        """Passage ids (in order) of the `limit` most recently stored non-duplicate articles."""
+        rows = self._execute(
+            """SELECT p.article_id, p.id FROM passages p JOIN (
+                   SELECT seq, id FROM articles WHERE duplicate_of IS NULL
+                   ORDER BY seq DESC LIMIT %s) a ON a.id = p.article_id
+               ORDER BY a.seq DESC, p.ordinal""",
+            [limit],
+        )
+        found: dict[str, list[int]] = {}
+        for article_id, passage_id in rows:
+            found.setdefault(article_id, []).append(int(passage_id))
+        return found
+
+    def newest_published(self, before: str) -> str | None:
+        row = self._execute(
+            "SELECT MAX(published) FROM articles WHERE published < %s", [before]
+        ).fetchone()
+        return row[0] if row else None
+
+    def recent_titles(self, limit: int) -> list[str]:
+        rows = self._execute(
+            """SELECT title FROM articles WHERE duplicate_of IS NULL AND title != ''
+               ORDER BY COALESCE(published, ingested_at) DESC LIMIT %s""",
+            [limit],
+        )
+        return [r[0] for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        articles, duplicates, passages = self._execute(
+            """SELECT COUNT(*) FILTER (WHERE duplicate_of IS NULL),
+                      COUNT(*) FILTER (WHERE duplicate_of IS NOT NULL),
+                      (SELECT passages FROM passage_totals)
+               FROM articles"""
+        ).fetchone()
+        return {"articles": int(articles), "duplicates": int(duplicates), "passages": int(passages)}
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _execute(self, sql: str, params=None) -> psycopg.Cursor:
+        return self.database.execute(sql, params)
+
+    def _phrases(self, terms: Sequence[str]) -> dict[str, list[str]]:
+        """The terms as tsquery phrases of their stemmed words, each with those words; terms
+        that stem to nothing are dropped, repeated ones searched once."""
+        phrases: dict[str, list[str]] = {}
+        for words in self._stemmed(terms).values():
+            if words:
+                phrases.setdefault(_phrase(words), words)
+        return phrases
+
+    def _stemmed(self, terms: Sequence[str]) -> dict[str, list[str]]:
+        """Each term (double quotes dropped, as the SQLite store drops them) and its stemmed
+        words in order, [] for a term of no word; one query for all of them."""
+        cleaned = list(dict.fromkeys(t.replace('"', "") for t in terms))
+        stemmed: dict[str, list[str]] = {term: [] for term in cleaned}
+        if not cleaned:
+            return stemmed
+        rows = self._execute(
+            """SELECT t.term, u.lexeme FROM unnest(%s::text[]) AS t(term)
+               CROSS JOIN LATERAL unnest(to_tsvector('newsbot', t.term)) AS u
+               ORDER BY t.term, u.positions[1]""",
+            [cleaned],
+        )
+        for term, lexeme in rows:
+            stemmed[term].append(lexeme)
+        return stemmed
+
+    def _totals(self) -> tuple[int, int]:
+        """(passages, their tokens), and the frequency cache emptied once the archive has
+        grown or shrunk by more than _DF_CACHE_DRIFT since it started: FTS5 counts afresh
+        for every search, and a cached count must not drift far from that."""
+        passages, tokens = self._execute("SELECT passages, tokens FROM passage_totals").fetchone()
+        if abs(passages - self._df_cache_passages) > _DF_CACHE_DRIFT * self._df_cache_passages:
+            self._df_cache.clear()
+            self._df_cache_passages = int(passages)
+        return int(passages), int(tokens)
+
+    def _frequency(self, phrase: str, after_id: int, text_only: bool) -> int:
+        """Passages with id > after_id holding the phrase (in their text alone, or anywhere)."""
+        key = (phrase, after_id, text_only)
+        cached = self._df_cache.get(key)
+        if cached is None:
+            query = phrase
+            if text_only:  # the text column's words are weighted B (schema.PASSAGE_TERMS)
+                query = " <-> ".join(f"{w}:B" for w in phrase.split(" <-> "))
+            cached = int(
+                self._execute(
+                    "SELECT COUNT(*) FROM passages WHERE terms @@ %s::tsquery AND id > %s",
+                    [query, after_id],
+                ).fetchone()[0]
+            )
+            if len(self._df_cache) > _DF_CACHE_SIZE:
+                self._df_cache.clear()
+            self._df_cache[key] = cached
+        return cached
+
+
+def _phrase(words: Sequence[str]) -> str:
+    """Stemmed words as a tsquery phrase (each right after the one before)."""
+    return " <-> ".join(_quoted(w) for w in words)
+
+
+def _quoted(lexeme: str) -> str:
+    """A lexeme as tsquery text, taken as it is (already stemmed)."""
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def _idf(rows: int, hits: int) -> float:
+    return math.log((rows - hits + 0.5) / (hits + 0.5))
+
+
+def _put_sentences(tx: psycopg.Connection, rows) -> None:
+    records = []
+    for passage_id, sentences in rows:
+        spans, vectors = sentences.to_blobs()
+        records.append((int(passage_id), spans, vectors))
+    if records:
+        with tx.cursor() as cursor:
+            cursor.executemany(
+                """INSERT INTO passage_sentences (passage_id, spans, vectors)
+                   VALUES (%s, %s, %s)
+                   ON CONFLICT (passage_id) DO UPDATE
+                   SET spans = EXCLUDED.spans, vectors = EXCLUDED.vectors""",
+                records,
+            )
