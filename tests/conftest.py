@@ -22,6 +22,7 @@ from index.embedding.embedder import packaged_model_path
 from index.embedding.onnx_int8 import ONNX_FILE, OnnxInt8Embedder
 from index.sources import read_file
 from tests.bbc_news import build_alert_archive
+from tests.remembering_embedder import RememberingEmbedder
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_ARTICLE = REPO / "index" / "samples" / "zelensky-putin-meeting.txt"
@@ -61,9 +62,10 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> TorchEmbedder:
-    """The real all-MiniLM-L6-v2, loaded once for the whole run."""
-    model = TorchEmbedder()
+def embedder() -> RememberingEmbedder:
+    """The real all-MiniLM-L6-v2, loaded once for the whole run; each text goes through it
+    once (tests/remembering_embedder.py)."""
+    model = RememberingEmbedder(TorchEmbedder())
     model.load()
     return model
 
