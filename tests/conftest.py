@@ -8,10 +8,12 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-from collections.abc import Callable
+import ssl
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx._transports.default as httpx_transports
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -46,6 +48,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
             item.add_marker(pytest.mark.properties)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def one_certificate_store() -> Iterator[None]:
+    """Every httpx client (two per Application, one per Fetcher) reads certifi's CA bundle into
+    a new SSLContext, about 70 ms of CPU each; the tests talk plain HTTP to 127.0.0.1 only, so
+    a run shares one default context instead of rebuilding the same one for every bot test.
+    Any other `verify` or a client certificate still gets its own context."""
+    make = httpx_transports.create_ssl_context
+    shared: dict[bool, ssl.SSLContext] = {}
+
+    def create_ssl_context(verify=True, cert=None, trust_env=True) -> ssl.SSLContext:
+        if verify is not True or cert is not None:
+            return make(verify=verify, cert=cert, trust_env=trust_env)
+        if trust_env not in shared:
+            shared[trust_env] = make(verify=verify, cert=cert, trust_env=trust_env)
+        return shared[trust_env]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx_transports, "create_ssl_context", create_ssl_context)
+        yield
 
 
 def _shared_data() -> Path:
