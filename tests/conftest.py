@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx._transports.default as httpx_transports
 import pytest
+from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
 from config import Settings, load_settings
@@ -94,7 +95,31 @@ def embedder() -> RememberingEmbedder:
 
 
 @pytest.fixture(scope="session")
-def onnx_embedder(tmp_path_factory) -> OnnxInt8Embedder:
+def build_once(tmp_path_factory) -> Callable[[str, Callable[[Path], object]], Path]:
+    """`build_once(name, make)`: the directory `make` fills, made once for the whole run.
+
+    `make test` runs two pytest-xdist workers, each with its own session; what every worker
+    reads (the ONNX export, the archive templates) is made by the first that needs it, under a
+    file lock in the directory the workers share, and the others wait for it and reuse it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+
+    def build(name: str, make: Callable[[Path], object]) -> Path:
+        target, done = root / name, root / f"{name}.done"
+        with FileLock(root / f"{name}.lock"):
+            if not done.exists():
+                shutil.rmtree(target, ignore_errors=True)  # left half-made by a failure
+                target.mkdir(parents=True)
+                make(target)
+                done.touch()
+        return target
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(build_once) -> OnnxInt8Embedder:
     """The int8 ONNX export, made once for the whole run (about 30 s) into its own data
     directory, with every outgoing connection refused: nothing may be downloaded."""
     real_connect = socket.socket.connect
@@ -102,15 +127,16 @@ def onnx_embedder(tmp_path_factory) -> OnnxInt8Embedder:
     def refuse(self, address):
         raise AssertionError(f"the ONNX export tried to connect to {address}")
 
+    def export(data_dir: Path) -> OnnxInt8Embedder:
+        model = OnnxInt8Embedder(packaged_model_path(), data_dir, batch_size=4)
+        model.load()
+        return model
+
     socket.socket.connect = refuse
     try:
-        model = OnnxInt8Embedder(
-            packaged_model_path(), tmp_path_factory.mktemp("onnx-data"), batch_size=4
-        )
-        model.load()
+        return export(build_once("onnx-data", export))
     finally:
         socket.socket.connect = real_connect
-    return model
 
 
 @pytest.fixture(scope="session")
@@ -132,12 +158,13 @@ def onnx_model(onnx_embedder) -> Callable[[Path], Path]:
 
 
 @pytest.fixture(scope="session")
-def bbc_alert_archive(tmp_path_factory, embedder, shared_data) -> Path:
+def bbc_alert_archive(build_once, embedder, shared_data) -> Path:
     """A data directory of BBC articles to learn topic profiles from (tests/bbc_news.py),
     embedded once per run: copy it before opening it."""
-    return build_alert_archive(
-        tmp_path_factory.mktemp("bbc-alerts") / "data", embedder, shared_data
+    folder = build_once(
+        "bbc-alerts", lambda path: build_alert_archive(path / "data", embedder, shared_data)
     )
+    return folder / "data"
 
 
 @pytest.fixture
