@@ -91,6 +91,12 @@ def embedder() -> RememberingEmbedder:
     once (tests/remembering_embedder.py)."""
     model = RememberingEmbedder(TorchEmbedder())
     model.load()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        # `make test`: two workers on two cores. Two torch threads each would spin against
+        # each other whenever both embed; one each keeps both cores doing work.
+        torch.set_num_threads(1)
     return model
 
 
