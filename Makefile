@@ -23,8 +23,11 @@ demo: setup
 	$(BIN)/newsbot --data-dir $(DEMO_DATA) ingest index/samples/zelensky-putin-meeting.txt
 	$(BIN)/newsbot --data-dir $(DEMO_DATA) ask "What condition did Zelensky set?"
 
+# Two workers (pytest-xdist), a test file each at a time: most of a test waits on HTTP or on
+# the other half of the bot, so two halves of the suite overlap on two cores. What every
+# worker reads is built once (tests/conftest.py `build_once`).
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # The slow tests (real processes killed mid-way, large corpora) and every property test at
 # 1,000 generated cases: benchmarks/README.md "Reliability".

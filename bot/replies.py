@@ -102,6 +102,8 @@ async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> AsyncIte
     message = update.effective_message
     assert message is not None
 
+    shown = asyncio.Event()
+
     async def keep_typing() -> None:
         while True:
             try:
@@ -110,12 +112,19 @@ async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> AsyncIte
                 )
             except TelegramError as error:  # cosmetic: never fail an answer over it
                 log.debug("typing action failed: %s", error)
+            shown.set()
             await asyncio.sleep(TYPING_REFRESH_SECONDS)
 
     task = asyncio.create_task(keep_typing())
     try:
         yield
     finally:
+        # An answer found at once still goes after its first "typing", never instead of it
+        # (cancelled in flight, the action may or may not reach Telegram).
+        if not shown.is_set():
+            first = asyncio.create_task(shown.wait())
+            await asyncio.wait({first, task}, return_when=asyncio.FIRST_COMPLETED)
+            first.cancel()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

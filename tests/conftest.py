@@ -8,11 +8,14 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import ssl
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx._transports.default as httpx_transports
 import pytest
+from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
 from config import Settings, load_settings
@@ -23,6 +26,7 @@ from index.embedding.onnx_int8 import ONNX_FILE, OnnxInt8Embedder
 from index.sources import read_file
 from tests.bbc_news import build_alert_archive
 from tests.postgres import TestPostgres
+from tests.remembering_embedder import RememberingEmbedder
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_ARTICLE = REPO / "index" / "samples" / "zelensky-putin-meeting.txt"
@@ -48,6 +52,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.properties)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_certificate_store() -> Iterator[None]:
+    """Every httpx client (two per Application, one per Fetcher) reads certifi's CA bundle into
+    a new SSLContext, about 70 ms of CPU each; the tests talk plain HTTP to 127.0.0.1 only, so
+    a run shares one default context instead of rebuilding the same one for every bot test.
+    Any other `verify` or a client certificate still gets its own context."""
+    make = httpx_transports.create_ssl_context
+    shared: dict[bool, ssl.SSLContext] = {}
+
+    def create_ssl_context(verify=True, cert=None, trust_env=True) -> ssl.SSLContext:
+        if verify is not True or cert is not None:
+            return make(verify=verify, cert=cert, trust_env=trust_env)
+        if trust_env not in shared:
+            shared[trust_env] = make(verify=verify, cert=cert, trust_env=trust_env)
+        return shared[trust_env]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(httpx_transports, "create_ssl_context", create_ssl_context)
+        yield
+
+
 def _shared_data() -> Path:
     configured = os.environ.get("NEWSBOT_SHARED_DATA")
     return Path(configured) if configured else REPO.parent / "shared" / "data"
@@ -62,15 +87,46 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> TorchEmbedder:
-    """The real all-MiniLM-L6-v2, loaded once for the whole run."""
-    model = TorchEmbedder()
+def embedder() -> RememberingEmbedder:
+    """The real all-MiniLM-L6-v2, loaded once for the whole run; each text goes through it
+    once (tests/remembering_embedder.py)."""
+    model = RememberingEmbedder(TorchEmbedder())
     model.load()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        # `make test`: two workers on two cores. Two torch threads each would spin against
+        # each other whenever both embed; one each keeps both cores doing work.
+        torch.set_num_threads(1)
     return model
 
 
 @pytest.fixture(scope="session")
-def onnx_embedder(tmp_path_factory) -> OnnxInt8Embedder:
+def build_once(tmp_path_factory) -> Callable[[str, Callable[[Path], object]], Path]:
+    """`build_once(name, make)`: the directory `make` fills, made once for the whole run.
+
+    `make test` runs two pytest-xdist workers, each with its own session; what every worker
+    reads (the ONNX export, the archive templates) is made by the first that needs it, under a
+    file lock in the directory the workers share, and the others wait for it and reuse it."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+
+    def build(name: str, make: Callable[[Path], object]) -> Path:
+        target, done = root / name, root / f"{name}.done"
+        with FileLock(root / f"{name}.lock"):
+            if not done.exists():
+                shutil.rmtree(target, ignore_errors=True)  # left half-made by a failure
+                target.mkdir(parents=True)
+                make(target)
+                done.touch()
+        return target
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def onnx_embedder(build_once) -> OnnxInt8Embedder:
     """The int8 ONNX export, made once for the whole run (about 30 s) into its own data
     directory, with every outgoing connection refused: nothing may be downloaded."""
     real_connect = socket.socket.connect
@@ -78,15 +134,16 @@ def onnx_embedder(tmp_path_factory) -> OnnxInt8Embedder:
     def refuse(self, address):
         raise AssertionError(f"the ONNX export tried to connect to {address}")
 
+    def export(data_dir: Path) -> OnnxInt8Embedder:
+        model = OnnxInt8Embedder(packaged_model_path(), data_dir, batch_size=4)
+        model.load()
+        return model
+
     socket.socket.connect = refuse
     try:
-        model = OnnxInt8Embedder(
-            packaged_model_path(), tmp_path_factory.mktemp("onnx-data"), batch_size=4
-        )
-        model.load()
+        return export(build_once("onnx-data", export))
     finally:
         socket.socket.connect = real_connect
-    return model
 
 
 @pytest.fixture(scope="session")
@@ -108,12 +165,13 @@ def onnx_model(onnx_embedder) -> Callable[[Path], Path]:
 
 
 @pytest.fixture(scope="session")
-def bbc_alert_archive(tmp_path_factory, embedder, shared_data) -> Path:
+def bbc_alert_archive(build_once, embedder, shared_data) -> Path:
     """A data directory of BBC articles to learn topic profiles from (tests/bbc_news.py),
     embedded once per run: copy it before opening it."""
-    return build_alert_archive(
-        tmp_path_factory.mktemp("bbc-alerts") / "data", embedder, shared_data
+    folder = build_once(
+        "bbc-alerts", lambda path: build_alert_archive(path / "data", embedder, shared_data)
     )
+    return folder / "data"
 
 
 @pytest.fixture(scope="session")

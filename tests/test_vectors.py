@@ -61,9 +61,14 @@ def test_one_more_article_is_added_without_a_rebuild(settings, monkeypatch) -> N
     assert index.search(data[1205], 1)[0][0][0] == 5005
 
 
-def test_hnsw_recall_at_10_against_exact_search(settings) -> None:
-    data = clustered(20_000, seed=3)
-    ids = np.arange(100, 20_100)
+# 20,000 vectors take about 8 s to index: the reliability run's size. 3,000 are well past the
+# switch to HNSW (settings below) and keep the check in every run.
+@pytest.mark.parametrize(
+    "size", [3_000, pytest.param(20_000, marks=pytest.mark.slow)], ids=["3k", "20k"]
+)
+def test_hnsw_recall_at_10_against_exact_search(settings, size) -> None:
+    data = clustered(size, seed=3)
+    ids = np.arange(100, size + 100)
     index = VectorIndex(DIM, MODEL, settings)
     index.add(ids, data)
     assert index.kind == "hnsw"

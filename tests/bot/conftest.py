@@ -52,16 +52,16 @@ def _build_archive(data_dir: Path, model, articles: list[Article]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def seed_template(tmp_path_factory, model, seed) -> Path:
+def seed_template(build_once, model, seed) -> Path:
     """A data directory holding only the seed story, embedded once."""
-    return _build_archive(tmp_path_factory.mktemp("seed") / "data", model, [seed])
+    return build_once("seed", lambda path: _build_archive(path / "data", model, [seed])) / "data"
 
 
 @pytest.fixture(scope="session")
-def mixed_template(tmp_path_factory, model, seed, bbc) -> Path:
+def mixed_template(build_once, model, seed, bbc) -> Path:
     """A data directory holding the seed story and a few BBC articles, embedded once."""
     articles = [seed, *(bbc[i] for i in ARCHIVE_BBC_IDS)]
-    return _build_archive(tmp_path_factory.mktemp("mixed") / "data", model, articles)
+    return build_once("mixed", lambda path: _build_archive(path / "data", model, articles)) / "data"
 
 
 @pytest.fixture

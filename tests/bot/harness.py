@@ -126,11 +126,19 @@ class GateableEmbedder:
             gate[1].set()
 
     def encode(self, texts: list[str]) -> np.ndarray:
+        self._wait_if_passages(texts)
+        return self.inner.encode(texts)
+
+    def encode_passages(self, texts: list[str], sentence_spans: list) -> tuple:
+        """Passages with their sentence vectors, as the archive embeds them at ingest."""
+        self._wait_if_passages(texts)
+        return self.inner.encode_passages(texts, sentence_spans)
+
+    def _wait_if_passages(self, texts: list[str]) -> None:
         gate = self._gate
         if gate is not None and texts and all("\n" in t for t in texts):
             gate[0].set()
             gate[1].wait(timeout=120)
-        return self.inner.encode(texts)
 
 
 # -- articles from ../shared/data

@@ -107,7 +107,8 @@ async def test_feeds_are_validated_listed_with_errors_and_removed(api, launch, s
     assert listing.endswith(" UTC · 1 article")
 
     site.add("/a.xml", "server trouble", "text/plain", status=500)
-    await bot.run_job("poll_feeds")
+    await bot.run_job("poll_feeds")  # or asks the poll /addfeed started to go round again
+    await until(lambda: bot.services.feeds.get(feed).error_count == 1)
     listing = await reply_to(api, ADMIN_ID, "/feeds")
     assert f"⚠️ 1 failure in a row: {feed} answered HTTP 500" in listing
 
