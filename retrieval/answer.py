@@ -135,7 +135,9 @@ class Answerer:
         evidence = ranked[0].score
         if evidence < self.settings.abstain_below:
             return Answer(question, False, (), related=self._related(candidates), evidence=evidence)
-        return Answer(question, True, tuple(ranked[:shown]), tuple(ranked[shown:]), evidence)
+        return Answer(
+            question, True, tuple(ranked[:shown]), tuple(ranked[shown:]), evidence=evidence
+        )
 
     def _related(self, candidates: list[Candidate]) -> tuple[str, ...]:
         titles = dict.fromkeys(c.passage.title for c in candidates if c.passage.title)

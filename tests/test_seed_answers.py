@@ -177,3 +177,10 @@ def test_an_archive_without_sentence_vectors_still_answers(make_archive):
     )
     assert answer.answered
     assert "full ceasefire" in answer.quotes[0].marked
+
+
+def test_an_answer_carries_its_evidence_the_score_of_its_first_quote(seed_archive):
+    settings = seed_archive.settings.retrieval
+    answer = Answerer(seed_archive, settings).answer("What condition did Zelensky set?")
+    assert answer.answered
+    assert answer.evidence == answer.quotes[0].score >= settings.abstain_below

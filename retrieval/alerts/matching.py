@@ -216,7 +216,7 @@ class AlertMatcher:
         total = max(self.archive.vectors.count, 1)
         weights = term_weights(terms, self.archive.store.document_frequencies(terms), total)
         marking = mark(record.text, spans, weights, cosines)
-        return Quote.of(record, marking, marking.score)
+        return Quote.of(record, tuple((m.start, m.end) for m in marking.spans), marking.score)
 
 
 def _best_passage(evidence: ArticleEvidence, topic_vector: np.ndarray) -> tuple[int, float]:
