@@ -11,6 +11,7 @@ and real vectors), then synthetic articles are added until it holds --passages p
 - each synthetic passage is a real passage with about a third of its sentences replaced by
   sentences of another random real passage, so FTS5 sees real vocabulary at a realistic
   spread (posting lists grow with the archive, as they would);
+- its sentence vectors (stored as ingest stores them) are normalise(v + 0.5 g) of that vector;
 - its vector is normalise(v_passage + 0.5 v_donor + 0.3 g), g a random unit-length vector:
   near its sources as the text is, not an embedding of that text. Dense search therefore
   works over a realistic neighbourhood structure (clusters of similar stories), but the
@@ -36,8 +37,9 @@ import numpy as np
 from measuring import machine
 
 from config import load_settings
+from index.embedding import SentenceVectors
 from index.storage import VectorIndex, metadata_path
-from index.text import sentence_spans
+from index.text import passage_sentences, sentence_spans
 
 CHUNK_ARTICLES = 2000
 
@@ -125,6 +127,7 @@ def grow(source: Path, out: Path, target: int, seed: int) -> dict:
         g = noise.standard_normal(with_noise.shape).astype(np.float32)
         with_noise += 0.3 * g / np.linalg.norm(g, axis=1, keepdims=True)
         with_noise /= np.linalg.norm(with_noise, axis=1, keepdims=True)
+        sentence_rows = _sentence_rows(passage_rows, with_noise, noise)
         db.execute("BEGIN")
         db.executemany(
             """INSERT INTO articles (id, url, title, source, published, text, ingested_at)
@@ -135,6 +138,10 @@ def grow(source: Path, out: Path, target: int, seed: int) -> dict:
             """INSERT INTO passages (id, article_id, ordinal, start, "end", title, text)
                VALUES (?, ?, ?, ?, ?, ?, ?)""",
             passage_rows,
+        )
+        db.executemany(
+            "INSERT INTO passage_sentences (passage_id, spans, vectors) VALUES (?, ?, ?)",
+            sentence_rows,
         )
         # The alert queue's trigger queued these as new; a grown archive has matched them.
         db.execute("DELETE FROM alert_queue WHERE article_id LIKE 'synthetic-%'")
@@ -157,6 +164,19 @@ def grow(source: Path, out: Path, target: int, seed: int) -> dict:
     }
     (out / "SYNTHETIC.json").write_text(json.dumps(made, indent=2) + "\n")
     return made
+
+
+def _sentence_rows(passage_rows, passage_vectors: np.ndarray, noise) -> list[tuple]:
+    """Sentence vectors for synthetic passages, stored as ingest stores them: each near its
+    passage's vector as late-chunked ones are (for speed and size, not for quality)."""
+    rows = []
+    for row, vector in zip(passage_rows, passage_vectors, strict=True):
+        spans = passage_sentences(row[6])
+        g = noise.standard_normal((len(spans), len(vector))).astype(np.float32)
+        near = vector + 0.5 * g / np.linalg.norm(g, axis=1, keepdims=True)
+        near /= np.linalg.norm(near, axis=1, keepdims=True)
+        rows.append((row[0], *SentenceVectors(tuple(spans), near).to_blobs()))
+    return rows
 
 
 def _mixed_text(passages, sentences, row_number: int, donor: int, rng: random.Random) -> str:
