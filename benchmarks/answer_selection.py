@@ -30,6 +30,7 @@ sys.path.insert(0, str(REPO))
 from config import load_settings  # noqa: E402
 from index.clock import utc_now  # noqa: E402
 from index.embedding.sentence_vectors import SentenceVectors  # noqa: E402
+from retrieval.answer_types import question_cues  # noqa: E402
 from retrieval.evaluation.datasets import (  # noqa: E402
     archive_key,
     file_digest,
@@ -124,13 +125,14 @@ def ask(archive, settings, question, pool: int, alone: bool, label) -> list[Pass
     out = []
     for candidate in candidates:
         passage = candidate.passage
-        spans, rows = sentence_features(candidate, vector, weights, stored.get(passage.id))
+        cues = question_cues(question.question)
+        spans, rows = sentence_features(candidate, vector, weights, cues, stored.get(passage.id))
         alone_rows = None
         if alone:
             own = SentenceVectors(
                 spans, archive.embedder.encode([passage.text[a:b] for a, b in spans])
             )
-            alone_rows = sentence_features(candidate, vector, weights, own)[1]
+            alone_rows = sentence_features(candidate, vector, weights, cues, own)[1]
         labels = np.array([label(passage, span) for span in spans])
         whole = (0, len(passage.text))
         out.append(

@@ -11,6 +11,7 @@ from config import RetrievalSettings
 from index import NewsArchive
 from index.clock import utc_now
 from index.storage import PassageRecord
+from retrieval.answer_types import question_cues
 from retrieval.errors import QuestionError
 from retrieval.marking import term_weights
 from retrieval.search import Candidate, HybridSearcher, SearchMode, diversify
@@ -122,7 +123,9 @@ class Answerer:
             terms, self.archive.store.document_frequencies(terms, scope.after_id), scope.passages
         )
         stored = self.archive.store.sentence_vectors([c.passage.id for c in candidates])
-        choices = choose_sentences(candidates, query_vector, weights, stored, DEFAULT_MODEL)
+        choices = choose_sentences(
+            candidates, query_vector, weights, question_cues(question), stored, DEFAULT_MODEL
+        )
         ranked = [
             Quote.of(c.candidate.passage, answering_span(c), c.score)
             for c in diversify(

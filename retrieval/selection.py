@@ -20,6 +20,7 @@ import numpy as np
 
 from index.embedding.sentence_vectors import SentenceVectors
 from index.text import passage_sentences
+from retrieval.answer_types import ANSWER_TYPE_FEATURES, QuestionCues, answer_type_rows
 from retrieval.marking import coverage
 from retrieval.search import Candidate
 
@@ -38,6 +39,7 @@ FEATURES = (
     "centred_cosine",  # the sentence minus its passage's mean sentence, against the question:
     # late-chunked vectors share their passage's context; this keeps what is the sentence's own
     "cover_x_cosine",  # both at once: a sentence that matches in words and meaning
+    *ANSWER_TYPE_FEATURES,  # the kind of answer asked for, and whether the sentence has it
 )
 
 
@@ -58,21 +60,24 @@ class LinearModel:
 # quality", answer selection.
 DEFAULT_MODEL = LinearModel(
     weights=(
-        0.3305,  # cosine
-        2.4218,  # cosine_gap
-        1.3725,  # coverage
-        1.0985,  # coverage_gap
-        -1.4411,  # short
-        0.5691,  # neighbour_coverage
-        0.8555,  # neighbour_cosine
-        -2.2153,  # passage_cosine
-        0.3035,  # log_recency
-        -0.1335,  # dense_rank
-        0.0047,  # lexical_rank
-        -0.5239,  # centred_cosine
-        0.4559,  # cover_x_cosine
+        0.3854,  # cosine
+        1.5423,  # cosine_gap
+        1.2577,  # coverage
+        1.0955,  # coverage_gap
+        -0.8551,  # short
+        0.1249,  # neighbour_coverage
+        1.2822,  # neighbour_cosine
+        -3.0199,  # passage_cosine
+        0.2935,  # log_recency
+        0.0574,  # dense_rank
+        0.1226,  # lexical_rank
+        -0.4644,  # centred_cosine
+        1.3315,  # cover_x_cosine
+        0.4192,  # quantity_for_quantity
+        0.9512,  # names_for_name
+        0.7481,  # novelty
     ),
-    bias=0.0305,
+    bias=-1.0942,
 )
 # The passage's cosine against its best sentence by words in its score (passage_score).
 DENSE_SHARE = 0.6
@@ -96,6 +101,7 @@ def sentence_features(
     candidate: Candidate,
     query_vector: np.ndarray,
     weights: Mapping[str, float],
+    cues: QuestionCues,
     stored: SentenceVectors | None,
 ) -> tuple[tuple[tuple[int, int], ...], np.ndarray]:
     """The passage's sentences and one row of FEATURES per sentence.
@@ -143,6 +149,7 @@ def sentence_features(
             np.full(len(spans), _reciprocal(candidate.lexical_rank)),
             centred_cosines,
             covered * np.maximum(cosines, 0.0),
+            answer_type_rows(cues, text, spans),
         ]
     ).astype(np.float32)
     return spans, rows
@@ -152,6 +159,7 @@ def choose_sentences(
     candidates: Sequence[Candidate],
     query_vector: np.ndarray,
     weights: Mapping[str, float],
+    cues: QuestionCues,
     stored: Mapping[int, SentenceVectors],
     model: LinearModel,
 ) -> list[SentenceChoice]:
@@ -159,7 +167,7 @@ def choose_sentences(
     choices = []
     for candidate in candidates:
         spans, rows = sentence_features(
-            candidate, query_vector, weights, stored.get(candidate.passage.id)
+            candidate, query_vector, weights, cues, stored.get(candidate.passage.id)
         )
         probabilities = model.probabilities(rows)
         best = int(probabilities.argmax())

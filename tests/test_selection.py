@@ -6,6 +6,7 @@ import numpy as np
 
 from index.embedding import SentenceVectors
 from index.storage import PassageRecord
+from retrieval.answer_types import question_cues
 from retrieval.marking import term_weights
 from retrieval.search import Candidate
 from retrieval.selection import (
@@ -23,6 +24,7 @@ TEXT = (
     "He set one condition: a full ceasefire for the duration of the talks. "
     "Moscow did not reply."
 )
+CUES = question_cues("What condition did Zelensky set?")
 
 
 def candidate(text: str = TEXT, dense: float = 0.5, recency: float = 1.0, pid: int = 1):
@@ -45,20 +47,20 @@ def test_the_sentence_closest_to_the_question_in_words_and_meaning_is_chosen():
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     weights = term_weights(["condition", "zelensky", "set"], {"zelensky": 5}, 100)
     stored = {1: SentenceVectors(spans, vectors)}
-    [choice] = choose_sentences([candidate()], question, weights, stored, DEFAULT_MODEL)
+    [choice] = choose_sentences([candidate()], question, weights, CUES, stored, DEFAULT_MODEL)
     assert TEXT[slice(*choice.spans[choice.best])].startswith("He set one condition")
 
 
 def test_without_stored_vectors_the_words_choose():
     weights = term_weights(["ceasefire", "condition"], {}, 100)
     question = np.ones(384, dtype=np.float32) / np.sqrt(384)
-    [choice] = choose_sentences([candidate()], question, weights, {}, DEFAULT_MODEL)
+    [choice] = choose_sentences([candidate()], question, weights, CUES, {}, DEFAULT_MODEL)
     assert "full ceasefire" in TEXT[slice(*choice.spans[choice.best])]
 
 
 def test_stored_spans_that_do_not_fit_the_text_are_ignored():
     bad = SentenceVectors(((0, 10_000),), np.ones((1, 384), dtype=np.float32) / np.sqrt(384))
-    spans, rows = sentence_features(candidate(), np.ones(384) / np.sqrt(384), {"x": 1.0}, bad)
+    spans, rows = sentence_features(candidate(), np.ones(384) / np.sqrt(384), {"x": 1.0}, CUES, bad)
     assert spans == spans_of(TEXT) and rows.shape == (len(spans), len(FEATURES))
 
 
@@ -67,7 +69,7 @@ def test_an_older_story_needs_a_better_match_to_rank_first():
     weights = term_weights(["ceasefire"], {}, 100)
     fresh = candidate(dense=0.5, recency=1.0, pid=1)
     old = candidate(dense=0.55, recency=0.5, pid=2)
-    choices = choose_sentences([old, fresh], question, weights, {}, DEFAULT_MODEL)
+    choices = choose_sentences([old, fresh], question, weights, CUES, {}, DEFAULT_MODEL)
     assert [c.candidate.passage.id for c in choices] == [1, 2]
 
 
@@ -94,5 +96,5 @@ def test_stored_vectors_of_another_width_are_ignored():
     spans = spans_of(TEXT)
     other = SentenceVectors(spans, np.ones((len(spans), 512), dtype=np.float32) / np.sqrt(512))
     question = np.ones(384, dtype=np.float32) / np.sqrt(384)
-    _, rows = sentence_features(candidate(), question, {"ceasefire": 1.0}, other)
+    _, rows = sentence_features(candidate(), question, {"ceasefire": 1.0}, CUES, other)
     assert rows.shape == (len(spans), len(FEATURES))

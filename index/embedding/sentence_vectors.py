@@ -10,7 +10,7 @@ Measured against embedding sentences alone and against words alone: benchmarks/R
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,6 +52,17 @@ class SentenceVectors:
         matrix /= np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
         pairs = offsets.reshape(-1, 2).tolist()
         return cls(tuple((int(a), int(b)) for a, b in pairs), matrix)
+
+    @classmethod
+    def read_rows(cls, rows: Iterable[tuple[int, bytes, bytes]]) -> dict[int, SentenceVectors]:
+        """Stored (passage id, spans, vectors) rows as each backend returns them, by passage
+        id; damaged rows are left out, so those passages fall back to words."""
+        found: dict[int, SentenceVectors] = {}
+        for passage_id, spans, vectors in rows:
+            read = cls.from_blobs(bytes(spans), bytes(vectors))
+            if read is not None:
+                found[int(passage_id)] = read
+        return found
 
 
 _SIX_BITS = 6  # the format byte of 6-bit codes

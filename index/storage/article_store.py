@@ -187,10 +187,7 @@ class ArticleStore:
                 f"WHERE passage_id IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
-            for passage_id, spans, vectors in rows:
-                read = SentenceVectors.from_blobs(spans, vectors)
-                if read is not None:
-                    found[int(passage_id)] = read
+            found.update(SentenceVectors.read_rows(rows))
         return found
 
     def put_sentence_vectors(self, rows: Sequence[tuple[int, SentenceVectors]]) -> None:

@@ -215,16 +215,11 @@ class PostgresPassageStore:
         return out
 
     def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
-        found: dict[int, SentenceVectors] = {}
         rows = self._execute(
             "SELECT passage_id, spans, vectors FROM passage_sentences WHERE passage_id = ANY(%s)",
             [[int(i) for i in dict.fromkeys(ids)]],
         )
-        for passage_id, spans, vectors in rows:
-            read = SentenceVectors.from_blobs(bytes(spans), bytes(vectors))
-            if read is not None:
-                found[int(passage_id)] = read
-        return found
+        return SentenceVectors.read_rows(rows)
 
     def put_sentence_vectors(self, rows: Sequence[tuple[int, SentenceVectors]]) -> None:
         """Store (or replace) the sentence vectors of existing passages (re-indexing)."""
