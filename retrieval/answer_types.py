@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.text_terms import content_terms, words
+from retrieval.text_terms import content_terms, terms_of_words, words
 
 _QUANTITY_QUESTION = re.compile(
     r"\b(how (many|much|old|long|far|big|large|tall|often)|when"
@@ -66,16 +66,17 @@ def question_cues(question: str) -> QuestionCues:
     )
 
 
-def answer_type_rows(cues: QuestionCues, text: str, spans: Sequence[tuple[int, int]]) -> np.ndarray:
-    """One row of ANSWER_TYPE_FEATURES per sentence (`spans` are offsets into `text`)."""
-    rows = np.zeros((len(spans), len(ANSWER_TYPE_FEATURES)), dtype=np.float32)
-    for i, (start, end) in enumerate(spans):
-        sentence = text[start:end]
+def answer_type_rows(
+    cues: QuestionCues, sentences: Sequence[str], split: Sequence[Sequence[str]]
+) -> np.ndarray:
+    """One row of ANSWER_TYPE_FEATURES per sentence; `split` is each one's `words`."""
+    rows = np.zeros((len(sentences), len(ANSWER_TYPE_FEATURES)), dtype=np.float32)
+    for i, (sentence, sentence_words) in enumerate(zip(sentences, split, strict=True)):
         if cues.wants_quantity and _QUANTITY.search(sentence):
             rows[i, 0] = 1.0
         if cues.wants_name:
             rows[i, 1] = _new_names(sentence, cues.words) / _NAMES_COUNTED
-        rows[i, 2] = _novelty(content_terms(sentence), cues.terms)
+        rows[i, 2] = _novelty(terms_of_words(sentence_words), cues.terms)
     return rows
 
 

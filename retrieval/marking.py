@@ -9,7 +9,7 @@ anything, so very short lines weigh less.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,7 +90,12 @@ def mark(
 
 def coverage(sentence: str, weights: Mapping[str, float]) -> float:
     """The question's word weight a sentence carries (a shared stem earns part of it)."""
-    exact = set(words(sentence))
+    return coverage_of_words(words(sentence), weights)
+
+
+def coverage_of_words(split: Iterable[str], weights: Mapping[str, float]) -> float:
+    """`coverage` of a sentence already split by `words`."""
+    exact = set(split)
     stems = {stem(w) for w in exact}
     return sum(
         w if term in exact else STEM_MATCH_CREDIT * w if stem(term) in stems else 0.0

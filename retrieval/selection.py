@@ -21,8 +21,9 @@ import numpy as np
 from index.embedding.sentence_vectors import SentenceVectors
 from index.text import passage_sentences
 from retrieval.answer_types import ANSWER_TYPE_FEATURES, QuestionCues, answer_type_rows
-from retrieval.marking import coverage
+from retrieval.marking import coverage_of_words
 from retrieval.search import Candidate
+from retrieval.text_terms import words
 
 FEATURES = (
     "cosine",  # the sentence's vector against the question's
@@ -125,8 +126,10 @@ def sentence_features(
         spans = tuple(passage_sentences(text))
         cosines = np.full(len(spans), candidate.dense, dtype=np.float32)
     total = sum(weights.values()) or 1.0
-    covered = np.array([coverage(text[a:b], weights) / total for a, b in spans])
-    lengths = np.array([len(text[a:b].split()) for a, b in spans])
+    sentences = [text[a:b] for a, b in spans]
+    split = [words(sentence) for sentence in sentences]  # once: every word feature reads it
+    covered = np.array([coverage_of_words(w, weights) / total for w in split])
+    lengths = np.array([len(sentence.split()) for sentence in sentences])
     neighbour_coverage = _neighbour_max(covered)
     neighbour_cosine = _neighbour_max(cosines)
     centred_cosines = np.zeros(len(spans), dtype=np.float32)
@@ -149,7 +152,7 @@ def sentence_features(
             np.full(len(spans), _reciprocal(candidate.lexical_rank)),
             centred_cosines,
             covered * np.maximum(cosines, 0.0),
-            answer_type_rows(cues, text, spans),
+            answer_type_rows(cues, sentences, split),
         ]
     ).astype(np.float32)
     return spans, rows

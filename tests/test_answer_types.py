@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from index.text import passage_sentences
 from retrieval.answer_types import ANSWER_TYPE_FEATURES, answer_type_rows, question_cues
+from retrieval.text_terms import words
 
 CHENEY = (
     "Republican Liz Cheney has lost her seat in Congress after voters in Wyoming elected a "
@@ -15,7 +16,8 @@ CHENEY = (
 
 
 def rows_for(question: str, text: str):
-    return answer_type_rows(question_cues(question), text, tuple(passage_sentences(text)))
+    sentences = [text[a:b] for a, b in passage_sentences(text)]
+    return answer_type_rows(question_cues(question), sentences, [words(s) for s in sentences])
 
 
 def test_a_name_the_question_lacks_marks_the_sentence_that_can_answer_who():
@@ -51,7 +53,6 @@ def test_names_opening_a_sentence_or_known_to_the_question_do_not_count():
 
 @given(st.text(max_size=200), st.text(max_size=400))
 def test_any_question_and_text_give_bounded_rows(question, text):
-    spans = tuple(passage_sentences(text))
-    rows = answer_type_rows(question_cues(question), text, spans)
-    assert rows.shape == (len(spans), len(ANSWER_TYPE_FEATURES))
+    rows = rows_for(question, text)
+    assert rows.shape == (len(passage_sentences(text)), len(ANSWER_TYPE_FEATURES))
     assert ((rows >= 0.0) & (rows <= 1.0)).all()
