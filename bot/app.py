@@ -104,7 +104,7 @@ def build_application(settings: Settings, embedder: Embedder | None = None) -> A
         feeds = await asyncio.to_thread(svc.feeds.all)
         schedule_jobs(application, feeds)
         # The recent stories /subscribe previews topics on: read now, not on the first one.
-        application.create_task(asyncio.to_thread(svc.recent_stories.read))
+        application.job_queue.run_once(read_recent_stories, when=0, name="read_recent_stories")
         counts = await asyncio.to_thread(svc.archive.store.counts)
         log.info(
             "@%s ready: %d articles, %d passages, %d feeds",
@@ -177,6 +177,11 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(unknown_button))
     application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(on_error)
+
+
+async def read_recent_stories(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Job: read the stories /subscribe previews topics on (then kept and topped up)."""
+    await asyncio.to_thread(services(context).recent_stories.read)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
