@@ -14,6 +14,13 @@ latest `vote_memory` votes count, so it follows what its readers want now, in bo
 with it); `VotedTopics` applies it to the subscriptions whose readers voted and is the hook
 AlertMatcher calls for each subscription's topic, so both matching routes (the topic's
 cosine, its profile, learnt from the moved vector) use the moved topic from the next round.
+
+A broad topic matches mostly by its profile (retrieval/alerts/profiles.py), and a profile is
+only learnt while the topic stays near its own closest stories (the drift guard): a topic
+moved away from the stories most of its matches look like (👎 on the NFL stories of
+"football") can lose its profile, and with it nearly every match. So a move that would cost a
+topic its profile is shortened, halving it, until the profile holds: votes refine such a
+topic as far as the archive can still say what it is about, and never silence it.
 """
 
 from __future__ import annotations
@@ -26,10 +33,12 @@ import numpy as np
 from config import AlertSettings
 from index import NewsArchive
 from index.state import AlertVotes, Subscription
-from retrieval.alerts.profiles import article_vector, unit
+from retrieval.alerts.profiles import TopicProfiles, article_vector, unit
 
 # Separates a query from the vote version in a moved topic's key (a query has no controls).
 _KEY_MARK = "\x1f"
+# A move that costs the topic its profile is halved at most this many times, then dropped.
+_SHORTENINGS = 4
 
 
 def move_topic(
@@ -78,10 +87,19 @@ class VotedTopics:
     gets the very same array (AlertMatcher keeps its compiled index while they do not
     change). Blocking (reads SQLite and the vector store)."""
 
-    def __init__(self, archive: NewsArchive, votes: AlertVotes, settings: AlertSettings) -> None:
+    def __init__(
+        self,
+        archive: NewsArchive,
+        votes: AlertVotes,
+        settings: AlertSettings,
+        profiles: TopicProfiles,
+    ) -> None:
+        """`profiles`: the matcher's own (AlertMatcher.profiles), so a moved topic's profile
+        is learnt and cached where the matcher looks it up."""
         self.archive = archive
         self.votes = votes
         self.settings = settings
+        self.profiles = profiles
         self._moved: dict[int, tuple[tuple[int, int], np.ndarray, str, np.ndarray]] = {}
         self._lock = threading.Lock()
 
@@ -105,18 +123,40 @@ class VotedTopics:
     def _topic(
         self, subscription: Subscription, version: tuple[int, int], base: np.ndarray
     ) -> tuple[str, np.ndarray]:
+        query = subscription.query
         with self._lock:
             cached = self._moved.get(subscription.id)
-            if cached is not None and cached[0] == version and cached[1] is base:
-                return cached[2], cached[3]
+        # Checked again when found: a profile refresh may have learnt it away since.
+        if (
+            cached is not None
+            and cached[0] == version
+            and cached[1] is base
+            and self._keeps_profile(query, base, cached[2], cached[3])
+        ):
+            return cached[2], cached[3]
         votes = self.votes.for_subscription(subscription.id)[-self.settings.vote_memory :]
         liked = self._article_vectors([v.article_id for v in votes if v.vote > 0])
         disliked = self._article_vectors([v.article_id for v in votes if v.vote < 0])
         moved = move_topic(base, liked, disliked, self.settings)
-        key = f"{subscription.query}{_KEY_MARK}{subscription.id}:{version[0]}:{version[1]}"
+        name = f"{query}{_KEY_MARK}{subscription.id}:{version[0]}:{version[1]}"
+        key, share = name, 1.0
+        for _ in range(_SHORTENINGS):
+            if self._keeps_profile(query, base, key, moved):
+                break
+            share /= 2
+            moved = unit(base + share * (moved - base)).astype(np.float32)
+            key = f"{name}:{share:g}"
+        else:
+            key, moved = query, base  # no move the profile survives: the topic as typed
         with self._lock:
             self._moved[subscription.id] = (version, base, key, moved)
         return key, moved
+
+    def _keeps_profile(self, query: str, base: np.ndarray, key: str, moved: np.ndarray) -> bool:
+        """Whether the moved topic has a profile wherever the topic as typed has one."""
+        if key == query or self.profiles.profiles([query], [base])[0] is None:
+            return True
+        return self.profiles.profiles([key], [moved])[0] is not None
 
     def _article_vectors(self, article_ids: list[str]) -> np.ndarray:
         """One vector per article still stored (unit mean of its passages)."""
