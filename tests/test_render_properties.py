@@ -237,10 +237,10 @@ previews = st.builds(
     screened=st.integers(0, 10**9),
     capped=st.booleans(),
     matched=st.integers(0, 10**9),
-    best=st.lists(stories, max_size=60).map(tuple),
+    best=st.lists(stories, max_size=8).map(tuple),
     flood=st.booleans(),
     suggestions=st.lists(
-        st.builds(Suggestion, topic=hostile, matched=st.integers(0, 10**9)), max_size=10
+        st.builds(Suggestion, topic=hostile, matched=st.integers(0, 10**9)), max_size=5
     ).map(tuple),
 )
 
