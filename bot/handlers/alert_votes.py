@@ -2,8 +2,9 @@
 from) stories like this one from the next matching round on (retrieval/alerts/feedback.py).
 
 The button's data names the alert (the outbox row). Anything a client sends is checked: the
-data's shape, the alert being one sent to this very chat, its subscription still followed;
-whatever fails gets a short answer and a log line, never an exception.
+data's shape, the alert being one sent to this very chat, the voter's right to change what
+the chat follows (in groups: its admins), its subscription still followed; whatever fails
+gets a short answer and a log line, never an exception.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.handlers.subscriptions import may_change_alerts
-from bot.replies import thread_id_of
 from bot.services import services
 from bot.views import ALERT_VOTE, VOTES
 
@@ -49,11 +49,9 @@ async def alert_vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         return
     delivery_id, vote = int(found[1]), VOTES[found[2]]
     delivery = await asyncio.to_thread(svc.outbox.get, delivery_id)
-    if (
-        delivery is None
-        or delivery.chat_id != message.chat.id
-        or (delivery.thread_id or None) != thread_id_of(message)
-    ):
+    # The alert must be one sent to this chat (any of its forum topics: the admin check
+    # below decides who may teach the chat's topics).
+    if delivery is None or delivery.chat_id != message.chat.id:
         log.warning(
             "vote on alert %s from user %s in chat %s, which it was not sent to",
             delivery_id,

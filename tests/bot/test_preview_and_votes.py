@@ -3,7 +3,8 @@ many would have matched, the best headlines (linked), a suggestion when that is 
 flood, and an empty archive is said to be empty. 👍/👎 under an alert are stored, one per
 reader and alert, and move that chat's topic: after enough 👎 on similar stories, a story
 the topic matched before goes to the chats that did not vote and no longer to the one that
-did. Button data a client forged gets a friendly answer and a log line."""
+did; in a group only admins may vote. Button data a client forged gets a friendly answer and
+a log line."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tests.bot.harness import (
     sent_to,
     until,
 )
+from tests.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
 
 # Athletics stories about doping (three about Marion Jones, two about the Balco case), on top
 # of the archive's seed story and four BBC stories of other kinds.
@@ -25,6 +27,7 @@ DOPING = ("bbc-sport-039", "bbc-sport-036", "bbc-sport-049", "bbc-sport-045", "b
 
 
 SECOND_USER = 5151
+GROUP, MEMBER = -1009003, 6161
 
 
 async def subscribe(api, text: str, chat_id: int = USER_ID):
@@ -102,9 +105,12 @@ async def test_thumbs_down_on_similar_alerts_stops_the_next_one_for_that_chat_on
     bot = await launch(bot_settings(indexed_dir, api))
     await subscribe(api, "doping")
     await subscribe(api, "doping", chat_id=SECOND_USER)
+    since = len(api.sent)
+    api.group_message(GROUP, "/subscribe doping", user_id=OWNER_USER_ID)
+    await api.wait_for(sent_to(GROUP), since=since, timeout=SLOW)
     jones = [bbc[i] for i in DOPING[:3]]  # three stories about Marion Jones
     await bot.ingest(jones)
-    await until(lambda: len(alerts(api, USER_ID)) == 3 and len(alerts(api, SECOND_USER)) == 3)
+    await until(lambda: all(len(alerts(api, chat)) == 3 for chat in (USER_ID, SECOND_USER, GROUP)))
     mine = alerts(api, USER_ID)
     assert [b["text"] for b in mine[0].buttons] == ["👍 More like this", "👎 Less like this"]
     up, down = (b["callback_data"] for b in mine[0].buttons)
@@ -115,6 +121,11 @@ async def test_thumbs_down_on_similar_alerts_stops_the_next_one_for_that_chat_on
         assert await press(api, alert, alert.buttons[1]["callback_data"]) == (
             "👎 Thanks! I'll send fewer like this."
         )
+    # In a group, as for /subscribe, only admins teach its topic.
+    in_group = alerts(api, GROUP)[0]
+    assert await press(api, in_group, in_group.buttons[1]["callback_data"], user_id=MEMBER) == (
+        "Only this group's admins can teach the topics it follows."
+    )
     votes = bot.query("SELECT user_id, vote FROM alert_votes ORDER BY id")
     assert votes == [{"user_id": USER_ID, "vote": -1}] * 3
 
