@@ -14,7 +14,7 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.replies import reply, thread_id_of
+from bot.replies import reply, thread_id_of, typing
 from bot.services import services
 from bot.views import (
     button_label,
@@ -84,7 +84,9 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = f"✅ Subscribed to {describe(subscription)}. {how}"
     if resumed:
         text += "\nAlerts to this chat are running again."
-    await reply(update, await _with_preview(context, topic, text))
+    async with typing(update, context):
+        text = await _with_preview(context, topic, text)
+    await reply(update, text)
 
 
 async def _with_preview(context: ContextTypes.DEFAULT_TYPE, topic: Topic, text: str) -> str:
@@ -95,7 +97,7 @@ async def _with_preview(context: ContextTypes.DEFAULT_TYPE, topic: Topic, text: 
         preview = await asyncio.to_thread(
             preview_topic, svc.matcher, topic, svc.settings.alerts, svc.recent_stories
         )
-    except Exception:
+    except Exception:  # a preview is a courtesy: never let it cost the subscription
         log.exception("could not preview the topic %r", topic.text)
         return text
     log.info("preview of %r: %d of %d stories", topic.text, preview.matched, preview.screened)
