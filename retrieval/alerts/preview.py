@@ -156,19 +156,20 @@ def _screen(
     settings: AlertSettings,
 ) -> list[dict[int, float]]:
     """For each topic: {story position: cosine of its best passage} of the stories it
-    matches, decided as AlertMatcher decides deliveries."""
+    matches, decided as AlertMatcher decides deliveries (the compiled screening, and the
+    pair's own rule for a decision within rounding of a threshold)."""
     keys, vectors = matcher.subscription_topics(topics)
     index = SubscriptionIndex(topics, vectors, matcher.topic_profiles(keys))
     found: list[dict[int, float]] = [{} for _ in topics]
     for position, (article, screening) in enumerate(
         zip(evidence, index.screen(evidence, settings), strict=True)
     ):
-        unsure = set(screening.unsure.tolist())
-        for t in sorted({*screening.matched.tolist(), *unsure}):
+        for t in screening.matched.tolist():  # the cosine only orders the headlines
+            found[t][position] = float((article.vectors @ vectors[t]).max())
+        for t in screening.unsure.tolist():
             hit = matcher.score(topics[t], article)
-            if hit is None:
-                continue
-            found[t][position] = hit[1]
+            if hit is not None:
+                found[t][position] = hit[1]
     return found
 
 
