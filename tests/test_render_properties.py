@@ -258,3 +258,5 @@ def test_subscribe_previews_are_one_valid_message_with_safe_links(preview, subsc
     )
     if preview.screened == 0:
         assert "no stories from the last" in shown
+    elif preview.matched and not preview.best:
+        assert "The best:" not in shown  # no heading over nothing

@@ -59,7 +59,8 @@ def preview_html(preview: TopicPreview, lead: str = "") -> str:
             lines.append(f"Of {pool} of the last {days}, none would have matched.")
         else:
             line = f"Of {pool} of the last {days}, {preview.matched:,} would have matched"
-            lines.append(line + (": that is a lot. The best:" if preview.flood else ". The best:"))
+            line += ": that is a lot." if preview.flood else "."
+            lines.append(line + (" The best:" if preview.best else ""))
             lines += [_headline(s) for s in preview.best]
     hint = _suggestions(preview)
     text_budget = MESSAGE_BUDGET - visible_len(lead) - visible_len(hint) - 4
