@@ -30,7 +30,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, ask
+from bot.handlers import admin, alert_votes, ask
 from bot.handlers import subscriptions as subs
 from bot.log_setup import configure_logging
 from bot.replies import reply, thread_id_of
@@ -103,6 +103,8 @@ def build_application(settings: Settings, embedder: Embedder | None = None) -> A
         await publish_commands(application.bot, settings.telegram.admins)
         feeds = await asyncio.to_thread(svc.feeds.all)
         schedule_jobs(application, feeds)
+        # The recent stories /subscribe previews topics on: read now, not on the first one.
+        application.job_queue.run_once(read_recent_stories, when=0, name="read_recent_stories")
         counts = await asyncio.to_thread(svc.archive.store.counts)
         log.info(
             "@%s ready: %d articles, %d passages, %d feeds",
@@ -171,9 +173,15 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(ask.page_button, pattern=r"^(more|back):"))
     application.add_handler(CallbackQueryHandler(ask.vote_button, pattern=r"^vote:"))
     application.add_handler(CallbackQueryHandler(subs.unsubscribe_button, pattern=r"^unsub:"))
+    application.add_handler(CallbackQueryHandler(alert_votes.alert_vote_button, pattern=r"^alert:"))
     application.add_handler(CallbackQueryHandler(unknown_button))
     application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(on_error)
+
+
+async def read_recent_stories(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Job: read the stories /subscribe previews topics on (then kept and topped up)."""
+    await asyncio.to_thread(services(context).recent_stories.read)
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -182,8 +190,10 @@ async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def unknown_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A button from an older version of the bot."""
-    await update.callback_query.answer("This button no longer works; please try again.")
+    """A button from an older version of the bot (or data no button of ours carries)."""
+    query = update.callback_query
+    log.info("unknown button data %r from user %s", (query.data or "")[:80], query.from_user.id)
+    await query.answer("This button no longer works; please try again.")
 
 
 async def membership_changed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -16,9 +16,9 @@ from config import Settings
 from index import Ingestor, NewsArchive
 from index.embedding import Embedder
 from index.sources import Fetcher
-from index.state import Feedback, Feeds, Outbox, Subscriptions, open_state
+from index.state import AlertVotes, Feedback, Feeds, Outbox, Subscriptions, open_state
 from retrieval import Answerer
-from retrieval.alerts import AlertMatcher
+from retrieval.alerts import AlertMatcher, RecentStories, VotedTopics
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,9 @@ class BotServices:
     subscriptions: Subscriptions
     outbox: Outbox
     feedback: Feedback
+    alert_votes: AlertVotes
     matcher: AlertMatcher
+    recent_stories: RecentStories  # what /subscribe previews a topic on
     fetcher: Fetcher
     questions: QuestionLimiter
     answers: RecentAnswers = field(default_factory=RecentAnswers)
@@ -57,6 +59,11 @@ class BotServices:
             log.info("vector index brought in line with the database (%d passages)", changed)
         archive.embedder.encode(["warm up"])  # load the weights now, not on the first question
         state = open_state(archive)
+        matcher = AlertMatcher(archive, state.subscriptions, state.outbox, settings.alerts)
+        # Readers' votes on alerts move their subscription's topic from the next round on.
+        matcher.adjust_topics = VotedTopics(
+            archive, state.alert_votes, settings.alerts, matcher.profiles
+        )
         return cls(
             settings=settings,
             archive=archive,
@@ -66,7 +73,9 @@ class BotServices:
             subscriptions=state.subscriptions,
             outbox=state.outbox,
             feedback=state.feedback,
-            matcher=AlertMatcher(archive, state.subscriptions, state.outbox, settings.alerts),
+            alert_votes=state.alert_votes,
+            matcher=matcher,
+            recent_stories=RecentStories(matcher, settings.alerts),
             fetcher=Fetcher(settings.fetch),
             questions=QuestionLimiter(
                 settings.telegram.questions_per_minute, settings.telegram.question_burst

@@ -194,6 +194,16 @@ class AlertSettings:
     retry_for_hours: PositiveFloat = 24.0
     claim_lease_seconds: PositiveFloat = 120.0
     max_subscriptions_per_chat: PositiveInt = 25
+    preview_days: PositiveFloat = 7.0
+    preview_max_articles: PositiveInt = 2000
+    preview_headlines: NonNegativeInt = 3
+    preview_flood_share: Share = 0.34
+    vote_topic_weight: PositiveFloat = 1.0
+    vote_liked_weight: NonNegativeFloat = 0.5
+    vote_disliked_weight: NonNegativeFloat = 0.5
+    vote_prior: NonNegativeFloat = 2.0
+    vote_min_cosine: Annotated[Float, Field(ge=0, le=1)] = 0.7
+    vote_memory: PositiveInt = 50
 
 
 @_section

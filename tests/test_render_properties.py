@@ -19,6 +19,7 @@ from bot.views import (
     feeds_html,
     help_text_html,
     ingest_report_html,
+    preview_html,
     render_alert_html,
     render_answer_html,
     render_answer_text,
@@ -33,6 +34,7 @@ from index import IngestReport
 from index.sources import SourceFailure
 from index.state import FeedRecord, Subscription
 from retrieval import Answer, Quote
+from retrieval.alerts import PreviewStory, Suggestion, TopicPreview
 from tests.fake_bot_api import entity_text, parse_html, utf16_len
 from tests.telegram_pieces import assert_valid_pieces, finishes_within
 
@@ -219,3 +221,42 @@ def test_subscription_lists_are_valid_and_bounded(found, wanted):
     assert_valid_pieces(listed, most=MAX_LIST_MESSAGES)
     assert_valid_pieces([named], most=1)
     assert_valid_pieces([subscribed], most=1)
+
+
+stories = st.builds(
+    PreviewStory,
+    title=hostile,
+    url=urls,
+    source=st.none() | hostile,
+    published=published,
+    cosine=st.floats(-1, 1),
+)
+previews = st.builds(
+    TopicPreview,
+    days=st.floats(0.01, 10_000),
+    screened=st.integers(0, 10**9),
+    capped=st.booleans(),
+    matched=st.integers(0, 10**9),
+    best=st.lists(stories, max_size=8).map(tuple),
+    flood=st.booleans(),
+    suggestions=st.lists(
+        st.builds(Suggestion, topic=hostile, matched=st.integers(0, 10**9)), max_size=5
+    ).map(tuple),
+)
+
+
+@given(previews, subscriptions)
+def test_subscribe_previews_are_one_valid_message_with_safe_links(preview, subscription):
+    lead = f"✅ Subscribed to {describe(subscription)}. I will post each new article about it here."
+    with finishes_within(SECONDS):
+        text = preview_html(preview, lead=lead)
+    shown = assert_valid_pieces([text], most=1)
+    assert shown.startswith("✅ Subscribed to")
+    _, entities = parse_html(text)
+    assert all(
+        e["url"].startswith(("http://", "https://")) for e in entities if e["type"] == "text_link"
+    )
+    if preview.screened == 0:
+        assert "no stories from the last" in shown
+    elif preview.matched and not preview.best:
+        assert "The best:" not in shown  # no heading over nothing

@@ -14,11 +14,19 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot.replies import reply, thread_id_of
+from bot.replies import reply, thread_id_of, typing
 from bot.services import services
-from bot.views import button_label, describe, escape, subscriptions_html, topic_html, topics_html
+from bot.views import (
+    button_label,
+    describe,
+    escape,
+    preview_html,
+    subscriptions_html,
+    topic_html,
+    topics_html,
+)
 from index.state import Subscription, SubscriptionLimitError
-from retrieval.alerts import TopicError, parse_topic
+from retrieval.alerts import Topic, TopicError, parse_topic, preview_topic
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +84,24 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = f"✅ Subscribed to {describe(subscription)}. {how}"
     if resumed:
         text += "\nAlerts to this chat are running again."
+    async with typing(update, context):
+        text = await _with_preview(context, topic, text)
     await reply(update, text)
+
+
+async def _with_preview(context: ContextTypes.DEFAULT_TYPE, topic: Topic, text: str) -> str:
+    """`text`, then what the topic would have matched of the recent stories; `text` alone if
+    the preview fails (the subscription stands either way)."""
+    svc = services(context)
+    try:
+        preview = await asyncio.to_thread(
+            preview_topic, svc.matcher, topic, svc.settings.alerts, svc.recent_stories
+        )
+    except Exception:  # a preview is a courtesy: never let it cost the subscription
+        log.exception("could not preview the topic %r", topic.text)
+        return text
+    log.info("preview of %r: %d of %d stories", topic.text, preview.matched, preview.screened)
+    return preview_html(preview, lead=text)
 
 
 async def subscriptions_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -5,6 +5,7 @@ from bot.views.alerts import DigestItem, render_alert_html, render_digest_html
 from bot.views.answers import render_answer_html, render_quote_html
 from bot.views.display import MAX_LIST_MESSAGES, escape
 from bot.views.help import help_html, help_text_html, is_admin, publish_commands
+from bot.views.preview import ALERT_VOTE, VOTES, alert_vote_keyboard, preview_html
 from bot.views.status import (
     feed_list_html,
     feed_title_html,
@@ -24,8 +25,11 @@ from bot.views.subscriptions import (
 from bot.views.terminal import render_answer_text
 
 __all__ = [
+    "ALERT_VOTE",
     "MAX_LIST_MESSAGES",
+    "VOTES",
     "DigestItem",
+    "alert_vote_keyboard",
     "button_label",
     "describe",
     "escape",
@@ -36,6 +40,7 @@ __all__ = [
     "help_text_html",
     "ingest_report_html",
     "is_admin",
+    "preview_html",
     "publish_commands",
     "reason_html",
     "render_alert_html",

@@ -31,13 +31,13 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from telegram import Bot
+from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.replies import send_pieces
 from bot.services import BotServices, services, services_of
-from bot.views import render_alert_html
+from bot.views import alert_vote_keyboard, render_alert_html
 from index.clock import utc_now
 from index.state import Delivery, RetryPolicy
 
@@ -73,11 +73,18 @@ async def send_alert_pieces(
     thread_id: int | None,
     pieces: Sequence[str],
     on_accepted: Callable[[int], Awaitable[None]] | None = None,
+    reply_markup: InlineKeyboardMarkup | None = None,
 ) -> SendResult:
     """Send without the rate limiter's own retries: the outbox decides what a failure means."""
     try:
         await send_pieces(
-            bot, chat_id, pieces, thread_id=thread_id, retries=0, on_accepted=on_accepted
+            bot,
+            chat_id,
+            pieces,
+            thread_id=thread_id,
+            retries=0,
+            on_accepted=on_accepted,
+            reply_markup=reply_markup,
         )
     except ClaimLost:
         return SendResult(Outcome.LOST)
@@ -161,17 +168,25 @@ async def _deliver(bot: Bot, svc: BotServices, worker: str, delivery: Delivery) 
         pieces = tuple(render_alert_html(quote, topic, context_chars))
         if not await asyncio.to_thread(svc.outbox.store_body, [delivery.id], worker, pieces):
             return Outcome.LOST
-    outcome = await send_claimed(bot, svc, worker, [delivery], pieces)
+    # 👍/👎 under the alert teach its subscription (bot/handlers/alert_votes.py).
+    markup = alert_vote_keyboard(delivery.id)
+    outcome = await send_claimed(bot, svc, worker, [delivery], pieces, markup)
     if outcome is Outcome.SENT:
         log.info("alert %s sent to chat %s", delivery.id, delivery.chat_id)
     return outcome
 
 
 async def send_claimed(
-    bot: Bot, svc: BotServices, worker: str, deliveries: list[Delivery], pieces: Sequence[str]
+    bot: Bot,
+    svc: BotServices,
+    worker: str,
+    deliveries: list[Delivery],
+    pieces: Sequence[str],
+    reply_markup: InlineKeyboardMarkup | None = None,
 ) -> Outcome:
-    """Send the pieces of these claimed rows that have not arrived yet, committing progress
-    after each piece Telegram accepts, then record what Telegram's answer means."""
+    """Send the pieces of these claimed rows that have not arrived yet (the last one with
+    `reply_markup`), committing progress after each piece Telegram accepts, then record what
+    Telegram's answer means."""
     ids = [d.id for d in deliveries]
     done = min(d.pieces_sent for d in deliveries)
     lease = svc.settings.alerts.claim_lease_seconds
@@ -187,7 +202,9 @@ async def send_claimed(
         await accepted(0)
         return Outcome.SENT
     chat_id, thread_id = deliveries[0].chat_id, deliveries[0].thread_id
-    result = await send_alert_pieces(bot, chat_id, thread_id, pieces[done:], accepted)
+    result = await send_alert_pieces(
+        bot, chat_id, thread_id, pieces[done:], accepted, reply_markup=reply_markup
+    )
     await asyncio.to_thread(_record, svc, worker, ids, chat_id, result)
     return result.outcome
 

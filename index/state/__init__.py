@@ -1,6 +1,7 @@
-"""The bot's state behind four interfaces: `Subscriptions`, `Outbox`, `Feeds` and
-`Feedback`; `open_state(archive)` opens them for an archive. The SQLite classes
-(`SubscriptionStore`, `DeliveryOutbox`, `FeedRegistry`, `FeedbackStore`) implement them."""
+"""The bot's state behind five interfaces: `Subscriptions`, `Outbox`, `Feeds`, `Feedback`
+and `AlertVotes`; `open_state(archive)` opens them for an archive. The SQLite classes
+(`SubscriptionStore`, `DeliveryOutbox`, `FeedRegistry`, `FeedbackStore`, `AlertVoteStore`)
+implement them."""
 
 from index._exports import lazy_exports
 
@@ -8,6 +9,8 @@ __all__, __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "index.state.interfaces": [
+            "AlertVote",
+            "AlertVotes",
             "ChatSettings",
             "Delivery",
             "FeedRecord",
@@ -25,5 +28,6 @@ __all__, __getattr__, __dir__ = lazy_exports(
         "index.state.outbox": ["DeliveryOutbox"],
         "index.state.feeds": ["FeedRegistry"],
         "index.state.feedback": ["FeedbackStore"],
+        "index.state.alert_votes": ["AlertVoteStore"],
     },
 )

@@ -1,5 +1,5 @@
 """What the bot and alert matching may ask of its state: subscriptions and chat settings, the
-alert outbox, the feed registry and answer feedback. The SQLite classes beside this module are
+alert outbox, the feed registry, answer feedback and votes on alerts. The SQLite classes beside this module are
 one implementation; callers depend on these Protocols and on `open_state` only.
 """
 
@@ -215,3 +215,31 @@ class Feedback(Protocol):
     def record(
         self, chat_id: int, user_id: int, question: str, passage_ids: Sequence[int], vote: int
     ) -> None: ...
+
+
+@dataclass(frozen=True)
+class AlertVote:
+    delivery_id: int  # the alert voted on
+    subscription_id: int  # the topic it teaches
+    user_id: int
+    article_id: str
+    vote: int  # +1 more like this, -1 less like this
+
+
+@runtime_checkable
+class AlertVotes(Protocol):
+    """Readers' votes on alerts (👍/👎): one per reader and alert, removed with their
+    subscription."""
+
+    def record(
+        self, delivery_id: int, subscription_id: int, user_id: int, article_id: str, vote: int
+    ) -> bool:
+        """Keep the vote, replacing the reader's earlier one on this alert (True if there
+        was one); ValueError when the subscription no longer exists."""
+        ...
+
+    def for_subscription(self, subscription_id: int) -> list[AlertVote]: ...
+
+    def versions(self) -> dict[int, tuple[int, int]]:
+        """(vote count, last vote id) per subscription with votes: changes with every vote."""
+        ...

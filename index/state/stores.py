@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from index.state.alert_votes import AlertVoteStore
 from index.state.feedback import FeedbackStore
 from index.state.feeds import FeedRegistry
-from index.state.interfaces import Feedback, Feeds, Outbox, Subscriptions
+from index.state.interfaces import AlertVotes, Feedback, Feeds, Outbox, Subscriptions
 from index.state.outbox import DeliveryOutbox
 from index.state.subscriptions import SubscriptionStore
 
@@ -19,12 +20,14 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class BotState:
-    """Subscriptions, the outbox, the feed registry and feedback of one archive."""
+    """Subscriptions, the outbox, the feed registry, feedback and alert votes of one
+    archive."""
 
     subscriptions: Subscriptions
     outbox: Outbox
     feeds: Feeds
     feedback: Feedback
+    alert_votes: AlertVotes
 
 
 def open_state(archive: NewsArchive) -> BotState:
@@ -35,6 +38,7 @@ def open_state(archive: NewsArchive) -> BotState:
         outbox=DeliveryOutbox(database),
         feeds=FeedRegistry(database),
         feedback=FeedbackStore(database),
+        alert_votes=AlertVoteStore(database),
     )
 
 

@@ -1,8 +1,17 @@
 """Topic alerts: topics as chats subscribe to them (topics), learnt topic profiles (profiles),
-and matching new articles to every subscription (matching, compiled for many at once)."""
+matching new articles to every subscription (matching, compiled for many at once), what a
+topic would have matched lately (preview) and readers' votes moving a topic (feedback)."""
 
 from retrieval.alerts.compiled import ArticleEvidence
+from retrieval.alerts.feedback import VotedTopics, move_topic
 from retrieval.alerts.matching import AlertMatcher
+from retrieval.alerts.preview import (
+    PreviewStory,
+    RecentStories,
+    Suggestion,
+    TopicPreview,
+    preview_topic,
+)
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
 from retrieval.alerts.topics import (
     LEXICAL_RELIEF,
@@ -21,13 +30,20 @@ __all__ = [
     "MAX_TOPIC_CHARS",
     "AlertMatcher",
     "ArticleEvidence",
+    "PreviewStory",
+    "RecentStories",
+    "Suggestion",
     "Topic",
     "TopicError",
+    "TopicPreview",
     "TopicProfile",
     "TopicProfiles",
+    "VotedTopics",
     "has_word",
+    "move_topic",
     "names_topic",
     "parse_topic",
+    "preview_topic",
     "topic_threshold",
     "topic_thresholds",
 ]

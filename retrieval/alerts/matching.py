@@ -23,7 +23,7 @@ other half. Figures: benchmarks/README.md "Topic alerts" (benchmarks/alerts_qual
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -43,6 +43,12 @@ log = logging.getLogger(__name__)
 # every batch asks for all of them and a cache smaller than that re-embeds them each time.
 _TOPIC_CACHE_SIZE = 50_000
 
+# Moves subscriptions' topics: (subscriptions, their queries, the queries' vectors) -> each
+# one's topic key and vector (retrieval/alerts/feedback.py: readers' votes).
+TopicAdjuster = Callable[
+    [Sequence[Subscription], list[str], list[np.ndarray]], tuple[list[str], list[np.ndarray]]
+]
+
 
 class AlertMatcher:
     """Matches queued articles to subscriptions and enqueues the deliveries."""
@@ -53,6 +59,7 @@ class AlertMatcher:
         subscriptions: Subscriptions,
         outbox: Outbox,
         settings: AlertSettings,
+        adjust_topics: TopicAdjuster | None = None,
     ) -> None:
         self.archive = archive
         self.subscriptions = subscriptions
@@ -61,6 +68,7 @@ class AlertMatcher:
         self._topic_vectors: dict[str, np.ndarray] = {}
         self.profiles = TopicProfiles(archive, settings)
         self._index: SubscriptionIndex | None = None
+        self.adjust_topics = adjust_topics
 
     def process_queue(self, batch: int = 100) -> int:
         """Match every queued article; returns how many deliveries were enqueued. Blocking."""
@@ -94,9 +102,8 @@ class AlertMatcher:
         """The subscriptions compiled for matching; rebuilt only when they, their topic
         vectors or their profiles (a refresh) changed, as the queue is polled every few
         seconds against the same list."""
-        queries = [s.query for s in subscriptions]
-        vectors = self.topic_vectors(queries)
-        profiles = self.profiles.profiles(queries, vectors)
+        keys, vectors = self.subscription_topics(subscriptions)
+        profiles = self.profiles.profiles(keys, vectors)
         if self._index is None or not self._index.fits(subscriptions, vectors, profiles):
             self._index = SubscriptionIndex(subscriptions, vectors, profiles)
         return self._index
@@ -139,7 +146,8 @@ class AlertMatcher:
             return None
         passage_id, cosine, profile_score = found
         needed = topic_threshold(names_topic(evidence.stems, subscription.query), self.settings)
-        if cosine >= needed or self.profile_match(subscription.query, profile_score):
+        key = self.subscription_topics([subscription])[0][0]
+        if cosine >= needed or self.profile_match(key, profile_score):
             return passage_id, cosine
         return None
 
@@ -163,10 +171,25 @@ class AlertMatcher:
             return None
         if any(has_word(evidence.stems, w) for w in subscription.excluded):
             return None
-        passage_id, cosine = _best_passage(evidence, self.topic_vectors([subscription.query])[0])
-        profile = self.topic_profiles([subscription.query])[0]
+        (key,), (vector,) = self.subscription_topics([subscription])
+        passage_id, cosine = _best_passage(evidence, vector)
+        profile = self.topic_profiles([key])[0]
         profile_score = profile.score(evidence.vectors) if profile is not None else None
         return passage_id, cosine, profile_score
+
+    def subscription_topics(
+        self, subscriptions: Sequence[Subscription]
+    ) -> tuple[list[str], list[np.ndarray]]:
+        """Each subscription's topic key and vector: its query and the query's embedding, or
+        what `adjust_topics` moved them to (a key of its own, so the profile is learnt from
+        the moved vector; the moved vector is then what `topic_vectors(key)` returns)."""
+        queries = [s.query for s in subscriptions]
+        vectors = self.topic_vectors(queries)
+        if self.adjust_topics is None:
+            return queries, vectors
+        keys, vectors = self.adjust_topics(subscriptions, queries, vectors)
+        self._topic_vectors.update(zip(keys, vectors, strict=True))
+        return keys, vectors
 
     def topic_profiles(self, queries: Sequence[str]) -> list[TopicProfile | None]:
         """The profile of each topic, learnt from the archive (None while it is too small)."""

@@ -28,7 +28,9 @@ async def test_subscribe_list_and_unsubscribe(api, launch, tmp_path):
     assert usage.startswith("Please name a topic, e.g. ceasefire talks.\nUsage: /subscribe <topic>")
     assert await reply_to(api, USER_ID, f"/subscribe {TOPIC}") == (
         f"✅ Subscribed to “{TOPIC}” (must mention: ukraine; never: football)."
-        " I will post each new article about it here."
+        " I will post each new article about it here.\n\n"
+        "I have no stories from the last 7 days to try this topic on, so I can't tell yet how"
+        " often it will match."
     )
     assert (await reply_to(api, USER_ID, f"/subscribe {TOPIC}")).startswith(
         "This chat already follows"

@@ -1,0 +1,88 @@
+"""Readers' votes on alerts (👍/👎 under an alert): one per reader and alert, kept with the
+subscription they teach and removed with it."""
+
+from __future__ import annotations
+
+from index.clock import timestamp
+from index.state.interfaces import AlertVote
+from index.storage.database import Database, Migration, Transaction
+
+
+class AlertVoteStore:
+    """Reads and writes the `alert_votes` table."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def record(
+        self,
+        delivery_id: int,
+        subscription_id: int,
+        user_id: int,
+        article_id: str,
+        vote: int,
+    ) -> bool:
+        """Keep one reader's vote (+1 or -1) on an alert, replacing their earlier vote on it;
+        True when there was one. A vote for a removed subscription is not kept (it would
+        teach nothing): ValueError."""
+        if vote not in (1, -1):
+            raise ValueError(f"a vote is +1 or -1, got {vote!r}")
+        with self.database.transaction() as tx:
+            known = tx.execute(
+                "SELECT 1 FROM subscriptions WHERE id = ?", [subscription_id]
+            ).fetchone()
+            if known is None:
+                raise ValueError(f"subscription {subscription_id} no longer exists")
+            replaced = tx.execute(
+                "DELETE FROM alert_votes WHERE delivery_id = ? AND user_id = ?",
+                [delivery_id, user_id],
+            ).rowcount
+            # A new row (a new id) even for a replaced vote, so `versions` sees the change.
+            tx.execute(
+                """INSERT INTO alert_votes
+                   (delivery_id, subscription_id, user_id, article_id, vote, created_at)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                [delivery_id, subscription_id, user_id, article_id, vote, timestamp()],
+            )
+        return replaced > 0
+
+    def for_subscription(self, subscription_id: int) -> list[AlertVote]:
+        """The subscription's votes, oldest first."""
+        rows = self.database.connection().execute(
+            """SELECT delivery_id, subscription_id, user_id, article_id, vote FROM alert_votes
+               WHERE subscription_id = ? ORDER BY id""",
+            [subscription_id],
+        )
+        return [AlertVote(*row) for row in rows]
+
+    def versions(self) -> dict[int, tuple[int, int]]:
+        """(vote count, last vote id) of each subscription that has votes: what changes
+        whenever a vote is cast, replaced or removed, read in one cheap query."""
+        rows = self.database.connection().execute(
+            "SELECT subscription_id, COUNT(*), MAX(id) FROM alert_votes GROUP BY subscription_id"
+        )
+        return {int(s): (int(n), int(last)) for s, n, last in rows}
+
+
+# -- the tables this module owns, created and changed by schema version (index/schema.py
+# runs every owner's migrations in one ordered list)
+
+
+def _create_alert_votes(db: Transaction) -> None:
+    """Schema version 6: the alert_votes table; a subscription's votes go with it."""
+    db.execute(
+        """CREATE TABLE alert_votes (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            delivery_id INTEGER NOT NULL,
+            subscription_id INTEGER NOT NULL REFERENCES subscriptions(id) ON DELETE CASCADE,
+            user_id INTEGER NOT NULL,
+            article_id TEXT NOT NULL,
+            vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+            created_at TEXT NOT NULL,
+            UNIQUE (delivery_id, user_id)
+        )"""
+    )
+    db.execute("CREATE INDEX alert_votes_subscription ON alert_votes (subscription_id)")
+
+
+MIGRATIONS: dict[int, Migration] = {6: _create_alert_votes}

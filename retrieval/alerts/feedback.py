@@ -1,0 +1,170 @@
+"""Readers' votes teach a subscription: 👍/👎 on its alerts move its topic vector (Rocchio).
+
+    moved = unit(a * topic + b' * mean(liked) - c' * mean(disliked))
+
+with a = `alerts.vote_topic_weight`, and b' (c') = `vote_liked_weight` (`vote_disliked_weight`)
+scaled by n / (n + `vote_prior`) for the n liked (disliked) articles, so a single stray tap
+moves a topic little. The move is bounded: the moved vector keeps a cosine of at least
+`vote_min_cosine` to the topic as typed (past it, it is turned back towards the topic along
+the same plane), so no run of votes drags a subscription onto another subject. An article
+is represented as profiles do it: the unit mean of its passage vectors. Only a subscription's
+latest `vote_memory` votes count, so it follows what its readers want now, in bounded work.
+
+`move_topic` is the rule, a plain function of vectors (the alert benchmark simulates votes
+with it); `VotedTopics` applies it to the subscriptions whose readers voted and is the hook
+AlertMatcher calls for each subscription's topic, so both matching routes (the topic's
+cosine, its profile, learnt from the moved vector) use the moved topic from the next round.
+
+A broad topic matches mostly by its profile (retrieval/alerts/profiles.py), and a profile is
+only learnt while the topic stays near its own closest stories (the drift guard): a topic
+moved away from the stories most of its matches look like (👎 on the NFL stories of
+"football") can lose its profile, and with it nearly every match. So a move that would cost a
+topic its profile is shortened, halving it, until the profile holds: votes refine such a
+topic as far as the archive can still say what it is about, and never silence it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+
+import numpy as np
+
+from config import AlertSettings
+from index import NewsArchive
+from index.state import AlertVotes, Subscription
+from retrieval.alerts.profiles import TopicProfiles, article_vector, unit
+
+# Separates a query from the vote version in a moved topic's key (a query has no controls).
+_KEY_MARK = "\x1f"
+# A move that costs the topic its profile is halved at most this many times, then dropped.
+_SHORTENINGS = 4
+
+
+def move_topic(
+    topic: np.ndarray,
+    liked: Sequence[np.ndarray] | np.ndarray,
+    disliked: Sequence[np.ndarray] | np.ndarray,
+    settings: AlertSettings,
+) -> np.ndarray:
+    """The topic vector moved towards the liked article vectors and away from the disliked
+    ones (Rocchio, bounded as the module says); the topic itself (as a unit vector) when
+    there are no votes."""
+    topic = unit(np.asarray(topic, dtype=np.float32))
+    moved = settings.vote_topic_weight * topic
+    for vectors, weight in (
+        (liked, settings.vote_liked_weight),
+        (disliked, -settings.vote_disliked_weight),
+    ):
+        vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, topic.shape[-1])
+        count = len(vectors)
+        if count and weight:
+            share = count / (count + settings.vote_prior)
+            moved = moved + weight * share * unit(unit(vectors).mean(axis=0))
+    return _within_reach(topic, unit(moved), settings.vote_min_cosine)
+
+
+def _within_reach(topic: np.ndarray, moved: np.ndarray, min_cosine: float) -> np.ndarray:
+    """`moved`, or the vector between it and `topic` whose cosine to `topic` is min_cosine."""
+    cosine = float(moved @ topic)
+    if cosine >= min_cosine:
+        return moved.astype(np.float32)
+    aside = moved - cosine * topic  # the part of the move away from the topic
+    norm = float(np.linalg.norm(aside))
+    if norm < 1e-6:  # straight back (or nothing left): no direction to lean in
+        return topic.astype(np.float32)
+    turned = min_cosine * topic + np.sqrt(1 - min_cosine**2) * (aside / norm)
+    return turned.astype(np.float32)
+
+
+class VotedTopics:
+    """The topic key and vector of each subscription, moved by its readers' votes.
+
+    Called by AlertMatcher with the subscriptions' queries and query vectors; returns them
+    unchanged for subscriptions without votes, and for the others a key of their own (so the
+    profile learnt from the moved vector is cached apart from the query's) and the moved
+    vector. Moved vectors are cached by the votes' version, so an unchanged subscription
+    gets the very same array (AlertMatcher keeps its compiled index while they do not
+    change). Blocking (reads SQLite and the vector store)."""
+
+    def __init__(
+        self,
+        archive: NewsArchive,
+        votes: AlertVotes,
+        settings: AlertSettings,
+        profiles: TopicProfiles,
+    ) -> None:
+        """`profiles`: the matcher's own (AlertMatcher.profiles), so a moved topic's profile
+        is learnt and cached where the matcher looks it up."""
+        self.archive = archive
+        self.votes = votes
+        self.settings = settings
+        self.profiles = profiles
+        self._moved: dict[int, tuple[tuple[int, int], np.ndarray, str, np.ndarray]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(
+        self,
+        subscriptions: Sequence[Subscription],
+        keys: list[str],
+        vectors: list[np.ndarray],
+    ) -> tuple[list[str], list[np.ndarray]]:
+        versions = self.votes.versions()
+        with self._lock:  # forget subscriptions whose votes are gone (unsubscribed)
+            for gone in self._moved.keys() - versions.keys():
+                del self._moved[gone]
+        keys, vectors = list(keys), list(vectors)
+        for i, subscription in enumerate(subscriptions):
+            version = versions.get(subscription.id)
+            if version is not None:
+                keys[i], vectors[i] = self._topic(subscription, version, vectors[i])
+        return keys, vectors
+
+    def _topic(
+        self, subscription: Subscription, version: tuple[int, int], base: np.ndarray
+    ) -> tuple[str, np.ndarray]:
+        query = subscription.query
+        with self._lock:
+            cached = self._moved.get(subscription.id)
+        # Checked again when found: a profile refresh may have learnt it away since.
+        if (
+            cached is not None
+            and cached[0] == version
+            and cached[1] is base
+            and self._keeps_profile(query, base, cached[2], cached[3])
+        ):
+            return cached[2], cached[3]
+        votes = self.votes.for_subscription(subscription.id)[-self.settings.vote_memory :]
+        liked = self._article_vectors([v.article_id for v in votes if v.vote > 0])
+        disliked = self._article_vectors([v.article_id for v in votes if v.vote < 0])
+        moved = move_topic(base, liked, disliked, self.settings)
+        name = f"{query}{_KEY_MARK}{subscription.id}:{version[0]}:{version[1]}"
+        key, share = name, 1.0
+        for _ in range(_SHORTENINGS):
+            if self._keeps_profile(query, base, key, moved):
+                break
+            share /= 2
+            moved = unit(base + share * (moved - base)).astype(np.float32)
+            key = f"{name}:{share:g}"
+        else:
+            key, moved = query, base  # no move the profile survives: the topic as typed
+        with self._lock:
+            self._moved[subscription.id] = (version, base, key, moved)
+        return key, moved
+
+    def _keeps_profile(self, query: str, base: np.ndarray, key: str, moved: np.ndarray) -> bool:
+        """Whether the moved topic has a profile wherever the topic as typed has one."""
+        if key == query or self.profiles.profiles([query], [base])[0] is None:
+            return True
+        return self.profiles.profiles([key], [moved])[0] is not None
+
+    def _article_vectors(self, article_ids: list[str]) -> np.ndarray:
+        """One vector per article still stored (unit mean of its passages)."""
+        found = []
+        store = self.archive.store
+        with self.archive.write_lock:
+            for article_id in article_ids:
+                ids = [p.id for p in store.article_passages(article_id)]
+                if ids:
+                    found.append(article_vector(self.archive.vectors.vectors_for(ids)))
+        return np.asarray(found, dtype=np.float32).reshape(-1, self.archive.embedder.dimension)

@@ -1,0 +1,110 @@
+"""Votes on alerts: the Rocchio rule that moves a topic (bounded, a plain function of vectors)
+and the store that keeps one vote per reader and alert, removed with its subscription."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from config import load_settings
+from index.state import AlertVoteStore, SubscriptionStore
+from index.storage import Database
+from retrieval.alerts import move_topic
+
+SETTINGS = load_settings(env={}).alerts
+DIMENSION = 16
+
+
+def unit_vectors(count: int, seed: int) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(count, DIMENSION)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_without_votes_the_topic_stays_where_it_is():
+    topic = unit_vectors(1, 0)[0]
+    assert np.allclose(move_topic(topic, [], [], SETTINGS), topic, atol=1e-6)
+
+
+def test_likes_move_the_topic_towards_the_liked_stories_and_dislikes_away():
+    topic, liked, disliked = unit_vectors(1, 1)[0], unit_vectors(3, 2), unit_vectors(3, 3)
+    towards = move_topic(topic, liked, [], SETTINGS)
+    away = move_topic(topic, [], disliked, SETTINGS)
+    assert (liked @ towards).mean() > (liked @ topic).mean()
+    assert (disliked @ away).mean() < (disliked @ topic).mean()
+
+
+def test_more_votes_move_further():
+    topic, disliked = unit_vectors(1, 4)[0], unit_vectors(1, 5)
+    cosines = [
+        float(move_topic(topic, [], np.repeat(disliked, n, axis=0), SETTINGS) @ topic)
+        for n in (1, 5, 10)
+    ]
+    assert cosines[0] > cosines[1] > cosines[2]
+
+
+@given(
+    st.integers(0, 10**6),
+    st.integers(0, 20),
+    st.integers(0, 20),
+    st.floats(0, 1),
+    st.floats(0, 50),
+    st.floats(0, 50),
+)
+def test_a_moved_topic_is_a_unit_vector_within_reach_of_the_topic(
+    seed, liked, disliked, min_cosine, liked_weight, disliked_weight
+):
+    settings = replace(
+        SETTINGS,
+        vote_min_cosine=min_cosine,
+        vote_liked_weight=liked_weight,
+        vote_disliked_weight=disliked_weight,
+    )
+    vectors = unit_vectors(1 + liked + disliked, seed)
+    topic = vectors[0]
+    moved = move_topic(topic, vectors[1 : 1 + liked], vectors[1 + liked :], settings)
+    assert moved.shape == topic.shape
+    assert np.isclose(np.linalg.norm(moved), 1.0, atol=1e-4)
+    assert float(moved @ topic) >= min_cosine - 1e-4
+
+
+def test_straight_opposition_cannot_flip_the_topic():
+    topic = unit_vectors(1, 6)[0]
+    moved = move_topic(topic, [], np.repeat(-topic[None], 50, axis=0), SETTINGS)
+    assert float(moved @ topic) >= SETTINGS.vote_min_cosine - 1e-4
+
+
+@pytest.fixture
+def stores(tmp_path: Path) -> tuple[SubscriptionStore, AlertVoteStore]:
+    database = Database(tmp_path / "newsbot.db")
+    return SubscriptionStore(database), AlertVoteStore(database)
+
+
+def test_a_second_vote_on_an_alert_by_the_same_reader_replaces_the_first(stores):
+    subscriptions, votes = stores
+    subscription, _ = subscriptions.add(1, None, "doping", "doping")
+    assert votes.record(10, subscription.id, 7, "a", 1) is False
+    first = votes.versions()[subscription.id]
+    assert votes.record(10, subscription.id, 7, "a", -1) is True
+    assert votes.record(10, subscription.id, 8, "a", 1) is False  # another reader
+    assert [(v.user_id, v.vote) for v in votes.for_subscription(subscription.id)] == [
+        (7, -1),
+        (8, 1),
+    ]
+    assert votes.versions()[subscription.id] != first
+
+
+def test_votes_go_with_their_subscription_and_none_is_kept_for_a_removed_one(stores):
+    subscriptions, votes = stores
+    subscription, _ = subscriptions.add(1, None, "doping", "doping")
+    votes.record(10, subscription.id, 7, "a", 1)
+    subscriptions.remove(1, [subscription.id])
+    assert votes.versions() == {}
+    with pytest.raises(ValueError):
+        votes.record(11, subscription.id, 7, "b", -1)
+    with pytest.raises(ValueError):
+        votes.record(11, 999, 7, "b", 2)
