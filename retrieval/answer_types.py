@@ -76,22 +76,25 @@ def answer_type_rows(
             rows[i, 0] = 1.0
         if cues.wants_name:
             rows[i, 1] = _new_names(sentence, cues.words) / _NAMES_COUNTED
-        rows[i, 2] = _novelty(terms_of_words(sentence_words), cues.terms)
+        rows[i, 2] = _novelty(sentence_words, cues.terms)
     return rows
 
 
 def _new_names(sentence: str, known: Collection[str]) -> int:
     count = 0
     for name in _NAME.findall(sentence):
-        # "Trump-backed" is known to a question saying "Trump-backed" or "Trump"
-        if any(word not in known for word in words(name)):
+        # Split as `words` would ("Trump-backed" is known to a question saying "Trump"),
+        # without its full rules: a name is a run of word characters, apostrophes, hyphens.
+        parts = name.lower().replace("’", "'").split("-")
+        if any(part.strip("'") not in known for part in parts if part):
             count += 1
             if count == _NAMES_COUNTED:
                 break
     return count
 
 
-def _novelty(terms: Sequence[str], known: Collection[str]) -> float:
+def _novelty(sentence_words: Sequence[str], known: Collection[str]) -> float:
+    terms = set(terms_of_words(sentence_words))
     if not terms:
         return 0.0
-    return sum(1 for term in terms if term not in known) / len(terms)
+    return len(terms.difference(known)) / len(terms)

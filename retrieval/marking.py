@@ -96,7 +96,7 @@ def coverage(sentence: str, weights: Mapping[str, float]) -> float:
 def coverage_of_words(split: Iterable[str], weights: Mapping[str, float]) -> float:
     """`coverage` of a sentence already split by `words`."""
     exact = set(split)
-    stems = {stem(w) for w in exact}
+    stems = set(map(stem, exact))
     return sum(
         w if term in exact else STEM_MATCH_CREDIT * w if stem(term) in stems else 0.0
         for term, w in weights.items()

@@ -49,11 +49,13 @@ def content_terms(text: str) -> list[str]:
 
 def terms_of_words(split: Sequence[str]) -> list[str]:
     """content_terms of a text already split by `words` (a caller that needs both)."""
-    seen: dict[str, None] = {}
-    for word in split:
-        if word and word not in STOPWORDS and (len(word) > 1 or word.isdigit()):
-            seen.setdefault(word.removesuffix("'s"), None)
-    return list(seen)
+    return list(
+        dict.fromkeys(
+            word.removesuffix("'s")
+            for word in split
+            if word and word not in STOPWORDS and (len(word) > 1 or word.isdigit())
+        )
+    )
 
 
 @functools.lru_cache(maxsize=200_000)
