@@ -187,6 +187,10 @@ class AlertSettings:
     profile_min_overlap: Share = 0.45
     profile_max_expansion: PositiveFloat = 2.0
     profile_refresh_minutes: PositiveFloat = 360.0
+    name_max_words: PositiveInt = 3
+    name_capitalised_share: Share = 0.9
+    name_min_mentions: PositiveInt = 5
+    name_evidence_passages: PositiveInt = 50
     digest_minutes: PositiveFloat = 360.0
     send_interval_seconds: NonNegativeFloat = 1.0
     retry_seconds: PositiveFloat = 30.0

@@ -14,6 +14,8 @@ from retrieval.alerts.topics import (
     parse_topic,
     topic_threshold,
     topic_thresholds,
+    typed_as_name,
+    written_as_name,
 )
 
 __all__ = [
@@ -30,4 +32,6 @@ __all__ = [
     "parse_topic",
     "topic_threshold",
     "topic_thresholds",
+    "typed_as_name",
+    "written_as_name",
 ]

@@ -32,7 +32,13 @@ from index import NewsArchive
 from index.state import NewDelivery, Outbox, Subscription, Subscriptions
 from retrieval.alerts.compiled import ArticleEvidence, Screening, SubscriptionIndex
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
-from retrieval.alerts.topics import has_word, names_topic, topic_threshold
+from retrieval.alerts.topics import (
+    has_word,
+    names_topic,
+    topic_threshold,
+    typed_as_name,
+    written_as_name,
+)
 from retrieval.answer import Quote
 from retrieval.marking import mark, sentence_units, term_weights
 from retrieval.text_terms import content_terms, stem, words
@@ -59,6 +65,7 @@ class AlertMatcher:
         self.outbox = outbox
         self.settings = settings
         self._topic_vectors: dict[str, np.ndarray] = {}
+        self._names: dict[str, bool] = {}
         self.profiles = TopicProfiles(archive, settings)
         self._index: SubscriptionIndex | None = None
 
@@ -73,7 +80,8 @@ class AlertMatcher:
             # vectors are then on disk but not in this process's index yet.
             self.archive.reconcile()
             subscriptions = self.subscriptions.active()
-            self.profiles.refresh_if_due()
+            if self.profiles.refresh_if_due():
+                self._names.clear()  # what the archive says of a word may have changed
             index = self.subscription_index(subscriptions)
             found = [self.evidence(article_id, queued_at) for article_id, queued_at in queued]
             screenings = iter(self._screen(index, [e for e in found if e is not None]))
@@ -97,8 +105,9 @@ class AlertMatcher:
         queries = [s.query for s in subscriptions]
         vectors = self.topic_vectors(queries)
         profiles = self.profiles.profiles(queries, vectors)
-        if self._index is None or not self._index.fits(subscriptions, vectors, profiles):
-            self._index = SubscriptionIndex(subscriptions, vectors, profiles)
+        names = self.name_topics(queries)
+        if self._index is None or not self._index.fits(subscriptions, vectors, profiles, names):
+            self._index = SubscriptionIndex(subscriptions, vectors, profiles, names)
         return self._index
 
     def _screen(
@@ -138,10 +147,18 @@ class AlertMatcher:
         if found is None:
             return None
         passage_id, cosine, profile_score = found
-        needed = topic_threshold(names_topic(evidence.stems, subscription.query), self.settings)
-        if cosine >= needed or self.profile_match(subscription.query, profile_score):
+        query = subscription.query
+        if self.own_match(query, evidence, cosine) or self.profile_match(query, profile_score):
             return passage_id, cosine
         return None
+
+    def own_match(self, query: str, evidence: ArticleEvidence, cosine: float) -> bool:
+        """Whether the article matches the topic's own words (no profile): a name in its
+        title or opening, or its best passage at `alerts.threshold` (less the relief when it
+        names the topic)."""
+        if self.name_topics([query])[0] and names_topic(evidence.lead_stems, query):
+            return True  # a name in the title or the opening: the story is about it
+        return cosine >= topic_threshold(names_topic(evidence.stems, query), self.settings)
 
     def profile_match(self, query: str, profile_score: float | None) -> bool:
         """Whether a profile score is a match: above the threshold and within the profile's
@@ -163,6 +180,10 @@ class AlertMatcher:
             return None
         if any(has_word(evidence.stems, w) for w in subscription.excluded):
             return None
+        if self.name_topics([subscription.query])[0] and not names_topic(
+            evidence.stems, subscription.query
+        ):
+            return None  # a name the story does not name
         passage_id, cosine = _best_passage(evidence, self.topic_vectors([subscription.query])[0])
         profile = self.topic_profiles([subscription.query])[0]
         profile_score = profile.score(evidence.vectors) if profile is not None else None
@@ -171,6 +192,32 @@ class AlertMatcher:
     def topic_profiles(self, queries: Sequence[str]) -> list[TopicProfile | None]:
         """The profile of each topic, learnt from the archive (None while it is too small)."""
         return self.profiles.profiles(queries, self.topic_vectors(queries))
+
+    def name_topics(self, queries: Sequence[str]) -> list[bool]:
+        """Whether each topic is a name (retrieval/alerts/topics.py), read from the archive
+        once per topic and again after each profile refresh. Blocking."""
+        missing = [q for q in dict.fromkeys(queries) if q not in self._names]
+        if len(self._names) + len(missing) > _TOPIC_CACHE_SIZE:
+            self._names.clear()
+            missing = list(dict.fromkeys(queries))
+        for query in missing:
+            self._names[query] = typed_as_name(query) or self._written_as_name(query)
+        return [self._names[q] for q in queries]
+
+    def _written_as_name(self, query: str) -> bool:
+        terms = content_terms(query)
+        if not terms or len(terms) > self.settings.name_max_words:
+            return False
+        store = self.archive.store
+        for term in terms:
+            hits = store.lexical_search([term], self.settings.name_evidence_passages)
+            texts = [r.text for r in store.passages([h[0] for h in hits]).values()]
+            settings = self.settings
+            if not written_as_name(
+                term, texts, settings.name_min_mentions, settings.name_capitalised_share
+            ):
+                return False
+        return True
 
     def topic_vectors(self, queries: Sequence[str]) -> list[np.ndarray]:
         missing = list(dict.fromkeys(q for q in queries if q not in self._topic_vectors))
@@ -200,9 +247,11 @@ class AlertMatcher:
             passages = store.article_passages(article_id)
             ids = tuple(p.id for p in passages)
             vectors = self.archive.vectors.vectors_for(list(ids))
-        text = f"{article.get('title') or ''}\n{article.get('text') or ''}"
-        stems = frozenset(stem(w) for w in words(text))
-        return ArticleEvidence(article_id, queued_at, stems, ids, vectors)
+        title = article.get("title") or ""
+        stems = frozenset(stem(w) for w in words(f"{title}\n{article.get('text') or ''}"))
+        opening = passages[0].text if passages else ""
+        lead = frozenset(stem(w) for w in words(f"{title}\n{opening}"))
+        return ArticleEvidence(article_id, queued_at, stems, ids, vectors, lead)
 
     def quote(self, passage_id: int, topic_query: str) -> Quote | None:
         """The passage as a Quote, its sentence closest to the topic marked. Blocking."""

@@ -104,9 +104,10 @@ class TopicProfiles:
             self._profiles.update(zip((q for q, _ in missing), built, strict=True))
         return [self._profiles[q] for q in queries]
 
-    def refresh_if_due(self) -> None:
+    def refresh_if_due(self) -> bool:
         """Learn the profiles again when they are old, or when the archive was too small to
-        learn from and has grown since. Called once per batch of articles, not per match."""
+        learn from and has grown since (True then). Called once per batch of articles, not
+        per match."""
         sample = self._sample
         if sample is not None:
             fresh = time.monotonic() - sample.built_at < self.settings.profile_refresh_minutes * 60
@@ -115,9 +116,10 @@ class TopicProfiles:
                 self.archive.store.passage_summary()[1] != sample.last_passage_id
             )
             if fresh and not grown:
-                return
+                return False
         self._sample = self._read_sample()
         self._profiles.clear()
+        return True
 
     def _read_sample(self) -> _Sample:
         dimension = self.archive.embedder.dimension
