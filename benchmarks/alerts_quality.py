@@ -248,9 +248,11 @@ def main() -> int:
         if args.profile_threshold is not None:
             chosen = args.profile_threshold
         print(
-            f"tuning half: {len(tune_ids)} articles; best single cosine threshold {cosine_threshold:.3f} "
-            f"(macro-F1 {cosine_tune:.3f}); profile threshold {chosen:.3f} "
-            f"(macro-F1 {thresholds['final (defaults)'][1]:.3f}); default {defaults.profile_threshold}"
+            f"tuning half: {len(tune_ids)} articles; best single cosine threshold"
+            f" {cosine_threshold:.3f} (macro-F1 {cosine_tune:.3f}); best profile threshold"
+            f" {thresholds['final (defaults)'][0]:.3f} (macro-F1"
+            f" {thresholds['final (defaults)'][1]:.3f}); used {chosen:.3f};"
+            f" default {defaults.profile_threshold}"
         )
 
         # Reporting: the other half arrives as news; the bot's own matching fills the outbox.

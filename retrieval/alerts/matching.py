@@ -1,6 +1,11 @@
 """Topic alerts: parse a topic, match each new article against the subscriptions, and put the
 matches in the outbox.
 
+A topic that is a name ("NFL", "Taylor Swift", "gaza": retrieval/alerts/topics.py) matches
+only stories that name it (every word of it, by stem, anywhere in the story); a story that
+names it in its title or opening (first passage) is about it and matches outright. Without
+this a name matched its whole neighbourhood ("NFL" got every sports story).
+
 An article matches a topic in either of two ways (`+word` must appear and `-word` must not):
 - close to the topic's own words: the cosine of the topic's embedding to the article's best
   passage reaches `alerts.threshold`, or `threshold - LEXICAL_RELIEF` when the article also
@@ -16,8 +21,11 @@ Calibration, absolute rule: the threshold sits between what a specific topic sco
 story it is about and the most any unrelated BBC story scores for it. Short topics score low
 even on articles about them; such articles name the topic, which the relief
 (retrieval/alerts/topics.py) rewards, while stories that merely share a word ("talks") still
-need the full threshold. Profile rule: chosen on half of the BBC corpus, reported on the
-other half. Figures: benchmarks/README.md "Topic alerts" (benchmarks/alerts_quality.py).
+need the full threshold. Profile rule: its threshold is chosen on the archive half of the
+news-sections benchmark (one- and two-word topics as people type them) and reported on its
+news half and on BBC; chosen on BBC, it is reported on the news sections too. Figures:
+benchmarks/README.md "Topic alerts" and "Topic alerts on news sections"
+(benchmarks/alerts_quality.py, benchmarks/alerts_sections.py).
 """
 
 from __future__ import annotations

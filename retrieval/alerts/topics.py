@@ -115,5 +115,5 @@ def written_as_name(word: str, texts: Iterable[str], min_mentions: int, share: f
             ):
                 continue
             mentions += 1
-            capitalised += found.group()[0].isupper()
+            capitalised += any(c.isupper() for c in found.group())  # "Gaza", "iPod"
     return mentions >= min_mentions and capitalised >= share * mentions
