@@ -21,6 +21,18 @@ from index.text import Article
 from retrieval.alerts import AlertMatcher, ArticleEvidence, parse_topic
 
 
+def add_common_arguments(parser, work_dir: str, threshold_from: str) -> None:
+    """--work-dir, --cache-path, --json and --profile-threshold, as both benchmarks take them."""
+    parser.add_argument("--work-dir", type=Path, default=Path(work_dir))
+    parser.add_argument("--cache-path", help="the shared embedding cache file")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument(
+        "--profile-threshold",
+        type=float,
+        help=f"match with this profile threshold (chosen elsewhere: {threshold_from})",
+    )
+
+
 def prf(predicted: set[str], gold: set[str]) -> tuple[float, float, float]:
     hits = len(predicted & gold)
     precision = hits / len(predicted) if predicted else 0.0

@@ -38,7 +38,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from alerting import Archives, prf, stored_ids
+from alerting import Archives, add_common_arguments, prf, stored_ids
 from alerting import best_threshold as shared_best_threshold
 from measuring import DATA, machine
 
@@ -193,15 +193,7 @@ def rows_for(table_scores, gold, predicate) -> dict[str, tuple[float, float, flo
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work-dir", type=Path, default=Path("/work/cache/bbc-alerts"))
-    parser.add_argument("--cache-path", help="the shared embedding cache file")
-    parser.add_argument("--json", type=Path, help="write the figures here")
-    parser.add_argument(
-        "--profile-threshold",
-        type=float,
-        help="match with this profile threshold (chosen elsewhere: the sections benchmark)"
-        " instead of the one with the best macro-F1 on the tuning half",
-    )
+    add_common_arguments(parser, "/work/cache/bbc-alerts", "alerts_sections.py, news sections")
     parser.add_argument("--quick", action="store_true", help="no ablations")
     args = parser.parse_args()
     bench = Bench(args.work_dir, args.cache_path)

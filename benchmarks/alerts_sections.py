@@ -52,6 +52,7 @@ from urllib.parse import urlparse
 import numpy as np
 from alerting import (
     Archives,
+    add_common_arguments,
     best_threshold,
     delivered,
     jaccard,
@@ -413,9 +414,7 @@ def rocchio_vote(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work-dir", type=Path, default=Path("/work/cache/sections-alerts"))
-    parser.add_argument("--cache-path", help="the shared embedding cache file")
-    parser.add_argument("--json", type=Path, help="write the figures here")
+    add_common_arguments(parser, "/work/cache/sections-alerts", "alerts_quality.py on BBC")
     parser.add_argument(
         "--sample", type=int, default=2400, help="this many stories, fixed seed (0 = all 4,653)"
     )
@@ -427,11 +426,6 @@ def main() -> int:
         "--choose-threshold",
         action="store_true",
         help="match with the profile threshold that is best on the archive half, not the default",
-    )
-    parser.add_argument(
-        "--profile-threshold",
-        type=float,
-        help="match with this profile threshold (chosen elsewhere: alerts_quality.py on BBC)",
     )
     args = parser.parse_args()
     began = time.perf_counter()
