@@ -2,11 +2,13 @@
 
     .venv/bin/python benchmarks/alerts_quality.py [--cache-path /work/cache/embeddings.sqlite]
         [--work-dir /work/cache/bbc-alerts] [--json FILE]
+        [--profile-threshold T] [--quick]
 
 Five chats subscribe with a plain phrase per BBC category. The articles are split by id (the
 first byte of sha1(id), even = tuning half, odd = reporting half). The tuning half is the
 archive the chats subscribe on: topic profiles learn from it, and the profile threshold is the
-one single value (for all topics) with the best macro-F1 on it. Then the reporting half is
+one single value (for all topics) with the best macro-F1 on it (or --profile-threshold, a value
+chosen on another corpus: benchmarks/alerts_sections.py). Then the reporting half is
 ingested through the Ingestor as news arriving after the subscriptions, matched by
 `AlertMatcher.process_queue()` exactly as the bot does, and the deliveries in the outbox are
 counted against the categories. Articles the archive stores as near-duplicates of another get
@@ -36,6 +38,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+from alerting import Archives, add_common_arguments, prf, stored_ids
+from alerting import best_threshold as shared_best_threshold
 from measuring import DATA, machine
 
 from config import AlertSettings, load_settings
@@ -70,14 +74,6 @@ def load_bbc() -> tuple[list[Article], dict[str, str], dict[str, int]]:
     return articles, category, half
 
 
-def prf(predicted: set[str], gold: set[str]) -> tuple[float, float, float]:
-    hits = len(predicted & gold)
-    precision = hits / len(predicted) if predicted else 0.0
-    recall = hits / len(gold) if gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if hits else 0.0
-    return precision, recall, f1
-
-
 def table(name: str, rows: dict[str, tuple[float, float, float]]) -> dict:
     macro = float(np.mean([r[2] for r in rows.values()]))
     print(f"\n{name}\n  {'topic':34s}  P      R      F1")
@@ -93,28 +89,19 @@ def table(name: str, rows: dict[str, tuple[float, float, float]]) -> dict:
 class Bench:
     def __init__(self, work_dir: Path, cache_path: str | None) -> None:
         self.work_dir = work_dir
-        self.overrides = {"embedding.cache_path": cache_path} if cache_path else {}
+        self.archives = Archives(cache_path)
         self.articles, self.category, self.half = load_bbc()
-        self._embedder = None
 
     def archive(self, data_dir: Path, alerts: AlertSettings | None = None) -> NewsArchive:
-        settings = load_settings(env={}, overrides={"data_dir": str(data_dir), **self.overrides})
-        if alerts is not None:
-            settings = dataclasses.replace(settings, alerts=alerts)
-        archive = NewsArchive(settings, self._embedder)
-        self._embedder = archive.embedder  # the model loads once
-        return archive
+        return self.archives.open(data_dir, alerts)
 
     def history(self) -> Path:
         """The tuning half, stored once (delete the folder to rebuild it)."""
-        path = self.work_dir / "history"
-        if not (path / "READY").exists():
-            shutil.rmtree(path, ignore_errors=True)
-            archive = self.archive(path)
-            tuning = [a for a in self.articles if self.half[a.id] == 0]
-            print(Ingestor(archive).ingest(tuning).summary(), flush=True)
-            (path / "READY").write_text("tuning half of the BBC corpus\n")
-        return path
+        return self.archives.stored_once(
+            self.work_dir / "history",
+            lambda: [a for a in self.articles if self.half[a.id] == 0],
+            "tuning half of the BBC corpus",
+        )
 
     def gold(self, ids: list[str]) -> dict[str, set[str]]:
         return {k: {i for i in ids if self.category[i] == k} for k in TOPICS}
@@ -165,14 +152,6 @@ def flood_table(name: str, rows: dict[str, dict[str, int]]) -> dict:
     return rows
 
 
-def stored_ids(archive: NewsArchive, wanted: set[str]) -> list[str]:
-    """The wanted articles the archive kept as stories of their own (not near-duplicates)."""
-    rows = archive.database.connection().execute(
-        "SELECT id FROM articles WHERE duplicate_of IS NULL"
-    )
-    return [r[0] for r in rows if r[0] in wanted]
-
-
 def scores(matcher: AlertMatcher, ids: list[str]) -> dict[str, dict[str, tuple]]:
     """topic -> article id -> (best passage cosine, profile score or None, matched by the
     matcher's own rule at its settings, the profile's reach floor)."""
@@ -202,19 +181,8 @@ def value(found: tuple, rule: str) -> float:
 
 def best_threshold(table_scores, gold, rule: str) -> tuple[float, float]:
     """The single threshold (the same for every topic) with the best macro-F1."""
-    values = np.concatenate([[value(f, rule) for f in t.values()] for t in table_scores.values()])
-    values = values[np.isfinite(values)]
-    best = (-1.0, 0.0)
-    for candidate in np.quantile(values, np.linspace(0.0, 1.0, 801)):
-        macro = np.mean(
-            [
-                prf({i for i, f in t.items() if value(f, rule) >= candidate}, gold[k])[2]
-                for k, t in table_scores.items()
-            ]
-        )
-        if macro > best[0]:
-            best = (float(macro), float(candidate))
-    return best[1], best[0]
+    values = {k: {i: value(f, rule) for i, f in t.items()} for k, t in table_scores.items()}
+    return shared_best_threshold(values, gold)
 
 
 def rows_for(table_scores, gold, predicate) -> dict[str, tuple[float, float, float]]:
@@ -225,9 +193,8 @@ def rows_for(table_scores, gold, predicate) -> dict[str, tuple[float, float, flo
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work-dir", type=Path, default=Path("/work/cache/bbc-alerts"))
-    parser.add_argument("--cache-path", help="the shared embedding cache file")
-    parser.add_argument("--json", type=Path, help="write the figures here")
+    add_common_arguments(parser, "/work/cache/bbc-alerts", "alerts_sections.py, news sections")
+    parser.add_argument("--quick", action="store_true", help="no ablations")
     args = parser.parse_args()
     bench = Bench(args.work_dir, args.cache_path)
     began = time.perf_counter()
@@ -248,6 +215,8 @@ def main() -> int:
         "topic weight 0.3": dataclasses.replace(defaults, feedback_topic_weight=0.3),
         "topic weight 0.6": dataclasses.replace(defaults, feedback_topic_weight=0.6),
     }
+    if args.quick:
+        variants = {k: v for k, v in variants.items() if k.startswith(("final", "no drift"))}
     results: dict = {"machine": machine()}
     with tempfile.TemporaryDirectory(prefix="newsbot-bbc-alerts-") as work:
         # Tuning: every tuning article scored for every topic; thresholds chosen here only.
@@ -268,10 +237,14 @@ def main() -> int:
         )
         thresholds = {name: best_threshold(t, tune_gold, "profile") for name, t in tuned.items()}
         chosen = thresholds["final (defaults)"][0]
+        if args.profile_threshold is not None:
+            chosen = args.profile_threshold
         print(
-            f"tuning half: {len(tune_ids)} articles; best single cosine threshold {cosine_threshold:.3f} "
-            f"(macro-F1 {cosine_tune:.3f}); profile threshold {chosen:.3f} "
-            f"(macro-F1 {thresholds['final (defaults)'][1]:.3f}); default {defaults.profile_threshold}"
+            f"tuning half: {len(tune_ids)} articles; best single cosine threshold"
+            f" {cosine_threshold:.3f} (macro-F1 {cosine_tune:.3f}); best profile threshold"
+            f" {thresholds['final (defaults)'][0]:.3f} (macro-F1"
+            f" {thresholds['final (defaults)'][1]:.3f}); used {chosen:.3f};"
+            f" default {defaults.profile_threshold}"
         )
 
         # Reporting: the other half arrives as news; the bot's own matching fills the outbox.

@@ -10,6 +10,7 @@ flood it while the story it names still reaches it.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 
 import pytest
@@ -19,6 +20,7 @@ from index import Ingestor, NewsArchive
 from index.sources import read_file
 from index.state import DeliveryOutbox, SubscriptionStore
 from retrieval.alerts import AlertMatcher, parse_topic
+from retrieval.text_terms import words
 from tests.bbc_news import ARCHIVED, alert_settings, bbc_by_category
 
 TOPICS = {
@@ -136,3 +138,62 @@ def test_a_narrow_topic_is_not_flooded_by_its_category(tmp_path, embedder, share
     got = {r[0] for r in archive.database.connection().execute("SELECT article_id FROM deliveries")}
     assert seed[0].id in got
     assert len(got - {seed[0].id}) <= 1, got  # 3 fresh politics stories among the news
+
+
+def _alerts_by_chat(archive) -> dict[int, set[str]]:
+    got: dict[int, set[str]] = {}
+    for chat_id, article_id in archive.database.connection().execute(
+        "SELECT chat_id, article_id FROM deliveries"
+    ):
+        got.setdefault(chat_id, set()).add(article_id)
+    return got
+
+
+# One word, its paraphrase and a descriptive phrase of one category, each a chat of its own.
+PHRASINGS = {
+    "business": ["business", "economy", "business and the economy"],
+    "sport": ["sport", "sports", "sports and athletes"],
+}
+
+
+def test_one_word_topics_and_paraphrases_get_the_same_alerts(setup):
+    """The whole measurement is benchmarks/alerts_sections.py ("business" / "economy" /
+    "money" on news sections); here each phrasing gets its category's fresh news and little
+    else, so they largely agree."""
+    archive, matcher, articles, _ = setup
+    chats = {}
+    for chat_id, (key, text) in enumerate(
+        ((k, t) for k, texts in PHRASINGS.items() for t in texts), 100
+    ):
+        topic = parse_topic(text)
+        matcher.subscriptions.add(chat_id, None, topic.text, topic.query)
+        chats[chat_id] = (key, text)
+    Ingestor(archive).ingest([a for k in TOPICS for a in articles[k][ARCHIVED:]])
+    matcher.process_queue()
+    got = _alerts_by_chat(archive)
+    alerts = {text: got.get(chat_id, set()) for chat_id, (_, text) in chats.items()}
+    for key, texts in PHRASINGS.items():
+        mine = {a.id for a in articles[key][ARCHIVED:]}
+        for text in texts:
+            assert len(alerts[text] & mine) >= FRESH - 1, (text, alerts[text], mine)
+            assert len(alerts[text] - mine) <= 1, (text, alerts[text] - mine)
+        for a, b in itertools.combinations(texts, 2):
+            union = alerts[a] | alerts[b]
+            assert len(alerts[a] & alerts[b]) >= 0.5 * len(union), (a, b)
+
+
+def test_a_name_topic_gets_only_stories_that_name_it(setup):
+    """ "Michael Howard" is a name (typed so): politics stories that do not name him are near
+    it but are not about him; stories naming him in the title or opening reach the chat."""
+    archive, matcher, articles, _ = setup
+    topic = parse_topic("Michael Howard")
+    matcher.subscriptions.add(99, None, topic.text, topic.query)
+    fresh = [a for k in TOPICS for a in articles[k][ARCHIVED:]]
+    Ingestor(archive).ingest(fresh)
+    matcher.process_queue()
+    got = _alerts_by_chat(archive).get(99, set())
+    naming = {a.id for a in fresh if {"michael", "howard"} <= set(words(f"{a.title} {a.text}"))}
+    opening = {a.id for a in fresh if "Michael Howard" in f"{a.title}\n{a.text[:600]}"}
+    assert matcher.name_topics([topic.query]) == [True]
+    assert opening, "the fixture's news names him in an opening"
+    assert opening <= got <= naming, (got, naming, opening)

@@ -5,7 +5,8 @@ The reference below applies the rules one (article, subscription) pair at a time
 `AlertMatcher.match` did before matching was vectorized (benchmarks/README.md "Performance",
 alert matching). Topics cover the ways a rule can go: plain and broad
 (matched by profile), +required and -excluded words, words the articles name (the lexical
-relief), and chats that subscribed after some articles were stored.
+relief), names (the story must name them; in its title or opening they match outright), and
+chats that subscribed after some articles were stored.
 """
 
 from __future__ import annotations
@@ -55,6 +56,11 @@ EARLY_TOPICS = [
     "internet +security",
     "+blair",
     "bank interest rates",
+    # Names: the story must name them (retrieval/alerts/topics.py).
+    "Tony Blair",
+    "BBC",
+    "iPod",
+    "Chelsea -football",
 ]
 # Subscribed (by other chats) between the two batches of fresh news: only the second reaches them.
 LATE_TOPICS = ["sport", "technology", "tax", "football -chelsea", "film +oscar", "economy +growth"]
@@ -73,8 +79,12 @@ def reference(matcher: AlertMatcher, evidence: ArticleEvidence, subs: list[Subsc
         if hit is None:
             continue
         passage_id, cosine, profile_score = hit
-        needed = topic_threshold(names_topic(evidence.stems, subscription.query), matcher.settings)
-        if cosine >= needed or matcher.profile_match(subscription.query, profile_score):
+        query = subscription.query
+        if matcher.name_topics([query])[0] and names_topic(evidence.lead_stems, query):
+            found.add((subscription.id, passage_id, cosine))  # a name in the title or opening
+            continue
+        needed = topic_threshold(names_topic(evidence.stems, query), matcher.settings)
+        if cosine >= needed or matcher.profile_match(query, profile_score):
             found.add((subscription.id, passage_id, cosine))
     return found
 

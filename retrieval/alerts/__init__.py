@@ -23,6 +23,8 @@ from retrieval.alerts.topics import (
     parse_topic,
     topic_threshold,
     topic_thresholds,
+    typed_as_name,
+    written_as_name,
 )
 
 __all__ = [
@@ -46,4 +48,6 @@ __all__ = [
     "preview_topic",
     "topic_threshold",
     "topic_thresholds",
+    "typed_as_name",
+    "written_as_name",
 ]

@@ -40,6 +40,7 @@ class ArticleEvidence:
     stems: frozenset[str]
     passage_ids: tuple[int, ...]
     vectors: np.ndarray  # one row per passage
+    lead_stems: frozenset[str] = frozenset()  # of the title and the first passage
 
 
 @dataclass(frozen=True)
@@ -124,8 +125,11 @@ class SubscriptionIndex:
         subscriptions: Sequence[Subscription],
         topic_vectors: Sequence[np.ndarray],
         profiles: Sequence[TopicProfile | None],
+        names: Sequence[bool] = (),
     ) -> None:
         self.subscriptions = tuple(subscriptions)
+        self.names = tuple(names) or (False,) * len(self.subscriptions)
+        self._names = np.asarray(self.names, dtype=bool)
         self.topic_vectors = tuple(topic_vectors)
         self.profiles = tuple(profiles)
         count = len(self.subscriptions)
@@ -145,11 +149,13 @@ class SubscriptionIndex:
         subscriptions: Sequence[Subscription],
         topic_vectors: Sequence[np.ndarray],
         profiles: Sequence[TopicProfile | None],
+        names: Sequence[bool] = (),
     ) -> bool:
-        """Whether this index was built from these very subscriptions, topic vectors and
-        profiles (a profile refresh or a re-embedded topic makes new objects)."""
+        """Whether this index was built from these very subscriptions, topic vectors,
+        profiles and names (a profile refresh or a re-embedded topic makes new objects)."""
         return (
             tuple(subscriptions) == self.subscriptions
+            and (tuple(names) or (False,) * len(self.subscriptions)) == self.names
             and all(a is b for a, b in zip(topic_vectors, self.topic_vectors, strict=True))
             and all(a is b for a, b in zip(profiles, self.profiles, strict=True))
         )
@@ -193,9 +199,10 @@ class SubscriptionIndex:
         present = self._present(article.stems)
         # Subscribed after the article was stored: not matched (created_at > queued_at).
         eligible = self._rank < bisect.bisect_right(self._created, article.queued_at)
-        gate = eligible & self.required.all_present(present) & ~self.excluded.any_present(present)
         # names_topic for every subscription at once.
         named = (self.terms.sizes > 0) & self.terms.all_present(present)
+        gate = eligible & self.required.all_present(present) & ~self.excluded.any_present(present)
+        gate &= ~self._names | named  # a name the story does not name cannot match
         needed = topic_thresholds(named, settings)
         gap = best.astype(np.float64) - needed
         matched = gap >= MARGIN
@@ -204,6 +211,11 @@ class SubscriptionIndex:
             rows = self.profile_table.rows
             matched[rows] |= profile_gaps >= MARGIN
             unsure[rows] |= np.abs(profile_gaps) < MARGIN
+        # A name in the title or the opening matches whatever the cosines.
+        named_lead = (self.terms.sizes > 0) & self.terms.all_present(
+            self._present(article.lead_stems)
+        )
+        matched |= self._names & named_lead
         matched &= gate
         unsure &= gate & ~matched  # one sure way to match settles it
         return Screening(np.flatnonzero(matched), np.flatnonzero(unsure))

@@ -25,7 +25,7 @@ from datetime import timedelta
 from config import AlertSettings
 from index.clock import timestamp, utc_now
 from index.state import Subscription
-from retrieval.alerts.compiled import ArticleEvidence, SubscriptionIndex
+from retrieval.alerts.compiled import ArticleEvidence
 from retrieval.alerts.matching import AlertMatcher
 from retrieval.alerts.topics import Topic, TopicError, parse_topic
 from retrieval.text_terms import content_terms, stem
@@ -158,8 +158,8 @@ def _screen(
     """For each topic: {story position: cosine of its best passage} of the stories it
     matches, decided as AlertMatcher decides deliveries (the compiled screening, and the
     pair's own rule for a decision within rounding of a threshold)."""
-    keys, vectors = matcher.subscription_topics(topics)
-    index = SubscriptionIndex(topics, vectors, matcher.topic_profiles(keys))
+    index = matcher.compile(topics)
+    vectors = index.topic_vectors
     found: list[dict[int, float]] = [{} for _ in topics]
     for position, (article, screening) in enumerate(
         zip(evidence, index.screen(evidence, settings), strict=True)

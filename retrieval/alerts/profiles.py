@@ -10,21 +10,28 @@ no word lists (pseudo-relevance feedback, Rocchio):
    sample (centring removes the direction every news text shares, which otherwise dominates);
 2. the topic's vector finds its k closest articles in the sample; their centroid, mixed with
    the topic (`feedback_topic_weight`), becomes the new vector; this is repeated
-   `feedback_rounds` times, so the vector settles on the articles the topic is about. k is
-   the number of articles whose best passage comes within `feedback_relative_cosine` of the
-   topic's best match (10 to `feedback_articles`), so narrow topics learn from few articles;
+   `feedback_rounds` times, so the vector settles on the articles the topic is about. At
+   first k is the number of articles whose best passage comes within
+   `feedback_relative_cosine` of the topic's best match (10 to `feedback_articles`), so
+   narrow topics learn from few articles; after each round k is read again the same way from
+   the new vector's own scores. Paraphrases that settle on the same articles ("business",
+   "economy", "money") then learn from as many of them and share one scale, instead of each
+   keeping the k its words gave it (benchmarks/README.md "Topic alerts on news sections");
 3. an article's profile score is read against the topic's own distribution over the sample:
    0 = the average stored article, 1 = the average of the feedback articles. One threshold then
    fits topics whose raw cosines differ a lot.
 
 Feedback drifts: a topic the archive has no articles about ("ceasefire talks" over BBC news)
 still has k closest articles (stories that share "talks"), and their centroid is a whole
-category (politics). Two guards, chosen on BBC (benchmarks/README.md, "Topic alerts"):
-- drift: the final feedback set must keep `profile_min_overlap` of the topic's own k closest
-  articles (by best passage); broad topics keep much more of it than a topic the archive
-  has no stories about. A drifted topic gets no profile and is matched by its own words only;
+category (politics). Two guards (benchmarks/README.md, "Topic alerts"):
+- drift: the final feedback set and the topic's own first-k closest articles (by best
+  passage) must share `profile_min_overlap` of the smaller of the two; broad topics keep much
+  more of it than a topic the archive has no stories about. A drifted topic gets no profile
+  and is matched by its own words only. (At 0.45, chosen on BBC's five even categories, it
+  took the profile of every small section of a newspaper, "travel", "tech", "money", which
+  then got almost no alerts; 0.3 is chosen on the news sections);
 - reach: an article matches by profile only if it would rank within `profile_max_expansion`
-  x k of the sample (`TopicProfile.floor`). Narrow topics ("ipod", "tax") would match more
+  x k of the sample (`TopicProfile.floor`), k the larger of the first and the last. Narrow topics ("ipod", "tax") would match more
   of the sample than broad ones: the cap bounds how far a narrow topic spills into its
   category.
 
@@ -104,9 +111,10 @@ class TopicProfiles:
             self._profiles.update(zip((q for q, _ in missing), built, strict=True))
         return [self._profiles[q] for q in queries]
 
-    def refresh_if_due(self) -> None:
+    def refresh_if_due(self) -> bool:
         """Learn the profiles again when they are old, or when the archive was too small to
-        learn from and has grown since. Called once per batch of articles, not per match."""
+        learn from and has grown since (True then). Called once per batch of articles, not
+        per match."""
         sample = self._sample
         if sample is not None:
             fresh = time.monotonic() - sample.built_at < self.settings.profile_refresh_minutes * 60
@@ -115,9 +123,10 @@ class TopicProfiles:
                 self.archive.store.passage_summary()[1] != sample.last_passage_id
             )
             if fresh and not grown:
-                return
+                return False
         self._sample = self._read_sample()
         self._profiles.clear()
+        return True
 
     def _read_sample(self) -> _Sample:
         dimension = self.archive.embedder.dimension
@@ -161,21 +170,27 @@ class TopicProfiles:
         best, sizes = self._feedback_sizes(sample, topics)
         weight = settings.feedback_topic_weight
         built: list[TopicProfile | None] = []
-        for topic, own, k in zip(topics, best, sizes, strict=True):
-            vector = topic
+        most = _most_feedback(settings, len(matrix))
+        for topic, own, first_k in zip(topics, best, sizes, strict=True):
+            vector, k = topic, first_k
             for _ in range(settings.feedback_rounds):
                 top = np.argpartition(-(matrix @ vector), k - 1)[:k]
                 vector = unit(weight * topic + (1 - weight) * unit(matrix[top].mean(axis=0)))
+                # k read again from the profile itself: phrasings that settle on the same
+                # articles ("business", "economy") then learn from as many and get one scale.
+                k = _reach_count(matrix @ vector, settings.feedback_relative_cosine, most)
             scores = matrix @ vector
             feedback = np.argpartition(-scores, k - 1)[:k]
-            closest = np.argpartition(-own, k - 1)[:k]
-            kept = len(np.intersect1d(feedback, closest)) / k
+            # Drift: the profile's first_k best articles against the topic's own first_k.
+            settled = np.argpartition(-scores, first_k - 1)[:first_k]
+            closest = np.argpartition(-own, first_k - 1)[:first_k]
+            kept = len(np.intersect1d(settled, closest)) / first_k
             baseline = float(scores.mean())
             top_mean = float(scores[feedback].mean())
             if kept < settings.profile_min_overlap or top_mean <= baseline + 1e-6:
                 built.append(None)  # drifted away from the topic: its own words decide
                 continue
-            reach = int(settings.profile_max_expansion * k)
+            reach = int(settings.profile_max_expansion * max(k, first_k))
             floor = -np.inf
             if reach < len(scores):
                 floor = float(-np.partition(-scores, reach)[reach])
@@ -190,8 +205,18 @@ class TopicProfiles:
         ("chelsea") has a few close matches far above the rest and learns from few articles;
         a broad one ("sport") matches many articles about equally and learns from many."""
         best = np.maximum.reduceat(topics @ sample.passages.T, sample.starts, axis=1)
-        reach = best >= self.settings.feedback_relative_cosine * best.max(axis=1, keepdims=True)
-        # Never more than a fifth of the sample: feedback is about what stands out.
-        most = max(min(self.settings.feedback_articles, len(sample.articles) // 5), 1)
-        sizes = np.clip(reach.sum(axis=1), min(_MIN_FEEDBACK, most), most)
-        return best, [int(n) for n in sizes]
+        most = _most_feedback(self.settings, len(sample.articles))
+        relative = self.settings.feedback_relative_cosine
+        return best, [_reach_count(row, relative, most) for row in best]
+
+
+def _most_feedback(settings: AlertSettings, sample_size: int) -> int:
+    # Never more than a fifth of the sample: feedback is about what stands out.
+    return max(min(settings.feedback_articles, sample_size // 5), 1)
+
+
+def _reach_count(scores: np.ndarray, relative: float, most: int) -> int:
+    """How many articles score at least `relative` of the best score (the feedback size),
+    from _MIN_FEEDBACK (or `most`, if fewer) to `most`."""
+    reach = int((scores >= relative * scores.max()).sum())
+    return int(np.clip(reach, min(_MIN_FEEDBACK, most), most))

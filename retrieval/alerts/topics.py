@@ -1,4 +1,5 @@
-"""A topic as a chat subscribes to it, and the one rule that lowers its threshold.
+"""A topic as a chat subscribes to it, the one rule that lowers its threshold, and what makes
+a topic a name.
 
 The rule ("lexical relief"): an article that contains every content word of a topic (stemmed)
 names it, and its best passage then needs only `alerts.threshold - LEXICAL_RELIEF` instead
@@ -6,10 +7,18 @@ of `alerts.threshold`. Short topics score low even on articles about them, and s
 articles name the topic; stories that merely share one word still need the full threshold
 (retrieval/alerts/matching.py explains the calibration). AlertMatcher applies the rule pair by
 pair, SubscriptionIndex to arrays of subscriptions; both take it from here.
+
+Names ("NFL", "Taylor Swift", "Gaza") are matched differently (retrieval/alerts/matching.py):
+the story must name them. A topic is a name when it is typed as one (an acronym, a word with
+a capital inside, or two or more capitalised words: `typed_as_name`), or when the archive
+writes each of its words with a capital inside sentences (`written_as_name`): "gaza" and
+"Gaza" are names, "Sports" typed by a phone that capitalises the first letter is not.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -76,3 +85,35 @@ def topic_threshold(named: bool, settings: AlertSettings) -> float:
 def topic_thresholds(named: np.ndarray, settings: AlertSettings) -> np.ndarray:
     """topic_threshold for an array of `named` flags, value for value."""
     return np.where(named, topic_threshold(True, settings), topic_threshold(False, settings))
+
+
+def typed_as_name(query: str) -> bool:
+    """Whether the topic as typed is a name: every content word capitalised, and an acronym
+    ("NFL"), a capital inside a word ("iPod") or two or more such words ("Taylor Swift").
+    One capitalised word ("Gaza", "Sports") is left to `written_as_name`."""
+    tokens = [t for t in query.split() if content_terms(t)]
+    if not tokens or not all(t[0].isdigit() or any(c.isupper() for c in t) for t in tokens):
+        return False
+    inner_capital = any(any(c.isupper() for c in t[1:]) for t in tokens)
+    return inner_capital or len(tokens) >= 2
+
+
+# A sentence (or a heading, a quote, a list item) starts after these: a capital there says
+# nothing about the word.
+_SENTENCE_START = re.compile(r"(^|[.!?:;\"“”‘(\[\n*•–—-])\s*$")
+
+
+def written_as_name(word: str, texts: Iterable[str], min_mentions: int, share: float) -> bool:
+    """Whether these texts write `word` (or its plural or possessive) with a capital inside
+    sentences at least `share` of the time, over at least `min_mentions` such mentions."""
+    pattern = re.compile(rf"(?<![\w'’]){re.escape(word)}(?:s|es|'s|’s)?(?![\w])", re.IGNORECASE)
+    capitalised = mentions = 0
+    for text in texts:
+        for found in pattern.finditer(text):
+            if _SENTENCE_START.search(text[max(found.start() - 3, 0) : found.start()]) or (
+                found.start() == 0
+            ):
+                continue
+            mentions += 1
+            capitalised += any(c.isupper() for c in found.group())  # "Gaza", "iPod"
+    return mentions >= min_mentions and capitalised >= share * mentions
