@@ -67,7 +67,7 @@ from config import AlertSettings, load_settings
 from index import Ingestor
 from index.state import DeliveryOutbox, SubscriptionStore
 from index.text import Article
-from retrieval.alerts import AlertMatcher, parse_topic
+from retrieval.alerts import AlertMatcher, move_topic, parse_topic
 
 # Section label -> the URL path segments that mean it (any segment of the section path).
 SECTIONS = {
@@ -402,8 +402,8 @@ def rocchio_vote(
     away: float = 0.25,
 ) -> np.ndarray:
     """The topic vector moved by votes (Rocchio): toward the mean of the liked articles,
-    away from the mean of the disliked ones, renormalised. A stand-in for the bot's own rule
-    (a module of the votes' own), so the benchmark measures what votes can do."""
+    away from the mean of the disliked ones, renormalised: what moving the learnt profile
+    itself can do (the bot moves the topic's seed, `move_topic`)."""
     moved = topic.astype(np.float64)
     if liked:
         moved = moved + toward * np.mean(liked, axis=0)
@@ -417,10 +417,13 @@ def moved_profile(matcher: AlertMatcher, query: str, voted, liked_ids: set[str],
     (AlertMatcher.votes says which); None when the topic has no profile."""
     liked = [e.vectors for e in voted if e.article_id in liked_ids]
     disliked = [e.vectors for e in voted if e.article_id not in liked_ids]
-    if kind == "seed":
+    if kind == "seed":  # the bot's own rule (retrieval/alerts/feedback.py), as it runs
         topic = matcher.topic_vectors([query])[0]
-        moved = rocchio_vote(
-            topic, [article_vector(v) for v in liked], [article_vector(v) for v in disliked]
+        moved = move_topic(
+            topic,
+            [article_vector(v) for v in liked],
+            [article_vector(v) for v in disliked],
+            matcher.settings,
         )
         return matcher.profiles.profiles([f"{query}\0{len(voted)}"], [moved])[0]
     profile = matcher.topic_profiles([query])[0]

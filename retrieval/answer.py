@@ -15,7 +15,7 @@ from retrieval.answer_types import question_cues
 from retrieval.errors import QuestionError
 from retrieval.marking import term_weights
 from retrieval.search import Candidate, HybridSearcher, SearchMode, diversify
-from retrieval.selection import DEFAULT_MODEL, answering_span, choose_sentences
+from retrieval.selection import DEFAULT_MODEL, answering_span, choose_sentence, rank_passages
 from retrieval.text_terms import content_terms
 
 MAX_QUESTION_CHARS = 1000
@@ -123,21 +123,21 @@ class Answerer:
             terms, self.archive.store.document_frequencies(terms, scope.after_id), scope.passages
         )
         stored = self.archive.store.sentence_vectors([c.passage.id for c in candidates])
-        choices = choose_sentences(
-            candidates, query_vector, weights, question_cues(question), stored, DEFAULT_MODEL
+        passages = diversify(
+            rank_passages(candidates, weights, stored, len(query_vector)),
+            lambda p: (p.candidate.passage.article_id, p.candidate.passage.text),
+            self.settings.max_per_article,
+            shown + MORE_QUOTES,
         )
-        ranked = [
-            Quote.of(c.candidate.passage, answering_span(c), c.score)
-            for c in diversify(
-                choices,
-                lambda c: (c.candidate.passage.article_id, c.candidate.passage.text),
-                self.settings.max_per_article,
-                shown + MORE_QUOTES,
-            )
-        ]
-        evidence = ranked[0].score
+        evidence = passages[0].score if passages else 0.0
         if evidence < self.settings.abstain_below:
             return Answer(question, False, (), related=self._related(candidates), evidence=evidence)
+        # Only the passages shown get their sentences scored: the ranking needs words alone.
+        cues = question_cues(question)
+        ranked = [
+            Quote.of(c.candidate.passage, answering_span(c), c.score)
+            for c in (choose_sentence(p, query_vector, cues, DEFAULT_MODEL) for p in passages)
+        ]
         return Answer(
             question, True, tuple(ranked[:shown]), tuple(ranked[shown:]), evidence=evidence
         )

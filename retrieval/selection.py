@@ -88,6 +88,21 @@ FOLLOWING_RATIO = 0.6
 
 
 @dataclass(frozen=True)
+class PassageSentences:
+    """A candidate passage read sentence by sentence: enough to rank it (`score`), and what
+    its sentences' features are built from."""
+
+    candidate: Candidate
+    spans: tuple[tuple[int, int], ...]  # the passage's sentences, offsets into its text
+    sentences: tuple[str, ...]
+    words: tuple[list[str], ...]  # each sentence split by `words`, once for every feature
+    coverage: np.ndarray  # share of the question's word weight each sentence carries
+    lengths: np.ndarray  # words per sentence
+    stored: SentenceVectors | None  # its stored sentence vectors, when they fit the text
+    score: float  # the passage's evidence (passage_score): ranks it, and abstains below
+
+
+@dataclass(frozen=True)
 class SentenceChoice:
     """A candidate passage with its sentences scored."""
 
@@ -98,18 +113,13 @@ class SentenceChoice:
     score: float  # the passage's evidence (passage_score): ranks it, and abstains below
 
 
-def sentence_features(
+def read_sentences(
     candidate: Candidate,
-    query_vector: np.ndarray,
     weights: Mapping[str, float],
-    cues: QuestionCues,
     stored: SentenceVectors | None,
-) -> tuple[tuple[tuple[int, int], ...], np.ndarray]:
-    """The passage's sentences and one row of FEATURES per sentence.
-
-    Without stored sentence vectors (an archive from before them) every sentence gets the
-    passage's cosine, so the words decide which one is marked.
-    """
+    dimensions: int,
+) -> PassageSentences:
+    """The passage's sentences (the stored ones when they fit), their words and coverage."""
     text = candidate.passage.text
     # Spans past the text or vectors of another width (a damaged row, another model's) are
     # not used: the words decide instead.
@@ -117,45 +127,97 @@ def sentence_features(
         stored is not None
         and bool(stored.spans)
         and stored.spans[-1][1] <= len(text)
-        and stored.vectors.shape[1] == len(query_vector)
+        and stored.vectors.shape[1] == dimensions
     )
-    if usable:
-        spans = stored.spans
-        cosines = stored.vectors @ query_vector
-    else:
-        spans = tuple(passage_sentences(text))
-        cosines = np.full(len(spans), candidate.dense, dtype=np.float32)
+    spans = stored.spans if usable else tuple(passage_sentences(text))
+    sentences = tuple(text[a:b] for a, b in spans)
+    split = tuple(words(sentence) for sentence in sentences)
     total = sum(weights.values()) or 1.0
-    sentences = [text[a:b] for a, b in spans]
-    split = [words(sentence) for sentence in sentences]  # once: every word feature reads it
     covered = np.array([coverage_of_words(w, weights) / total for w in split])
     lengths = np.array([len(sentence.split()) for sentence in sentences])
-    neighbour_coverage = _neighbour_max(covered)
-    neighbour_cosine = _neighbour_max(cosines)
-    centred_cosines = np.zeros(len(spans), dtype=np.float32)
-    if usable and len(spans) > 1:
+    return PassageSentences(
+        candidate,
+        spans,
+        sentences,
+        split,
+        covered,
+        lengths,
+        stored if usable else None,
+        passage_score(candidate, covered, lengths),
+    )
+
+
+def rank_passages(
+    candidates: Sequence[Candidate],
+    weights: Mapping[str, float],
+    stored: Mapping[int, SentenceVectors],
+    dimensions: int,
+) -> list[PassageSentences]:
+    """Every candidate read sentence by sentence, best passage first."""
+    read = [read_sentences(c, weights, stored.get(c.passage.id), dimensions) for c in candidates]
+    read.sort(key=lambda p: p.score, reverse=True)
+    return read
+
+
+def feature_rows(
+    passage: PassageSentences, query_vector: np.ndarray, cues: QuestionCues
+) -> np.ndarray:
+    """One row of FEATURES per sentence of the passage.
+
+    Without stored sentence vectors (an archive from before them) every sentence gets the
+    passage's cosine, so the words decide which one is marked.
+    """
+    candidate, stored, covered = passage.candidate, passage.stored, passage.coverage
+    count = len(passage.spans)
+    if stored is not None:
+        cosines = stored.vectors @ query_vector
+    else:
+        cosines = np.full(count, candidate.dense, dtype=np.float32)
+    centred_cosines = np.zeros(count, dtype=np.float32)
+    if stored is not None and count > 1:
         centred = stored.vectors - stored.vectors.mean(axis=0)
         norms = np.maximum(np.linalg.norm(centred, axis=1), 1e-6)
         centred_cosines = (centred @ query_vector) / norms
-    rows = np.column_stack(
+    return np.column_stack(
         [
             cosines,
             cosines - cosines.max(),
             covered,
             covered - covered.max(),
-            np.clip((6 - lengths) / 5, 0.0, 1.0),
-            neighbour_coverage,
-            neighbour_cosine,
-            np.full(len(spans), candidate.dense),
-            np.full(len(spans), math.log(max(candidate.recency, 1e-6))),
-            np.full(len(spans), _reciprocal(candidate.dense_rank)),
-            np.full(len(spans), _reciprocal(candidate.lexical_rank)),
+            np.clip((6 - passage.lengths) / 5, 0.0, 1.0),
+            _neighbour_max(covered),
+            _neighbour_max(cosines),
+            np.full(count, candidate.dense),
+            np.full(count, math.log(max(candidate.recency, 1e-6))),
+            np.full(count, _reciprocal(candidate.dense_rank)),
+            np.full(count, _reciprocal(candidate.lexical_rank)),
             centred_cosines,
             covered * np.maximum(cosines, 0.0),
-            answer_type_rows(cues, sentences, split),
+            answer_type_rows(cues, passage.sentences, passage.words),
         ]
     ).astype(np.float32)
-    return spans, rows
+
+
+def sentence_features(
+    candidate: Candidate,
+    query_vector: np.ndarray,
+    weights: Mapping[str, float],
+    cues: QuestionCues,
+    stored: SentenceVectors | None,
+) -> tuple[tuple[tuple[int, int], ...], np.ndarray]:
+    """The passage's sentences and one row of FEATURES per sentence (what the model is
+    fitted on: benchmarks/answer_selection.py)."""
+    passage = read_sentences(candidate, weights, stored, len(query_vector))
+    return passage.spans, feature_rows(passage, query_vector, cues)
+
+
+def choose_sentence(
+    passage: PassageSentences, query_vector: np.ndarray, cues: QuestionCues, model: LinearModel
+) -> SentenceChoice:
+    """The passage with its sentences scored by `model`."""
+    probabilities = model.probabilities(feature_rows(passage, query_vector, cues))
+    best = int(probabilities.argmax())
+    return SentenceChoice(passage.candidate, passage.spans, probabilities, best, passage.score)
 
 
 def choose_sentences(
@@ -167,29 +229,21 @@ def choose_sentences(
     model: LinearModel,
 ) -> list[SentenceChoice]:
     """Every candidate with its sentences scored by `model`, best passage first."""
-    choices = []
-    for candidate in candidates:
-        spans, rows = sentence_features(
-            candidate, query_vector, weights, cues, stored.get(candidate.passage.id)
-        )
-        probabilities = model.probabilities(rows)
-        best = int(probabilities.argmax())
-        choices.append(
-            SentenceChoice(candidate, spans, probabilities, best, passage_score(candidate, rows))
-        )
-    choices.sort(key=lambda c: c.score, reverse=True)
-    return choices
+    return [
+        choose_sentence(passage, query_vector, cues, model)
+        for passage in rank_passages(candidates, weights, stored, len(query_vector))
+    ]
 
 
-def passage_score(candidate: Candidate, rows: np.ndarray) -> float:
-    """Recency x (DENSE_SHARE x the passage's cosine + the rest x its best sentence by words).
+def passage_score(candidate: Candidate, coverage: np.ndarray, lengths: np.ndarray) -> float:
+    """Recency x (DENSE_SHARE x the passage's cosine + the rest x its best sentence by words,
+    its coverage discounted for a line of fewer than six words).
 
     The learned models ranked passages no better than this rule in cross-validation
     (benchmarks/README.md "Answer quality"), and the abstention threshold is calibrated on it.
     """
-    column = {name: i for i, name in enumerate(FEATURES)}
-    length = (6 - 5 * rows[:, column["short"]]) / 6
-    by_words = float((rows[:, column["coverage"]] * length).max())
+    length = 1 - np.clip((6 - lengths) / 5, 0.0, 1.0) * 5 / 6
+    by_words = float((coverage * length).max(initial=0.0))
     relevance = DENSE_SHARE * max(candidate.dense, 0.0) + (1 - DENSE_SHARE) * by_words
     return candidate.recency * relevance
 
