@@ -302,17 +302,18 @@ class Bench:
 
     def votes(self, matcher: AlertMatcher, news_ids: list[str]) -> dict:
         """A simulated user per broad topic (its first phrasing) votes on its first alerts by
-        the labels (👍 labelled, 👎 not); then the topic moves (`rocchio_vote`), two ways:
-        "seed", the topic's own vector moves and its profile is learnt again from the archive;
-        "profile", the learnt profile's vector moves and its scale (0 = typical article, 1 =
-        its top k) is read again over the archive sample. F1 on the news that arrives after the
-        last vote, before and after. Matching is AlertMatcher's rule with the moved profile,
-        scored here rather than through the outbox (the bot's own vote rule is not wired)."""
+        the labels (👍 labelled, 👎 not); then the topic moves, two ways: "bot", the bot's own
+        rule (`move_topic` on the topic's profile, `TopicProfiles.move`); "profile", a
+        stand-in (`rocchio_vote`, unbounded, on the learnt profile's vector). Either way the
+        profile's scale (0 = typical article, 1 = its top k) is read again over the archive
+        sample. F1 on the news that arrives after the last vote, before and after. Matching is
+        AlertMatcher's rule with the moved profile, scored here rather than through the
+        outbox."""
         gold = self.pool.gold(news_ids)
         evidence = [e for e in (matcher.evidence(i) for i in news_ids) if e is not None]
         by_query = {s.query: s for s in matcher.subscriptions.active()}
         bar = matcher.settings.profile_threshold
-        out: dict = {"seed": {}, "profile": {}}
+        out: dict = {"bot": {}, "profile": {}}
         for key, texts in BROAD.items():
             subscription = by_query[parse_topic(texts[0]).query]
             sent = [e for e in evidence if matcher.score(subscription, e) is not None]
@@ -417,15 +418,29 @@ def moved_profile(matcher: AlertMatcher, query: str, voted, liked_ids: set[str],
     (AlertMatcher.votes says which); None when the topic has no profile."""
     liked = [e.vectors for e in voted if e.article_id in liked_ids]
     disliked = [e.vectors for e in voted if e.article_id not in liked_ids]
-    if kind == "seed":  # the bot's own rule (retrieval/alerts/feedback.py), as it runs
+    if kind == "bot":  # the bot's own rule (retrieval/alerts/feedback.py), as it runs
         topic = matcher.topic_vectors([query])[0]
-        moved = move_topic(
-            topic,
-            [article_vector(v) for v in liked],
-            [article_vector(v) for v in disliked],
-            matcher.settings,
-        )
-        return matcher.profiles.profiles([f"{query}\0{len(voted)}"], [moved])[0]
+        liked_vectors = np.asarray([article_vector(v) for v in liked], dtype=np.float32)
+        disliked_vectors = np.asarray([article_vector(v) for v in disliked], dtype=np.float32)
+
+        def centred_all(vectors: np.ndarray, center: np.ndarray) -> np.ndarray:
+            if not len(vectors):
+                return vectors.reshape(0, len(center))
+            c = vectors - center
+            return c / np.linalg.norm(c, axis=1, keepdims=True)
+
+        def shift(profile):
+            return move_topic(
+                profile.vector,
+                centred_all(liked_vectors, profile.center),
+                centred_all(disliked_vectors, profile.center),
+                matcher.settings,
+            )
+
+        key = f"{query}\0{len(voted)}"
+        matcher.profiles.move(key, query, topic, shift)
+        moved = move_topic(topic, liked_vectors, disliked_vectors, matcher.settings)
+        return matcher.profiles.profiles([key], [moved])[0]
     profile = matcher.topic_profiles([query])[0]
     if profile is None:
         return None

@@ -13,14 +13,15 @@ latest `vote_memory` votes count, so it follows what its readers want now, in bo
 `move_topic` is the rule, a plain function of vectors (the alert benchmark simulates votes
 with it); `VotedTopics` applies it to the subscriptions whose readers voted and is the hook
 AlertMatcher calls for each subscription's topic, so both matching routes (the topic's
-cosine, its profile, learnt from the moved vector) use the moved topic from the next round.
+cosine, its profile) use the moved topic from the next round.
 
-A broad topic matches mostly by its profile (retrieval/alerts/profiles.py), and a profile is
-only learnt while the topic stays near its own closest stories (the drift guard): a topic
-moved away from the stories most of its matches look like (👎 on the NFL stories of
-"football") can lose its profile, and with it nearly every match. So a move that would cost a
-topic its profile is shortened, halving it, until the profile holds: votes refine such a
-topic as far as the archive can still say what it is about, and never silence it.
+A broad topic matches mostly by its profile (retrieval/alerts/profiles.py), and a profile
+learnt afresh from a moved topic vector settles back on the same stories: votes would teach it
+nothing. So the votes move the profile too: the topic's own profile, its vector moved by the
+same rule in the profile's space (`TopicProfiles.move`), its scale read again over the
+archive's sample, and learnt again from the topic as typed at every refresh, so a broad topic
+keeps its profile whatever its readers vote (benchmarks/README.md "Topic alerts on news
+sections", votes).
 """
 
 from __future__ import annotations
@@ -33,12 +34,10 @@ import numpy as np
 from config import AlertSettings
 from index import NewsArchive
 from index.state import AlertVotes, Subscription
-from retrieval.alerts.profiles import TopicProfiles, article_vector, unit
+from retrieval.alerts.profiles import TopicProfile, TopicProfiles, article_vector, unit
 
 # Separates a query from the vote version in a moved topic's key (a query has no controls).
 _KEY_MARK = "\x1f"
-# A move that costs the topic its profile is halved at most this many times, then dropped.
-_SHORTENINGS = 4
 
 
 def move_topic(
@@ -62,6 +61,10 @@ def move_topic(
             share = count / (count + settings.vote_prior)
             moved = moved + weight * share * unit(unit(vectors).mean(axis=0))
     return _within_reach(topic, unit(moved), settings.vote_min_cosine)
+
+
+def _centred(vectors: np.ndarray, center: np.ndarray) -> np.ndarray:
+    return unit(vectors - center) if len(vectors) else vectors
 
 
 def _within_reach(topic: np.ndarray, moved: np.ndarray, min_cosine: float) -> np.ndarray:
@@ -112,7 +115,7 @@ class VotedTopics:
         versions = self.votes.versions()
         with self._lock:  # forget subscriptions whose votes are gone (unsubscribed)
             for gone in self._moved.keys() - versions.keys():
-                del self._moved[gone]
+                self.profiles.forget(self._moved.pop(gone)[2])
         keys, vectors = list(keys), list(vectors)
         for i, subscription in enumerate(subscriptions):
             version = versions.get(subscription.id)
@@ -126,37 +129,30 @@ class VotedTopics:
         query = subscription.query
         with self._lock:
             cached = self._moved.get(subscription.id)
-        # Checked again when found: a profile refresh may have learnt it away since.
-        if (
-            cached is not None
-            and cached[0] == version
-            and cached[1] is base
-            and self._keeps_profile(query, base, cached[2], cached[3])
-        ):
+        if cached is not None and cached[0] == version and cached[1] is base:
             return cached[2], cached[3]
         votes = self.votes.for_subscription(subscription.id)[-self.settings.vote_memory :]
         liked = self._article_vectors([v.article_id for v in votes if v.vote > 0])
         disliked = self._article_vectors([v.article_id for v in votes if v.vote < 0])
         moved = move_topic(base, liked, disliked, self.settings)
-        name = f"{query}{_KEY_MARK}{subscription.id}:{version[0]}:{version[1]}"
-        key, share = name, 1.0
-        for _ in range(_SHORTENINGS):
-            if self._keeps_profile(query, base, key, moved):
-                break
-            share /= 2
-            moved = unit(base + share * (moved - base)).astype(np.float32)
-            key = f"{name}:{share:g}"
-        else:
-            key, moved = query, base  # no move the profile survives: the topic as typed
+        key = f"{query}{_KEY_MARK}{subscription.id}:{version[0]}:{version[1]}"
+        settings = self.settings
+
+        def shift(profile: TopicProfile) -> np.ndarray:
+            # The same rule in the profile's own (centred) space.
+            return move_topic(
+                profile.vector,
+                _centred(liked, profile.center),
+                _centred(disliked, profile.center),
+                settings,
+            )
+
+        self.profiles.move(key, query, base, shift)
         with self._lock:
+            if cached is not None:
+                self.profiles.forget(cached[2])
             self._moved[subscription.id] = (version, base, key, moved)
         return key, moved
-
-    def _keeps_profile(self, query: str, base: np.ndarray, key: str, moved: np.ndarray) -> bool:
-        """Whether the moved topic has a profile wherever the topic as typed has one."""
-        if key == query or self.profiles.profiles([query], [base])[0] is None:
-            return True
-        return self.profiles.profiles([key], [moved])[0] is not None
 
     def _article_vectors(self, article_ids: list[str]) -> np.ndarray:
         """One vector per article still stored (unit mean of its passages)."""

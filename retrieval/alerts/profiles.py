@@ -43,7 +43,7 @@ cannot say what a topic's articles look like, and matching falls back to the top
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -90,6 +90,17 @@ class _Sample:
     last_passage_id: int
 
 
+# How a moved profile's vector is made from the profile it moves (in that profile's space).
+ProfileShift = Callable[[TopicProfile], np.ndarray]
+
+
+@dataclass(frozen=True)
+class _Move:
+    base_key: str  # the topic whose profile is moved
+    base_vector: np.ndarray
+    shift: ProfileShift
+
+
 class TopicProfiles:
     """Builds and caches the profiles of topics; rebuilt every `profile_refresh_minutes`."""
 
@@ -98,18 +109,63 @@ class TopicProfiles:
         self.settings = settings
         self._sample: _Sample | None = None
         self._profiles: dict[str, TopicProfile | None] = {}
+        self._moves: dict[str, _Move] = {}
 
     def profiles(
         self, queries: Sequence[str], vectors: Sequence[np.ndarray]
     ) -> list[TopicProfile | None]:
-        """The profile of each topic query (None while the archive is too small). Blocking."""
+        """The profile of each topic query (None while the archive is too small): learnt,
+        or for a key given to `move`, the moved profile. Blocking."""
         if self._sample is None:
             self.refresh_if_due()
-        missing = [(q, v) for q, v in zip(queries, vectors, strict=True) if q not in self._profiles]
+        missing = [
+            (q, v)
+            for q, v in zip(queries, vectors, strict=True)
+            if q not in self._profiles and q not in self._moves
+        ]
         if missing:
             built = self._build([v for _, v in missing])
             self._profiles.update(zip((q for q, _ in missing), built, strict=True))
+        for q in queries:
+            if q not in self._profiles:
+                self._profiles[q] = self._moved(self._moves[q])
         return [self._profiles[q] for q in queries]
+
+    def move(self, key: str, base_key: str, base_vector: np.ndarray, shift: ProfileShift) -> None:
+        """From now on the profile of `key` is the profile of `base_key` with its vector
+        moved by `shift` and its scale read again over the sample; learnt again from the base
+        at every refresh. Readers' votes move what decides a broad topic's matches this way:
+        a profile learnt afresh from a moved topic vector settles back on the same articles
+        (benchmarks/README.md "Topic alerts on news sections", votes)."""
+        self._moves[key] = _Move(base_key, base_vector, shift)
+        self._profiles.pop(key, None)
+
+    def forget(self, key: str) -> None:
+        """Drop a moved profile (its votes changed or its subscription went)."""
+        self._moves.pop(key, None)
+        self._profiles.pop(key, None)
+
+    def _moved(self, move: _Move) -> TopicProfile | None:
+        base = self.profiles([move.base_key], [move.base_vector])[0]
+        sample = self._sample
+        if base is None or sample is None:
+            return None
+        vector = unit(np.asarray(move.shift(base), dtype=np.float32))
+        scores = sample.articles @ vector
+        k = _reach_count(
+            scores,
+            self.settings.feedback_relative_cosine,
+            _most_feedback(self.settings, len(scores)),
+        )
+        baseline = float(scores.mean())
+        top_mean = float(-np.sort(-scores)[:k].mean())
+        if top_mean <= baseline + 1e-6:
+            return base
+        reach = int(self.settings.profile_max_expansion * k)
+        floor = -np.inf
+        if reach < len(scores):
+            floor = (float(-np.partition(-scores, reach)[reach]) - baseline) / (top_mean - baseline)
+        return TopicProfile(vector, base.center, baseline, top_mean, floor)
 
     def refresh_if_due(self) -> bool:
         """Learn the profiles again when they are old, or when the archive was too small to
