@@ -150,11 +150,11 @@ class TestPostgres:
         return self.url(name)
 
     def _make_template(self) -> None:
-        from index.storage.postgres import MIGRATIONS, PostgresDatabase
+        from index.storage.postgres import PostgresDatabase
 
         with psycopg.connect(self.url(), autocommit=True) as connection:
             connection.execute(f"CREATE DATABASE {TEMPLATE}")
-        PostgresDatabase(self.url(TEMPLATE), MIGRATIONS).close()
+        PostgresDatabase(self.url(TEMPLATE)).close()
 
     def stop(self) -> None:
         self._ahead.shutdown(wait=True, cancel_futures=True)

@@ -1,6 +1,7 @@
-"""The bot's state behind four interfaces: `Subscriptions`, `Outbox`, `Feeds` and
-`Feedback`; `open_state(archive)` opens them for an archive. The SQLite classes
-(`SubscriptionStore`, `DeliveryOutbox`, `FeedRegistry`, `FeedbackStore`) implement them."""
+"""The bot's state behind five interfaces: `Subscriptions`, `Outbox`, `Feeds`, `Feedback` and
+`JobLocks`; `open_state(archive)` opens them for an archive. The SQLite classes
+(`SubscriptionStore`, `DeliveryOutbox`, `FeedRegistry`, `FeedbackStore`, `OneProcess`)
+implement them, and so do the PostgreSQL ones in `index.state.postgres`."""
 
 from index._exports import lazy_exports
 
@@ -10,9 +11,12 @@ __all__, __getattr__, __dir__ = lazy_exports(
         "index.state.interfaces": [
             "ChatSettings",
             "Delivery",
+            "DIGEST_JOB",
             "FeedRecord",
             "Feedback",
             "Feeds",
+            "JobLocks",
+            "MATCHING_JOB",
             "NewDelivery",
             "Outbox",
             "RetryPolicy",
@@ -20,7 +24,7 @@ __all__, __getattr__, __dir__ = lazy_exports(
             "SubscriptionLimitError",
             "Subscriptions",
         ],
-        "index.state.stores": ["BotState", "archive_stats", "open_state"],
+        "index.state.stores": ["BotState", "OneProcess", "archive_stats", "open_state", "state_on"],
         "index.state.subscriptions": ["SubscriptionStore"],
         "index.state.outbox": ["DeliveryOutbox"],
         "index.state.feeds": ["FeedRegistry"],
