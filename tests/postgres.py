@@ -200,3 +200,8 @@ class TestPostgres:
 # Runs a test on both backends: it takes `storage_url` (tests/conftest.py), which is "" for
 # SQLite + FAISS and a fresh PostgreSQL database's URL for PostgreSQL + pgvector.
 both_backends = pytest.mark.parametrize("storage_url", ["sqlite", "postgres"], indirect=True)
+# The same, with the PostgreSQL run marked slow: for end-to-end tests whose SQLite run is the
+# fast suite's and whose PostgreSQL run would double its time.
+both_backends_slow_on_postgres = pytest.mark.parametrize(
+    "storage_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.slow)], indirect=True
+)
