@@ -110,6 +110,8 @@ def copy_to_postgres(
             ]
             if faiss_path.exists():
                 copied.append(_copy_vectors(faiss_path, target, settings, report))
+            # The planner's statistics now, not when autovacuum comes round to the new rows.
+            target.execute("ANALYZE")
         finally:
             target.close()
     return copied

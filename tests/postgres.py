@@ -40,6 +40,14 @@ SERVER_OPTIONS = {
     "max_connections": "200",
     "shared_buffers": "64MB",
 }
+# A server as one would run it, for benchmarks that compare with SQLite: fsync and full-page
+# writes on; commits not waited for on disk, as SQLite's WAL with synchronous=NORMAL (the
+# archive's setting): a power cut may lose the last commits, never corrupts.
+DURABLE_OPTIONS = {
+    "synchronous_commit": "off",
+    "max_connections": "200",
+    "shared_buffers": "256MB",
+}
 
 
 def _binaries() -> Path:
@@ -75,7 +83,9 @@ class TestPostgres:
 
     __test__ = False  # not a test class, whatever pytest makes of the name
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        """`durable`: fsync and full-page writes on, as a real server runs (benchmarks)."""
+        self.options = DURABLE_OPTIONS if durable else SERVER_OPTIONS
         self.root = Path(tempfile.mkdtemp(prefix="newsbot-postgres-"))
         self.data = self.root / "data"
         self.port = 0
@@ -105,7 +115,7 @@ class TestPostgres:
             "--no-instructions",
         )
         self.port = _free_port()
-        options = [f"-c{name}={value}" for name, value in SERVER_OPTIONS.items()]
+        options = [f"-c{name}={value}" for name, value in self.options.items()]
         self._process = subprocess.Popen(
             [
                 str(POSTGRES_BIN_PATH / "postgres"),
