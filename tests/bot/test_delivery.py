@@ -324,7 +324,9 @@ async def test_two_workers_on_postgresql_send_each_alert_once_when_one_is_killed
                 api,
                 storage_url=url,
                 alerts_send_interval_seconds=0,
-                alerts_claim_lease_seconds=2,
+                # Longer than a piece's send on a loaded machine: a live worker never loses
+                # its claim mid-send, so only the kill can cause a resend.
+                alerts_claim_lease_seconds=5,
                 alerts_retry_seconds=0.1,
             )
             for n in range(2)
