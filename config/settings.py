@@ -139,6 +139,7 @@ class FetchSettings:
     user_agent: str = "newsbot/0.1 (+https://github.com/newsbot)"
     allow_private_networks: Annotated[tuple[Network, ...], BeforeValidator(_items)] = ()
     feed_deadline_seconds: PositiveFloat = 120.0
+    feed_lease_seconds: Annotated[Float, _at_least("fetch.feed_deadline_seconds")] = 900.0
 
 
 @_section

@@ -24,6 +24,7 @@ from index.embedding import TorchEmbedder
 from index.embedding.embedder import packaged_model_path
 from index.embedding.onnx_int8 import ONNX_FILE, OnnxInt8Embedder
 from index.sources import read_file
+from index.storage import Database
 from tests.bbc_news import build_alert_archive
 from tests.postgres import TestPostgres
 from tests.remembering_embedder import RememberingEmbedder
@@ -190,6 +191,22 @@ def storage_url(request) -> str:
     if getattr(request, "param", "sqlite") == "postgres":
         return request.getfixturevalue("postgres_server").create_database()
     return ""
+
+
+@pytest.fixture
+def state_database(tmp_path: Path, storage_url: str) -> Callable[[], object]:
+    """Opens the test's state database, each call a new handle with connections of its own
+    (as another process would): an SQLite file in tmp_path, or the test's PostgreSQL
+    database (tests/postgres.py `both_backends`; `state_on` puts the stores on it)."""
+
+    def open_database():
+        if storage_url:
+            from index.storage.postgres import PostgresDatabase
+
+            return PostgresDatabase(storage_url)
+        return Database(tmp_path / "news.db")
+
+    return open_database
 
 
 @pytest.fixture

@@ -40,6 +40,14 @@ SERVER_OPTIONS = {
     "max_connections": "200",
     "shared_buffers": "64MB",
 }
+# A server as one would run it, for benchmarks that compare with SQLite: fsync and full-page
+# writes on; commits not waited for on disk, as SQLite's WAL with synchronous=NORMAL (the
+# archive's setting): a power cut may lose the last commits, never corrupts.
+DURABLE_OPTIONS = {
+    "synchronous_commit": "off",
+    "max_connections": "200",
+    "shared_buffers": "256MB",
+}
 
 
 def _binaries() -> Path:
@@ -75,7 +83,9 @@ class TestPostgres:
 
     __test__ = False  # not a test class, whatever pytest makes of the name
 
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        """`durable`: fsync and full-page writes on, as a real server runs (benchmarks)."""
+        self.options = DURABLE_OPTIONS if durable else SERVER_OPTIONS
         self.root = Path(tempfile.mkdtemp(prefix="newsbot-postgres-"))
         self.data = self.root / "data"
         self.port = 0
@@ -105,7 +115,7 @@ class TestPostgres:
             "--no-instructions",
         )
         self.port = _free_port()
-        options = [f"-c{name}={value}" for name, value in SERVER_OPTIONS.items()]
+        options = [f"-c{name}={value}" for name, value in self.options.items()]
         self._process = subprocess.Popen(
             [
                 str(POSTGRES_BIN_PATH / "postgres"),
@@ -150,11 +160,11 @@ class TestPostgres:
         return self.url(name)
 
     def _make_template(self) -> None:
-        from index.storage.postgres import MIGRATIONS, PostgresDatabase
+        from index.storage.postgres import PostgresDatabase
 
         with psycopg.connect(self.url(), autocommit=True) as connection:
             connection.execute(f"CREATE DATABASE {TEMPLATE}")
-        PostgresDatabase(self.url(TEMPLATE), MIGRATIONS).close()
+        PostgresDatabase(self.url(TEMPLATE)).close()
 
     def stop(self) -> None:
         self._ahead.shutdown(wait=True, cancel_futures=True)
@@ -200,3 +210,8 @@ class TestPostgres:
 # Runs a test on both backends: it takes `storage_url` (tests/conftest.py), which is "" for
 # SQLite + FAISS and a fresh PostgreSQL database's URL for PostgreSQL + pgvector.
 both_backends = pytest.mark.parametrize("storage_url", ["sqlite", "postgres"], indirect=True)
+# The same, with the PostgreSQL run marked slow: for end-to-end tests whose SQLite run is the
+# fast suite's and whose PostgreSQL run would double its time.
+both_backends_slow_on_postgres = pytest.mark.parametrize(
+    "storage_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.slow)], indirect=True
+)

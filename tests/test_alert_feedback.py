@@ -4,7 +4,6 @@ and the store that keeps one vote per reader and alert, removed with its subscri
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from config import load_settings
-from index.state import AlertVoteStore, SubscriptionStore
-from index.storage import Database
+from index.state import AlertVotes, Subscriptions, state_on
 from retrieval.alerts import move_topic
+from tests.postgres import both_backends
 
 SETTINGS = load_settings(env={}).alerts
 DIMENSION = 16
@@ -79,11 +78,12 @@ def test_straight_opposition_cannot_flip_the_topic():
 
 
 @pytest.fixture
-def stores(tmp_path: Path) -> tuple[SubscriptionStore, AlertVoteStore]:
-    database = Database(tmp_path / "newsbot.db")
-    return SubscriptionStore(database), AlertVoteStore(database)
+def stores(state_database) -> tuple[Subscriptions, AlertVotes]:
+    state = state_on(state_database())
+    return state.subscriptions, state.alert_votes
 
 
+@both_backends
 def test_a_second_vote_on_an_alert_by_the_same_reader_replaces_the_first(stores):
     subscriptions, votes = stores
     subscription, _ = subscriptions.add(1, None, "doping", "doping")
@@ -98,6 +98,7 @@ def test_a_second_vote_on_an_alert_by_the_same_reader_replaces_the_first(stores)
     assert votes.versions()[subscription.id] != first
 
 
+@both_backends
 def test_votes_go_with_their_subscription_and_none_is_kept_for_a_removed_one(stores):
     subscriptions, votes = stores
     subscription, _ = subscriptions.add(1, None, "doping", "doping")

@@ -1,6 +1,7 @@
 """The alert outbox's transitions, one by one: claims and leases, piece progress, backoff and
 its window, flood control, refusals, unsubscribing and pausing, and the forum topic in the
-key. SQLite in tmp_path and a hand-driven clock; no model, no bot."""
+key. On both backends (SQLite in tmp_path, a PostgreSQL database) with a hand-driven clock;
+no model, no bot."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import pytest
 import sqlite_utils
 
 from index.schema import MIGRATIONS
-from index.state import DeliveryOutbox, NewDelivery, RetryPolicy, SubscriptionStore
+from index.state import DeliveryOutbox, NewDelivery, RetryPolicy, state_on
 from index.storage import Database
+from tests.postgres import both_backends
 
 LEASE = 60.0
 POLICY = RetryPolicy(base_seconds=30, max_seconds=900, window=timedelta(hours=24))
@@ -35,18 +37,18 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def database(tmp_path) -> Database:
-    return Database(tmp_path / "news.db")
+def state(state_database, clock):
+    return state_on(state_database(), clock)
 
 
 @pytest.fixture
-def outbox(database, clock) -> DeliveryOutbox:
-    return DeliveryOutbox(database, clock)
+def outbox(state):
+    return state.outbox
 
 
 @pytest.fixture
-def store(database) -> SubscriptionStore:
-    return SubscriptionStore(database)
+def store(state):
+    return state.subscriptions
 
 
 def enqueue(outbox, store, chat_id=1, thread_id=None, article="article-1", topic="tsunami"):
@@ -55,10 +57,23 @@ def enqueue(outbox, store, chat_id=1, thread_id=None, article="article-1", topic
     return subscription
 
 
+def next_attempt_at(outbox, delivery_id) -> datetime:
+    if isinstance(outbox.database, Database):  # SQLite
+        db, sql = (
+            outbox.database.connection(),
+            "SELECT next_attempt_at FROM deliveries WHERE id = ?",
+        )
+    else:
+        db, sql = outbox.database, "SELECT next_attempt_at FROM deliveries WHERE id = %s"
+    row = db.execute(sql, [delivery_id]).fetchone()
+    return datetime.fromisoformat(row[0])
+
+
 def status(outbox, delivery_id) -> str:
     return outbox.get(delivery_id).status
 
 
+@both_backends
 def test_a_claimed_row_is_held_by_one_worker_only(outbox, store):
     enqueue(outbox, store, article="a")
     enqueue(outbox, store, article="b")
@@ -69,16 +84,15 @@ def test_a_claimed_row_is_held_by_one_worker_only(outbox, store):
     assert outbox.claim_due("C", 5, LEASE) == []
 
 
-def test_concurrent_claimers_never_take_the_same_row(tmp_path, clock):
-    path = tmp_path / "news.db"
-    seed_outbox = DeliveryOutbox(Database(path), clock)
-    store = SubscriptionStore(seed_outbox.database)
+@both_backends
+def test_concurrent_claimers_never_take_the_same_row(state_database, clock):
+    seed = state_on(state_database(), clock)
     for n in range(200):
-        enqueue(seed_outbox, store, chat_id=1 + n % 7, article=f"article-{n}")
+        enqueue(seed.outbox, seed.subscriptions, chat_id=1 + n % 7, article=f"article-{n}")
     taken: dict[str, list[int]] = {}
 
     def claimer(name: str) -> None:
-        outbox = DeliveryOutbox(Database(path), clock)  # its own connection and write lock
+        outbox = state_on(state_database(), clock).outbox  # its own connections
         taken[name] = []
         while claimed := outbox.claim_due(name, 3, LEASE):
             taken[name].extend(d.id for d in claimed)
@@ -92,6 +106,7 @@ def test_concurrent_claimers_never_take_the_same_row(tmp_path, clock):
     assert len(every) == len(set(every)) == 200
 
 
+@both_backends
 def test_an_expired_lease_makes_the_row_claimable_again(outbox, store, clock):
     enqueue(outbox, store)
     [held] = outbox.claim_due("killed", 1, LEASE)
@@ -105,6 +120,7 @@ def test_an_expired_lease_makes_the_row_claimable_again(outbox, store, clock):
     assert outbox.record_pieces([held.id], "other", 1, 1, LEASE)
 
 
+@both_backends
 def test_pieces_are_recorded_one_by_one_and_a_retry_resumes_after_them(outbox, store):
     enqueue(outbox, store)
     [delivery] = outbox.claim_due("A", 1, LEASE)
@@ -128,6 +144,7 @@ def test_pieces_are_recorded_one_by_one_and_a_retry_resumes_after_them(outbox, s
     assert outbox.claim_due("C", 1, LEASE) == []
 
 
+@both_backends
 def test_recording_a_piece_renews_the_lease(outbox, store, clock):
     enqueue(outbox, store)
     [delivery] = outbox.claim_due("A", 1, LEASE)
@@ -138,6 +155,7 @@ def test_recording_a_piece_renews_the_lease(outbox, store, clock):
     assert outbox.claim_due("B", 1, LEASE) == []
 
 
+@both_backends
 def test_backoff_doubles_up_to_the_cap(outbox, store, clock):
     enqueue(outbox, store)
     delays = []
@@ -145,16 +163,14 @@ def test_backoff_doubles_up_to_the_cap(outbox, store, clock):
         [delivery] = outbox.claim_due("A", 1, LEASE)
         start = clock.now
         assert outbox.retry_later([delivery.id], "A", "NetworkError", POLICY) == []
-        row = outbox.database.connection().execute(
-            "SELECT next_attempt_at FROM deliveries WHERE id = ?", [delivery.id]
-        )
-        retry_at = datetime.fromisoformat(row.fetchone()[0])
+        retry_at = next_attempt_at(outbox, delivery.id)
         delays.append((retry_at - start).total_seconds())
         clock.now = retry_at
     assert delays == [30, 60, 120, 240, 480, 900, 900, 900]
     assert outbox.get(delivery.id).attempts == 8
 
 
+@both_backends
 def test_an_outage_longer_than_an_hour_does_not_fail_the_alert(outbox, store, clock):
     enqueue(outbox, store)
     for _ in range(30):  # 30 failures over about six hours: still pending
@@ -164,6 +180,7 @@ def test_an_outage_longer_than_an_hour_does_not_fail_the_alert(outbox, store, cl
     assert status(outbox, delivery.id) == "pending"
 
 
+@both_backends
 def test_the_retry_window_ends_in_failed_or_partial(outbox, store, clock):
     enqueue(outbox, store, article="nothing arrived")
     enqueue(outbox, store, article="one piece arrived")
@@ -180,6 +197,7 @@ def test_the_retry_window_ends_in_failed_or_partial(outbox, store, clock):
     assert [status(outbox, first.id), status(outbox, second.id)] == ["failed", "partial"]
 
 
+@both_backends
 def test_flood_control_defers_without_counting_an_attempt(outbox, store, clock):
     enqueue(outbox, store)
     [delivery] = outbox.claim_due("A", 1, LEASE)
@@ -191,6 +209,7 @@ def test_flood_control_defers_without_counting_an_attempt(outbox, store, clock):
     assert [d.id for d in outbox.claim_due("A", 1, LEASE)] == [delivery.id]
 
 
+@both_backends
 def test_a_refusal_after_a_piece_arrived_is_partial_not_failed(outbox, store):
     enqueue(outbox, store, article="refused at once")
     enqueue(outbox, store, article="refused at piece two")
@@ -202,6 +221,7 @@ def test_a_refusal_after_a_piece_arrived_is_partial_not_failed(outbox, store):
     assert outbox.counts()["partial"] == 1
 
 
+@both_backends
 def test_unsubscribing_cancels_a_claimed_alert_mid_way(outbox, store):
     subscription = enqueue(outbox, store)
     [delivery] = outbox.claim_due("A", 1, LEASE)
@@ -212,6 +232,7 @@ def test_unsubscribing_cancels_a_claimed_alert_mid_way(outbox, store):
     assert not outbox.record_pieces([delivery.id], "A", 2, 2, LEASE)  # no further piece
 
 
+@both_backends
 def test_a_paused_chat_holds_its_alerts_and_resuming_takes_new_ones(outbox, store):
     enqueue(outbox, store, article="before")
     [delivery] = outbox.claim_due("A", 1, LEASE)
@@ -225,6 +246,7 @@ def test_a_paused_chat_holds_its_alerts_and_resuming_takes_new_ones(outbox, stor
     assert status(outbox, delivery.id) == "paused"  # held alerts are old news
 
 
+@both_backends
 def test_digest_chats_are_claimed_by_the_digest_and_not_by_the_sender(outbox, store):
     enqueue(outbox, store, chat_id=1, article="one by one")
     enqueue(outbox, store, chat_id=2, article="digest")
@@ -234,6 +256,7 @@ def test_digest_chats_are_claimed_by_the_digest_and_not_by_the_sender(outbox, st
     assert outbox.claim_for_chat(2, "sender", 5, LEASE) == []
 
 
+@both_backends
 def test_each_forum_topic_of_a_group_gets_the_article(outbox, store):
     for thread_id in (None, 11, 12, 12, None):
         enqueue(outbox, store, chat_id=-100, thread_id=thread_id, topic=f"tsunami {thread_id}")

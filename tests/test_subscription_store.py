@@ -1,15 +1,18 @@
-"""The subscription list alert matching reads every batch: kept between batches, never stale."""
+"""The subscription list alert matching reads every batch: kept between batches, never stale;
+the cap on topics holds under concurrent adds. On both backends."""
 
 from __future__ import annotations
 
 import threading
 
-from index.state import DeliveryOutbox, NewDelivery, SubscriptionLimitError, SubscriptionStore
-from index.storage import Database
+from index.state import NewDelivery, SubscriptionLimitError, state_on
+from tests.postgres import both_backends
+
+pytestmark = both_backends
 
 
-def test_active_subscriptions_follow_every_change(tmp_path):
-    store = SubscriptionStore(Database(tmp_path / "news.db"))
+def test_active_subscriptions_follow_every_change(state_database):
+    store = state_on(state_database()).subscriptions
     first, _ = store.add(1, None, "ceasefire talks", "ceasefire talks")
     store.add(2, None, "oil prices", "oil prices", required=["brent"])
     assert [s.topic for s in store.active()] == ["ceasefire talks", "oil prices"]
@@ -26,21 +29,20 @@ def test_active_subscriptions_follow_every_change(tmp_path):
     assert len(store.active()) == 2
 
 
-def test_settle_counts_each_new_delivery_once(tmp_path):
-    database = Database(tmp_path / "news.db")
-    store = SubscriptionStore(database)
+def test_settle_counts_each_new_delivery_once(state_database):
+    state = state_on(state_database())
+    store, outbox = state.subscriptions, state.outbox
     subscription, _ = store.add(1, None, "tsunami", "tsunami")
-    outbox = DeliveryOutbox(database)
     match = NewDelivery(1, None, subscription.id, 7, 0.5)
     assert outbox.settle("article-1", [match]) == 1
     assert outbox.settle("article-1", [match]) == 0  # a chat gets an article at most once
     assert outbox.settle("article-2", []) == 0
 
 
-def test_concurrent_subscribes_never_pass_the_cap(tmp_path):
-    # Two Database objects on one file: the cap holds through SQLite's transaction, not
-    # through a lock of this process.
-    stores = [SubscriptionStore(Database(tmp_path / "news.db")) for _ in range(2)]
+def test_concurrent_subscribes_never_pass_the_cap(state_database):
+    # Two database handles on one database: the cap holds through the database's transaction,
+    # not through a lock of this process.
+    stores = [state_on(state_database()).subscriptions for _ in range(2)]
     start = threading.Barrier(40)
     outcomes: list[str] = []
 

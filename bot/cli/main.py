@@ -138,6 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.set_defaults(handler=cmd_run)
 
+    migrate = commands.add_parser(
+        "migrate",
+        parents=[common],
+        help="copy the data directory's archive and bot state into an empty PostgreSQL database",
+    )
+    migrate.add_argument(
+        "--to", required=True, metavar="postgresql://…", help="the database to copy into"
+    )
+    migrate.set_defaults(handler=cmd_migrate)
+
     from bot.cli.evaluate import add_eval_command
 
     add_eval_command(commands, parents=[common])
@@ -397,6 +407,31 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
                 if isinstance(value, int)
                 else f"{key.replace('_', ' '):<{width}}  {value}"
             )
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    """Copy SQLite + FAISS into PostgreSQL; the counts of both sides, exit 1 if any differ."""
+    if not args.to.startswith(("postgresql://", "postgres://")):
+        raise CommandError("--to must be a postgresql:// URL")
+    from index.migrate import copy_to_postgres
+    from index.storage.postgres.database import describe
+
+    started = time.perf_counter()
+    copied = copy_to_postgres(settings, args.to)
+    width = max(len(c.name) for c in copied)
+    print(f"{'':<{width}}  {'SQLite + FAISS':>14}  {'PostgreSQL':>10}")
+    for c in copied:
+        mark = "" if c.matches else "  <- differs"
+        print(f"{c.name.replace('_', ' '):<{width}}  {c.source:>14,}  {c.target:>10,}{mark}")
+    differing = [c.name for c in copied if not c.matches]
+    if differing:
+        print(f"newsbot: the copy differs in {', '.join(differing)}", file=sys.stderr)
+        return 1
+    print(
+        f"copied into {describe(args.to)} in {time.perf_counter() - started:.1f} s; "
+        f"set storage.url (NEWSBOT_STORAGE_URL) to it to use it"
+    )
     return 0
 
 

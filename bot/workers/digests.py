@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from telegram import Bot
 from telegram.ext import ContextTypes
 
-from bot.services import BotServices, services
+from bot.services import BotServices, only_one_worker, services
 from bot.views import DigestItem, render_digest_html
 from bot.workers.outbox_sender import Outcome, flooded, outbox_worker, quote_of, send_claimed
 from index.clock import timestamp, utc_now
-from index.state import Delivery
+from index.state import DIGEST_JOB, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,12 @@ DIGEST_MAX_ITEMS = 30
 async def send_digests(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Job: for each digest chat whose interval has passed, one message with its alerts."""
     svc = services(context)
+    async with only_one_worker(svc, DIGEST_JOB) as ours:
+        if ours:  # else another worker is sending the digests
+            await _send_due_digests(context, svc)
+
+
+async def _send_due_digests(context: ContextTypes.DEFAULT_TYPE, svc: BotServices) -> None:
     worker = outbox_worker(context.application)
     interval = timedelta(minutes=svc.settings.alerts.digest_minutes)
     now = utc_now()

@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 
 from telegram.ext import Application, ContextTypes
 
-from bot.services import BotServices, services, services_of
+from bot.services import BotServices, only_one_worker, services, services_of
 from bot.workers.digests import send_digests
-from bot.workers.outbox_sender import request_send
+from bot.workers.outbox_sender import outbox_worker, request_send
 from index import IndexError_
 from index.clock import utc_now
 from index.sources import FeedDocument, SourceFailure, feed_articles, fetch_feed
-from index.state import FeedRecord
+from index.state import MATCHING_JOB, FeedRecord
 from index.text import Article, article_id
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,12 @@ async def poll_all(application: Application, feeds: list[FeedRecord]) -> int:
     gate = asyncio.Semaphore(svc.settings.fetch.concurrency)
     storing = asyncio.Lock()  # the model and SQLite take one feed's articles at a time
 
+    worker = outbox_worker(application)
+    lease = svc.settings.fetch.feed_lease_seconds
+
     async def one(feed: FeedRecord) -> int:
+        if not await asyncio.to_thread(svc.feeds.lease, feed.url, worker, lease):
+            return 0  # another worker is polling it
         try:
             async with gate:
                 read = await read_feed(svc, feed)
@@ -162,9 +167,13 @@ def _unseen_items(svc: BotServices, document: FeedDocument) -> FeedDocument:
 async def after_ingest(application: Application) -> None:
     """Match what was just stored against the subscriptions and send the alerts."""
     svc = services_of(application)
-    enqueued = await asyncio.to_thread(svc.matcher.process_queue)
-    if enqueued:
-        log.info("%d alerts enqueued", enqueued)
+    # With many workers on one database one matches at a time (the others' articles are in
+    # the same queue), so a topic's profile is refreshed by one of them.
+    async with only_one_worker(svc, MATCHING_JOB) as ours:
+        if ours:
+            enqueued = await asyncio.to_thread(svc.matcher.process_queue)
+            if enqueued:
+                log.info("%d alerts enqueued", enqueued)
     request_send(application)
 
 

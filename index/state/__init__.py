@@ -1,7 +1,8 @@
-"""The bot's state behind five interfaces: `Subscriptions`, `Outbox`, `Feeds`, `Feedback`
-and `AlertVotes`; `open_state(archive)` opens them for an archive. The SQLite classes
-(`SubscriptionStore`, `DeliveryOutbox`, `FeedRegistry`, `FeedbackStore`, `AlertVoteStore`)
-implement them."""
+"""The bot's state behind six interfaces: `Subscriptions`, `Outbox`, `Feeds`, `Feedback`,
+`AlertVotes` and `JobLocks`; `open_state(archive)` opens them for an archive. The SQLite
+classes (`SubscriptionStore`, `DeliveryOutbox`, `FeedRegistry`, `FeedbackStore`,
+`AlertVoteStore`, `OneProcess`) implement them, and so do the PostgreSQL ones in
+`index.state.postgres`."""
 
 from index._exports import lazy_exports
 
@@ -13,9 +14,12 @@ __all__, __getattr__, __dir__ = lazy_exports(
             "AlertVotes",
             "ChatSettings",
             "Delivery",
+            "DIGEST_JOB",
             "FeedRecord",
             "Feedback",
             "Feeds",
+            "JobLocks",
+            "MATCHING_JOB",
             "NewDelivery",
             "Outbox",
             "RetryPolicy",
@@ -23,7 +27,7 @@ __all__, __getattr__, __dir__ = lazy_exports(
             "SubscriptionLimitError",
             "Subscriptions",
         ],
-        "index.state.stores": ["BotState", "archive_stats", "open_state"],
+        "index.state.stores": ["BotState", "OneProcess", "archive_stats", "open_state", "state_on"],
         "index.state.subscriptions": ["SubscriptionStore"],
         "index.state.outbox": ["DeliveryOutbox"],
         "index.state.feeds": ["FeedRegistry"],

@@ -7,7 +7,7 @@ from index.clock import timestamp
 from index.state.interfaces import FeedRecord
 from index.storage.database import Database, Migration, Transaction
 
-_COLUMNS = (
+FEED_COLUMNS = (
     "url, title, etag, last_modified, added_at, added_by, last_polled_at, last_error,"
     " error_count, article_count, items_skipped, last_item_error"
 )
@@ -36,13 +36,13 @@ class FeedRegistry:
             return tx.execute("DELETE FROM feeds WHERE url = ?", [url]).rowcount > 0
 
     def get(self, url: str) -> FeedRecord | None:
-        row = self._db.execute(f"SELECT {_COLUMNS} FROM feeds WHERE url = ?", [url]).fetchone()
-        return _record(row) if row else None
+        row = self._db.execute(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", [url]).fetchone()
+        return feed_from_row(row) if row else None
 
     def all(self) -> list[FeedRecord]:
         """Every feed, oldest first (the order /feeds numbers them in)."""
-        rows = self._db.execute(f"SELECT {_COLUMNS} FROM feeds ORDER BY added_at, rowid")
-        return [_record(row) for row in rows]
+        rows = self._db.execute(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY added_at, rowid")
+        return [feed_from_row(row) for row in rows]
 
     def record_success(
         self,
@@ -81,6 +81,10 @@ class FeedRegistry:
                 [timestamp(), error[:500], new_articles, url],
             )
 
+    def lease(self, url: str, worker: str, seconds: float) -> bool:
+        """Always granted: one process polls an SQLite archive, one poll at a time."""
+        return True
+
     def count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM feeds").fetchone()[0])
 
@@ -89,7 +93,7 @@ class FeedRegistry:
         return self.database.connection()
 
 
-def _record(row: tuple) -> FeedRecord:
+def feed_from_row(row: tuple) -> FeedRecord:
     return FeedRecord(*row[:8], int(row[8] or 0), int(row[9] or 0), int(row[10] or 0), row[11])
 
 

@@ -207,6 +207,11 @@ class Feeds(Protocol):
 
     def record_failure(self, url: str, error: str, new_articles: int = 0) -> None: ...
 
+    def lease(self, url: str, worker: str, seconds: float) -> bool:
+        """Take the feed for `worker` to poll, until its poll is recorded or `seconds` pass;
+        False while another worker holds it, so no two workers poll a feed at once."""
+        ...
+
 
 @runtime_checkable
 class Feedback(Protocol):
@@ -243,3 +248,18 @@ class AlertVotes(Protocol):
     def versions(self) -> dict[int, tuple[int, int]]:
         """(vote count, last vote id) per subscription with votes: changes with every vote."""
         ...
+
+
+# The jobs JobLocks knows.
+DIGEST_JOB = "digests"
+MATCHING_JOB = "alert matching"
+
+
+@runtime_checkable
+class JobLocks(Protocol):
+    """Jobs that one worker of many runs at a time (the digests, alert matching with its
+    profile refresh): `take` says whether this worker got the job, `give_back` ends it."""
+
+    def take(self, job: str) -> bool: ...
+
+    def give_back(self, job: str) -> None: ...

@@ -30,15 +30,15 @@ from index.clock import Clock, timestamp, utc_now
 from index.state.interfaces import Delivery, NewDelivery, RetryPolicy
 from index.storage.database import Database, Migration, Transaction
 
-_FIELDS = (
+DELIVERY_FIELDS = (
     "id, chat_id, thread_id, article_id, subscription_id, passage_id, score, status, attempts,"
     " pieces_sent, body, created_at"
 )
-_COLUMNS = ", ".join("d." + name.strip() for name in _FIELDS.split(","))
+_COLUMNS = ", ".join("d." + name.strip() for name in DELIVERY_FIELDS.split(","))
 # Due, not held by a live claim, for a chat that is not paused.
 _CLAIMABLE = """d.status = 'pending' AND COALESCE(d.next_attempt_at, '') <= :now
     AND COALESCE(d.claimed_until, '') <= :now AND COALESCE(c.paused, 0) = 0"""
-_RELEASE = "claimed_by = NULL, claimed_until = NULL"
+RELEASE = "claimed_by = NULL, claimed_until = NULL"
 # Deliveries that are still waiting; unsubscribing or pausing withdraws them, and drops any
 # claim on them: a sender holding one finds its claim gone and sends no further piece.
 _WAITING = "('pending')"
@@ -111,14 +111,14 @@ class DeliveryOutbox:
                     WHERE id IN (SELECT d.id FROM deliveries d
                         LEFT JOIN chats c ON c.chat_id = d.chat_id
                         WHERE {_CLAIMABLE} AND {where} ORDER BY d.id LIMIT :limit)
-                    RETURNING {_FIELDS}""",
+                    RETURNING {DELIVERY_FIELDS}""",
                 values,
             ).fetchall()
-        return sorted((_delivery(row) for row in rows), key=lambda d: d.id)
+        return sorted((delivery_from_row(row) for row in rows), key=lambda d: d.id)
 
     def release(self, ids: Sequence[int], worker: str) -> None:
         """Give claimed rows back untouched (the worker stops before sending them)."""
-        self._update(ids, worker, _RELEASE, [])
+        self._update(ids, worker, RELEASE, [])
 
     # -- progress
 
@@ -137,7 +137,7 @@ class DeliveryOutbox:
         now = self.clock()
         if pieces_sent >= total:
             changes = f"""pieces_sent = ?, status = 'sent', sent_at = ?, attempts = attempts + 1,
-                last_error = NULL, {_RELEASE}"""
+                last_error = NULL, {RELEASE}"""
             values: list = [pieces_sent, timestamp(now)]
         else:
             changes = "pieces_sent = ?, claimed_until = ?"
@@ -151,7 +151,7 @@ class DeliveryOutbox:
         self._update(
             ids,
             worker,
-            f"next_attempt_at = ?, last_error = ?, {_RELEASE}",
+            f"next_attempt_at = ?, last_error = ?, {RELEASE}",
             [timestamp(until), error[:500]],
         )
 
@@ -172,14 +172,12 @@ class DeliveryOutbox:
                 if row is None:
                     continue  # the claim was lost: the new holder decides
                 attempts = int(row[0] or 0) + 1
-                deadline = _parse(row[1], now) + policy.window
-                if now >= deadline:
+                retry_at = next_try(attempts, row[1], now, policy)
+                if retry_at is None:
                     given_up.append(delivery_id)
-                    changes, values = f"status = {_GIVEN_UP}, {_RELEASE}", []
+                    changes, values = f"status = {GIVEN_UP}, {RELEASE}", []
                 else:
-                    # The last try falls on the deadline rather than after it.
-                    retry_at = min(now + policy.delay(attempts), deadline)
-                    changes, values = f"next_attempt_at = ?, {_RELEASE}", [timestamp(retry_at)]
+                    changes, values = f"next_attempt_at = ?, {RELEASE}", [timestamp(retry_at)]
                 tx.execute(
                     f"UPDATE deliveries SET attempts = ?, last_error = ?, {changes} WHERE id = ?",
                     [attempts, error[:500], *values, delivery_id],
@@ -188,12 +186,12 @@ class DeliveryOutbox:
 
     def refuse(self, ids: Sequence[int], worker: str, error: str) -> None:
         """Telegram refused a piece for good (400): failed, or partial if pieces arrived."""
-        changes = f"status = {_GIVEN_UP}, attempts = attempts + 1, last_error = ?, {_RELEASE}"
+        changes = f"status = {GIVEN_UP}, attempts = attempts + 1, last_error = ?, {RELEASE}"
         self._update(ids, worker, changes, [error[:500]])
 
     def mark_failed(self, ids: Sequence[int], worker: str, error: str) -> None:
         """Nothing can be sent (the article is no longer stored)."""
-        changes = f"status = 'failed', attempts = attempts + 1, last_error = ?, {_RELEASE}"
+        changes = f"status = 'failed', attempts = attempts + 1, last_error = ?, {RELEASE}"
         self._update(ids, worker, changes, [error[:500]])
 
     # -- withdrawn by the subscriptions, inside their transaction
@@ -204,7 +202,7 @@ class DeliveryOutbox:
         transaction that deletes the subscriptions."""
         marks = ",".join("?" * len(subscription_ids))
         tx.execute(
-            f"""UPDATE deliveries SET status = 'cancelled', {_RELEASE}
+            f"""UPDATE deliveries SET status = 'cancelled', {RELEASE}
                 WHERE subscription_id IN ({marks}) AND status IN {_WAITING}""",
             list(subscription_ids),
         )
@@ -214,7 +212,7 @@ class DeliveryOutbox:
         """The chat was paused: its waiting deliveries become paused, in `tx`, the
         transaction that pauses the chat."""
         tx.execute(
-            f"""UPDATE deliveries SET status = 'paused', {_RELEASE}
+            f"""UPDATE deliveries SET status = 'paused', {RELEASE}
                 WHERE chat_id = ? AND status IN {_WAITING}""",
             [chat_id],
         )
@@ -237,7 +235,7 @@ class DeliveryOutbox:
         row = self._db.execute(
             f"SELECT {_COLUMNS} FROM deliveries d WHERE d.id = ?", [delivery_id]
         ).fetchone()
-        return _delivery(row) if row else None
+        return delivery_from_row(row) if row else None
 
     def counts(self) -> dict[str, int]:
         rows = self._db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
@@ -266,14 +264,21 @@ class DeliveryOutbox:
 
 
 # Given up on: partial when some pieces arrived, so /stats tells the two apart.
-_GIVEN_UP = "CASE WHEN pieces_sent > 0 THEN 'partial' ELSE 'failed' END"
+GIVEN_UP = "CASE WHEN pieces_sent > 0 THEN 'partial' ELSE 'failed' END"
 
 
-def _parse(value: str | None, default: datetime) -> datetime:
-    return datetime.fromisoformat(value) if value else default
+def next_try(
+    attempts: int, created_at: str | None, now: datetime, policy: RetryPolicy
+) -> datetime | None:
+    """When a row that failed its `attempts`-th try goes again; None once its retry window
+    (from `created_at`) is over. The last try falls on the window's end, not after it."""
+    deadline = (datetime.fromisoformat(created_at) if created_at else now) + policy.window
+    if now >= deadline:
+        return None
+    return min(now + policy.delay(attempts), deadline)
 
 
-def _delivery(row: tuple) -> Delivery:
+def delivery_from_row(row: tuple) -> Delivery:
     return Delivery(
         id=int(row[0]),
         chat_id=int(row[1]),

@@ -1,44 +1,83 @@
 """The state stores of an archive, opened together, so the bot never builds a storage class
-itself: `open_state(archive)` is the one place that knows they live in the archive's SQLite
-file."""
+itself: `open_state(archive)` is the one place that knows where they live: in the archive's
+SQLite file, or with `storage.url` in its PostgreSQL database beside the articles."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from index.clock import Clock, utc_now
 from index.state.alert_votes import AlertVoteStore
 from index.state.feedback import FeedbackStore
 from index.state.feeds import FeedRegistry
-from index.state.interfaces import AlertVotes, Feedback, Feeds, Outbox, Subscriptions
+from index.state.interfaces import AlertVotes, Feedback, Feeds, JobLocks, Outbox, Subscriptions
 from index.state.outbox import DeliveryOutbox
 from index.state.subscriptions import SubscriptionStore
+from index.storage.database import Database
 
 if TYPE_CHECKING:
     from index.storage.archive import NewsArchive
+    from index.storage.postgres import PostgresDatabase
 
 
 @dataclass(frozen=True)
 class BotState:
-    """Subscriptions, the outbox, the feed registry, feedback and alert votes of one
-    archive."""
+    """Subscriptions, the outbox, the feed registry, feedback, alert votes and the job locks
+    of one archive."""
 
     subscriptions: Subscriptions
     outbox: Outbox
     feeds: Feeds
     feedback: Feedback
     alert_votes: AlertVotes
+    jobs: JobLocks
+
+
+class OneProcess:
+    """Job locks for an SQLite archive: one process runs the bot on it, so every job is its
+    own (the bot's asyncio locks keep each job to one run at a time)."""
+
+    def take(self, job: str) -> bool:
+        return True
+
+    def give_back(self, job: str) -> None:
+        return None
 
 
 def open_state(archive: NewsArchive) -> BotState:
     """The state stores kept beside `archive`'s articles (the schema is already migrated)."""
-    database = archive.database
+    return state_on(archive.postgres if archive.settings.storage.url else archive.database)
+
+
+def state_on(database: Database | PostgresDatabase, clock: Clock = utc_now) -> BotState:
+    """The state stores on an SQLite `Database` or a `PostgresDatabase` (the outbox keeps
+    time by `clock`)."""
+    if isinstance(database, Database):
+        return BotState(
+            subscriptions=SubscriptionStore(database),
+            outbox=DeliveryOutbox(database, clock),
+            feeds=FeedRegistry(database),
+            feedback=FeedbackStore(database),
+            alert_votes=AlertVoteStore(database),
+            jobs=OneProcess(),
+        )
+    from index.state.postgres import (
+        AdvisoryJobLocks,
+        PostgresAlertVotes,
+        PostgresFeedback,
+        PostgresFeeds,
+        PostgresOutbox,
+        PostgresSubscriptions,
+    )
+
     return BotState(
-        subscriptions=SubscriptionStore(database),
-        outbox=DeliveryOutbox(database),
-        feeds=FeedRegistry(database),
-        feedback=FeedbackStore(database),
-        alert_votes=AlertVoteStore(database),
+        subscriptions=PostgresSubscriptions(database),
+        outbox=PostgresOutbox(database, clock),
+        feeds=PostgresFeeds(database),
+        feedback=PostgresFeedback(database),
+        alert_votes=PostgresAlertVotes(database),
+        jobs=AdvisoryJobLocks(database),
     )
 
 

@@ -15,7 +15,7 @@ from index.state.interfaces import ChatSettings, Subscription, SubscriptionLimit
 from index.state.outbox import DeliveryOutbox
 from index.storage.database import Database, Migration, Transaction
 
-_COLUMNS = "id, chat_id, thread_id, topic, query, required, excluded, created_at"
+SUBSCRIPTION_COLUMNS = "id, chat_id, thread_id, topic, query, required, excluded, created_at"
 
 
 class SubscriptionStore:
@@ -45,12 +45,12 @@ class SubscriptionStore:
         with self.database.transaction() as tx:
             self._ensure_chat(tx, chat_id)
             existing = tx.execute(
-                f"""SELECT {_COLUMNS} FROM subscriptions WHERE chat_id = ?
+                f"""SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE chat_id = ?
                     AND COALESCE(thread_id, 0) = ? AND lower(topic) = lower(?)""",
                 [chat_id, thread_id or 0, topic],
             ).fetchone()
             if existing:
-                return _subscription(existing), False
+                return subscription_from_row(existing), False
             if limit is not None:
                 (count,) = tx.execute(
                     """SELECT COUNT(*) FROM subscriptions WHERE chat_id = ?
@@ -74,23 +74,23 @@ class SubscriptionStore:
                 ],
             )
             row = tx.execute(
-                f"SELECT {_COLUMNS} FROM subscriptions WHERE id = ?", [cursor.lastrowid]
+                f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?", [cursor.lastrowid]
             ).fetchone()
-        return _subscription(row), True
+        return subscription_from_row(row), True
 
     def for_chat(self, chat_id: int, thread_id: int | None) -> list[Subscription]:
         rows = self._db.execute(
-            f"""SELECT {_COLUMNS} FROM subscriptions WHERE chat_id = ?
+            f"""SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE chat_id = ?
                 AND COALESCE(thread_id, 0) = ? ORDER BY id""",
             [chat_id, thread_id or 0],
         )
-        return [_subscription(row) for row in rows]
+        return [subscription_from_row(row) for row in rows]
 
     def get(self, subscription_id: int) -> Subscription | None:
         row = self._db.execute(
-            f"SELECT {_COLUMNS} FROM subscriptions WHERE id = ?", [subscription_id]
+            f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?", [subscription_id]
         ).fetchone()
-        return _subscription(row) if row else None
+        return subscription_from_row(row) if row else None
 
     def active(self) -> list[Subscription]:
         """Subscriptions of chats that are not paused: the ones new articles are matched to.
@@ -109,9 +109,9 @@ class SubscriptionStore:
         cached = self._active
         if cached is not None and cached[0] == signature:
             return list(cached[1])
-        columns = ", ".join("s." + c.strip() for c in _COLUMNS.split(","))
+        columns = ", ".join("s." + c.strip() for c in SUBSCRIPTION_COLUMNS.split(","))
         rows = self._db.execute(f"SELECT {columns} {active} ORDER BY s.id")
-        found = [_subscription(row) for row in rows]
+        found = [subscription_from_row(row) for row in rows]
         self._active = (signature, found)
         return list(found)
 
@@ -120,7 +120,7 @@ class SubscriptionStore:
         with self.database.transaction() as tx:
             marks = ",".join("?" * len(ids)) or "NULL"
             rows = tx.execute(
-                f"SELECT {_COLUMNS} FROM subscriptions WHERE chat_id = ? AND id IN ({marks})",
+                f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE chat_id = ? AND id IN ({marks})",
                 [chat_id, *ids],
             ).fetchall()
             found = [row[0] for row in rows]
@@ -128,14 +128,14 @@ class SubscriptionStore:
                 marks = ",".join("?" * len(found))
                 DeliveryOutbox.cancel_for_subscriptions(tx, found)
                 tx.execute(f"DELETE FROM subscriptions WHERE id IN ({marks})", found)
-        return [_subscription(row) for row in rows]
+        return [subscription_from_row(row) for row in rows]
 
     def chat(self, chat_id: int) -> ChatSettings:
         row = self._db.execute(
             "SELECT chat_id, digest, paused, last_digest_at FROM chats WHERE chat_id = ?",
             [chat_id],
         ).fetchone()
-        return _chat(row) if row else ChatSettings(chat_id, False, False, None)
+        return chat_from_row(row) if row else ChatSettings(chat_id, False, False, None)
 
     def set_digest(self, chat_id: int, on: bool) -> None:
         with self.database.transaction() as tx:
@@ -147,7 +147,7 @@ class SubscriptionStore:
             """SELECT chat_id, digest, paused, last_digest_at FROM chats
                WHERE digest = 1 AND paused = 0 ORDER BY chat_id"""
         )
-        return [_chat(row) for row in rows]
+        return [chat_from_row(row) for row in rows]
 
     def mark_digest_sent(self, chat_id: int, at: str) -> None:
         with self.database.transaction() as tx:
@@ -192,7 +192,7 @@ class SubscriptionStore:
         return self.database.connection()
 
 
-def _subscription(row: tuple) -> Subscription:
+def subscription_from_row(row: tuple) -> Subscription:
     return Subscription(
         id=int(row[0]),
         chat_id=int(row[1]),
@@ -205,7 +205,7 @@ def _subscription(row: tuple) -> Subscription:
     )
 
 
-def _chat(row: tuple) -> ChatSettings:
+def chat_from_row(row: tuple) -> ChatSettings:
     return ChatSettings(int(row[0]), bool(row[1]), bool(row[2]), row[3])
 
 

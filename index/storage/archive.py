@@ -14,8 +14,8 @@ loaded or saved it, this one loads it again (keeping its own unsaved vectors) be
 so no process ever saves over another's vectors. With PostgreSQL every process reads the one
 table, so there is nothing to load again and nothing to save.
 
-Subscriptions, the outbox, feeds and feedback (index/state) stay in the data directory's
-SQLite file with either backend.
+Subscriptions, the outbox, feeds and feedback (index/state) live beside the articles: in the
+SQLite file, or in the PostgreSQL database, where many workers share them.
 """
 
 from __future__ import annotations
@@ -102,10 +102,7 @@ class NewsArchive:
         backend = open_postgres(
             self.settings, self.embedder.dimension, self.embedder.model_name, self._catch_up
         )
-        self.postgres = backend.database
-        # Subscriptions and the alert queue are still in the data directory's SQLite file,
-        # whose trigger on its own articles queues alerts: none for articles stored here.
-        log.info("storage.url: topic alerts are not queued for articles in PostgreSQL yet")
+        self.postgres = backend.database  # the state stores (index/state/postgres) use it too
         self.store = backend.store
         self.home = backend.home
         self.write_lock = backend.write_lock

@@ -76,7 +76,15 @@ class RunningBot:
         return report.added
 
     def query(self, sql: str, params: list | None = None) -> list[dict]:
-        return list(self.services.archive.database.connection().query(sql, params or []))
+        """Rows of `sql` (? marks) as dicts, from the archive's SQLite file or PostgreSQL."""
+        archive = self.services.archive
+        if archive.settings.storage.url:
+            from psycopg.rows import dict_row
+
+            with archive.postgres.connect() as connection:
+                cursor = connection.cursor(row_factory=dict_row)
+                return cursor.execute(sql.replace("?", "%s"), params or []).fetchall()
+        return list(archive.database.connection().query(sql, params or []))
 
     async def stop(self) -> None:
         if self.stopped:

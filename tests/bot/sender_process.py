@@ -2,8 +2,9 @@
 in this process, and the tally of what arrived: used by the kill -9 test and by
 benchmarks/alerts_reliability.py.
 
-The outbox rows are written straight into SQLite with their pieces already rendered (the
-sender sends a stored body as it is), so no model is needed to make a thousand alerts.
+The outbox rows are written straight into the database with their pieces already rendered (the
+sender sends a stored body as it is), so no model is needed to make a thousand alerts. The
+database is a data directory's SQLite file, or a PostgreSQL URL that several senders share.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import signal
 import sqlite3
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,19 +67,42 @@ def plan_alerts(
     return alerts
 
 
-def write_outbox(data_dir: Path, alerts: list[PlannedAlert]) -> None:
+Outbox = Path | str  # a data directory, or a postgresql:// URL
+
+
+def _rows(outbox: Outbox, sql: str, many: Sequence[tuple] = ()) -> list[tuple]:
+    """Run `sql` (written with ? marks) on the outbox's database: once, or once per row of
+    `many`; the rows it returns."""
+    if isinstance(outbox, str):
+        import psycopg
+
+        with psycopg.connect(outbox, autocommit=True) as conn, conn.cursor() as cursor:
+            sql = sql.replace("?", "%s")
+            if many:
+                cursor.executemany(sql, many)
+                return []
+            return cursor.execute(sql).fetchall()
+    with sqlite3.connect(outbox / "newsbot.db", timeout=30) as conn:
+        if many:
+            conn.executemany(sql, many)
+            return []
+        return conn.execute(sql).fetchall()
+
+
+def write_outbox(outbox: Outbox, alerts: list[PlannedAlert]) -> None:
     """Pending outbox rows with pre-rendered bodies, as the matcher and renderer leave them."""
-    database = Database(data_dir / "newsbot.db")
+    if not isinstance(outbox, str):
+        Database(outbox / "newsbot.db")  # the schema, made as the bot makes it
     now = timestamp()
-    with database.transaction() as tx:
-        tx.conn.executemany(
-            """INSERT INTO deliveries (chat_id, thread_id, article_id, score, status, attempts,
-               next_attempt_at, created_at, body) VALUES (?, ?, ?, 1.0, 'pending', 0, ?, ?, ?)""",
-            [
-                (a.chat_id, a.thread_id, f"article-{n}", now, now, json.dumps(list(a.pieces)))
-                for n, a in enumerate(alerts)
-            ],
-        )
+    _rows(
+        outbox,
+        """INSERT INTO deliveries (chat_id, thread_id, article_id, score, status, attempts,
+           next_attempt_at, created_at, body) VALUES (?, ?, ?, 1.0, 'pending', 0, ?, ?, ?)""",
+        [
+            (a.chat_id, a.thread_id, f"article-{n}", now, now, json.dumps(list(a.pieces)))
+            for n, a in enumerate(alerts)
+        ],
+    )
 
 
 def refuse_marked_pieces(api: FakeBotApi) -> None:
@@ -128,18 +153,20 @@ class SenderProcess:
                 await self.process.wait()
 
 
-def outbox_statuses(data_dir: Path) -> Counter:
-    with sqlite3.connect(data_dir / "newsbot.db", timeout=30) as conn:
-        return Counter(
-            dict(conn.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status"))
-        )
+def outbox_statuses(outbox: Outbox) -> Counter:
+    return Counter(dict(_rows(outbox, "SELECT status, COUNT(*) FROM deliveries GROUP BY status")))
 
 
-async def until_settled(data_dir: Path, timeout: float) -> Counter:
+def claimers(outbox: Outbox) -> int:
+    """How many workers hold claims at this moment."""
+    return _rows(outbox, "SELECT COUNT(DISTINCT claimed_by) FROM deliveries")[0][0]
+
+
+async def until_settled(outbox: Outbox, timeout: float) -> Counter:
     """Wait until no row is pending; the final statuses."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while (statuses := await asyncio.to_thread(outbox_statuses, data_dir))["pending"]:
+    while (statuses := await asyncio.to_thread(outbox_statuses, outbox))["pending"]:
         if loop.time() > deadline:
             return statuses
         await asyncio.sleep(0.2)
@@ -179,12 +206,11 @@ def resent_at_kills(api: FakeBotApi, kill_marks: list[int]) -> int:
     return sum(1 for key, n in counts.items() if n > 1 and first[key] + 1 in kill_marks)
 
 
-def tally(api: FakeBotApi, data_dir: Path, alerts: list[PlannedAlert]) -> Tally:
+def tally(api: FakeBotApi, outbox: Outbox, alerts: list[PlannedAlert]) -> Tally:
     arrived = Counter(
         (r.chat_id, r.message_thread_id, r.text) for r in api.sent if r.method == "sendMessage"
     )
-    with sqlite3.connect(data_dir / "newsbot.db", timeout=30) as conn:
-        status_of = dict(conn.execute("SELECT article_id, status FROM deliveries"))
+    status_of = dict(_rows(outbox, "SELECT article_id, status FROM deliveries"))
     delivered = lost = wrong = 0
     for n, alert in enumerate(alerts):
         keys = [(alert.chat_id, alert.thread_id, piece) for piece in alert.expected]

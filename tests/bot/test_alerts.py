@@ -1,7 +1,8 @@
 """Topic alerts end to end: chats subscribe, a feed on 127.0.0.1 gains the seed story and a BBC
 sport report, and after a poll each matching chat gets exactly one alert, for the seed story,
 in the right forum topic; a restart sends nothing again; the same story on a second feed does
-not alert twice; a digest chat gets one digest instead."""
+not alert twice; a digest chat gets one digest instead. On both backends (PostgreSQL in the
+slow suite)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from tests.bot.harness import (
     until,
 )
 from tests.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
+from tests.postgres import both_backends_slow_on_postgres
 
 RSS = "application/rss+xml"
 SECOND_USER = 5151
@@ -51,10 +53,11 @@ async def command(api, chat_id: int, text: str, **where) -> str:
     return (await api.wait_for(sent_to(chat_id), since=since, timeout=SLOW)).text
 
 
+@both_backends_slow_on_postgres
 async def test_one_alert_per_chat_for_the_seed_story_and_never_twice(
-    api, launch, site, tmp_path, seed, bbc
+    api, launch, site, tmp_path, seed, bbc, storage_url
 ):
-    settings = bot_settings(tmp_path / "data", api)
+    settings = bot_settings(tmp_path / "data", api, storage__url=storage_url)
     business, sport = bbc["bbc-business-001"], bbc["bbc-sport-001"]
     seed_url = site.add("/world/zelensky.html", page_of(seed))
     site.add("/a.xml", rss("Wire A", [feed_item(business)]), RSS)
@@ -126,10 +129,13 @@ async def test_one_alert_per_chat_for_the_seed_story_and_never_twice(
     assert [r["url"] for r in copies] == [copy_url]
 
 
+@both_backends_slow_on_postgres
 async def test_a_digest_chat_gets_one_digest_instead_of_single_alerts(
-    api, launch, site, tmp_path, seed
+    api, launch, site, tmp_path, seed, storage_url
 ):
-    settings = bot_settings(tmp_path / "data", api, alerts__digest_minutes=0.02)
+    settings = bot_settings(
+        tmp_path / "data", api, alerts__digest_minutes=0.02, storage__url=storage_url
+    )
     page = site.add("/world/zelensky.html", page_of(seed))
     await launch(settings)
     assert (await command(api, USER_ID, "/digest on")).startswith("Digest on")

@@ -28,6 +28,7 @@ from tests.bot.harness import (
 from tests.bot.sender_process import (
     PlannedAlert,
     SenderProcess,
+    claimers,
     plan_alerts,
     tally,
     until_accepted,
@@ -302,3 +303,44 @@ async def test_a_sender_killed_mid_delivery_loses_nothing_and_resends_at_most_a_
     assert statuses == {"sent": 12}
     assert (result.delivered, result.lost, result.wrong) == (12, 0, 0)
     assert result.pieces_resent <= sender.kills
+
+
+@pytest.mark.slow
+async def test_two_workers_on_postgresql_send_each_alert_once_when_one_is_killed(
+    tmp_path, postgres_server
+):
+    """Two `newsbot run` workers on one PostgreSQL database claim and send a shared outbox;
+    one is killed with -9 while both hold claims, and the other takes its claims once their
+    lease runs out: every alert arrives, none twice but at most the piece the kill caught
+    between Telegram's acceptance and its record."""
+    url = postgres_server.create_database()
+    alerts = plan_alerts(200, chats=40, multi_share=0.3, seed=3)
+    write_outbox(url, alerts)
+    async with FakeBotApi(token=TOKEN) as api:
+        api.slow_down("sendMessage", 0.02)
+        workers = [
+            SenderProcess(
+                tmp_path / f"worker-{n}",
+                api,
+                storage_url=url,
+                alerts_send_interval_seconds=0,
+                # Longer than a piece's send on a loaded machine: a live worker never loses
+                # its claim mid-send, so only the kill can cause a resend.
+                alerts_claim_lease_seconds=5,
+                alerts_retry_seconds=0.1,
+            )
+            for n in range(2)
+        ]
+        try:
+            for worker in workers:
+                await worker.start()
+            await until(lambda: claimers(url) == 2, timeout=SLOW)
+            await workers[0].kill()
+            statuses = await until_settled(url, timeout=SLOW)
+        finally:
+            for worker in workers:
+                await worker.stop()
+        result = tally(api, url, alerts)
+    assert statuses == {"sent": 200}
+    assert (result.delivered, result.lost, result.wrong) == (200, 0, 0)
+    assert result.pieces_resent <= workers[0].kills

@@ -11,7 +11,6 @@ from index.storage.lock import process_label
 from index.storage.postgres.database import PostgresDatabase
 from index.storage.postgres.lock import AdvisoryLock
 from index.storage.postgres.passages import PostgresPassageStore
-from index.storage.postgres.schema import MIGRATIONS
 from index.storage.postgres.vectors import PostgresVectorHome
 
 
@@ -29,7 +28,6 @@ def open_postgres(
     """Connect to `settings.storage.url` and bring its schema up to date."""
     database = PostgresDatabase(
         settings.storage.url,
-        MIGRATIONS,
         application_name=process_label(),
         session={"hnsw.ef_search": str(settings.vectors.hnsw_ef_search)},
     )

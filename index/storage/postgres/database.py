@@ -26,6 +26,8 @@ MIGRATION_LOCK = 0x6E657773_0001  # migrations, one process at a time
 PUBLISH_LOCK = 0x6E657773_0002  # the live vector table made or replaced
 WRITE_LOCK = 0x6E657773_0003  # the archive's write lock (postgres/lock.py)
 REBUILD_LOCK = 0x6E657773_0004  # held by the one re-index running, from start to swap
+DIGEST_LOCK = 0x6E657773_0005  # the worker sending digests (index/state/postgres/jobs.py)
+MATCHING_LOCK = 0x6E657773_0006  # the worker matching new articles to subscriptions
 
 
 def describe(url: str) -> str:
@@ -44,11 +46,17 @@ class PostgresDatabase:
     def __init__(
         self,
         url: str,
-        migrations: Sequence[Migration],
+        migrations: Sequence[Migration] | None = None,
         application_name: str = "newsbot",
         session: dict[str, str] | None = None,
     ) -> None:
-        """`session`: settings every connection starts with (e.g. hnsw.ef_search)."""
+        """`migrations`: one per version in order, the whole schema (index/postgres_schema.py,
+        every table owner's) when omitted. `session`: settings every connection starts with
+        (e.g. hnsw.ef_search)."""
+        if migrations is None:
+            # The state tables' owners (index/state/postgres) build on this module, so their
+            # list is assembled above it and looked up only now.
+            from index.postgres_schema import MIGRATIONS as migrations
         self.url = url
         self.session = dict(session or {})
         self.migrations = list(migrations)

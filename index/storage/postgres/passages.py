@@ -29,7 +29,9 @@ _PASSAGE_RECORD = """SELECT p.id, p.article_id, p.ordinal, p.start, p."end", p.t
 # One row per (passage, searched phrase): the phrase's weighted count in the passage (title
 # positions count title_weight, text positions text_weight, as FTS5 weighs columns), then
 # FTS5's BM25 sum over phrases. A phrase of several words counts in a passage that has it
-# (its words side by side), as often as its rarest word (FTS5 counts the phrase itself).
+# (its words side by side), as often as its rarest word (FTS5 counts the phrase itself). Each
+# found passage's terms are first cut down to the searched words (two ts_delete, in C), so
+# only those are unnested, not every word of it (benchmarks/README.md "Scale-out").
 _BM25 = f"""
 WITH phrase AS (
     SELECT * FROM unnest(%(phrases)s::integer[], %(lexemes)s::text[]) AS q(phrase, lexeme)),
@@ -42,7 +44,8 @@ counted AS (
     SELECT f.id, f.tokens, phrase.phrase,
            (SELECT SUM(CASE w WHEN 'A' THEN %(title_weight)s ELSE %(text_weight)s END)
             FROM unnest(u.weights) AS w) AS weighted
-    FROM found f CROSS JOIN LATERAL unnest(f.terms) AS u
+    FROM found f CROSS JOIN LATERAL unnest(ts_delete(f.terms,
+        tsvector_to_array(ts_delete(f.terms, %(lexemes)s::text[])))) AS u
     JOIN phrase ON phrase.lexeme = u.lexeme
     JOIN idf ON idf.phrase = phrase.phrase AND f.terms @@ idf.query::tsquery),
 per_phrase AS (

@@ -1,5 +1,7 @@
-"""This backend's schema, by version: append-only, like the SQLite file's (a database already
-at a version never runs an edited one again). Each step runs inside the migration transaction.
+"""This backend's tables of articles, passages and vectors, by version: append-only, like the
+SQLite file's (a database already at a version never runs an edited one again). Each step runs
+inside the migration transaction; index/postgres_schema.py puts them in one list with the
+state tables' (index/state/postgres/).
 
 The vectors' table is not here: its column type needs the embedder's dimension, so
 index/storage/postgres/vectors.py creates it when an archive first opens (and again on
@@ -133,4 +135,4 @@ def _articles_and_passages(db: psycopg.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [_articles_and_passages]
+MIGRATIONS: dict[int, Migration] = {1: _articles_and_passages}

@@ -1,0 +1,109 @@
+"""The state stores beyond the outbox and subscriptions (tests/test_outbox.py,
+tests/test_subscription_store.py): feeds with their poll leases, feedback, the job locks, and
+alerts queued for articles stored in the archive. On both backends: SQLite behaves as one
+process; PostgreSQL keeps each feed and each job to one worker of many."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from index import Ingestor, NewsArchive
+from index.sources import read_file
+from index.state import (
+    DIGEST_JOB,
+    MATCHING_JOB,
+    Feedback,
+    Feeds,
+    JobLocks,
+    NewDelivery,
+    Outbox,
+    Subscriptions,
+    open_state,
+    state_on,
+)
+from tests.postgres import both_backends
+from tests.test_archive_lock import HashEmbedder
+
+pytestmark = both_backends
+
+FEED = "https://news.example.org/feed.xml"
+SAMPLE = Path(__file__).resolve().parents[1] / "index/samples/zelensky-putin-meeting.txt"
+
+
+def test_every_store_provides_its_protocol(state_database):
+    state = state_on(state_database())
+    assert isinstance(state.subscriptions, Subscriptions)
+    assert isinstance(state.outbox, Outbox)
+    assert isinstance(state.feeds, Feeds)
+    assert isinstance(state.feedback, Feedback)
+    assert isinstance(state.jobs, JobLocks)
+
+
+def test_feeds_are_registered_polled_and_removed(state_database):
+    feeds = state_on(state_database()).feeds
+    assert feeds.add(FEED, "Example", added_by=7)
+    assert not feeds.add(FEED, "Example News")  # already there: the title is refreshed
+    assert feeds.add("https://other.example.org/rss", "Other")
+    assert [f.url for f in feeds.all()] == [FEED, "https://other.example.org/rss"]
+    feeds.record_success(FEED, '"v1"', "Mon, 30 Nov 2026 10:00:00 GMT", 3, 2, "no text (item 4)")
+    feeds.record_failure(FEED, "x" * 900, new_articles=1)
+    record = feeds.get(FEED)
+    assert (record.title, record.added_by, record.etag) == ("Example News", 7, '"v1"')
+    assert (record.article_count, record.error_count, record.items_skipped) == (4, 1, 2)
+    assert record.last_item_error == "no text (item 4)" and len(record.last_error) == 500
+    feeds.record_success(FEED, None, None, 0)
+    assert feeds.get(FEED).error_count == 0
+    assert feeds.count() == 2
+    assert feeds.remove(FEED) and not feeds.remove(FEED)
+    assert feeds.get(FEED) is None and feeds.count() == 1
+
+
+def test_a_feed_is_polled_by_one_worker_at_a_time(state_database, storage_url):
+    first, second = state_on(state_database()).feeds, state_on(state_database()).feeds
+    first.add(FEED, "Example")
+    assert first.lease(FEED, "worker-a", 60)
+    assert first.lease(FEED, "worker-a", 60)  # its own lease, renewed
+    # SQLite: one process polls, under the bot's own lock; PostgreSQL: the lease holds.
+    assert second.lease(FEED, "worker-b", 60) == (not storage_url)
+    first.record_success(FEED, None, None, 0)  # the poll is recorded: the lease ends
+    assert second.lease(FEED, "worker-b", 0)
+    # A lease that ran out (its worker was killed mid-poll) is another's to take.
+    assert first.lease(FEED, "worker-a", 60)
+
+
+def test_feedback_is_kept(state_database, storage_url):
+    database = state_database()
+    state_on(database).feedback.record(1, 2, "Who won?", [5, 6], -1)
+    state_on(database).feedback.record(1, 3, "Who won?", [5], 1)
+    if storage_url:
+        rows = database.execute("SELECT passage_ids, vote FROM feedback ORDER BY id").fetchall()
+    else:
+        rows = database.connection().execute("SELECT passage_ids, vote FROM feedback").fetchall()
+    assert [tuple(row) for row in rows] == [("[5, 6]", -1), ("[5]", 1)]
+
+
+def test_each_job_runs_on_one_worker_at_a_time(state_database, storage_url):
+    one, other = state_on(state_database()).jobs, state_on(state_database()).jobs
+    assert one.take(DIGEST_JOB)
+    assert other.take(DIGEST_JOB) == (not storage_url)
+    assert other.take(MATCHING_JOB)  # another job is free
+    one.give_back(DIGEST_JOB)
+    other.give_back(MATCHING_JOB)
+    assert other.take(DIGEST_JOB)
+    if storage_url:
+        # A worker killed with -9 takes its locks with its connection.
+        other.close()
+        assert one.take(DIGEST_JOB)
+
+
+def test_articles_stored_in_the_archive_are_queued_for_alerts(make_settings):
+    archive = NewsArchive(make_settings(), embedder=HashEmbedder())
+    state = open_state(archive)
+    subscription, _ = state.subscriptions.add(1, None, "ceasefire talks", "ceasefire talks")
+    report = Ingestor(archive).ingest(read_file(SAMPLE))
+    [(article_id, _)] = state.outbox.queued_articles(10)
+    assert report.added == [article_id]
+    match = NewDelivery(1, None, subscription.id, 1, 0.5)
+    assert state.outbox.settle(article_id, [match]) == 1
+    assert state.outbox.queued_articles(10) == []
+    assert state.outbox.counts() == {"pending": 1, "queued_articles": 0}
