@@ -1,6 +1,6 @@
 """Scheduled work: feed polling, matching new articles to subscriptions, the outbox sweep and
 digests. PTB's JobQueue keeps nothing across restarts, so `schedule_jobs` plans everything
-again from SQLite (last poll times, pending deliveries, queued articles) in `post_init`.
+again from the stored state (last poll times, pending deliveries, queued articles) in `post_init`.
 """
 
 from __future__ import annotations
