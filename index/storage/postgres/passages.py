@@ -26,35 +26,36 @@ _PASSAGE_RECORD = """SELECT p.id, p.article_id, p.ordinal, p.start, p."end", p.t
                             a.source, a.url, a.published
                      FROM passages p JOIN articles a ON a.id = p.article_id"""
 
-# One row per (passage, searched phrase): the phrase's weighted count in the passage (title
+# FTS5's BM25 from the postings (schema.py, version 4), read by index for the searched words
+# only. Each (passage, phrase) has the phrase's weighted count in the passage (title
 # positions count title_weight, text positions text_weight, as FTS5 weighs columns), then
-# FTS5's BM25 sum over phrases. A phrase of several words counts in a passage that has it
-# (its words side by side), as often as its rarest word (FTS5 counts the phrase itself). Each
-# found passage's terms are first cut down to the searched words (two ts_delete, in C), so
-# only those are unnested, not every word of it (benchmarks/README.md "Scale-out").
+# FTS5's BM25 sums over phrases. A phrase of several words counts in a passage that has it
+# (its words side by side: checked on that passage's terms), as often as its rarest word
+# (FTS5 counts the phrase itself).
 _BM25 = f"""
 WITH phrase AS (
-    SELECT * FROM unnest(%(phrases)s::integer[], %(lexemes)s::text[]) AS q(phrase, lexeme)),
-idf AS (
-    SELECT * FROM unnest(%(numbers)s::integer[], %(idfs)s::float8[], %(phrase_queries)s::text[])
-    AS i(phrase, idf, query)),
-found AS (
-    SELECT id, terms, tokens FROM passages WHERE terms @@ %(query)s::tsquery AND id > %(after)s),
-counted AS (
-    SELECT f.id, f.tokens, phrase.phrase,
-           (SELECT SUM(CASE w WHEN 'A' THEN %(title_weight)s ELSE %(text_weight)s END)
-            FROM unnest(u.weights) AS w) AS weighted
-    FROM found f CROSS JOIN LATERAL unnest(ts_delete(f.terms,
-        tsvector_to_array(ts_delete(f.terms, %(lexemes)s::text[])))) AS u
-    JOIN phrase ON phrase.lexeme = u.lexeme
-    JOIN idf ON idf.phrase = phrase.phrase AND f.terms @@ idf.query::tsquery),
+    SELECT * FROM unnest(%(numbers)s::integer[], %(idfs)s::float8[], %(phrase_queries)s::text[],
+                         %(lengths)s::integer[]) AS i(phrase, idf, query, words)),
+posting AS (
+    SELECT q.phrase, t.passage_id, t.tokens,
+           t.title_count * %(title_weight)s::float8 + t.text_count * %(text_weight)s::float8
+           AS weighted
+    FROM unnest(%(phrases)s::integer[], %(lexemes)s::text[]) AS q(phrase, lexeme)
+    JOIN passage_postings t ON t.term = q.lexeme AND t.passage_id > %(after)s),
 per_phrase AS (
-    SELECT id, tokens, phrase, MIN(weighted) AS freq FROM counted GROUP BY id, tokens, phrase
-    HAVING COUNT(*) = (SELECT COUNT(*) FROM phrase q WHERE q.phrase = counted.phrase))
-SELECT p.id, SUM(i.idf * p.freq * ({_K1} + 1)
+    SELECT phrase, passage_id, tokens, weighted AS freq FROM posting
+    WHERE phrase IN (SELECT phrase FROM phrase WHERE words = 1)
+    UNION ALL
+    SELECT g.phrase, g.passage_id, g.tokens, g.freq FROM (
+        SELECT phrase, passage_id, MIN(tokens) AS tokens, MIN(weighted) AS freq, COUNT(*) AS n
+        FROM posting WHERE phrase IN (SELECT phrase FROM phrase WHERE words > 1)
+        GROUP BY phrase, passage_id) g
+    JOIN phrase i ON i.phrase = g.phrase AND g.n = i.words
+    JOIN passages p ON p.id = g.passage_id AND p.terms @@ i.query::tsquery)
+SELECT p.passage_id, SUM(i.idf * p.freq * ({_K1} + 1)
                  / (p.freq + {_K1} * (1 - {_B} + {_B} * p.tokens / %(average)s))) AS score
-FROM per_phrase p JOIN idf i USING (phrase)
-GROUP BY p.id ORDER BY score DESC, p.id LIMIT %(k)s
+FROM per_phrase p JOIN phrase i USING (phrase)
+GROUP BY p.passage_id ORDER BY score DESC, p.passage_id LIMIT %(k)s
 """
 
 
@@ -178,22 +179,19 @@ class PostgresPassageStore:
         passages, tokens = self._totals()
         if not passages:
             return []
-        numbers, lexemes, idfs = [], [], []
-        for number, (phrase, words) in enumerate(phrases.items()):
-            hits = self._frequency(phrase, 0, text_only=False)
-            numbers.append(number)
-            idfs.append(max(_idf(passages, hits), _IDF_FLOOR))
-            for word in words:
-                lexemes.append(word)
+        idfs = [
+            max(_idf(passages, self._frequency(words, 0, text_only=False)), _IDF_FLOOR)
+            for words in phrases.values()
+        ]
         rows = self._execute(
             _BM25,
             {
                 "phrases": [n for n, words in enumerate(phrases.values()) for _ in words],
-                "lexemes": lexemes,
-                "numbers": numbers,
+                "lexemes": [word for words in phrases.values() for word in words],
+                "numbers": list(range(len(phrases))),
                 "idfs": idfs,
                 "phrase_queries": list(phrases),
-                "query": " | ".join(f"({phrase})" for phrase in phrases),
+                "lengths": [len(words) for words in phrases.values()],
                 "after": after_id,
                 "title_weight": float(title_weight),
                 "text_weight": float(text_weight),
@@ -214,7 +212,7 @@ class PostgresPassageStore:
             if not cleaned:
                 continue
             words = stemmed[cleaned]  # no word (punctuation alone) is in no passage
-            out[term] = self._frequency(_phrase(words), after_id, True) if words else 0
+            out[term] = self._frequency(words, after_id, True) if words else 0
         return out
 
     def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
@@ -335,24 +333,37 @@ class PostgresPassageStore:
             self._df_cache_passages = int(passages)
         return int(passages), int(tokens)
 
-    def _frequency(self, phrase: str, after_id: int, text_only: bool) -> int:
-        """Passages with id > after_id holding the phrase (in their text alone, or anywhere)."""
-        key = (phrase, after_id, text_only)
+    def _frequency(self, words: Sequence[str], after_id: int, text_only: bool) -> int:
+        """Passages with id > after_id holding the stemmed words as a phrase (in their text
+        alone, or anywhere)."""
+        key = (tuple(words), after_id, text_only)
         cached = self._df_cache.get(key)
         if cached is None:
-            query = phrase
-            if text_only:  # the text column's words are weighted B (schema.PASSAGE_TERMS)
-                query = " <-> ".join(f"{w}:B" for w in phrase.split(" <-> "))
-            cached = int(
-                self._execute(
-                    "SELECT COUNT(*) FROM passages WHERE terms @@ %s::tsquery AND id > %s",
-                    [query, after_id],
-                ).fetchone()[0]
-            )
+            cached = self._count(words, after_id, text_only)
             if len(self._df_cache) > _DF_CACHE_SIZE:
                 self._df_cache.clear()
             self._df_cache[key] = cached
         return cached
+
+    def _count(self, words: Sequence[str], after_id: int, text_only: bool) -> int:
+        """A word's passages counted in its postings' index; a phrase's on the passages' own
+        terms, through their GIN index."""
+        if len(words) == 1:
+            return int(
+                self._execute(
+                    f"""SELECT COUNT(*) FROM passage_postings WHERE term = %s
+                        AND passage_id > %s{" AND text_count > 0" if text_only else ""}""",
+                    [words[0], after_id],
+                ).fetchone()[0]
+            )
+        # The text column's words are weighted B (schema.PASSAGE_TERMS).
+        phrase = " <-> ".join(_quoted(w) + (":B" if text_only else "") for w in words)
+        return int(
+            self._execute(
+                "SELECT COUNT(*) FROM passages WHERE terms @@ %s::tsquery AND id > %s",
+                [phrase, after_id],
+            ).fetchone()[0]
+        )
 
 
 def _phrase(words: Sequence[str]) -> str:
