@@ -21,6 +21,7 @@ from index.text.passages import PassageSpan
 _K1, _B, _IDF_FLOOR = 1.2, 0.75, 1e-6
 _DF_CACHE_SIZE = 50_000
 _DF_CACHE_DRIFT = 0.01
+_STEM_CACHE_SIZE = 50_000
 _ARTICLE_COLUMNS = ", ".join(ARTICLE_COLUMNS)
 _PASSAGE_RECORD = """SELECT p.id, p.article_id, p.ordinal, p.start, p."end", p.text, a.title,
                             a.source, a.url, a.published
@@ -66,6 +67,8 @@ class PostgresPassageStore:
         self.database = database
         self._df_cache: dict[tuple[str, int, bool], int] = {}
         self._df_cache_passages = 0  # how many passages there were when the cache started
+        # A term's stemmed words: the text search configuration changes only with the schema.
+        self._stem_cache: dict[str, list[str]] = {}
 
     def has_article(self, article_id: str) -> bool:
         row = self._execute("SELECT 1 FROM articles WHERE id = %s", [article_id]).fetchone()
@@ -309,20 +312,23 @@ class PostgresPassageStore:
 
     def _stemmed(self, terms: Sequence[str]) -> dict[str, list[str]]:
         """Each term (double quotes dropped, as the SQLite store drops them) and its stemmed
-        words in order, [] for a term of no word; one query for all of them."""
+        words in order, [] for a term of no word; one query for those not seen before."""
         cleaned = list(dict.fromkeys(t.replace('"', "") for t in terms))
-        stemmed: dict[str, list[str]] = {term: [] for term in cleaned}
-        if not cleaned:
-            return stemmed
-        rows = self._execute(
-            """SELECT t.term, u.lexeme FROM unnest(%s::text[]) AS t(term)
-               CROSS JOIN LATERAL unnest(to_tsvector('newsbot', t.term)) AS u
-               ORDER BY t.term, u.positions[1]""",
-            [cleaned],
-        )
-        for term, lexeme in rows:
-            stemmed[term].append(lexeme)
-        return stemmed
+        missing = [term for term in cleaned if term not in self._stem_cache]
+        if missing:
+            found: dict[str, list[str]] = {term: [] for term in missing}
+            rows = self._execute(
+                """SELECT t.term, u.lexeme FROM unnest(%s::text[]) AS t(term)
+                   CROSS JOIN LATERAL unnest(to_tsvector('newsbot', t.term)) AS u
+                   ORDER BY t.term, u.positions[1]""",
+                [missing],
+            )
+            for term, lexeme in rows:
+                found[term].append(lexeme)
+            if len(self._stem_cache) > _STEM_CACHE_SIZE:
+                self._stem_cache.clear()
+            self._stem_cache.update(found)
+        return {term: self._stem_cache[term] for term in cleaned}
 
     def _totals(self) -> tuple[int, int]:
         """(passages, their tokens), and the frequency cache emptied once the archive has
