@@ -104,12 +104,7 @@ def _articles_and_passages(db: psycopg.Connection) -> None:
              RETURN NULL;
            END $$"""
     )
-    for event, rows in (("INSERT", "NEW"), ("DELETE", "OLD")):
-        db.execute(
-            f"""CREATE TRIGGER passages_counted_{event.lower()} AFTER {event} ON passages
-                REFERENCING {rows} TABLE AS changed FOR EACH STATEMENT
-                EXECUTE FUNCTION newsbot_count_passages()"""
-        )
+    _after_each_insert_and_delete(db, "passages_counted", "newsbot_count_passages")
     # The vectors: which model made them, and a running count per table (the live one and a
     # re-index's table being built), kept by the vectors' own statement triggers.
     db.execute(
@@ -182,11 +177,17 @@ def _passage_postings(db: psycopg.Connection) -> None:
               RETURN NULL;
             END $$"""
     )
+    _after_each_insert_and_delete(db, "passages_posted", "newsbot_post_passages")
+
+
+def _after_each_insert_and_delete(db: psycopg.Connection, name: str, function: str) -> None:
+    """Statement triggers `name`_insert and `name`_delete on passages running `function`,
+    which sees the rows inserted or deleted as the table `changed`."""
     for event, rows in (("INSERT", "NEW"), ("DELETE", "OLD")):
         db.execute(
-            f"""CREATE TRIGGER passages_posted_{event.lower()} AFTER {event} ON passages
+            f"""CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON passages
                 REFERENCING {rows} TABLE AS changed FOR EACH STATEMENT
-                EXECUTE FUNCTION newsbot_post_passages()"""
+                EXECUTE FUNCTION {function}()"""
         )
 
 
