@@ -1,6 +1,7 @@
 """Articles and passages in PostgreSQL: the same `PassageStore` as the SQLite ArticleStore,
-with full-text search on a GIN-indexed tsvector scored by the BM25 that SQLite's FTS5 uses
-(k1 1.2, b 0.75, its idf and its column weights), so both backends rank alike."""
+with full-text search scored by the BM25 that SQLite's FTS5 uses (k1 1.2, b 0.75, its idf and
+its column weights), so both backends rank alike: summed from the postings kept beside the
+passages (schema.py), phrases checked on the passages' GIN-indexed tsvector."""
 
 from __future__ import annotations
 
