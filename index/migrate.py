@@ -114,8 +114,9 @@ def copy_to_postgres(
             ]
             if faiss_path.exists():
                 copied.append(_copy_vectors(faiss_path, target, settings, report))
-            # The planner's statistics now, not when autovacuum comes round to the new rows.
-            target.execute("ANALYZE")
+            # The planner's statistics and the visibility map now, not when autovacuum comes
+            # round to the new rows: a search then reads the postings' index alone.
+            target.execute("VACUUM (ANALYZE)")
         finally:
             target.close()
     return copied

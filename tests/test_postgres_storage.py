@@ -3,6 +3,7 @@ re-index must be one at a time and clean up after a killed one; and the test ser
 
 from __future__ import annotations
 
+import math
 import re
 
 import numpy as np
@@ -154,3 +155,159 @@ def test_evaluation_archives_are_not_built_in_a_shared_database(make_settings, t
     with pytest.raises(StoreError, match="without storage.url"):
         prepared_archive("seed", [], "k", make_settings(), tmp_path, HashEmbedder())
     assert not list(tmp_path.glob("seed-*"))
+
+
+def _postings_from_stored_terms(connection: psycopg.Connection) -> set[tuple]:
+    """Every passage's (word, passage, title count, text count, length), read off its stored
+    tsvector here, to hold the postings table against."""
+    rows = connection.execute(
+        "SELECT p.id, p.tokens, u.lexeme, u.weights FROM passages p, unnest(p.terms) AS u"
+    )
+    return {
+        (lexeme, pid, weights.count("A"), len(weights) - weights.count("A"), tokens)
+        for pid, tokens, lexeme, weights in rows
+    }
+
+
+def _bbc_archive_before_postings(postgres_server, shared_data, per_category: int):
+    """A database at the schema version before the postings, holding BBC articles; the
+    URL, the articles (the rest of each category's first `per_category + 2` not stored)."""
+    from index.postgres_schema import MIGRATIONS
+    from index.storage.postgres import PostgresDatabase
+    from index.storage.postgres.passages import PostgresPassageStore
+
+    name = f"before_postings_{next(_databases)}"
+    with psycopg.connect(postgres_server.url(), autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    url = postgres_server.url(name)
+    before = PostgresDatabase(url, migrations=MIGRATIONS[:3])
+    stories = [
+        a for group in bbc_by_category(shared_data, per_category + 2).values() for a in group
+    ]
+    stored = [a for i, a in enumerate(stories) if i % (per_category + 2) < per_category]
+    store = PostgresPassageStore(before)
+    for article in stored:
+        store.add_article(article, chunk_text(article.text, PassageSettings()))
+    before.close()
+    return url, stored, [a for a in stories if a not in stored]
+
+
+_databases = iter(range(1_000_000))
+
+
+def test_postings_are_filled_by_their_migration_and_kept_in_step(postgres_server, shared_data):
+    """Opening a database from before the postings fills them from the stored terms; storing
+    and deleting articles afterwards keeps them equal to those terms."""
+    from index.storage.postgres import PostgresDatabase
+    from index.storage.postgres.passages import PostgresPassageStore
+
+    url, stored, rest = _bbc_archive_before_postings(postgres_server, shared_data, 2)
+    database = PostgresDatabase(url)
+    try:
+        connection = database.connection()
+        postings = set(connection.execute("SELECT * FROM passage_postings"))
+        assert len(postings) > 1000 and postings == _postings_from_stored_terms(connection)
+        store = PostgresPassageStore(database)
+        for article in rest:
+            store.add_article(article, chunk_text(article.text, PassageSettings()))
+        gone = store.delete_article(stored[0].id) + store.delete_article(rest[0].id)
+        assert gone
+        postings = set(connection.execute("SELECT * FROM passage_postings"))
+        assert postings == _postings_from_stored_terms(connection)
+        assert not {p for p in postings if p[1] in gone}
+    finally:
+        database.close()
+
+
+def _stored_terms(connection) -> tuple[dict[int, dict[str, list[str]]], dict[int, int]]:
+    """Every passage's words with the weights of their positions, and its length."""
+    words: dict[int, dict[str, list[str]]] = {}
+    tokens: dict[int, int] = {}
+    for pid, length, lexeme, weights in connection.execute(
+        "SELECT p.id, p.tokens, u.lexeme, u.weights FROM passages p, unnest(p.terms) AS u"
+    ):
+        tokens[pid] = length
+        words.setdefault(pid, {})[lexeme] = weights
+    return words, tokens
+
+
+def _bm25_from_stored_terms(connection, stored, terms, k, title_weight, after_id):
+    """FTS5's BM25 as the store computed it before it had postings, here in Python from every
+    passage's stored tsvector (`stored`, from _stored_terms): each term a phrase of its
+    stemmed words, counted where they stand together, as often as its rarest word; idf over
+    all passages."""
+    words_of, tokens = stored
+    phrases: list[tuple[str, ...]] = []
+    for term in terms:
+        words = tuple(
+            r[0]
+            for r in connection.execute(
+                "SELECT lexeme FROM unnest(to_tsvector('newsbot', %s)) ORDER BY positions[1]",
+                [term.replace('"', "")],
+            )
+        )
+        if words and words not in phrases:
+            phrases.append(words)
+    average = sum(tokens.values()) / len(tokens)
+    scores: dict[int, float] = {}
+    for words in phrases:
+        having = [pid for pid, found in words_of.items() if all(w in found for w in words)]
+        if len(words) > 1:  # side by side
+            query = " <-> ".join("'" + w.replace("'", "''") + "'" for w in words)
+            having = [
+                r[0]
+                for r in connection.execute(
+                    "SELECT id FROM passages WHERE id = ANY(%s) AND terms @@ %s::tsquery",
+                    [having, query],
+                )
+            ]
+        idf = max(math.log((len(tokens) - len(having) + 0.5) / (len(having) + 0.5)), 1e-6)
+        for pid in having:
+            if pid > after_id:
+                freq = min(
+                    sum(title_weight if w == "A" else 1.0 for w in words_of[pid][word])
+                    for word in words
+                )
+                scores[pid] = scores.get(pid, 0.0) + idf * freq * 2.2 / (
+                    freq + 1.2 * (0.25 + 0.75 * tokens[pid] / average)
+                )
+    return sorted(scores.items(), key=lambda hit: (-hit[1], hit[0]))[:k]
+
+
+def test_bm25_from_the_postings_is_bm25_from_the_stored_terms(postgres_server, shared_data):
+    """The search reads postings, not the passages' terms, and finds and scores exactly what
+    the terms give: words, phrases, title weight, the id window."""
+    from index.storage.postgres import PostgresDatabase
+    from index.storage.postgres.passages import PostgresPassageStore
+
+    url, stored, _ = _bbc_archive_before_postings(postgres_server, shared_data, 5)
+    database = PostgresDatabase(url)
+    try:
+        store = PostgresPassageStore(database)
+        connection = database.connection()
+        stored_terms = _stored_terms(connection)
+        middle = connection.execute(
+            "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY id) FROM passages"
+        ).fetchone()[0]
+        queries = [sorted(re.findall(r"[a-z]{4,}", a.title.lower()), key=len)[-3:] for a in stored]
+        queries += [
+            ["prime minister", "election"],
+            ["new york"],
+            ["the", "film"],
+            ["gordon brown's"],
+        ]
+        compared = 0
+        for terms in queries:
+            for title_weight, after_id in ((1.0, 0), (2.0, middle)):
+                got = store.lexical_search(
+                    terms, 1000, title_weight=title_weight, after_id=after_id
+                )
+                want = _bm25_from_stored_terms(
+                    connection, stored_terms, terms, 1000, title_weight, after_id
+                )
+                assert [i for i, _ in got] == [i for i, _ in want], terms
+                assert np.allclose([s for _, s in got], [s for _, s in want], rtol=1e-9)
+                compared += len(got)
+        assert compared > 300
+    finally:
+        database.close()

@@ -96,9 +96,13 @@ class PostgresDatabase:
                 self._opened.add(connection)
         return connection
 
-    def execute(self, sql: str, params: Sequence[Any] | dict | None = None) -> psycopg.Cursor:
+    def execute(
+        self, sql: str, params: Sequence[Any] | dict | None = None, *, binary: bool = False
+    ) -> psycopg.Cursor:
+        """`binary`: results in PostgreSQL's binary format (a vector's floats as they are,
+        not printed and parsed again)."""
         with self._connection_errors():
-            return self.connection().execute(sql, params)
+            return self.connection().execute(sql, params, binary=binary)
 
     @contextmanager
     def transaction(self) -> Iterator[psycopg.Connection]:

@@ -1,6 +1,7 @@
 """Articles and passages in PostgreSQL: the same `PassageStore` as the SQLite ArticleStore,
-with full-text search on a GIN-indexed tsvector scored by the BM25 that SQLite's FTS5 uses
-(k1 1.2, b 0.75, its idf and its column weights), so both backends rank alike."""
+with full-text search scored by the BM25 that SQLite's FTS5 uses (k1 1.2, b 0.75, its idf and
+its column weights), so both backends rank alike: summed from the postings kept beside the
+passages (schema.py), phrases checked on the passages' GIN-indexed tsvector."""
 
 from __future__ import annotations
 
@@ -21,40 +22,42 @@ from index.text.passages import PassageSpan
 _K1, _B, _IDF_FLOOR = 1.2, 0.75, 1e-6
 _DF_CACHE_SIZE = 50_000
 _DF_CACHE_DRIFT = 0.01
+_STEM_CACHE_SIZE = 50_000
 _ARTICLE_COLUMNS = ", ".join(ARTICLE_COLUMNS)
 _PASSAGE_RECORD = """SELECT p.id, p.article_id, p.ordinal, p.start, p."end", p.text, a.title,
                             a.source, a.url, a.published
                      FROM passages p JOIN articles a ON a.id = p.article_id"""
 
-# One row per (passage, searched phrase): the phrase's weighted count in the passage (title
+# FTS5's BM25 from the postings (schema.py, version 4), read by index for the searched words
+# only. Each (passage, phrase) has the phrase's weighted count in the passage (title
 # positions count title_weight, text positions text_weight, as FTS5 weighs columns), then
-# FTS5's BM25 sum over phrases. A phrase of several words counts in a passage that has it
-# (its words side by side), as often as its rarest word (FTS5 counts the phrase itself). Each
-# found passage's terms are first cut down to the searched words (two ts_delete, in C), so
-# only those are unnested, not every word of it (benchmarks/README.md "Scale-out").
+# FTS5's BM25 sums over phrases. A phrase of several words counts in a passage that has it
+# (its words side by side: checked on that passage's terms), as often as its rarest word
+# (FTS5 counts the phrase itself). All in float8: a numeric in the sum made it 3x slower.
 _BM25 = f"""
-WITH phrase AS (
-    SELECT * FROM unnest(%(phrases)s::integer[], %(lexemes)s::text[]) AS q(phrase, lexeme)),
-idf AS (
-    SELECT * FROM unnest(%(numbers)s::integer[], %(idfs)s::float8[], %(phrase_queries)s::text[])
-    AS i(phrase, idf, query)),
-found AS (
-    SELECT id, terms, tokens FROM passages WHERE terms @@ %(query)s::tsquery AND id > %(after)s),
-counted AS (
-    SELECT f.id, f.tokens, phrase.phrase,
-           (SELECT SUM(CASE w WHEN 'A' THEN %(title_weight)s ELSE %(text_weight)s END)
-            FROM unnest(u.weights) AS w) AS weighted
-    FROM found f CROSS JOIN LATERAL unnest(ts_delete(f.terms,
-        tsvector_to_array(ts_delete(f.terms, %(lexemes)s::text[])))) AS u
-    JOIN phrase ON phrase.lexeme = u.lexeme
-    JOIN idf ON idf.phrase = phrase.phrase AND f.terms @@ idf.query::tsquery),
+WITH q AS (
+    SELECT * FROM unnest(%(phrases)s::integer[], %(lexemes)s::text[], %(idfs)s::float8[],
+                         %(lengths)s::integer[], %(queries)s::text[])
+    AS q(phrase, lexeme, idf, words, query)),
 per_phrase AS (
-    SELECT id, tokens, phrase, MIN(weighted) AS freq FROM counted GROUP BY id, tokens, phrase
-    HAVING COUNT(*) = (SELECT COUNT(*) FROM phrase q WHERE q.phrase = counted.phrase))
-SELECT p.id, SUM(i.idf * p.freq * ({_K1} + 1)
-                 / (p.freq + {_K1} * (1 - {_B} + {_B} * p.tokens / %(average)s))) AS score
-FROM per_phrase p JOIN idf i USING (phrase)
-GROUP BY p.id ORDER BY score DESC, p.id LIMIT %(k)s
+    SELECT t.passage_id, q.idf, t.tokens::float8 AS tokens,
+           t.title_count * %(title_weight)s::float8 + t.text_count * %(text_weight)s::float8
+           AS freq
+    FROM q JOIN passage_postings t ON t.term = q.lexeme AND t.passage_id > %(after)s
+    WHERE q.words = 1
+    UNION ALL
+    SELECT g.passage_id, g.idf, g.tokens, g.freq FROM (
+        SELECT q.phrase, t.passage_id, MIN(q.idf) AS idf, MIN(q.query) AS query,
+               MIN(t.tokens)::float8 AS tokens, COUNT(*) = MIN(q.words) AS whole,
+               MIN(t.title_count * %(title_weight)s::float8
+                   + t.text_count * %(text_weight)s::float8) AS freq
+        FROM q JOIN passage_postings t ON t.term = q.lexeme AND t.passage_id > %(after)s
+        WHERE q.words > 1 GROUP BY q.phrase, t.passage_id) g
+    JOIN passages p ON p.id = g.passage_id AND g.whole AND p.terms @@ g.query::tsquery)
+SELECT passage_id, SUM(idf * freq * ({_K1}::float8 + 1)
+                 / (freq + {_K1}::float8 * (1 - {_B}::float8 + {_B}::float8 * tokens
+                                            / %(average)s::float8))) AS score
+FROM per_phrase GROUP BY passage_id ORDER BY score DESC, passage_id LIMIT %(k)s
 """
 
 
@@ -65,6 +68,8 @@ class PostgresPassageStore:
         self.database = database
         self._df_cache: dict[tuple[str, int, bool], int] = {}
         self._df_cache_passages = 0  # how many passages there were when the cache started
+        # A term's stemmed words: the text search configuration changes only with the schema.
+        self._stem_cache: dict[str, list[str]] = {}
 
     def has_article(self, article_id: str) -> bool:
         row = self._execute("SELECT 1 FROM articles WHERE id = %s", [article_id]).fetchone()
@@ -178,22 +183,20 @@ class PostgresPassageStore:
         passages, tokens = self._totals()
         if not passages:
             return []
-        numbers, lexemes, idfs = [], [], []
-        for number, (phrase, words) in enumerate(phrases.items()):
-            hits = self._frequency(phrase, 0, text_only=False)
-            numbers.append(number)
-            idfs.append(max(_idf(passages, hits), _IDF_FLOOR))
-            for word in words:
-                lexemes.append(word)
+        idfs = [
+            max(_idf(passages, self._frequency(words, 0, text_only=False)), _IDF_FLOOR)
+            for words in phrases.values()
+        ]
         rows = self._execute(
             _BM25,
-            {
+            {  # one row per word of each phrase, with its phrase's number, idf and query
                 "phrases": [n for n, words in enumerate(phrases.values()) for _ in words],
-                "lexemes": lexemes,
-                "numbers": numbers,
-                "idfs": idfs,
-                "phrase_queries": list(phrases),
-                "query": " | ".join(f"({phrase})" for phrase in phrases),
+                "lexemes": [word for words in phrases.values() for word in words],
+                "idfs": [
+                    idf for idf, words in zip(idfs, phrases.values(), strict=True) for _ in words
+                ],
+                "lengths": [len(words) for words in phrases.values() for _ in words],
+                "queries": [phrase for phrase, words in phrases.items() for _ in words],
                 "after": after_id,
                 "title_weight": float(title_weight),
                 "text_weight": float(text_weight),
@@ -214,7 +217,7 @@ class PostgresPassageStore:
             if not cleaned:
                 continue
             words = stemmed[cleaned]  # no word (punctuation alone) is in no passage
-            out[term] = self._frequency(_phrase(words), after_id, True) if words else 0
+            out[term] = self._frequency(words, after_id, True) if words else 0
         return out
 
     def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
@@ -310,20 +313,23 @@ class PostgresPassageStore:
 
     def _stemmed(self, terms: Sequence[str]) -> dict[str, list[str]]:
         """Each term (double quotes dropped, as the SQLite store drops them) and its stemmed
-        words in order, [] for a term of no word; one query for all of them."""
+        words in order, [] for a term of no word; one query for those not seen before."""
         cleaned = list(dict.fromkeys(t.replace('"', "") for t in terms))
-        stemmed: dict[str, list[str]] = {term: [] for term in cleaned}
-        if not cleaned:
-            return stemmed
-        rows = self._execute(
-            """SELECT t.term, u.lexeme FROM unnest(%s::text[]) AS t(term)
-               CROSS JOIN LATERAL unnest(to_tsvector('newsbot', t.term)) AS u
-               ORDER BY t.term, u.positions[1]""",
-            [cleaned],
-        )
-        for term, lexeme in rows:
-            stemmed[term].append(lexeme)
-        return stemmed
+        missing = [term for term in cleaned if term not in self._stem_cache]
+        if missing:
+            found: dict[str, list[str]] = {term: [] for term in missing}
+            rows = self._execute(
+                """SELECT t.term, u.lexeme FROM unnest(%s::text[]) AS t(term)
+                   CROSS JOIN LATERAL unnest(to_tsvector('newsbot', t.term)) AS u
+                   ORDER BY t.term, u.positions[1]""",
+                [missing],
+            )
+            for term, lexeme in rows:
+                found[term].append(lexeme)
+            if len(self._stem_cache) > _STEM_CACHE_SIZE:
+                self._stem_cache.clear()
+            self._stem_cache.update(found)
+        return {term: self._stem_cache[term] for term in cleaned}
 
     def _totals(self) -> tuple[int, int]:
         """(passages, their tokens), and the frequency cache emptied once the archive has
@@ -335,24 +341,37 @@ class PostgresPassageStore:
             self._df_cache_passages = int(passages)
         return int(passages), int(tokens)
 
-    def _frequency(self, phrase: str, after_id: int, text_only: bool) -> int:
-        """Passages with id > after_id holding the phrase (in their text alone, or anywhere)."""
-        key = (phrase, after_id, text_only)
+    def _frequency(self, words: Sequence[str], after_id: int, text_only: bool) -> int:
+        """Passages with id > after_id holding the stemmed words as a phrase (in their text
+        alone, or anywhere)."""
+        key = (tuple(words), after_id, text_only)
         cached = self._df_cache.get(key)
         if cached is None:
-            query = phrase
-            if text_only:  # the text column's words are weighted B (schema.PASSAGE_TERMS)
-                query = " <-> ".join(f"{w}:B" for w in phrase.split(" <-> "))
-            cached = int(
-                self._execute(
-                    "SELECT COUNT(*) FROM passages WHERE terms @@ %s::tsquery AND id > %s",
-                    [query, after_id],
-                ).fetchone()[0]
-            )
+            cached = self._count(words, after_id, text_only)
             if len(self._df_cache) > _DF_CACHE_SIZE:
                 self._df_cache.clear()
             self._df_cache[key] = cached
         return cached
+
+    def _count(self, words: Sequence[str], after_id: int, text_only: bool) -> int:
+        """A word's passages counted in its postings' index; a phrase's on the passages' own
+        terms, through their GIN index."""
+        if len(words) == 1:
+            return int(
+                self._execute(
+                    f"""SELECT COUNT(*) FROM passage_postings WHERE term = %s
+                        AND passage_id > %s{" AND text_count > 0" if text_only else ""}""",
+                    [words[0], after_id],
+                ).fetchone()[0]
+            )
+        # The text column's words are weighted B (schema.PASSAGE_TERMS).
+        phrase = " <-> ".join(_quoted(w) + (":B" if text_only else "") for w in words)
+        return int(
+            self._execute(
+                "SELECT COUNT(*) FROM passages WHERE terms @@ %s::tsquery AND id > %s",
+                [phrase, after_id],
+            ).fetchone()[0]
+        )
 
 
 def _phrase(words: Sequence[str]) -> str:

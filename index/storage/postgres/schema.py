@@ -104,12 +104,7 @@ def _articles_and_passages(db: psycopg.Connection) -> None:
              RETURN NULL;
            END $$"""
     )
-    for event, rows in (("INSERT", "NEW"), ("DELETE", "OLD")):
-        db.execute(
-            f"""CREATE TRIGGER passages_counted_{event.lower()} AFTER {event} ON passages
-                REFERENCING {rows} TABLE AS changed FOR EACH STATEMENT
-                EXECUTE FUNCTION newsbot_count_passages()"""
-        )
+    _after_each_insert_and_delete(db, "passages_counted", "newsbot_count_passages")
     # The vectors: which model made them, and a running count per table (the live one and a
     # re-index's table being built), kept by the vectors' own statement triggers.
     db.execute(
@@ -135,4 +130,65 @@ def _articles_and_passages(db: psycopg.Connection) -> None:
     )
 
 
-MIGRATIONS: dict[int, Migration] = {1: _articles_and_passages}
+# A passage's postings from its stored terms: one row per word, its positions in the title
+# (weighted A) and in the text (the rest), and the passage's length, ordered by word so the
+# rows of one word lie together on disk.
+_POSTINGS_OF = """
+    SELECT u.lexeme, c.id,
+           cardinality(array_positions(u.weights, 'A')),
+           cardinality(u.weights) - cardinality(array_positions(u.weights, 'A')),
+           c.tokens
+    FROM {rows} c CROSS JOIN LATERAL unnest(c.terms) AS u
+    ORDER BY u.lexeme, c.id"""
+
+
+def _passage_postings(db: psycopg.Connection) -> None:
+    """Version 4: postings, one row per (word, passage) with the word's counts in title and
+    text and the passage's length, read by index for the few searched words, so BM25 sums
+    them without reading any passage's terms (benchmarks/README.md "Scale-out"). Filled here
+    from the stored terms, then kept in step by statement triggers on passages (which are
+    only ever inserted and deleted). No foreign key: its check on a passage's deletion would
+    scan the postings by passage, which no index leads; the trigger deletes by the key."""
+    db.execute(
+        """CREATE TABLE passage_postings (
+            term text NOT NULL,
+            passage_id bigint NOT NULL,
+            title_count integer NOT NULL,
+            text_count integer NOT NULL,
+            tokens integer NOT NULL
+        )"""
+    )
+    db.execute(f"INSERT INTO passage_postings {_POSTINGS_OF.format(rows='passages')}")
+    # The counts ride in the key's index, so a search reads the index alone.
+    db.execute(
+        """ALTER TABLE passage_postings ADD PRIMARY KEY (term, passage_id)
+           INCLUDE (title_count, text_count, tokens)"""
+    )
+    db.execute(
+        f"""CREATE FUNCTION newsbot_post_passages() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+              IF TG_OP = 'INSERT' THEN
+                INSERT INTO passage_postings {_POSTINGS_OF.format(rows="changed")};
+              ELSE
+                DELETE FROM passage_postings p
+                USING changed c CROSS JOIN LATERAL unnest(c.terms) AS u
+                WHERE p.term = u.lexeme AND p.passage_id = c.id;
+              END IF;
+              RETURN NULL;
+            END $$"""
+    )
+    _after_each_insert_and_delete(db, "passages_posted", "newsbot_post_passages")
+
+
+def _after_each_insert_and_delete(db: psycopg.Connection, name: str, function: str) -> None:
+    """Statement triggers `name`_insert and `name`_delete on passages running `function`,
+    which sees the rows inserted or deleted as the table `changed`."""
+    for event, rows in (("INSERT", "NEW"), ("DELETE", "OLD")):
+        db.execute(
+            f"""CREATE TRIGGER {name}_{event.lower()} AFTER {event} ON passages
+                REFERENCING {rows} TABLE AS changed FOR EACH STATEMENT
+                EXECUTE FUNCTION {function}()"""
+        )
+
+
+MIGRATIONS: dict[int, Migration] = {1: _articles_and_passages, 4: _passage_postings}
