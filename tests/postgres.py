@@ -223,7 +223,9 @@ def remove_in_background(folder: Path) -> None:
 # SQLite + FAISS and a fresh PostgreSQL database's URL for PostgreSQL + pgvector.
 both_backends = pytest.mark.parametrize("storage_url", ["sqlite", "postgres"], indirect=True)
 # The same, with the PostgreSQL run marked slow: for end-to-end tests whose SQLite run is the
-# fast suite's and whose PostgreSQL run would double its time.
+# fast suite's and whose PostgreSQL run would double its time, and for a store's further
+# tests once one of its tests runs on PostgreSQL in the fast suite (`make reliability` runs
+# them all).
 both_backends_slow_on_postgres = pytest.mark.parametrize(
     "storage_url", ["sqlite", pytest.param("postgres", marks=pytest.mark.slow)], indirect=True
 )
