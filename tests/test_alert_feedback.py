@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from config import load_settings
 from index.state import AlertVotes, Subscriptions, state_on
 from retrieval.alerts import move_topic
-from tests.postgres import both_backends, both_backends_slow_on_postgres
+from tests.postgres import both_backends
 
 SETTINGS = load_settings(env={}).alerts
 DIMENSION = 16
@@ -98,7 +98,7 @@ def test_a_second_vote_on_an_alert_by_the_same_reader_replaces_the_first(stores)
     assert votes.versions()[subscription.id] != first
 
 
-@both_backends_slow_on_postgres
+@both_backends
 def test_votes_go_with_their_subscription_and_none_is_kept_for_a_removed_one(stores):
     subscriptions, votes = stores
     subscription, _ = subscriptions.add(1, None, "doping", "doping")
