@@ -67,7 +67,7 @@ from config import AlertSettings, load_settings
 from index import Ingestor
 from index.state import DeliveryOutbox, SubscriptionStore
 from index.text import Article
-from retrieval.alerts import AlertMatcher, move_topic, parse_topic
+from retrieval.alerts import AlertMatcher, move_topic, parse_topic, profile_shift
 
 # Section label -> the URL path segments that mean it (any segment of the section path).
 SECTIONS = {
@@ -420,24 +420,13 @@ def moved_profile(matcher: AlertMatcher, query: str, voted, liked_ids: set[str],
     disliked = [e.vectors for e in voted if e.article_id not in liked_ids]
     if kind == "bot":  # the bot's own rule (retrieval/alerts/feedback.py), as it runs
         topic = matcher.topic_vectors([query])[0]
-        liked_vectors = np.asarray([article_vector(v) for v in liked], dtype=np.float32)
-        disliked_vectors = np.asarray([article_vector(v) for v in disliked], dtype=np.float32)
-
-        def centred_all(vectors: np.ndarray, center: np.ndarray) -> np.ndarray:
-            if not len(vectors):
-                return vectors.reshape(0, len(center))
-            c = vectors - center
-            return c / np.linalg.norm(c, axis=1, keepdims=True)
-
-        def shift(profile):
-            return move_topic(
-                profile.vector,
-                centred_all(liked_vectors, profile.center),
-                centred_all(disliked_vectors, profile.center),
-                matcher.settings,
-            )
-
+        dimension = len(topic)
+        liked_vectors = np.asarray([article_vector(v) for v in liked], np.float32)
+        disliked_vectors = np.asarray([article_vector(v) for v in disliked], np.float32)
+        liked_vectors = liked_vectors.reshape(-1, dimension)
+        disliked_vectors = disliked_vectors.reshape(-1, dimension)
         key = f"{query}\0{len(voted)}"
+        shift = profile_shift(liked_vectors, disliked_vectors, matcher.settings)
         matcher.profiles.move(key, query, topic, shift)
         moved = move_topic(topic, liked_vectors, disliked_vectors, matcher.settings)
         return matcher.profiles.profiles([key], [moved])[0]
