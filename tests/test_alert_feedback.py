@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from config import load_settings
 from index.state import AlertVotes, Subscriptions, state_on
-from retrieval.alerts import TopicProfile, move_topic, profile_shift
+from retrieval.alerts import TopicProfile, move_topic, profile_shift, raised_bar
 from tests.postgres import both_backends
 
 SETTINGS = load_settings(env={}).alerts
@@ -125,3 +125,15 @@ def test_a_profile_moved_by_votes_scores_the_liked_story_higher_and_the_disliked
     assert after.score(disliked) < profile.score(disliked)
     unmoved = profile_shift(np.empty((0, DIMENSION)), np.empty((0, DIMENSION)), SETTINGS)(profile)
     assert np.allclose(unmoved, profile.vector, atol=1e-6)
+
+
+@given(st.integers(0, 60), st.integers(0, 60))
+def test_dislikes_raise_the_bar_more_the_more_of_the_votes_they_are_and_never_past_the_step(
+    liked, disliked
+):
+    raised = raised_bar(liked, disliked, SETTINGS)
+    assert 0.0 <= raised < SETTINGS.vote_dislike_raise
+    assert (raised > 0) == (disliked > 0)
+    assert raised_bar(liked, disliked + 1, SETTINGS) > raised
+    if disliked:
+        assert raised_bar(liked + 1, disliked, SETTINGS) < raised

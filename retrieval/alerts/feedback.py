@@ -20,7 +20,9 @@ learnt afresh from a moved topic vector settles back on the same stories: votes 
 nothing. So the votes move the profile too: the topic's own profile, its vector moved by the
 same rule in the profile's space (`TopicProfiles.move`), its scale read again over the
 archive's sample, and learnt again from the topic as typed at every refresh, so a broad topic
-keeps its profile whatever its readers vote (benchmarks/README.md "Topic alerts on news
+keeps its profile whatever its readers vote. And 👎 raise that profile's match bar a bounded
+step (`raised_bar`): moving the vector re-ranks the stories, but where a small section's
+profile cuts them is still the typed topic's bar (benchmarks/README.md "Topic alerts on news
 sections", votes).
 """
 
@@ -84,6 +86,18 @@ def profile_shift(liked: np.ndarray, disliked: np.ndarray, settings: AlertSettin
         )
 
     return shift
+
+
+def raised_bar(liked: int, disliked: int, settings: AlertSettings) -> float:
+    """How far `disliked` 👎 (of liked + disliked votes) raise a voted topic's profile match
+    bar above `alerts.profile_threshold`: `vote_dislike_raise` x disliked / (votes +
+    `vote_prior`), so always less than `vote_dislike_raise` however many 👎. A topic its
+    readers mostly dislike gets fewer, closer alerts: moving the profile alone leaves its bar
+    where the typed topic had it, and a small section's profile then keeps most of the
+    neighbouring stories (benchmarks/README.md "Topic alerts on news sections", votes)."""
+    if not disliked:
+        return 0.0
+    return settings.vote_dislike_raise * disliked / (liked + disliked + settings.vote_prior)
 
 
 def _centred(vectors: np.ndarray, center: np.ndarray) -> np.ndarray:
@@ -159,7 +173,10 @@ class VotedTopics:
         disliked = self._article_vectors([v.article_id for v in votes if v.vote < 0])
         moved = move_topic(base, liked, disliked, self.settings)
         key = f"{query}{_KEY_MARK}{subscription.id}:{version[0]}:{version[1]}"
-        self.profiles.move(key, query, base, profile_shift(liked, disliked, self.settings))
+        shift = profile_shift(liked, disliked, self.settings)
+        likes = sum(1 for v in votes if v.vote > 0)
+        bar = raised_bar(likes, len(votes) - likes, self.settings)
+        self.profiles.move(key, query, base, shift, bar)
         with self._lock:
             if cached is not None:
                 self.profiles.forget(cached[2])
