@@ -7,22 +7,25 @@ leaves the database as empty as it was. The alert queue is copied as it stands (
 that queues each stored article fires for the copied ones too, and is undone), so the bot does
 not alert anyone again about the archive's past. The vectors are read from the FAISS file and
 written as a re-index writes them (a table beside the live one, its graph built once, then
-swapped in), after the rows. The source is held under its write lock throughout, so no
-writer changes it mid-copy.
+swapped in), on a second connection while the rows are copied: nothing in the rows refers
+to them. The source is held under its write lock throughout, so no writer changes it
+mid-copy.
 
 It is a bulk load (benchmarks/README.md "Scale-out" has the times): every table goes over by
 COPY; the secondary indexes of articles and passages and the postings' key are dropped
 inside the transaction and built again after the rows, each in one pass; the postings trigger
 is off while the passages are copied and the postings are made by one INSERT … SELECT after;
-the vectors go over by binary COPY and their HNSW graph is built once at the end. Index
-builds get `storage.migrate_memory_mb` of maintenance memory. The result is what the trigger
-and row-by-row inserts would have made.
+the vectors go over by binary COPY and their HNSW graph is built once, over all of them.
+Index builds get `storage.migrate_memory_mb` of maintenance memory. The result is what the
+trigger and row-by-row inserts would have made
+(tests/test_migrate.py::test_migrate_makes_the_postings_and_indexes_that_ingesting_makes).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,45 +111,54 @@ def copy_to_postgres(
         raise StoreError(f"{data_dir} holds no archive (no newsbot.db) to copy")
     report = progress or (lambda what, done: None)
     lock = ArchiveLock(data_dir / "write.lock", settings.storage.lock_timeout_seconds)
-    with lock:
+    with lock, ThreadPoolExecutor(1, thread_name_prefix="migrate-vectors") as beside:
         source = Database(sqlite_path).connection()
-        target = PostgresDatabase(url, application_name="newsbot migrate")
+        # Per index build (and shared by a parallel build's workers): the HNSW graph and the
+        # postings' key are built in memory when they fit.
+        memory = {"maintenance_work_mem": f"{int(settings.storage.migrate_memory_mb)}MB"}
+        target = PostgresDatabase(url, application_name="newsbot migrate", session=memory)
         try:
             _refuse_unless_empty(target, url)
-            # Per index build (and shared by a parallel build's workers): the HNSW graph and
-            # the postings' key are built in memory when they fit.
-            target.execute(
-                f"SET maintenance_work_mem = '{int(settings.storage.migrate_memory_mb)}MB'"
+            # The vectors and their graph on a connection of their own, beside the rows:
+            # nothing in the rows refers to them, and the server does both at once.
+            vectors = (
+                beside.submit(_copy_vectors, faiss_path, target, settings, report)
+                if faiss_path.exists()
+                else None
             )
             with target.transaction() as tx:
-                rebuild = _drop_secondary_indexes(tx)
-                tx.execute(f"ALTER TABLE passages DISABLE TRIGGER {POSTINGS_TRIGGER}_insert")
-                for table, columns in TABLES:
-                    _copy_table(source, tx, table, columns, report)
-                tx.execute(f"ALTER TABLE passages ENABLE TRIGGER {POSTINGS_TRIGGER}_insert")
-                tx.execute(
-                    f"INSERT INTO passage_postings {POSTINGS_UNORDERED.format(rows='passages')}"
-                )
-                report("postings", 0)
-                for statement in rebuild:
-                    tx.execute(statement)
-                report("indexes", len(rebuild))
-                for table in _NUMBERED:
-                    tx.execute(
-                        f"""SELECT setval(pg_get_serial_sequence('{table}', 'id'),
-                                          COALESCE(MAX(id), 0) + 1, false) FROM {table}"""
-                    )
+                _copy_rows(source, tx, report)
             copied = [
                 Copied(table, _count(source, table), _count(target, table)) for table, _ in TABLES
             ]
-            if faiss_path.exists():
-                copied.append(_copy_vectors(faiss_path, target, settings, report))
+            if vectors is not None:
+                copied.append(vectors.result())
             # The planner's statistics and the visibility map now, not when autovacuum comes
             # round to the new rows: a search then reads the postings' index alone.
             target.execute("VACUUM (ANALYZE)")
         finally:
-            target.close()
+            target.close()  # a half that failed stops the other at its next statement
     return copied
+
+
+def _copy_rows(source, tx: psycopg.Connection, report: Progress) -> None:
+    """Every table, then the postings from the passages, then the indexes dropped for the
+    copy, then the id sequences past the copied ids."""
+    rebuild = _drop_secondary_indexes(tx)
+    tx.execute(f"ALTER TABLE passages DISABLE TRIGGER {POSTINGS_TRIGGER}_insert")
+    for table, columns in TABLES:
+        _copy_table(source, tx, table, columns, report)
+    tx.execute(f"ALTER TABLE passages ENABLE TRIGGER {POSTINGS_TRIGGER}_insert")
+    tx.execute(f"INSERT INTO passage_postings {POSTINGS_UNORDERED.format(rows='passages')}")
+    report("postings", 0)
+    for statement in rebuild:
+        tx.execute(statement)
+    report("indexes", len(rebuild))
+    for table in _NUMBERED:
+        tx.execute(
+            f"""SELECT setval(pg_get_serial_sequence('{table}', 'id'),
+                              COALESCE(MAX(id), 0) + 1, false) FROM {table}"""
+        )
 
 
 def _refuse_unless_empty(target: PostgresDatabase, url: str) -> None:
