@@ -216,6 +216,7 @@ class AlertSettings:
 class StorageSettings:
     lock_timeout_seconds: NonNegativeFloat = 600.0
     save_every_seconds: NonNegativeFloat = 30.0
+    migrate_memory_mb: PositiveInt = 2048
     url: Annotated[
         str,
         _rule(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import numpy as np
+import psycopg
 import pytest
 
 from config import load_settings
@@ -25,13 +26,7 @@ def settings_for(data_dir, url: str = ""):
     return load_settings(env={}, overrides={"data_dir": str(data_dir), "storage.url": url})
 
 
-@pytest.fixture
-def sqlite_archive(tmp_path):
-    """Articles, a sentence-vector row, a feed, two subscriptions, an alert sent and one
-    pending, feedback, a vote on the sent alert, and one article still queued for matching."""
-    data_dir = tmp_path / "data"
-    archive = NewsArchive(settings_for(data_dir), embedder=HashEmbedder())
-    state = open_state(archive)
+def ingest_articles(archive: NewsArchive) -> None:
     ingest = Ingestor(archive)
     ingest.ingest(read_file(SAMPLE_ARTICLE))
     ingest.ingest(
@@ -43,6 +38,16 @@ def sqlite_archive(tmp_path):
         )
         for n in range(5)
     )
+
+
+@pytest.fixture
+def sqlite_archive(tmp_path):
+    """Articles, a sentence-vector row, a feed, two subscriptions, an alert sent and one
+    pending, feedback, a vote on the sent alert, and one article still queued for matching."""
+    data_dir = tmp_path / "data"
+    archive = NewsArchive(settings_for(data_dir), embedder=HashEmbedder())
+    state = open_state(archive)
+    ingest_articles(archive)
     first_passage = archive.store.passage_ids()[0]
     spans = ((0, 10), (11, 30))
     matrix = np.random.default_rng(1).standard_normal((2, 16)).astype(np.float32)
@@ -123,3 +128,41 @@ def test_migrate_refuses_a_database_that_holds_an_archive(sqlite_archive, postgr
     ]
     wrong = run_cli("--data-dir", str(data_dir), "migrate", "--to", "mysql://db/news")
     assert wrong.returncode == 1 and "postgresql://" in wrong.stderr
+
+
+def _postings_and_schema(url: str) -> tuple[list[tuple], list[tuple], list[tuple], tuple]:
+    """Postings keyed by (article, ordinal) rather than passage id; every index of the
+    archive's tables with its definition; the passage triggers and whether they are on; the
+    passage totals."""
+    with psycopg.connect(url) as db:
+        postings = db.execute(
+            """SELECT p.term, s.article_id, s.ordinal, p.title_count, p.text_count, p.tokens
+               FROM passage_postings p JOIN passages s ON s.id = p.passage_id ORDER BY 1, 2, 3"""
+        ).fetchall()
+        indexes = db.execute(
+            """SELECT tablename, indexname, indexdef FROM pg_indexes
+               WHERE schemaname = 'public' AND tablename NOT LIKE 'passage_vectors%'
+               ORDER BY 1, 2"""
+        ).fetchall()
+        triggers = db.execute(
+            """SELECT tgname, tgenabled FROM pg_trigger
+               WHERE tgrelid = 'passages'::regclass AND NOT tgisinternal ORDER BY 1"""
+        ).fetchall()
+        totals = db.execute("SELECT passages, tokens FROM passage_totals").fetchone()
+    return postings, indexes, triggers, totals
+
+
+def test_migrate_makes_the_postings_and_indexes_that_ingesting_makes(
+    sqlite_archive, postgres_server, tmp_path
+):
+    """The bulk copy (postings trigger off, postings made in one statement, indexes built
+    after the rows) leaves what ingesting the same articles into PostgreSQL leaves."""
+    data_dir, _, _ = sqlite_archive
+    migrated = postgres_server.create_database()
+    assert run_cli("--data-dir", str(data_dir), "migrate", "--to", migrated).returncode == 0
+    ingested = postgres_server.create_database()
+    archive = NewsArchive(settings_for(tmp_path / "pg", ingested), embedder=HashEmbedder())
+    ingest_articles(archive)
+    postings, indexes, triggers, totals = _postings_and_schema(migrated)
+    assert (postings, indexes, triggers, totals) == _postings_and_schema(ingested)
+    assert len(postings) > 100 and ("passages_posted_insert", "O") in triggers

@@ -131,15 +131,23 @@ def _articles_and_passages(db: psycopg.Connection) -> None:
 
 
 # A passage's postings from its stored terms: one row per word, its positions in the title
-# (weighted A) and in the text (the rest), and the passage's length, ordered by word so the
-# rows of one word lie together on disk.
-_POSTINGS_OF = """
+# (weighted A) and in the text (the rest), and the passage's length. POSTINGS_OF orders them by
+# word so the rows of one word lie together on disk; `newsbot migrate` fills the table with
+# POSTINGS_UNORDERED and builds the key's index after (a search reads that index alone).
+POSTINGS_UNORDERED = """
     SELECT u.lexeme, c.id,
            cardinality(array_positions(u.weights, 'A')),
            cardinality(u.weights) - cardinality(array_positions(u.weights, 'A')),
            c.tokens
-    FROM {rows} c CROSS JOIN LATERAL unnest(c.terms) AS u
+    FROM {rows} c CROSS JOIN LATERAL unnest(c.terms) AS u"""
+_POSTINGS_OF = (
+    POSTINGS_UNORDERED
+    + """
     ORDER BY u.lexeme, c.id"""
+)
+# The trigger that fills the postings as passages are inserted (`newsbot migrate` disables it
+# while it copies, then fills them in one statement).
+POSTINGS_TRIGGER = "passages_posted"
 
 
 def _passage_postings(db: psycopg.Connection) -> None:
@@ -177,7 +185,7 @@ def _passage_postings(db: psycopg.Connection) -> None:
               RETURN NULL;
             END $$"""
     )
-    _after_each_insert_and_delete(db, "passages_posted", "newsbot_post_passages")
+    _after_each_insert_and_delete(db, POSTINGS_TRIGGER, "newsbot_post_passages")
 
 
 def _after_each_insert_and_delete(db: psycopg.Connection, name: str, function: str) -> None:
