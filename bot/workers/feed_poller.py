@@ -54,10 +54,11 @@ async def poll_all(application: Application, feeds: list[FeedRecord]) -> int:
 
     worker = outbox_worker(application)
     lease = svc.settings.fetch.feed_lease_seconds
+    interval = svc.settings.alerts.feed_poll_minutes * 60
 
     async def one(feed: FeedRecord) -> int:
-        if not await asyncio.to_thread(svc.feeds.lease, feed.url, worker, lease):
-            return 0  # another worker is polling it
+        if not await asyncio.to_thread(svc.feeds.lease, feed.url, worker, lease, interval):
+            return 0  # another worker is polling it, or polled it within the interval
         try:
             async with gate:
                 read = await read_feed(svc, feed)
