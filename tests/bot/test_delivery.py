@@ -13,6 +13,7 @@ import dataclasses
 import pytest
 
 from bot.workers import drain_outbox, request_send
+from bot.workers.outbox_sender import Outcome, send_claimed
 from index.state import DeliveryOutbox
 from index.storage import Database
 from tests.bot.harness import (
@@ -271,6 +272,30 @@ async def test_two_concurrent_senders_never_send_the_same_alert(api, launch, tmp
     await until(lambda: settled(bot))
     result = tally(api, bot.services.settings.data_dir, alerts)
     assert (result.delivered, result.lost, result.pieces_resent) == (40, 0, 0)
+
+
+async def test_a_claim_whose_lease_ran_out_while_rendering_is_renewed_before_sending(
+    api, launch, tmp_path
+):
+    """A worker slow to render an alert (the model loading, a loaded machine) outlives its
+    claim's lease: it renews the claim before the first piece, so a second worker finds the
+    row held and the alert arrives once (it was sent twice: both held it)."""
+    bot = await launch(bot_settings(tmp_path / "data", api))
+    svc = bot.services
+    alerts = [PlannedAlert(USER_ID, ("🔔 Slow to render",))]
+    await asyncio.to_thread(write_outbox, svc.settings.data_dir, alerts)
+    other = dataclasses.replace(
+        svc, outbox=DeliveryOutbox(Database(svc.archive.database.path)), send_lock=asyncio.Lock()
+    )
+    [claimed] = svc.outbox.claim_due("slow", 1, lease_seconds=0.05)
+    await asyncio.sleep(0.2)  # rendering: the lease runs out, nobody has taken the row yet
+    api.slow_down("sendMessage", 0.5)
+    slow = asyncio.create_task(send_claimed(bot.app.bot, svc, "slow", [claimed], alerts[0].pieces))
+    await asyncio.sleep(0.2)  # the first piece is on its way
+    await drain_outbox(bot.app.bot, other, "second")
+    outcome = await slow
+    result = tally(api, svc.settings.data_dir, alerts)
+    assert (result.delivered, result.pieces_resent, outcome) == (1, 0, Outcome.SENT)
 
 
 @pytest.mark.slow
