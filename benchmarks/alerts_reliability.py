@@ -8,7 +8,7 @@ at the one window where a message is sent twice (accepted, not yet recorded).
 
     .venv/bin/python benchmarks/alerts_reliability.py [--alerts 1000] [--chats 200]
         [--kills 2] [--kill-jitter 0.5] [--fault-rate 0.03] [--refused-share 0.02]
-        [--lost-answers 0] [--seed 0] [--smoke] [--postgres]
+        [--lost-answers 0] [--seed 0] [--smoke] [--postgres [--ingest]]
 
 The outbox rows are written straight into SQLite with their pieces rendered (no model runs;
 the sender sends a stored body as it is). A share of the alerts holds a piece the fake refuses
@@ -66,7 +66,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--alerts", type=int, default=1000)
     parser.add_argument("--chats", type=int, default=200)
-    parser.add_argument("--kills", type=int, default=2, help="SIGKILLs of the sender")
+    parser.add_argument(
+        "--kills", type=int, help="SIGKILLs of the sender (default 2; 1 with --smoke)"
+    )
     parser.add_argument("--kill-jitter", type=float, default=0.5, help="seconds, see above")
     parser.add_argument("--fault-rate", type=float, default=0.03, help="429/network/5xx share")
     parser.add_argument("--refused-share", type=float, default=0.02, help="alerts with a 400")
@@ -83,8 +85,10 @@ def main() -> int:
     )
     args = parser.parse_args()
     if args.smoke:  # small, but every kind of fault still happens
-        args.alerts, args.chats, args.kills = 40, 10, 1
+        args.alerts, args.chats = 40, 10
         args.fault_rate, args.refused_share = args.fault_rate * 4, args.refused_share * 4
+    if args.kills is None:
+        args.kills = 1 if args.smoke else 2
     if args.ingest:
         if not args.postgres:
             parser.error("--ingest needs --postgres")
