@@ -210,6 +210,7 @@ class AlertSettings:
     vote_prior: NonNegativeFloat = 2.0
     vote_min_cosine: Annotated[Float, Field(ge=0, le=1)] = 0.7
     vote_memory: PositiveInt = 50
+    vote_dislike_raise: NonNegativeFloat = 0.4
 
 
 @_section

@@ -5,7 +5,7 @@ retrieval.evaluation; rendering is the bot's (bot.views)."""
 from retrieval.answer import MAX_QUESTION_CHARS, Answer, Answerer, Quote, validate_question
 from retrieval.dates import DayError, end_of_day
 from retrieval.errors import QuestionError
-from retrieval.marking import Marking, sentence_units
+from retrieval.marking import Marking
 from retrieval.search import HybridSearcher, SearchMode
 from retrieval.text_terms import content_terms
 
@@ -21,6 +21,5 @@ __all__ = [
     "SearchMode",
     "content_terms",
     "end_of_day",
-    "sentence_units",
     "validate_question",
 ]

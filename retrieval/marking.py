@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.text import passage_sentences as sentence_units  # noqa: F401 (re-exported)
 from retrieval.text_terms import stem, words
 
 SEMANTIC_WEIGHT = 0.35

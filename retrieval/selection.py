@@ -220,21 +220,6 @@ def choose_sentence(
     return SentenceChoice(passage.candidate, passage.spans, probabilities, best, passage.score)
 
 
-def choose_sentences(
-    candidates: Sequence[Candidate],
-    query_vector: np.ndarray,
-    weights: Mapping[str, float],
-    cues: QuestionCues,
-    stored: Mapping[int, SentenceVectors],
-    model: LinearModel,
-) -> list[SentenceChoice]:
-    """Every candidate with its sentences scored by `model`, best passage first."""
-    return [
-        choose_sentence(passage, query_vector, cues, model)
-        for passage in rank_passages(candidates, weights, stored, len(query_vector))
-    ]
-
-
 def passage_score(candidate: Candidate, coverage: np.ndarray, lengths: np.ndarray) -> float:
     """Recency x (DENSE_SHARE x the passage's cosine + the rest x its best sentence by words,
     its coverage discounted for a line of fewer than six words).

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from config import load_settings
 from index.state import AlertVotes, Subscriptions, state_on
-from retrieval.alerts import move_topic
+from retrieval.alerts import TopicProfile, move_topic, profile_shift, raised_bar
 from tests.postgres import both_backends
 
 SETTINGS = load_settings(env={}).alerts
@@ -109,3 +109,31 @@ def test_votes_go_with_their_subscription_and_none_is_kept_for_a_removed_one(sto
         votes.record(11, subscription.id, 7, "b", -1)
     with pytest.raises(ValueError):
         votes.record(11, 999, 7, "b", 2)
+
+
+def test_a_profile_moved_by_votes_scores_the_liked_story_higher_and_the_disliked_lower():
+    # The rule the bot applies to a learnt profile (and the benchmark measures): move_topic
+    # in the profile's centred space, so its scale reads the stories as matching does.
+    vectors = unit_vectors(5, 7)
+    center = vectors[4] * 0.3
+    profile_vector = vectors[0] - center
+    profile = TopicProfile(profile_vector / np.linalg.norm(profile_vector), center, 0.0, 1.0)
+    liked, disliked = vectors[1:2], vectors[2:3]
+    moved = profile_shift(liked, disliked, SETTINGS)(profile)
+    after = replace(profile, vector=moved)
+    assert after.score(liked) > profile.score(liked)
+    assert after.score(disliked) < profile.score(disliked)
+    unmoved = profile_shift(np.empty((0, DIMENSION)), np.empty((0, DIMENSION)), SETTINGS)(profile)
+    assert np.allclose(unmoved, profile.vector, atol=1e-6)
+
+
+@given(st.integers(0, 60), st.integers(0, 60))
+def test_dislikes_raise_the_bar_more_the_more_of_the_votes_they_are_and_never_past_the_step(
+    liked, disliked
+):
+    raised = raised_bar(liked, disliked, SETTINGS)
+    assert 0.0 <= raised < SETTINGS.vote_dislike_raise
+    assert (raised > 0) == (disliked > 0)
+    assert raised_bar(liked, disliked + 1, SETTINGS) > raised
+    if disliked:
+        assert raised_bar(liked + 1, disliked, SETTINGS) < raised

@@ -18,8 +18,8 @@ import pytest
 from config import load_settings
 from index import Ingestor, NewsArchive
 from index.sources import read_file
-from index.state import DeliveryOutbox, SubscriptionStore
-from retrieval.alerts import AlertMatcher, parse_topic
+from index.state import DeliveryOutbox, SubscriptionStore, open_state
+from retrieval.alerts import AlertMatcher, VotedTopics, parse_topic, raised_bar
 from retrieval.text_terms import words
 from tests.bbc_news import ARCHIVED, alert_settings, bbc_by_category
 
@@ -197,3 +197,40 @@ def test_a_name_topic_gets_only_stories_that_name_it(setup):
     assert matcher.name_topics([topic.query]) == [True]
     assert opening, "the fixture's news names him in an opening"
     assert opening <= got <= naming, (got, naming, opening)
+
+
+def test_dislikes_raise_a_voted_topics_profile_bar_and_likes_do_not(setup):
+    """Readers' 👎 raise their subscription's profile match bar a bounded step (the rule the
+    benchmark measures: benchmarks/alerts_sections.py votes); the chat next door, same topic
+    without votes, keeps the default bar, and 👍 alone move the profile without raising it."""
+    archive, matcher, articles, _ = setup
+    state = open_state(archive)
+    matcher.subscriptions = state.subscriptions
+    settings = matcher.settings
+    matcher.adjust_topics = VotedTopics(archive, state.alert_votes, settings, matcher.profiles)
+    topic = parse_topic("sport")
+    disliked, _ = state.subscriptions.add(200, None, topic.text, topic.query)
+    liked, _ = state.subscriptions.add(201, None, topic.text, topic.query)
+    plain, _ = state.subscriptions.add(202, None, topic.text, topic.query)
+    stored = [a.id for a in articles["sport"][:ARCHIVED]]
+    for n, article_id in enumerate(stored[:6]):
+        state.alert_votes.record(n, disliked.id, 7, article_id, -1)
+        state.alert_votes.record(100 + n, liked.id, 7, article_id, 1)
+    keys, vectors = matcher.subscription_topics([disliked, liked, plain])
+    profiles = matcher.profiles.profiles(keys, vectors)
+    assert all(p is not None for p in profiles)
+    bar = settings.profile_threshold + raised_bar(0, 6, settings)
+    assert raised_bar(0, 6, settings) > 0
+    assert profiles[0].floor >= bar - 1e-9
+    assert profiles[1].floor < bar and profiles[2].floor < bar
+    assert keys[2] == topic.query  # no votes: the topic as typed
+    # Through the matcher: a fresh sport story the plain chat gets reaches the 👎 chat only
+    # when it clears the raised bar.
+    Ingestor(archive).ingest(articles["sport"][ARCHIVED:])
+    for article in articles["sport"][ARCHIVED:]:
+        evidence = matcher.evidence(article.id)
+        score = profiles[0].score(evidence.vectors)
+        own = matcher.own_match(topic.query, evidence, matcher.relevance(disliked, evidence)[1])
+        got = matcher.score(disliked, evidence) is not None
+        assert got == (own or score >= max(bar, profiles[0].floor)), article.title
+    assert raised_bar(0, 10_000, settings) < settings.vote_dislike_raise  # bounded

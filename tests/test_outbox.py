@@ -1,7 +1,8 @@
 """The alert outbox's transitions, one by one: claims and leases, piece progress, backoff and
 its window, flood control, refusals, unsubscribing and pausing, and the forum topic in the
 key. On both backends (SQLite in tmp_path, a PostgreSQL database) with a hand-driven clock;
-no model, no bot."""
+no model, no bot. The fast suite runs two on PostgreSQL (concurrent claims, and the
+transitions of one delivery through a retry), the slow run every one."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import sqlite_utils
 from index.schema import MIGRATIONS
 from index.state import DeliveryOutbox, NewDelivery, RetryPolicy, state_on
 from index.storage import Database
-from tests.postgres import both_backends
+from tests.postgres import both_backends, both_backends_slow_on_postgres
 
 LEASE = 60.0
 POLICY = RetryPolicy(base_seconds=30, max_seconds=900, window=timedelta(hours=24))
@@ -73,7 +74,7 @@ def status(outbox, delivery_id) -> str:
     return outbox.get(delivery_id).status
 
 
-@both_backends
+@both_backends_slow_on_postgres
 def test_a_claimed_row_is_held_by_one_worker_only(outbox, store):
     enqueue(outbox, store, article="a")
     enqueue(outbox, store, article="b")
@@ -106,7 +107,7 @@ def test_concurrent_claimers_never_take_the_same_row(state_database, clock):
     assert len(every) == len(set(every)) == 200
 
 
-@both_backends
+@both_backends_slow_on_postgres
 def test_an_expired_lease_makes_the_row_claimable_again(outbox, store, clock):
     enqueue(outbox, store)
     [held] = outbox.claim_due("killed", 1, LEASE)
@@ -144,7 +145,7 @@ def test_pieces_are_recorded_one_by_one_and_a_retry_resumes_after_them(outbox, s
     assert outbox.claim_due("C", 1, LEASE) == []
 
 
-@both_backends
+@both_backends_slow_on_postgres
 def test_recording_a_piece_renews_the_lease(outbox, store, clock):
     enqueue(outbox, store)
     [delivery] = outbox.claim_due("A", 1, LEASE)
@@ -155,7 +156,7 @@ def test_recording_a_piece_renews_the_lease(outbox, store, clock):
     assert outbox.claim_due("B", 1, LEASE) == []
 
 
-@both_backends
+@both_backends_slow_on_postgres
 def test_backoff_doubles_up_to_the_cap(outbox, store, clock):
     enqueue(outbox, store)
     delays = []
@@ -170,7 +171,7 @@ def test_backoff_doubles_up_to_the_cap(outbox, store, clock):
     assert outbox.get(delivery.id).attempts == 8
 
 
-@both_backends
+@both_backends_slow_on_postgres
 def test_an_outage_longer_than_an_hour_does_not_fail_the_alert(outbox, store, clock):
     enqueue(outbox, store)
     for _ in range(30):  # 30 failures over about six hours: still pending
@@ -180,7 +181,7 @@ def test_an_outage_longer_than_an_hour_does_not_fail_the_alert(outbox, store, cl
     assert status(outbox, delivery.id) == "pending"
 
 
-@both_backends
+@both_backends_slow_on_postgres
 def test_the_retry_window_ends_in_failed_or_partial(outbox, store, clock):
     enqueue(outbox, store, article="nothing arrived")
     enqueue(outbox, store, article="one piece arrived")
@@ -197,7 +198,7 @@ def test_the_retry_window_ends_in_failed_or_partial(outbox, store, clock):
     assert [status(outbox, first.id), status(outbox, second.id)] == ["failed", "partial"]
 
 
-@both_backends
+@both_backends_slow_on_postgres
 def test_flood_control_defers_without_counting_an_attempt(outbox, store, clock):
     enqueue(outbox, store)
     [delivery] = outbox.claim_due("A", 1, LEASE)
@@ -209,7 +210,7 @@ def test_flood_control_defers_without_counting_an_attempt(outbox, store, clock):
     assert [d.id for d in outbox.claim_due("A", 1, LEASE)] == [delivery.id]
 
 
-@both_backends
+@both_backends_slow_on_postgres
 def test_a_refusal_after_a_piece_arrived_is_partial_not_failed(outbox, store):
     enqueue(outbox, store, article="refused at once")
     enqueue(outbox, store, article="refused at piece two")
@@ -221,7 +222,7 @@ def test_a_refusal_after_a_piece_arrived_is_partial_not_failed(outbox, store):
     assert outbox.counts()["partial"] == 1
 
 
-@both_backends
+@both_backends_slow_on_postgres
 def test_unsubscribing_cancels_a_claimed_alert_mid_way(outbox, store):
     subscription = enqueue(outbox, store)
     [delivery] = outbox.claim_due("A", 1, LEASE)
@@ -232,7 +233,7 @@ def test_unsubscribing_cancels_a_claimed_alert_mid_way(outbox, store):
     assert not outbox.record_pieces([delivery.id], "A", 2, 2, LEASE)  # no further piece
 
 
-@both_backends
+@both_backends_slow_on_postgres
 def test_a_paused_chat_holds_its_alerts_and_resuming_takes_new_ones(outbox, store):
     enqueue(outbox, store, article="before")
     [delivery] = outbox.claim_due("A", 1, LEASE)
@@ -246,7 +247,7 @@ def test_a_paused_chat_holds_its_alerts_and_resuming_takes_new_ones(outbox, stor
     assert status(outbox, delivery.id) == "paused"  # held alerts are old news
 
 
-@both_backends
+@both_backends_slow_on_postgres
 def test_digest_chats_are_claimed_by_the_digest_and_not_by_the_sender(outbox, store):
     enqueue(outbox, store, chat_id=1, article="one by one")
     enqueue(outbox, store, chat_id=2, article="digest")
@@ -256,7 +257,7 @@ def test_digest_chats_are_claimed_by_the_digest_and_not_by_the_sender(outbox, st
     assert outbox.claim_for_chat(2, "sender", 5, LEASE) == []
 
 
-@both_backends
+@both_backends_slow_on_postgres
 def test_each_forum_topic_of_a_group_gets_the_article(outbox, store):
     for thread_id in (None, 11, 12, 12, None):
         enqueue(outbox, store, chat_id=-100, thread_id=thread_id, topic=f"tsunami {thread_id}")

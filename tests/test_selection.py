@@ -15,7 +15,8 @@ from retrieval.selection import (
     FOLLOWING_RATIO,
     SentenceChoice,
     answering_span,
-    choose_sentences,
+    choose_sentence,
+    rank_passages,
     sentence_features,
 )
 
@@ -30,6 +31,18 @@ CUES = question_cues("What condition did Zelensky set?")
 def candidate(text: str = TEXT, dense: float = 0.5, recency: float = 1.0, pid: int = 1):
     passage = PassageRecord(pid, f"a{pid}", 0, 0, len(text), text, "Title", "outlet", None, None)
     return Candidate(passage, 0.0, dense, 0, 0, recency)
+
+
+def choose(
+    candidates: list[Candidate],
+    question: np.ndarray,
+    weights: dict[str, float],
+    stored: dict[int, SentenceVectors],
+) -> list[SentenceChoice]:
+    """What the bot runs (retrieval/answer.py): rank the passages by words and evidence,
+    then score each one's sentences."""
+    passages = rank_passages(candidates, weights, stored, len(question))
+    return [choose_sentence(p, question, CUES, DEFAULT_MODEL) for p in passages]
 
 
 def spans_of(text: str) -> tuple[tuple[int, int], ...]:
@@ -47,14 +60,14 @@ def test_the_sentence_closest_to_the_question_in_words_and_meaning_is_chosen():
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     weights = term_weights(["condition", "zelensky", "set"], {"zelensky": 5}, 100)
     stored = {1: SentenceVectors(spans, vectors)}
-    [choice] = choose_sentences([candidate()], question, weights, CUES, stored, DEFAULT_MODEL)
+    [choice] = choose([candidate()], question, weights, stored)
     assert TEXT[slice(*choice.spans[choice.best])].startswith("He set one condition")
 
 
 def test_without_stored_vectors_the_words_choose():
     weights = term_weights(["ceasefire", "condition"], {}, 100)
     question = np.ones(384, dtype=np.float32) / np.sqrt(384)
-    [choice] = choose_sentences([candidate()], question, weights, CUES, {}, DEFAULT_MODEL)
+    [choice] = choose([candidate()], question, weights, {})
     assert "full ceasefire" in TEXT[slice(*choice.spans[choice.best])]
 
 
@@ -69,8 +82,8 @@ def test_an_older_story_needs_a_better_match_to_rank_first():
     weights = term_weights(["ceasefire"], {}, 100)
     fresh = candidate(dense=0.5, recency=1.0, pid=1)
     old = candidate(dense=0.55, recency=0.5, pid=2)
-    choices = choose_sentences([old, fresh], question, weights, CUES, {}, DEFAULT_MODEL)
-    assert [c.candidate.passage.id for c in choices] == [1, 2]
+    ranked = rank_passages([old, fresh], weights, {}, len(question))
+    assert [p.candidate.passage.id for p in ranked] == [1, 2]
 
 
 def choice_with(probabilities: list[float]) -> SentenceChoice:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import threading
 
 from index.state import NewDelivery, SubscriptionLimitError, state_on
-from tests.postgres import both_backends
-
-pytestmark = both_backends
+from tests.postgres import both_backends, both_backends_slow_on_postgres
 
 
+# On PostgreSQL in the fast suite (the others there in the slow run): it takes the store
+# through adding, pausing, resuming and removing.
+@both_backends
 def test_active_subscriptions_follow_every_change(state_database):
     store = state_on(state_database()).subscriptions
     first, _ = store.add(1, None, "ceasefire talks", "ceasefire talks")
@@ -29,6 +30,7 @@ def test_active_subscriptions_follow_every_change(state_database):
     assert len(store.active()) == 2
 
 
+@both_backends_slow_on_postgres
 def test_settle_counts_each_new_delivery_once(state_database):
     state = state_on(state_database())
     store, outbox = state.subscriptions, state.outbox
@@ -39,6 +41,7 @@ def test_settle_counts_each_new_delivery_once(state_database):
     assert outbox.settle("article-2", []) == 0
 
 
+@both_backends_slow_on_postgres
 def test_concurrent_subscribes_never_pass_the_cap(state_database):
     # Two database handles on one database: the cap holds through the database's transaction,
     # not through a lock of this process.

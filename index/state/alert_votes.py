@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from index.clock import timestamp
 from index.state.interfaces import AlertVote
-from index.storage.database import Database, Migration, Transaction
+from index.state.statements import Statements
+from index.storage.database import Migration, Transaction
 
 
-class AlertVoteStore:
+class AlertVoteStore(Statements):
     """Reads and writes the `alert_votes` table."""
 
-    def __init__(self, database: Database) -> None:
-        self.database = database
+    # Added to the check that the subscription still exists: nothing in SQLite, whose write
+    # transaction (BEGIN IMMEDIATE) already keeps a removal out until the vote is in.
+    _KEEP_SUBSCRIPTION = ""
 
     def record(
         self,
@@ -29,26 +31,29 @@ class AlertVoteStore:
             raise ValueError(f"a vote is +1 or -1, got {vote!r}")
         with self.database.transaction() as tx:
             known = tx.execute(
-                "SELECT 1 FROM subscriptions WHERE id = ?", [subscription_id]
+                self._sql(f"SELECT 1 FROM subscriptions WHERE id = ?{self._KEEP_SUBSCRIPTION}"),
+                [subscription_id],
             ).fetchone()
             if known is None:
                 raise ValueError(f"subscription {subscription_id} no longer exists")
             replaced = tx.execute(
-                "DELETE FROM alert_votes WHERE delivery_id = ? AND user_id = ?",
+                self._sql("DELETE FROM alert_votes WHERE delivery_id = ? AND user_id = ?"),
                 [delivery_id, user_id],
             ).rowcount
             # A new row (a new id) even for a replaced vote, so `versions` sees the change.
             tx.execute(
-                """INSERT INTO alert_votes
-                   (delivery_id, subscription_id, user_id, article_id, vote, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
+                self._sql(
+                    """INSERT INTO alert_votes
+                       (delivery_id, subscription_id, user_id, article_id, vote, created_at)
+                       VALUES (?, ?, ?, ?, ?, ?)"""
+                ),
                 [delivery_id, subscription_id, user_id, article_id, vote, timestamp()],
             )
         return replaced > 0
 
     def for_subscription(self, subscription_id: int) -> list[AlertVote]:
         """The subscription's votes, oldest first."""
-        rows = self.database.connection().execute(
+        rows = self._read(
             """SELECT delivery_id, subscription_id, user_id, article_id, vote FROM alert_votes
                WHERE subscription_id = ? ORDER BY id""",
             [subscription_id],
@@ -58,7 +63,7 @@ class AlertVoteStore:
     def versions(self) -> dict[int, tuple[int, int]]:
         """(vote count, last vote id) of each subscription that has votes: what changes
         whenever a vote is cast, replaced or removed, read in one cheap query."""
-        rows = self.database.connection().execute(
+        rows = self._read(
             "SELECT subscription_id, COUNT(*), MAX(id) FROM alert_votes GROUP BY subscription_id"
         )
         return {int(s): (int(n), int(last)) for s, n, last in rows}

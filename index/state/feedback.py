@@ -6,25 +6,22 @@ import json
 from collections.abc import Sequence
 
 from index.clock import timestamp
-from index.storage.database import Database, Migration, Transaction
+from index.state.statements import Statements
+from index.storage.database import Migration, Transaction
 
 
-class FeedbackStore:
+class FeedbackStore(Statements):
     """Writes the `feedback` table."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
 
     def record(
         self, chat_id: int, user_id: int, question: str, passage_ids: Sequence[int], vote: int
     ) -> None:
         """Keep one vote (+1 or -1) on the answer to `question` that quoted these passages."""
-        with self.database.transaction() as tx:
-            tx.execute(
-                """INSERT INTO feedback (chat_id, user_id, question, passage_ids, vote, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?)""",
-                [chat_id, user_id, question, json.dumps(list(passage_ids)), vote, timestamp()],
-            )
+        self._write(
+            """INSERT INTO feedback (chat_id, user_id, question, passage_ids, vote, created_at)
+               VALUES (?, ?, ?, ?, ?, ?)""",
+            [chat_id, user_id, question, json.dumps(list(passage_ids)), vote, timestamp()],
+        )
 
 
 # -- the tables this module owns, created and changed by schema version (index/schema.py

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from index.clock import timestamp
 from index.state.interfaces import FeedRecord
-from index.storage.database import Database, Migration, Transaction
+from index.state.statements import Statements
+from index.storage.database import Migration, Transaction
 
 FEED_COLUMNS = (
     "url, title, etag, last_modified, added_at, added_by, last_polled_at, last_error,"
@@ -13,11 +14,13 @@ FEED_COLUMNS = (
 )
 
 
-class FeedRegistry:
+class FeedRegistry(Statements):
     """Reads and writes the `feeds` table."""
 
-    def __init__(self, database: Database) -> None:
-        self.database = database
+    # After `added_at`, the order feeds were added in: SQLite's rowid.
+    _ADDED = "rowid"
+    # What else recording a poll sets: nothing here (an SQLite archive's feeds have no lease).
+    _ALSO_POLLED = ""
 
     def add(self, url: str, title: str, added_by: int | None = None) -> bool:
         """Register a feed; False when it was already registered (its title is refreshed)."""
@@ -32,16 +35,15 @@ class FeedRegistry:
         return True
 
     def remove(self, url: str) -> bool:
-        with self.database.transaction() as tx:
-            return tx.execute("DELETE FROM feeds WHERE url = ?", [url]).rowcount > 0
+        return self._write("DELETE FROM feeds WHERE url = ?", [url]).rowcount > 0
 
     def get(self, url: str) -> FeedRecord | None:
-        row = self._db.execute(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", [url]).fetchone()
+        row = self._read(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", [url]).fetchone()
         return feed_from_row(row) if row else None
 
     def all(self) -> list[FeedRecord]:
         """Every feed, oldest first (the order /feeds numbers them in)."""
-        rows = self._db.execute(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY added_at, rowid")
+        rows = self._read(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY added_at, {self._ADDED}")
         return [feed_from_row(row) for row in rows]
 
     def record_success(
@@ -54,43 +56,37 @@ class FeedRegistry:
         item_error: str | None = None,
     ) -> None:
         """The feed was read; `items_skipped` of its items were not (the first reason kept)."""
-        with self.database.transaction() as tx:
-            tx.execute(
-                """UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?,
-                   last_error = NULL, error_count = 0, article_count = article_count + ?,
-                   items_skipped = ?, last_item_error = ?
-                   WHERE url = ?""",
-                [
-                    etag,
-                    last_modified,
-                    timestamp(),
-                    new_articles,
-                    items_skipped,
-                    item_error[:500] if item_error else None,
-                    url,
-                ],
-            )
+        self._write(
+            f"""UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?,
+                last_error = NULL, error_count = 0, article_count = article_count + ?,
+                items_skipped = ?, last_item_error = ?{self._ALSO_POLLED}
+                WHERE url = ?""",
+            [
+                etag,
+                last_modified,
+                timestamp(),
+                new_articles,
+                items_skipped,
+                item_error[:500] if item_error else None,
+                url,
+            ],
+        )
 
     def record_failure(self, url: str, error: str, new_articles: int = 0) -> None:
         """The feed could not be read (or not in time); articles stored before that still count."""
-        with self.database.transaction() as tx:
-            tx.execute(
-                """UPDATE feeds SET last_polled_at = ?, last_error = ?,
-                   error_count = error_count + 1, article_count = article_count + ?
-                   WHERE url = ?""",
-                [timestamp(), error[:500], new_articles, url],
-            )
+        self._write(
+            f"""UPDATE feeds SET last_polled_at = ?, last_error = ?,
+                error_count = error_count + 1, article_count = article_count + ?{self._ALSO_POLLED}
+                WHERE url = ?""",
+            [timestamp(), error[:500], new_articles, url],
+        )
 
     def lease(self, url: str, worker: str, seconds: float, interval: float = 0.0) -> bool:
         """Always granted: one process polls an SQLite archive, one poll at a time."""
         return True
 
     def count(self) -> int:
-        return int(self._db.execute("SELECT COUNT(*) FROM feeds").fetchone()[0])
-
-    @property
-    def _db(self):
-        return self.database.connection()
+        return int(self._read("SELECT COUNT(*) FROM feeds").fetchone()[0])
 
 
 def feed_from_row(row: tuple) -> FeedRecord:

@@ -3,7 +3,7 @@ matching new articles to every subscription (matching, compiled for many at once
 topic would have matched lately (preview) and readers' votes moving a topic (feedback)."""
 
 from retrieval.alerts.compiled import ArticleEvidence
-from retrieval.alerts.feedback import VotedTopics, move_topic
+from retrieval.alerts.feedback import VotedTopics, move_topic, profile_shift, raised_bar
 from retrieval.alerts.matching import AlertMatcher
 from retrieval.alerts.preview import (
     PreviewStory,
@@ -46,6 +46,8 @@ __all__ = [
     "names_topic",
     "parse_topic",
     "preview_topic",
+    "profile_shift",
+    "raised_bar",
     "topic_threshold",
     "topic_thresholds",
     "typed_as_name",

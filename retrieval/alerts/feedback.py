@@ -10,8 +10,8 @@ the same plane), so no run of votes drags a subscription onto another subject. A
 is represented as profiles do it: the unit mean of its passage vectors. Only a subscription's
 latest `vote_memory` votes count, so it follows what its readers want now, in bounded work.
 
-`move_topic` is the rule, a plain function of vectors (the alert benchmark simulates votes
-with it); `VotedTopics` applies it to the subscriptions whose readers voted and is the hook
+`move_topic` is the rule, a plain function of vectors, and `profile_shift` the same rule on a
+learnt profile (the alert benchmark simulates votes with both); `VotedTopics` applies it to the subscriptions whose readers voted and is the hook
 AlertMatcher calls for each subscription's topic, so both matching routes (the topic's
 cosine, its profile) use the moved topic from the next round.
 
@@ -20,7 +20,9 @@ learnt afresh from a moved topic vector settles back on the same stories: votes 
 nothing. So the votes move the profile too: the topic's own profile, its vector moved by the
 same rule in the profile's space (`TopicProfiles.move`), its scale read again over the
 archive's sample, and learnt again from the topic as typed at every refresh, so a broad topic
-keeps its profile whatever its readers vote (benchmarks/README.md "Topic alerts on news
+keeps its profile whatever its readers vote. And 👎 raise that profile's match bar a bounded
+step (`raised_bar`): moving the vector re-ranks the stories, but where a small section's
+profile cuts them is still the typed topic's bar (benchmarks/README.md "Topic alerts on news
 sections", votes).
 """
 
@@ -34,7 +36,13 @@ import numpy as np
 from config import AlertSettings
 from index import NewsArchive
 from index.state import AlertVotes, Subscription
-from retrieval.alerts.profiles import TopicProfile, TopicProfiles, article_vector, unit
+from retrieval.alerts.profiles import (
+    ProfileShift,
+    TopicProfile,
+    TopicProfiles,
+    article_vector,
+    unit,
+)
 
 # Separates a query from the vote version in a moved topic's key (a query has no controls).
 _KEY_MARK = "\x1f"
@@ -61,6 +69,35 @@ def move_topic(
             share = count / (count + settings.vote_prior)
             moved = moved + weight * share * unit(unit(vectors).mean(axis=0))
     return _within_reach(topic, unit(moved), settings.vote_min_cosine)
+
+
+def profile_shift(liked: np.ndarray, disliked: np.ndarray, settings: AlertSettings) -> ProfileShift:
+    """How votes move a topic's learnt profile (`TopicProfiles.move`): `move_topic` applied
+    to the profile's vector, in the profile's own (centred) space, with the liked and
+    disliked article vectors centred as the profile centres every article. The alert
+    benchmark measures votes with this very function."""
+
+    def shift(profile: TopicProfile) -> np.ndarray:
+        return move_topic(
+            profile.vector,
+            _centred(liked, profile.center),
+            _centred(disliked, profile.center),
+            settings,
+        )
+
+    return shift
+
+
+def raised_bar(liked: int, disliked: int, settings: AlertSettings) -> float:
+    """How far `disliked` 👎 (of liked + disliked votes) raise a voted topic's profile match
+    bar above `alerts.profile_threshold`: `vote_dislike_raise` x disliked / (votes +
+    `vote_prior`), so always less than `vote_dislike_raise` however many 👎. A topic its
+    readers mostly dislike gets fewer, closer alerts: moving the profile alone leaves its bar
+    where the typed topic had it, and a small section's profile then keeps most of the
+    neighbouring stories (benchmarks/README.md "Topic alerts on news sections", votes)."""
+    if not disliked:
+        return 0.0
+    return settings.vote_dislike_raise * disliked / (liked + disliked + settings.vote_prior)
 
 
 def _centred(vectors: np.ndarray, center: np.ndarray) -> np.ndarray:
@@ -136,18 +173,10 @@ class VotedTopics:
         disliked = self._article_vectors([v.article_id for v in votes if v.vote < 0])
         moved = move_topic(base, liked, disliked, self.settings)
         key = f"{query}{_KEY_MARK}{subscription.id}:{version[0]}:{version[1]}"
-        settings = self.settings
-
-        def shift(profile: TopicProfile) -> np.ndarray:
-            # The same rule in the profile's own (centred) space.
-            return move_topic(
-                profile.vector,
-                _centred(liked, profile.center),
-                _centred(disliked, profile.center),
-                settings,
-            )
-
-        self.profiles.move(key, query, base, shift)
+        shift = profile_shift(liked, disliked, self.settings)
+        likes = sum(1 for v in votes if v.vote > 0)
+        bar = raised_bar(likes, len(votes) - likes, self.settings)
+        self.profiles.move(key, query, base, shift, bar)
         with self._lock:
             if cached is not None:
                 self.profiles.forget(cached[2])

@@ -38,6 +38,7 @@ import numpy as np
 from config import AlertSettings
 from index import NewsArchive
 from index.state import NewDelivery, Outbox, Subscription, Subscriptions
+from index.text import passage_sentences
 from retrieval.alerts.compiled import ArticleEvidence, Screening, SubscriptionIndex
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
 from retrieval.alerts.topics import (
@@ -48,7 +49,7 @@ from retrieval.alerts.topics import (
     written_as_name,
 )
 from retrieval.answer import Quote
-from retrieval.marking import mark, sentence_units, term_weights
+from retrieval.marking import mark, term_weights
 from retrieval.text_terms import content_terms, stem, words
 
 log = logging.getLogger(__name__)
@@ -302,7 +303,7 @@ class AlertMatcher:
         record = self.archive.store.passages([passage_id]).get(passage_id)
         if record is None:
             return None
-        spans = sentence_units(record.text)
+        spans = passage_sentences(record.text)
         sentences = [record.text[s:e] for s, e in spans]
         cosines = self.archive.embedder.encode(sentences) @ self.topic_vectors([topic_query])[0]
         terms = content_terms(topic_query)

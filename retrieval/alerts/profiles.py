@@ -42,6 +42,7 @@ cannot say what a topic's articles look like, and matching falls back to the top
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -71,7 +72,8 @@ class TopicProfile:
     center: np.ndarray  # the sample's mean article, subtracted before comparing
     baseline: float  # mean score of the sample's articles
     top: float  # mean score of the feedback articles
-    # Least score (on the topic's scale) that still ranks within the reach cap in the sample.
+    # Least score (on the topic's scale) that still matches besides `alerts.profile_threshold`:
+    # what ranks within the reach cap in the sample, or above the bar readers' 👎 raised.
     floor: float = -np.inf
 
     def score(self, passage_vectors: np.ndarray) -> float:
@@ -99,6 +101,7 @@ class _Move:
     base_key: str  # the topic whose profile is moved
     base_vector: np.ndarray
     shift: ProfileShift
+    raised_bar: float  # added to `alerts.profile_threshold` for this profile's matches
 
 
 class TopicProfiles:
@@ -131,13 +134,22 @@ class TopicProfiles:
                 self._profiles[q] = self._moved(self._moves[q])
         return [self._profiles[q] for q in queries]
 
-    def move(self, key: str, base_key: str, base_vector: np.ndarray, shift: ProfileShift) -> None:
+    def move(
+        self,
+        key: str,
+        base_key: str,
+        base_vector: np.ndarray,
+        shift: ProfileShift,
+        raised_bar: float = 0.0,
+    ) -> None:
         """From now on the profile of `key` is the profile of `base_key` with its vector
         moved by `shift` and its scale read again over the sample; learnt again from the base
         at every refresh. Readers' votes move what decides a broad topic's matches this way:
         a profile learnt afresh from a moved topic vector settles back on the same articles
-        (benchmarks/README.md "Topic alerts on news sections", votes)."""
-        self._moves[key] = _Move(base_key, base_vector, shift)
+        (benchmarks/README.md "Topic alerts on news sections", votes). `raised_bar` > 0: the
+        moved profile matches only from `alerts.profile_threshold` + raised_bar (its floor),
+        as readers' 👎 ask for fewer of its alerts."""
+        self._moves[key] = _Move(base_key, base_vector, shift, raised_bar)
         self._profiles.pop(key, None)
 
     def forget(self, key: str) -> None:
@@ -150,7 +162,14 @@ class TopicProfiles:
         sample = self._sample
         if base is None or sample is None:
             return None
-        vector = unit(np.asarray(move.shift(base), dtype=np.float32))
+        moved = self._shifted(base, move.shift, sample)
+        if move.raised_bar <= 0:
+            return moved
+        bar = self.settings.profile_threshold + move.raised_bar
+        return dataclasses.replace(moved, floor=max(moved.floor, bar))
+
+    def _shifted(self, base: TopicProfile, shift: ProfileShift, sample: _Sample) -> TopicProfile:
+        vector = unit(np.asarray(shift(base), dtype=np.float32))
         scores = sample.articles @ vector
         k = _reach_count(
             scores,

@@ -1,67 +1,18 @@
-"""Readers' votes on alerts in PostgreSQL: the same store as index/state/alert_votes.py."""
+"""Readers' votes on alerts in PostgreSQL: index/state/alert_votes.py's store and statements."""
 
 from __future__ import annotations
 
 import psycopg
 
-from index.clock import timestamp
-from index.state.interfaces import AlertVote
-from index.storage.postgres.database import PostgresDatabase
+from index.state.alert_votes import AlertVoteStore
+from index.state.postgres.statements import PostgresStatements
 
 
-class PostgresAlertVotes:
+class PostgresAlertVotes(PostgresStatements, AlertVoteStore):
     """Reads and writes the `alert_votes` table."""
 
-    def __init__(self, database: PostgresDatabase) -> None:
-        self.database = database
-
-    def record(
-        self,
-        delivery_id: int,
-        subscription_id: int,
-        user_id: int,
-        article_id: str,
-        vote: int,
-    ) -> bool:
-        """Keep one reader's vote (+1 or -1) on an alert, replacing their earlier vote on it;
-        True when there was one. ValueError for a removed subscription."""
-        if vote not in (1, -1):
-            raise ValueError(f"a vote is +1 or -1, got {vote!r}")
-        with self.database.transaction() as tx:
-            # Locks the subscription's row, so a removal cannot slip in before the insert.
-            known = tx.execute(
-                "SELECT 1 FROM subscriptions WHERE id = %s FOR SHARE", [subscription_id]
-            ).fetchone()
-            if known is None:
-                raise ValueError(f"subscription {subscription_id} no longer exists")
-            replaced = tx.execute(
-                "DELETE FROM alert_votes WHERE delivery_id = %s AND user_id = %s",
-                [delivery_id, user_id],
-            ).rowcount
-            # A new row (a new id) even for a replaced vote, so `versions` sees the change.
-            tx.execute(
-                """INSERT INTO alert_votes
-                   (delivery_id, subscription_id, user_id, article_id, vote, created_at)
-                   VALUES (%s, %s, %s, %s, %s, %s)""",
-                [delivery_id, subscription_id, user_id, article_id, vote, timestamp()],
-            )
-        return replaced > 0
-
-    def for_subscription(self, subscription_id: int) -> list[AlertVote]:
-        """The subscription's votes, oldest first."""
-        rows = self.database.execute(
-            """SELECT delivery_id, subscription_id, user_id, article_id, vote FROM alert_votes
-               WHERE subscription_id = %s ORDER BY id""",
-            [subscription_id],
-        )
-        return [AlertVote(*row) for row in rows]
-
-    def versions(self) -> dict[int, tuple[int, int]]:
-        """(vote count, last vote id) of each subscription that has votes."""
-        rows = self.database.execute(
-            "SELECT subscription_id, COUNT(*), MAX(id) FROM alert_votes GROUP BY subscription_id"
-        )
-        return {int(s): (int(n), int(last)) for s, n, last in rows}
+    # Locks the subscription's row, so a removal cannot slip in before the insert.
+    _KEEP_SUBSCRIPTION = " FOR SHARE"
 
 
 def create_alert_votes(db: psycopg.Connection) -> None:

@@ -1,31 +1,15 @@
-"""Users' votes on answers, in PostgreSQL (index/state/feedback.py is the SQLite one)."""
+"""Users' votes on answers, in PostgreSQL: index/state/feedback.py's store and statements."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-
 import psycopg
 
-from index.clock import timestamp
-from index.storage.postgres.database import PostgresDatabase
+from index.state.feedback import FeedbackStore
+from index.state.postgres.statements import PostgresStatements
 
 
-class PostgresFeedback:
+class PostgresFeedback(PostgresStatements, FeedbackStore):
     """Writes the `feedback` table."""
-
-    def __init__(self, database: PostgresDatabase) -> None:
-        self.database = database
-
-    def record(
-        self, chat_id: int, user_id: int, question: str, passage_ids: Sequence[int], vote: int
-    ) -> None:
-        """Keep one vote (+1 or -1) on the answer to `question` that quoted these passages."""
-        self.database.execute(
-            """INSERT INTO feedback (chat_id, user_id, question, passage_ids, vote, created_at)
-               VALUES (%s, %s, %s, %s, %s, %s)""",
-            [chat_id, user_id, question, json.dumps(list(passage_ids)), vote, timestamp()],
-        )
 
 
 def create_feedback(db: psycopg.Connection) -> None:

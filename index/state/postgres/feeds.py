@@ -14,19 +14,19 @@ from datetime import timedelta
 import psycopg
 
 from index.clock import timestamp, utc_now
-from index.state.feeds import FEED_COLUMNS, feed_from_row
-from index.state.interfaces import FeedRecord
-from index.storage.postgres.database import PostgresDatabase
+from index.state.feeds import FeedRegistry
+from index.state.postgres.statements import PostgresStatements
 
 # Recording a poll ends its lease; `leased_by` stays, naming the feed's last poller.
 _POLLED = "leased_until = NULL"
 
 
-class PostgresFeeds:
-    """Reads and writes the `feeds` table."""
+class PostgresFeeds(PostgresStatements, FeedRegistry):
+    """Reads and writes the `feeds` table: FeedRegistry's statements, but for adding a feed
+    and its lease."""
 
-    def __init__(self, database: PostgresDatabase) -> None:
-        self.database = database
+    _ADDED = "seq"  # PostgreSQL has no rowid: `seq` numbers the feeds as they are added
+    _ALSO_POLLED = f", {_POLLED}"
 
     def add(self, url: str, title: str, added_by: int | None = None) -> bool:
         """Register a feed; False when it was already registered (its title is refreshed)."""
@@ -37,20 +37,6 @@ class PostgresFeeds:
             [url, title, timestamp(), added_by],
         ).fetchone()
         return bool(row[0])  # xmax is 0 on a row just inserted, not on one updated
-
-    def remove(self, url: str) -> bool:
-        return self.database.execute("DELETE FROM feeds WHERE url = %s", [url]).rowcount > 0
-
-    def get(self, url: str) -> FeedRecord | None:
-        row = self.database.execute(
-            f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = %s", [url]
-        ).fetchone()
-        return feed_from_row(row) if row else None
-
-    def all(self) -> list[FeedRecord]:
-        """Every feed, oldest first (the order /feeds numbers them in)."""
-        rows = self.database.execute(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY added_at, seq")
-        return [feed_from_row(row) for row in rows]
 
     def lease(self, url: str, worker: str, seconds: float, interval: float = 0.0) -> bool:
         """Take the feed for `worker` until its poll is recorded, or `seconds` pass (the
@@ -72,44 +58,6 @@ class PostgresFeeds:
             },
         )
         return cursor.rowcount > 0
-
-    def record_success(
-        self,
-        url: str,
-        etag: str | None,
-        last_modified: str | None,
-        new_articles: int,
-        items_skipped: int = 0,
-        item_error: str | None = None,
-    ) -> None:
-        """The feed was read; `items_skipped` of its items were not (the first reason kept)."""
-        self.database.execute(
-            f"""UPDATE feeds SET etag = %s, last_modified = %s, last_polled_at = %s,
-                last_error = NULL, error_count = 0, article_count = article_count + %s,
-                items_skipped = %s, last_item_error = %s, {_POLLED}
-                WHERE url = %s""",
-            [
-                etag,
-                last_modified,
-                timestamp(),
-                new_articles,
-                items_skipped,
-                item_error[:500] if item_error else None,
-                url,
-            ],
-        )
-
-    def record_failure(self, url: str, error: str, new_articles: int = 0) -> None:
-        """The feed could not be read (or not in time); articles stored before that count."""
-        self.database.execute(
-            f"""UPDATE feeds SET last_polled_at = %s, last_error = %s,
-                error_count = error_count + 1, article_count = article_count + %s, {_POLLED}
-                WHERE url = %s""",
-            [timestamp(), error[:500], new_articles, url],
-        )
-
-    def count(self) -> int:
-        return int(self.database.execute("SELECT COUNT(*) FROM feeds").fetchone()[0])
 
 
 def create_feeds(db: psycopg.Connection) -> None:
