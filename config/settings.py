@@ -198,6 +198,7 @@ class AlertSettings:
     retry_max_seconds: Annotated[Float, _at_least("alerts.retry_seconds")] = 900.0
     retry_for_hours: PositiveFloat = 24.0
     claim_lease_seconds: PositiveFloat = 120.0
+    sweep_seconds: PositiveFloat = 30.0
     max_subscriptions_per_chat: PositiveInt = 25
     preview_days: PositiveFloat = 7.0
     preview_max_articles: PositiveInt = 2000

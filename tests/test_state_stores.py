@@ -72,6 +72,28 @@ def test_a_feed_is_polled_by_one_worker_at_a_time(state_database, storage_url):
     assert first.lease(FEED, "worker-a", 60)
 
 
+def test_a_feed_is_polled_once_per_interval_by_its_last_poller(state_database, storage_url):
+    """With several workers each polling every interval, a feed is still read once per
+    interval: the worker that polled it last keeps it, another takes it only when that poll
+    is an interval old (its poller stopped)."""
+    first, second = state_on(state_database()).feeds, state_on(state_database()).feeds
+    first.add(FEED, "Example")
+    assert first.lease(FEED, "worker-a", 60, interval=3600)
+    first.record_success(FEED, None, None, 0)
+    # worker-b's poll comes round minutes later: worker-a read the feed in this interval.
+    assert second.lease(FEED, "worker-b", 60, interval=3600) == (not storage_url)
+    # worker-a's own schedule goes on, however soon its next poll comes.
+    assert first.lease(FEED, "worker-a", 60, interval=3600)
+    first.record_failure(FEED, "timed out")  # a failed poll is a poll too
+    assert second.lease(FEED, "worker-b", 60, interval=3600) == (not storage_url)
+    if storage_url:  # worker-a stopped: an interval after its last poll, worker-b takes over
+        time.sleep(0.01)
+        assert second.lease(FEED, "worker-b", 60, interval=0.005)
+        second.record_success(FEED, None, None, 0)
+        assert not first.lease(FEED, "worker-a", 60, interval=3600)
+        assert second.lease(FEED, "worker-b", 60, interval=3600)
+
+
 def test_feedback_is_kept(state_database, storage_url):
     database = state_database()
     state_on(database).feedback.record(1, 2, "Who won?", [5, 6], -1)

@@ -24,7 +24,6 @@ from index.text import Article, article_id
 
 log = logging.getLogger(__name__)
 
-SWEEP_SECONDS = 30.0  # match articles stored by others (`newsbot ingest`), send due alerts
 DIGEST_CHECK_SECONDS = 300.0
 FIRST_POLL_SECONDS = 5.0
 
@@ -54,10 +53,11 @@ async def poll_all(application: Application, feeds: list[FeedRecord]) -> int:
 
     worker = outbox_worker(application)
     lease = svc.settings.fetch.feed_lease_seconds
+    interval = svc.settings.alerts.feed_poll_minutes * 60
 
     async def one(feed: FeedRecord) -> int:
-        if not await asyncio.to_thread(svc.feeds.lease, feed.url, worker, lease):
-            return 0  # another worker is polling it
+        if not await asyncio.to_thread(svc.feeds.lease, feed.url, worker, lease, interval):
+            return 0  # another worker is polling it, or polled it within the interval
         try:
             async with gate:
                 read = await read_feed(svc, feed)
@@ -173,7 +173,7 @@ async def after_ingest(application: Application) -> None:
         if ours:
             enqueued = await asyncio.to_thread(svc.matcher.process_queue)
             if enqueued:
-                log.info("%d alerts enqueued", enqueued)
+                log.info("%d alerts enqueued by %s", enqueued, outbox_worker(application))
     request_send(application)
 
 
@@ -192,7 +192,7 @@ def schedule_jobs(application: Application, feeds: list[FeedRecord]) -> None:
         poll_feeds, interval=interval, first=_first_poll(feeds, interval), name="poll_feeds"
     )
     # The first sweep also sends what a previous run left pending.
-    queue.run_repeating(alert_sweep, interval=SWEEP_SECONDS, first=1.0, name="alert_sweep")
+    queue.run_repeating(alert_sweep, interval=alerts.sweep_seconds, first=1.0, name="alert_sweep")
     queue.run_repeating(
         send_digests,
         interval=min(alerts.digest_minutes * 60, DIGEST_CHECK_SECONDS),

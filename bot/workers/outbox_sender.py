@@ -201,6 +201,11 @@ async def send_claimed(
     if done >= len(pieces):  # not left by this sender (the last record marks the row sent)
         await accepted(0)
         return Outcome.SENT
+    # Renew the lease before the first piece: rendering may have outlasted the claim's lease,
+    # and another worker may take a row whose lease ran out and send it too. Renewed, the
+    # row is ours for a whole lease (or it is another's, and we send nothing).
+    if not await asyncio.to_thread(svc.outbox.record_pieces, ids, worker, done, len(pieces), lease):
+        return Outcome.LOST
     chat_id, thread_id = deliveries[0].chat_id, deliveries[0].thread_id
     result = await send_alert_pieces(
         bot, chat_id, thread_id, pieces[done:], accepted, reply_markup=reply_markup

@@ -81,7 +81,7 @@ class FeedRegistry(Statements):
             [timestamp(), error[:500], new_articles, url],
         )
 
-    def lease(self, url: str, worker: str, seconds: float) -> bool:
+    def lease(self, url: str, worker: str, seconds: float, interval: float = 0.0) -> bool:
         """Always granted: one process polls an SQLite archive, one poll at a time."""
         return True
 

@@ -207,9 +207,12 @@ class Feeds(Protocol):
 
     def record_failure(self, url: str, error: str, new_articles: int = 0) -> None: ...
 
-    def lease(self, url: str, worker: str, seconds: float) -> bool:
+    def lease(self, url: str, worker: str, seconds: float, interval: float = 0.0) -> bool:
         """Take the feed for `worker` to poll, until its poll is recorded or `seconds` pass;
-        False while another worker holds it, so no two workers poll a feed at once."""
+        False while another worker holds it, so no two workers poll a feed at once, and
+        False when another worker recorded a poll of it less than `interval` seconds ago, so
+        a feed is read once per interval whatever the number of workers (the worker that
+        polled it last keeps it on its own schedule)."""
         ...
 
 

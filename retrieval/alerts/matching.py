@@ -104,7 +104,9 @@ class AlertMatcher:
             screenings = iter(self._screen(index, [e for e in found if e is not None]))
             for (article_id, _), evidence in zip(queued, found, strict=True):
                 matches = self._deliveries(index, evidence, next(screenings)) if evidence else []
-                enqueued += self.outbox.settle(article_id, matches)
+                added = self.outbox.settle(article_id, matches)
+                log.info("article %s matched: %d new alerts", article_id, added)
+                enqueued += added
 
     def match(
         self, evidence: ArticleEvidence, subscriptions: Sequence[Subscription]

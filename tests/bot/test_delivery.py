@@ -3,7 +3,9 @@ connection is retried with backoff, 403 pauses the chat, and alerts left pending
 process dies go out once after a restart, and never twice. A multi-message alert that fails at
 its second message sends only the rest later (or ends partial on a 400), each forum topic gets
 its alert, an outage outlasts no setting but alerts.retry_for_hours, two senders never send
-one row, and a sender killed with SIGKILL mid-delivery loses nothing."""
+one row (nor when one outlived its claim's lease while rendering), and a sender killed with
+SIGKILL mid-delivery loses nothing: alone, beside another on PostgreSQL, and beside another
+while `newsbot ingest` stores the articles the alerts are about."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import dataclasses
 import pytest
 
 from bot.workers import drain_outbox, request_send
+from bot.workers.outbox_sender import Outcome, send_claimed
 from index.state import DeliveryOutbox
 from index.storage import Database
 from tests.bot.harness import (
@@ -25,6 +28,14 @@ from tests.bot.harness import (
     texts_to,
     until,
 )
+from tests.bot.ingest_alerts import (
+    SMALL_PLAN,
+    IngestProcess,
+    serve_feeds,
+    subscribe_chats,
+    tally_ingest,
+    until_ingested_and_sent,
+)
 from tests.bot.sender_process import (
     PlannedAlert,
     SenderProcess,
@@ -36,8 +47,10 @@ from tests.bot.sender_process import (
     write_outbox,
 )
 from tests.fake_bot_api import OWNER_USER_ID, FakeBotApi
+from tests.static_site import StaticSite
 
 FORUM = -1009001
+INGEST_SECONDS = 900.0  # three processes embedding on a loaded machine
 
 
 def is_alert(record) -> bool:
@@ -273,6 +286,30 @@ async def test_two_concurrent_senders_never_send_the_same_alert(api, launch, tmp
     assert (result.delivered, result.lost, result.pieces_resent) == (40, 0, 0)
 
 
+async def test_a_claim_whose_lease_ran_out_while_rendering_is_renewed_before_sending(
+    api, launch, tmp_path
+):
+    """A worker slow to render an alert (the model loading, a loaded machine) outlives its
+    claim's lease: it renews the claim before the first piece, so a second worker finds the
+    row held and the alert arrives once (it was sent twice: both held it)."""
+    bot = await launch(bot_settings(tmp_path / "data", api))
+    svc = bot.services
+    alerts = [PlannedAlert(USER_ID, ("🔔 Slow to render",))]
+    await asyncio.to_thread(write_outbox, svc.settings.data_dir, alerts)
+    other = dataclasses.replace(
+        svc, outbox=DeliveryOutbox(Database(svc.archive.database.path)), send_lock=asyncio.Lock()
+    )
+    [claimed] = svc.outbox.claim_due("slow", 1, lease_seconds=0.05)
+    await asyncio.sleep(0.2)  # rendering: the lease runs out, nobody has taken the row yet
+    api.slow_down("sendMessage", 0.5)
+    slow = asyncio.create_task(send_claimed(bot.app.bot, svc, "slow", [claimed], alerts[0].pieces))
+    await asyncio.sleep(0.2)  # the first piece is on its way
+    await drain_outbox(bot.app.bot, other, "second")
+    outcome = await slow
+    result = tally(api, svc.settings.data_dir, alerts)
+    assert (result.delivered, result.pieces_resent, outcome) == (1, 0, Outcome.SENT)
+
+
 @pytest.mark.slow
 async def test_a_sender_killed_mid_delivery_loses_nothing_and_resends_at_most_a_piece(tmp_path):
     """kill -9 of `newsbot run` twice while it sends: every piece of every alert arrives, and
@@ -305,6 +342,24 @@ async def test_a_sender_killed_mid_delivery_loses_nothing_and_resends_at_most_a_
     assert result.pieces_resent <= sender.kills
 
 
+def postgres_workers(tmp_path, api: FakeBotApi, url: str, **settings) -> list[SenderProcess]:
+    """Two `newsbot run` workers on the database at `url`, sending at once."""
+    return [
+        SenderProcess(
+            tmp_path / f"worker-{n}",
+            api,
+            storage_url=url,
+            alerts_send_interval_seconds=0,
+            # Longer than a piece's send on a loaded machine: a live worker never loses its
+            # claim mid-send, so only a kill can cause a resend.
+            alerts_claim_lease_seconds=5,
+            alerts_retry_seconds=0.1,
+            **settings,
+        )
+        for n in range(2)
+    ]
+
+
 @pytest.mark.slow
 async def test_two_workers_on_postgresql_send_each_alert_once_when_one_is_killed(
     tmp_path, postgres_server
@@ -318,19 +373,7 @@ async def test_two_workers_on_postgresql_send_each_alert_once_when_one_is_killed
     write_outbox(url, alerts)
     async with FakeBotApi(token=TOKEN) as api:
         api.slow_down("sendMessage", 0.02)
-        workers = [
-            SenderProcess(
-                tmp_path / f"worker-{n}",
-                api,
-                storage_url=url,
-                alerts_send_interval_seconds=0,
-                # Longer than a piece's send on a loaded machine: a live worker never loses
-                # its claim mid-send, so only the kill can cause a resend.
-                alerts_claim_lease_seconds=5,
-                alerts_retry_seconds=0.1,
-            )
-            for n in range(2)
-        ]
+        workers = postgres_workers(tmp_path, api, url)
         try:
             for worker in workers:
                 await worker.start()
@@ -344,3 +387,49 @@ async def test_two_workers_on_postgresql_send_each_alert_once_when_one_is_killed
     assert statuses == {"sent": 200}
     assert (result.delivered, result.lost, result.wrong) == (200, 0, 0)
     assert result.pieces_resent <= workers[0].kills
+
+
+@pytest.mark.slow
+async def test_two_workers_and_an_ingest_on_postgresql_alert_once_when_a_worker_is_killed(
+    tmp_path, postgres_server
+):
+    """`newsbot ingest` reads feeds into the database two `newsbot run` workers share while
+    they match the new articles (one at a time, under the matching job's lock) and send the
+    alerts; one worker is killed with -9 as alerts arrive and started again. Every alert the
+    subscriptions call for arrives, none twice but the piece a kill caught, none that they do
+    not call for; every article is stored once and matched once."""
+    plan = SMALL_PLAN
+    url = postgres_server.create_database()
+    subscribe_chats(url, plan)
+    site = await StaticSite().start()
+    feeds = serve_feeds(site, plan)
+    expected = len(plan.expected())
+    async with FakeBotApi(token=TOKEN) as api:
+        api.slow_down("sendMessage", 0.02)
+        workers = postgres_workers(tmp_path, api, url, alerts_sweep_seconds=1)
+        ingest = IngestProcess(tmp_path / "ingest", url, feeds)
+        try:
+            for worker in workers:
+                await worker.start()
+            await ingest.start()
+            await until_accepted(api, expected // 3, timeout=INGEST_SECONDS)
+            await workers[0].kill()
+            await workers[0].start()
+            assert await ingest.finish(INGEST_SECONDS) == 0, ingest.stderr
+            await until_ingested_and_sent(url, INGEST_SECONDS)
+        finally:
+            await ingest.stop()
+            for worker in workers:
+                await worker.stop()
+            await site.stop()
+        logs = {f"worker-{n}": tmp_path / f"worker-{n}" / "newsbot.log" for n in range(2)}
+        result = tally_ingest(api, url, plan, logs)
+    articles = plan.matching + plan.filler
+    assert ingest.new_articles() == result.articles == articles
+    assert result.passages == result.vectors and result.queued == 0
+    assert (result.delivered, result.lost, result.unexpected) == (expected, 0, 0)
+    assert result.statuses == {"sent": expected} and result.deliveries == expected
+    assert result.resent <= workers[0].kills
+    # Matched once each (a kill between an article's commit and its log line hides one).
+    assert result.matched_twice == 0
+    assert articles - workers[0].kills <= result.matched_articles <= articles

@@ -1,5 +1,11 @@
 """The feeds the bot polls, in PostgreSQL: the same registry as index/state/feeds.py, and a
-lease per feed, so two workers never poll one feed at once."""
+lease per feed, so two workers never poll one feed at once and a feed is read once per poll
+interval however many workers poll.
+
+`leased_by` names the worker polling the feed, or the one that polled it last once the poll
+is recorded (`leased_until` is then empty): that worker polls it again on its own schedule,
+and another takes it only when its last poll is an interval old (its poller stopped or fell
+behind)."""
 
 from __future__ import annotations
 
@@ -11,8 +17,8 @@ from index.clock import timestamp, utc_now
 from index.state.feeds import FeedRegistry
 from index.state.postgres.statements import PostgresStatements
 
-# Recording a poll ends its lease.
-_POLLED = "leased_by = NULL, leased_until = NULL"
+# Recording a poll ends its lease; `leased_by` stays, naming the feed's last poller.
+_POLLED = "leased_until = NULL"
 
 
 class PostgresFeeds(PostgresStatements, FeedRegistry):
@@ -32,14 +38,24 @@ class PostgresFeeds(PostgresStatements, FeedRegistry):
         ).fetchone()
         return bool(row[0])  # xmax is 0 on a row just inserted, not on one updated
 
-    def lease(self, url: str, worker: str, seconds: float) -> bool:
+    def lease(self, url: str, worker: str, seconds: float, interval: float = 0.0) -> bool:
         """Take the feed for `worker` until its poll is recorded, or `seconds` pass (the
-        worker was killed); False while another worker's lease runs."""
+        worker was killed); False while another worker's lease runs, or when another worker
+        recorded a poll of it less than `interval` seconds ago."""
         now = utc_now()
         cursor = self.database.execute(
-            """UPDATE feeds SET leased_by = %s, leased_until = %s WHERE url = %s
-               AND (leased_until IS NULL OR leased_until <= %s OR leased_by = %s)""",
-            [worker, timestamp(now + timedelta(seconds=seconds)), url, timestamp(now), worker],
+            """UPDATE feeds SET leased_by = %(worker)s, leased_until = %(until)s
+               WHERE url = %(url)s
+               AND (leased_until IS NULL OR leased_until <= %(now)s OR leased_by = %(worker)s)
+               AND (leased_by IS NULL OR leased_by = %(worker)s OR last_polled_at IS NULL
+                    OR last_polled_at <= %(due)s)""",
+            {
+                "worker": worker,
+                "until": timestamp(now + timedelta(seconds=seconds)),
+                "url": url,
+                "now": timestamp(now),
+                "due": timestamp(now - timedelta(seconds=interval)),
+            },
         )
         return cursor.rowcount > 0
 
