@@ -11,9 +11,10 @@ is represented as profiles do it: the unit mean of its passage vectors. Only a s
 latest `vote_memory` votes count, so it follows what its readers want now, in bounded work.
 
 `move_topic` is the rule, a plain function of vectors, and `profile_shift` the same rule on a
-learnt profile (the alert benchmark simulates votes with both); `VotedTopics` applies it to the subscriptions whose readers voted and is the hook
-AlertMatcher calls for each subscription's topic, so both matching routes (the topic's
-cosine, its profile) use the moved topic from the next round.
+learnt profile (the alert benchmark simulates votes with both); `VotedTopics` applies it to
+the subscriptions whose readers voted and is the hook AlertMatcher calls for each
+subscription's topic, so both matching routes (the topic's cosine, its profile) use the moved
+topic from the next round.
 
 A broad topic matches mostly by its profile (retrieval/alerts/profiles.py), and a profile
 learnt afresh from a moved topic vector settles back on the same stories: votes would teach it
