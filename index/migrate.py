@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
+from psycopg import sql
 
 from config import Settings
 from index.errors import StoreError
@@ -173,27 +174,36 @@ def _refuse_unless_empty(target: PostgresDatabase, url: str) -> None:
         )
 
 
-def _drop_secondary_indexes(tx: psycopg.Connection) -> list[str]:
+def _drop_secondary_indexes(tx: psycopg.Connection) -> list[sql.Composable]:
     """Drop the secondary indexes of the large tables and the postings' key (nothing refers
     to it); the statements that build them again as they were."""
-    rebuild = []
+    rebuild: list[sql.Composable] = []
     indexes = tx.execute(
-        """SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i
+        """SELECT n.nspname, c.relname, pg_get_indexdef(i.indexrelid)
+           FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
            WHERE i.indrelid = ANY(%s::regclass[])
              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
-           ORDER BY 1""",
+           ORDER BY 2""",
         [list(_INDEXED_AFTER)],
     ).fetchall()
-    for name, definition in indexes:
-        tx.execute(f"DROP INDEX {name}")
-        rebuild.append(definition)
+    # Names read from the catalogue go in as quoted identifiers; the definitions are the
+    # server's own text (pg_get_indexdef quotes what needs quoting).
+    for schema, name, definition in indexes:
+        tx.execute(sql.SQL("DROP INDEX {}").format(sql.Identifier(schema, name)))
+        rebuild.append(sql.SQL(definition))
     keys = tx.execute(
         """SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
            WHERE conrelid = 'passage_postings'::regclass AND contype = 'p'"""
     ).fetchall()
     for name, definition in keys:
-        tx.execute(f"ALTER TABLE passage_postings DROP CONSTRAINT {name}")
-        rebuild.append(f"ALTER TABLE passage_postings ADD CONSTRAINT {name} {definition}")
+        key = sql.Identifier(name)
+        tx.execute(sql.SQL("ALTER TABLE passage_postings DROP CONSTRAINT {}").format(key))
+        rebuild.append(
+            sql.SQL("ALTER TABLE passage_postings ADD CONSTRAINT {} {}").format(
+                key, sql.SQL(definition)
+            )
+        )
     return rebuild
 
 

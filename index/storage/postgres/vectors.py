@@ -13,14 +13,16 @@ beside the live one and swaps it in with one transaction (`PostgresVectorHome.pu
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import numpy as np
 import psycopg
 from pgvector import Vector
+from psycopg import sql
 
 from config import VectorSettings
-from index.errors import ForeignIndexError
+from index.errors import ForeignIndexError, StoreError
 from index.storage.interfaces import checked_batch
 from index.storage.lock import ArchiveBusyError
 from index.storage.postgres.database import PUBLISH_LOCK, REBUILD_LOCK, PostgresDatabase
@@ -30,6 +32,17 @@ REBUILD_PREFIX = "passage_vectors_rebuild_"
 # The live table is replaced (or first made) under PUBLISH_LOCK; a re-index holds
 # REBUILD_LOCK from its first vector to its swap, so there is one at a time and whoever takes
 # it may drop the tables of re-indexes that were killed.
+
+
+# The only names a vector table has: its statements are built with them as they are.
+_TABLE_NAME = re.compile(rf"{LIVE}|{REBUILD_PREFIX}[0-9a-f]{{12}}")
+
+
+def checked_table(name: str) -> str:
+    """`name` if it is a vector table's (the live one, or a re-index's); StoreError if not."""
+    if not _TABLE_NAME.fullmatch(name):
+        raise StoreError(f"{name!r} is not a vector table's name")
+    return name
 
 
 class PostgresVectorStore:
@@ -48,7 +61,7 @@ class PostgresVectorStore:
         published (in one pass over every vector, far faster than one insert at a time)."""
         self.database = database
         self.graph_later = graph_later
-        self.table = table
+        self.table = checked_table(table)
         self.dimension = dimension
         self.model_name = model_name
         self.settings = settings
@@ -216,7 +229,8 @@ class PostgresVectorHome:
                 "SELECT name FROM vector_counts WHERE name LIKE %s", [REBUILD_PREFIX + "%"]
             ).fetchall()
             for (leftover,) in leftovers:  # of a re-index killed before its swap
-                tx.execute(f"DROP TABLE IF EXISTS {leftover}")
+                # A stored name: quoted as an identifier, never pasted into the statement.
+                tx.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(leftover)))
                 tx.execute("DELETE FROM vector_counts WHERE name = %s", [leftover])
             _create_table(tx, name, self.dimension)
         self._staged = self._store(name, graph_later=True)
@@ -262,6 +276,7 @@ class PostgresVectorHome:
 
 
 def _create_table(tx, name: str, dimension: int) -> None:
+    checked_table(name)
     tx.execute(
         f"""CREATE TABLE {name} (
             passage_id bigint PRIMARY KEY,

@@ -1,0 +1,38 @@
+"""PostgreSQL faults found from outside (issue 19): identifiers read back from the database
+quoted, never pasted into a statement; locks that survive a server restart; `stats` without
+the unused SQLite file."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+
+from index.errors import StoreError
+from tests.test_storage_contract import open_stores
+
+postgres_only = pytest.mark.parametrize("storage_url", ["postgres"], indirect=True)
+
+
+@postgres_only
+def test_a_stored_table_name_is_quoted_not_run(make_settings) -> None:
+    """A re-index drops the tables of killed re-indexes by the names `vector_counts` holds:
+    a name there that is a statement was run as one (the feedback table was dropped)."""
+    settings = make_settings()
+    _, home = open_stores(settings)
+    home.open()
+    hostile = "passage_vectors_rebuild_x; DROP TABLE feedback; --"
+    with psycopg.connect(settings.storage.url, autocommit=True) as db:
+        db.execute("INSERT INTO vector_counts (name, vectors) VALUES (%s, 0)", [hostile])
+    assert home.fresh().count == 0
+    with psycopg.connect(settings.storage.url, autocommit=True) as db:
+        assert db.execute("SELECT to_regclass('feedback')").fetchone()[0] is not None
+        names = [r[0] for r in db.execute("SELECT name FROM vector_counts").fetchall()]
+    assert hostile not in names
+
+
+def test_a_vector_store_takes_only_a_vector_tables_name() -> None:
+    from index.storage.postgres.vectors import checked_table
+
+    assert checked_table("passage_vectors_rebuild_0123456789ab")
+    with pytest.raises(StoreError, match="is not a vector table's name"):
+        checked_table("passage_vectors; DROP TABLE articles")
