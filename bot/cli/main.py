@@ -425,7 +425,10 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from index.storage.postgres.database import describe
 
     started = time.perf_counter()
-    copied = copy_to_postgres(settings, to)
+    migrated = copy_to_postgres(settings, to)
+    copied = migrated.copied
+    if migrated.earlier:
+        print(f"an earlier run of migrate had copied {settings.data_dir} into {describe(to)}")
     width = max(len(c.name) for c in copied)
     print(f"{'':<{width}}  {'SQLite + FAISS':>14}  {'PostgreSQL':>10}")
     for c in copied:

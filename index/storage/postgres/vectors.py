@@ -241,22 +241,35 @@ class PostgresVectorHome:
         table replaces it in one transaction (searches in flight finish on the old one)."""
         if vectors.table == LIVE:
             return vectors
-        if vectors.count > self.settings.approximate_after and not vectors._has_hnsw():
-            vectors._build_hnsw()  # built once on the full table, before the swap
+        self.prepare(vectors)
         with self.database.transaction() as tx:
-            tx.execute("SELECT pg_advisory_xact_lock(%s)", [PUBLISH_LOCK])
-            tx.execute(f"DROP TABLE IF EXISTS {LIVE}")
-            tx.execute("DELETE FROM vector_counts WHERE name = %s", [LIVE])
-            tx.execute(f"ALTER TABLE {vectors.table} RENAME TO {LIVE}")
-            tx.execute(f"ALTER INDEX IF EXISTS {vectors.table}_hnsw RENAME TO {LIVE}_hnsw")
-            tx.execute(f"ALTER INDEX {vectors.table}_pkey RENAME TO {LIVE}_pkey")
-            tx.execute("UPDATE vector_counts SET name = %s WHERE name = %s", [LIVE, vectors.table])
-            tx.execute(
-                "UPDATE vector_index SET model = %s, dimension = %s",
-                [self.model_name, self.dimension],
-            )
+            self.swap_in(tx, vectors)
+        return self.finished()
+
+    def prepare(self, vectors: PostgresVectorStore) -> None:
+        """Build a filled re-index table's graph, once over all of it, before its swap."""
+        if vectors.count > self.settings.approximate_after and not vectors._has_hnsw():
+            vectors._build_hnsw()
+
+    def swap_in(self, tx: psycopg.Connection, vectors: PostgresVectorStore) -> None:
+        """Within `tx`: make the re-index table `vectors` the live one (`newsbot migrate`
+        commits it with the rows it copies, so neither is there without the other)."""
+        tx.execute("SELECT pg_advisory_xact_lock(%s)", [PUBLISH_LOCK])
+        tx.execute(f"DROP TABLE IF EXISTS {LIVE}")
+        tx.execute("DELETE FROM vector_counts WHERE name = %s", [LIVE])
+        tx.execute(f"ALTER TABLE {vectors.table} RENAME TO {LIVE}")
+        tx.execute(f"ALTER INDEX IF EXISTS {vectors.table}_hnsw RENAME TO {LIVE}_hnsw")
+        tx.execute(f"ALTER INDEX {vectors.table}_pkey RENAME TO {LIVE}_pkey")
+        tx.execute("UPDATE vector_counts SET name = %s WHERE name = %s", [LIVE, vectors.table])
+        tx.execute(
+            "UPDATE vector_index SET model = %s, dimension = %s",
+            [self.model_name, self.dimension],
+        )
+
+    def finished(self) -> PostgresVectorStore:
+        """After the swap committed: another re-index may start; the live vectors."""
         if self._rebuilding is not None:
-            self._rebuilding.close()  # the re-index is done: another may start
+            self._rebuilding.close()
             self._rebuilding = None
         self._staged = None
         return self._store(LIVE)
