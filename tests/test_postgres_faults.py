@@ -36,3 +36,37 @@ def test_a_vector_store_takes_only_a_vector_tables_name() -> None:
     assert checked_table("passage_vectors_rebuild_0123456789ab")
     with pytest.raises(StoreError, match="is not a vector table's name"):
         checked_table("passage_vectors; DROP TABLE articles")
+
+
+class SkewedClock:
+    """A worker whose clock runs an hour fast: index/clock.py's `datetime`, replaced."""
+
+    def __init__(self, monkeypatch) -> None:
+        from datetime import datetime, timedelta
+
+        class Fast(datetime):
+            @classmethod
+            def now(cls, tz=None):  # type: ignore[override]
+                return datetime.now(tz) + timedelta(hours=1)
+
+        monkeypatch.setattr("index.clock.datetime", Fast)
+
+
+@postgres_only
+def test_a_worker_with_a_fast_clock_waits_for_others_leases(
+    state_database, storage_url, monkeypatch
+) -> None:
+    """Leases were compared with each worker's own clock: a worker an hour fast took a feed
+    another was polling and alerts another was sending. The server's clock decides now."""
+    from index.state import NewDelivery, state_on
+
+    honest, fast = state_on(state_database()), state_on(state_database())
+    honest.feeds.add("https://news.example.org/feed.xml", "Example")
+    assert honest.feeds.lease("https://news.example.org/feed.xml", "honest", 600)
+    subscription, _ = honest.subscriptions.add(1, None, "tsunami", "tsunami")
+    honest.outbox.settle("article-1", [NewDelivery(1, None, subscription.id, 7, 0.5)])
+    assert [d.chat_id for d in honest.outbox.claim_due("honest", 10, 600)] == [1]
+
+    SkewedClock(monkeypatch)
+    assert not fast.feeds.lease("https://news.example.org/feed.xml", "fast", 600)
+    assert fast.outbox.claim_due("fast", 10, 600) == []
