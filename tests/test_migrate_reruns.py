@@ -137,7 +137,7 @@ def test_migrate_killed_at_random_moments_then_run_again_makes_the_same_archive(
         assert rerun.returncode == 0, rerun_err
         assert ("an earlier run of migrate" in rerun_out) == bool(committed)
         assert fingerprint(url) == expected, moment
-        outcomes.append((moment, process.returncode, "committed" if committed else "nothing"))
+        outcomes.append((moment, process.returncode, "the copy" if committed else "nothing"))
     with capsys.disabled():
         print(f"\nuninterrupted migrate of 3,000 articles: {uninterrupted:.1f} s")
         for moment, code, state in outcomes:

@@ -24,9 +24,8 @@ async def test_a_feed_waiting_for_its_turn_holds_no_lease(
     stalling_site,
     storage_url,
 ):
-    stalling_url, _ = stalling_site
-    slow = f"{stalling_url}/slow.xml"
     good = site.add("/good.xml", rss("Good Wire", [feed_item(seed)]), RSS)
+    slow = stalling_site[0] + "/slow.xml"  # answers only after the feed's deadline
     settings = bot_settings(
         tmp_path / "data",
         api,
