@@ -70,3 +70,32 @@ def test_a_worker_with_a_fast_clock_waits_for_others_leases(
     SkewedClock(monkeypatch)
     assert not fast.feeds.lease("https://news.example.org/feed.xml", "fast", 600)
     assert fast.outbox.claim_due("fast", 10, 600) == []
+
+
+@postgres_only
+def test_stats_on_postgresql_neither_makes_nor_reports_an_sqlite_file(
+    make_settings, tmp_path
+) -> None:
+    """`stats` reported the schema version and size of a local SQLite file the archive does
+    not use (and opening the archive made that file)."""
+    import json
+
+    from index.postgres_schema import MIGRATIONS
+    from tests.in_process_cli import run_cli
+
+    settings = make_settings()
+    data_dir = tmp_path / "data"
+    result = run_cli(
+        "--data-dir",
+        str(data_dir),
+        "stats",
+        "--json",
+        env={"NEWSBOT_STORAGE_URL": settings.storage.url, "NEWSBOT_EMBEDDING_BACKEND": "torch"},
+    )
+    assert result.returncode == 0, result.stderr
+    stats = json.loads(result.stdout)
+    assert not (data_dir / "newsbot.db").exists()
+    assert stats["schema_version"] == len(MIGRATIONS)
+    with psycopg.connect(settings.storage.url) as db:
+        size = db.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+    assert abs(stats["database_bytes"] - size) < size // 10
