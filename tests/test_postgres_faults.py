@@ -99,3 +99,63 @@ def test_stats_on_postgresql_neither_makes_nor_reports_an_sqlite_file(
     with psycopg.connect(settings.storage.url) as db:
         size = db.execute("SELECT pg_database_size(current_database())").fetchone()[0]
     assert abs(stats["database_bytes"] - size) < size // 10
+
+
+def end_sessions(url: str, admin_url: str) -> None:
+    """End every session of the database at `url`, as a server restart does."""
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+            [url.rsplit("/", 1)[1]],
+        )
+
+
+def locks_across_a_restart(settings, restart, caplog) -> None:
+    """The write lock and a job lock held, the server's sessions ended by `restart`: taking
+    each again works (and says so) and the job whose lock was lost mid-run is named."""
+    from index import NewsArchive
+    from index.state import DIGEST_JOB, MATCHING_JOB, open_state
+    from tests.test_archive_lock import HashEmbedder
+
+    archive = NewsArchive(settings, embedder=HashEmbedder())
+    jobs = open_state(archive).jobs
+    with archive.write_lock:
+        pass
+    assert jobs.take(DIGEST_JOB)  # the digest job runs while the server restarts
+    caplog.clear()
+    restart()
+    with archive.write_lock:  # was the driver's raw OperationalError
+        pass
+    assert jobs.take(MATCHING_JOB)  # was the driver's raw OperationalError
+    jobs.give_back(MATCHING_JOB)
+    jobs.give_back(DIGEST_JOB)  # its lock went with the old session: said, not silent
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("write lock's connection to PostgreSQL was lost" in m for m in logged), logged
+    assert any("job locks' connection to PostgreSQL was lost" in m for m in logged), logged
+    assert any(m.startswith("job digest") and "lost" in m for m in logged), logged
+    assert jobs.take(DIGEST_JOB)
+    jobs.give_back(DIGEST_JOB)
+
+
+@postgres_only
+def test_locks_reconnect_after_their_sessions_end(make_settings, postgres_server, caplog):
+    settings = make_settings()
+    locks_across_a_restart(
+        settings, lambda: end_sessions(settings.storage.url, postgres_server.url()), caplog
+    )
+
+
+@pytest.mark.slow
+def test_locks_reconnect_after_a_server_restart(tmp_path, caplog):
+    from config import load_settings
+    from tests.postgres import TestPostgres
+
+    server = TestPostgres().start()  # its own: restarting the shared one would upset others
+    try:
+        url = server.create_database()
+        settings = load_settings(
+            env={}, overrides={"data_dir": str(tmp_path / "data"), "storage.url": url}
+        )
+        locks_across_a_restart(settings, server.restart, caplog)
+    finally:
+        server.stop()
