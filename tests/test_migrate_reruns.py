@@ -201,3 +201,33 @@ def test_migrate_refuses_while_a_bot_runs_and_a_bot_waits_for_migrate(tmp_path, 
         BotRunLock(data_dir).hold_for_the_bot()
     migrating.release()
     assert run_cli("--data-dir", str(data_dir), "migrate", "--to", url).returncode == 0
+
+
+@pytest.mark.slow
+async def test_a_running_bot_keeps_migrate_off_its_data_directory(tmp_path, postgres_server):
+    """`newsbot run` as a user runs it: while it runs, migrate refuses (the bot writes its
+    state without the write lock); once it stopped, migrate copies."""
+    import asyncio
+
+    from tests.bot.harness import TOKEN
+    from tests.bot.test_secrets import run_newsbot
+    from tests.fake_bot_api import FakeBotApi
+
+    data_dir = tmp_path / "data"  # the bot makes its (empty) archive
+    url = postgres_server.create_database()
+    async with FakeBotApi(token=TOKEN) as api:
+
+        async def migrate_once_the_bot_polls():
+            method = "getupdates"
+            await api.wait_for_request(lambda r: r.method.lower() == method, timeout=120)
+            return await asyncio.to_thread(
+                run_cli, "--data-dir", str(data_dir), "migrate", "--to", url
+            )
+
+        attempt = asyncio.create_task(migrate_once_the_bot_polls())
+        code, _, err = await run_newsbot(api, data_dir, stop_after=attempt)
+    refused = attempt.result()
+    assert refused.returncode == 1, refused.stdout
+    assert "the bot is running on" in refused.stderr
+    assert code == 0, err
+    assert run_cli("--data-dir", str(data_dir), "migrate", "--to", url).returncode == 0
