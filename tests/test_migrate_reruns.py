@@ -231,3 +231,44 @@ async def test_a_running_bot_keeps_migrate_off_its_data_directory(tmp_path, post
     assert "the bot is running on" in refused.stderr
     assert code == 0, err
     assert run_cli("--data-dir", str(data_dir), "migrate", "--to", url).returncode == 0
+
+
+def test_a_cancelled_vector_copy_stops_between_batches_and_builds_no_graph(
+    tmp_path, postgres_server
+):
+    """The rows' copy failed: the vectors beside it stop at their next batch (and the
+    statement the server runs is cancelled), rather than copying and building to the end."""
+    import numpy as np
+
+    from config import VectorSettings
+    from index.migrate_copy import VECTOR_BATCH, VectorCopy
+    from index.storage.postgres import PostgresDatabase
+    from index.storage.vectors import VectorIndex
+
+    count = VECTOR_BATCH + 1  # two batches
+    vectors = VectorIndex(16, "test/hash-embedder", VectorSettings(approximate_after=10**6))
+    rows = np.random.default_rng(0).standard_normal((count, 16)).astype(np.float32)
+    vectors.add(np.arange(1, count + 1), rows / np.linalg.norm(rows, axis=1, keepdims=True))
+    settings = load_settings(
+        env={},
+        overrides={"data_dir": str(tmp_path), "vectors.approximate_after": 1},
+    )
+    target = PostgresDatabase(postgres_server.create_database())
+    copy = VectorCopy(vectors, target, settings)
+    reports = []
+
+    def cancel_after_the_first_batch(what: str, done: int) -> None:
+        reports.append(done)
+        copy.cancel()
+
+    with pytest.raises(StoreError, match="cancelled"):
+        copy.run(cancel_after_the_first_batch)
+    assert reports == [VECTOR_BATCH]
+    assert (
+        target.execute(
+            "SELECT COUNT(*) FROM pg_indexes WHERE indexname LIKE 'passage_vectors%hnsw'"
+        ).fetchone()[0]
+        == 0
+    )
+    copy.home.finished()
+    target.close()
