@@ -39,6 +39,7 @@ from bot.views import publish_commands
 from bot.workers import schedule_jobs
 from config import Settings, SettingsError
 from index.embedding import Embedder
+from index.storage import BotRunLock
 
 log = logging.getLogger(__name__)
 
@@ -268,6 +269,9 @@ def run_bot(settings: Settings) -> None:
     secrets = configure_logging(settings)
     if webhook is not None:
         secrets.add(webhook["secret_token"])  # generated when none is configured
+    running = BotRunLock(settings.data_dir)
+    if not settings.storage.url:
+        running.hold_for_the_bot()  # `newsbot migrate` must not copy the directory meanwhile
     application = build_application(settings)
     try:
         if webhook is None:
@@ -288,3 +292,5 @@ def run_bot(settings: Settings) -> None:
             f"Telegram rejected TELEGRAM_BOT_TOKEN (bot id {bot_id}, answered Unauthorized):"
             " copy it again from @BotFather"
         ) from None
+    finally:
+        running.release()

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 from config import Settings
+from config.redaction import passwords_in
 
 REDACTED = "<redacted>"
 LINE_FORMAT = "%(levelname)s %(name)s: %(message)s"
@@ -69,7 +70,12 @@ class RedactingFormatter(logging.Formatter):
 
 
 def secrets_of_settings(settings: Settings) -> list[str]:
-    return [settings.telegram.token, settings.telegram.webhook_secret]
+    """The token, the webhook secret and the storage URL's password in every form it takes."""
+    return [
+        settings.telegram.token,
+        settings.telegram.webhook_secret,
+        *passwords_in(settings.storage.url),
+    ]
 
 
 def configure_logging(settings: Settings, verbose: bool = False) -> Secrets:

@@ -11,6 +11,8 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
+from config.redaction import redacted_url
+
 
 class SettingsError(ValueError):
     """An invalid setting; the message is one line naming the setting and what is wrong."""
@@ -54,7 +56,12 @@ def one_line(
         # with the source added at the end.
         return SettingsError(f"setting {name} {_rule(details, field)}{where}")
     kind = _kind(field.annotation) if field else "a valid value"
-    return SettingsError(f"setting {name}{where} must be {kind}, got {written!r}")
+    return SettingsError(f"setting {name}{where} must be {kind}, got {_shown(written)!r}")
+
+
+def _shown(value: Any) -> Any:
+    """A value as a message repeats it: a URL's password hidden."""
+    return redacted_url(value) if isinstance(value, str) else value
 
 
 def _field(model: type, path: Sequence[str]) -> FieldInfo | None:
@@ -87,9 +94,9 @@ def _rule(details: ErrorDetails, field: FieldInfo | None) -> str:
     """What the value must be, said the way a person would: bounds together, choices listed."""
     if details["type"] == "value_error":
         return str(details["ctx"]["error"])  # our checks say what they need, value included
-    got = f", got {details['input']!r}"
+    got = f", got {_shown(details['input'])!r}"
     if details["type"] == "literal_error" and field is not None:
-        return f"must be one of {', '.join(typing.get_args(field.annotation))}; got {details['input']!r}"
+        return f"must be one of {', '.join(typing.get_args(field.annotation))}; got {_shown(details['input'])!r}"
     bounds = {
         key: getattr(item, key)
         for item in (field.metadata if field else [])

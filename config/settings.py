@@ -19,6 +19,7 @@ from pydantic.dataclasses import dataclass
 from pydantic_core import PydanticCustomError
 
 from config.errors import one_line
+from config.redaction import redacted_url
 
 _STRICT_KEYS = ConfigDict(extra="forbid")
 T = TypeVar("T")
@@ -47,7 +48,9 @@ def _items(value: Any) -> Any:
 def _rule(check: Callable[[Any], bool], must: str) -> AfterValidator:
     def validate(value: Any) -> Any:
         if not check(value):
-            raise ValueError(f"{must}, got {value!r}")
+            # A URL's password is never repeated back (config/redaction.py).
+            shown = redacted_url(value) if isinstance(value, str) else value
+            raise ValueError(f"{must}, got {shown!r}")
         return value
 
     return AfterValidator(validate)
@@ -213,6 +216,22 @@ class AlertSettings:
     vote_dislike_raise: NonNegativeFloat = 0.4
 
 
+# SQLAlchemy's spelling of the same URL, as an operator may copy it from another program.
+_DRIVER_SCHEMES = ("postgresql+psycopg://", "postgresql+psycopg2://", "postgres+psycopg://")
+
+
+def storage_url(value: Any) -> Any:
+    """A PostgreSQL URL as libpq takes it: surrounding spaces (a pasted value) dropped and a
+    driver-qualified scheme (postgresql+psycopg://) made plain postgresql://."""
+    if not isinstance(value, str):
+        return value
+    value = value.strip()
+    for scheme in _DRIVER_SCHEMES:
+        if value.startswith(scheme):
+            return "postgresql://" + value[len(scheme) :]
+    return value
+
+
 @_section
 class StorageSettings:
     lock_timeout_seconds: NonNegativeFloat = 600.0
@@ -220,6 +239,7 @@ class StorageSettings:
     migrate_memory_mb: PositiveInt = 2048
     url: Annotated[
         str,
+        BeforeValidator(storage_url),
         _rule(
             lambda url: url == "" or url.startswith(("postgresql://", "postgres://")),
             "must be empty or a postgresql:// URL",

@@ -152,6 +152,12 @@ class Ingestor:
             except IndexError_ as error:
                 report.fail(SourceFailure(label, str(error)))
                 return
+            except Exception as error:
+                # Text a backend refuses (a driver's DataError, an encoding error) costs this
+                # article only: its transaction rolled back, the rest of the batch goes on.
+                log.exception("could not store %s", label)
+                report.fail(SourceFailure(label, f"not stored ({type(error).__name__})"))
+                return
             if not stored.added:
                 report.unchanged += 1
                 return

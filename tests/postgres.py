@@ -114,6 +114,22 @@ class TestPostgres:
             "--no-instructions",
         )
         self.port = _free_port()
+        self._serve()
+        self._wait_until_ready(began + START_TIMEOUT_SECONDS)
+        self._make_template()
+        self.started_in_seconds = time.monotonic() - began
+        return self
+
+    def restart(self) -> None:
+        """Stop the server ("fast" shutdown: every session ended, as an operator's restart
+        does) and start it again on the same port and data."""
+        assert self._process is not None
+        self._process.send_signal(signal.SIGINT)
+        self._process.wait(START_TIMEOUT_SECONDS)
+        self._serve()
+        self._wait_until_ready(time.monotonic() + START_TIMEOUT_SECONDS)
+
+    def _serve(self) -> None:
         options = [f"-c{name}={value}" for name, value in self.options.items()]
         self._process = subprocess.Popen(
             [
@@ -133,10 +149,6 @@ class TestPostgres:
             user=self._user,
             start_new_session=True,  # Ctrl-C in the terminal stops pytest, which stops this
         )
-        self._wait_until_ready(began + START_TIMEOUT_SECONDS)
-        self._make_template()
-        self.started_in_seconds = time.monotonic() - began
-        return self
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"

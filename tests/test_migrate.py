@@ -115,15 +115,35 @@ def test_migrate_copies_the_archive_and_its_state_without_embedding_again(
     assert state.outbox.next_due_at() is not None and state.outbox.next_due_at() <= now
 
 
-def test_migrate_refuses_a_database_that_holds_an_archive(sqlite_archive, postgres_server):
+def test_migrate_runs_again_safely_and_refuses_another_archive(
+    sqlite_archive, postgres_server, tmp_path
+):
+    """A second run over the same data directory finds the copy made (nothing copied twice);
+    another data directory, or a database that holds an archive it did not copy, is refused."""
     data_dir, _, _ = sqlite_archive
     url = postgres_server.create_database()
-    assert run_cli("--data-dir", str(data_dir), "migrate", "--to", url).returncode == 0
+    first = run_cli("--data-dir", str(data_dir), "migrate", "--to", url)
+    assert first.returncode == 0, first.stderr
     again = run_cli("--data-dir", str(data_dir), "migrate", "--to", url)
-    assert again.returncode == 1
-    assert again.stderr.strip().splitlines() == [
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith(f"an earlier run of migrate had copied {data_dir}")
+    assert again.stdout.splitlines()[1:-1] == first.stdout.splitlines()[:-1]
+    other = tmp_path / "other"
+    NewsArchive(settings_for(other), embedder=HashEmbedder())
+    refused = run_cli("--data-dir", str(other), "migrate", "--to", url)
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
         f"newsbot: the PostgreSQL database 127.0.0.1:{postgres_server.port}/"
-        f"{url.rsplit('/', 1)[1]} already holds an archive; migrate copies into an empty "
+        f"{url.rsplit('/', 1)[1]} already holds the archive migrated from "
+        f"{data_dir.resolve()}; migrate copies into an empty database only"
+    ]
+    ingested = postgres_server.create_database()
+    ingest_articles(NewsArchive(settings_for(tmp_path / "pg", ingested), embedder=HashEmbedder()))
+    refused = run_cli("--data-dir", str(data_dir), "migrate", "--to", ingested)
+    assert refused.returncode == 1
+    assert refused.stderr.strip().splitlines() == [
+        f"newsbot: the PostgreSQL database 127.0.0.1:{postgres_server.port}/"
+        f"{ingested.rsplit('/', 1)[1]} already holds an archive; migrate copies into an empty "
         "database only"
     ]
     wrong = run_cli("--data-dir", str(data_dir), "migrate", "--to", "mysql://db/news")

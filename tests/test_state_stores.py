@@ -66,10 +66,25 @@ def test_a_feed_is_polled_by_one_worker_at_a_time(state_database, storage_url):
     assert first.lease(FEED, "worker-a", 60)  # its own lease, renewed
     # SQLite: one process polls, under the bot's own lock; PostgreSQL: the lease holds.
     assert second.lease(FEED, "worker-b", 60) == (not storage_url)
-    first.record_success(FEED, None, None, 0)  # the poll is recorded: the lease ends
+    first.record_success(FEED, None, None, 0, worker="worker-a")  # recorded: the lease ends
     assert second.lease(FEED, "worker-b", 0)
     # A lease that ran out (its worker was killed mid-poll) is another's to take.
     assert first.lease(FEED, "worker-a", 60)
+
+
+def test_recording_a_poll_ends_only_the_recorders_lease(state_database, storage_url):
+    """worker-a's lease ran out mid-poll and worker-b took the feed: worker-a recording its
+    late poll ended worker-b's lease too, and a third worker polled the feed at once."""
+    first, second = state_on(state_database()).feeds, state_on(state_database()).feeds
+    first.add(FEED, "Example")
+    assert first.lease(FEED, "worker-a", 0.05)
+    time.sleep(0.1)
+    assert second.lease(FEED, "worker-b", 60)
+    first.record_success(FEED, None, None, 0, worker="worker-a")
+    first.record_failure(FEED, "late", worker="worker-a")
+    assert first.lease(FEED, "worker-c", 60) == (not storage_url)
+    second.record_success(FEED, None, None, 0, worker="worker-b")
+    assert first.lease(FEED, "worker-c", 60)
 
 
 def test_a_feed_is_polled_once_per_interval_by_its_last_poller(state_database, storage_url):
@@ -79,17 +94,17 @@ def test_a_feed_is_polled_once_per_interval_by_its_last_poller(state_database, s
     first, second = state_on(state_database()).feeds, state_on(state_database()).feeds
     first.add(FEED, "Example")
     assert first.lease(FEED, "worker-a", 60, interval=3600)
-    first.record_success(FEED, None, None, 0)
+    first.record_success(FEED, None, None, 0, worker="worker-a")
     # worker-b's poll comes round minutes later: worker-a read the feed in this interval.
     assert second.lease(FEED, "worker-b", 60, interval=3600) == (not storage_url)
     # worker-a's own schedule goes on, however soon its next poll comes.
     assert first.lease(FEED, "worker-a", 60, interval=3600)
-    first.record_failure(FEED, "timed out")  # a failed poll is a poll too
+    first.record_failure(FEED, "timed out", worker="worker-a")  # a failed poll is a poll too
     assert second.lease(FEED, "worker-b", 60, interval=3600) == (not storage_url)
     if storage_url:  # worker-a stopped: an interval after its last poll, worker-b takes over
         time.sleep(0.01)
         assert second.lease(FEED, "worker-b", 60, interval=0.005)
-        second.record_success(FEED, None, None, 0)
+        second.record_success(FEED, None, None, 0, worker="worker-b")
         assert not first.lease(FEED, "worker-a", 60, interval=3600)
         assert second.lease(FEED, "worker-b", 60, interval=3600)
 
@@ -98,11 +113,18 @@ def test_feedback_is_kept(state_database, storage_url):
     database = state_database()
     state_on(database).feedback.record(1, 2, "Who won?", [5, 6], -1)
     state_on(database).feedback.record(1, 3, "Who won?", [5], 1)
+    # A question with a NUL (PostgreSQL's text refuses it; the vote was lost) is kept without.
+    state_on(database).feedback.record(1, 4, "Who\x00 won?", [5], 1)
+    query = "SELECT passage_ids, vote, question FROM feedback ORDER BY id"
     if storage_url:
-        rows = database.execute("SELECT passage_ids, vote FROM feedback ORDER BY id").fetchall()
+        rows = database.execute(query).fetchall()
     else:
-        rows = database.connection().execute("SELECT passage_ids, vote FROM feedback").fetchall()
-    assert [tuple(row) for row in rows] == [("[5, 6]", -1), ("[5]", 1)]
+        rows = database.connection().execute(query).fetchall()
+    assert [tuple(row) for row in rows] == [
+        ("[5, 6]", -1, "Who won?"),
+        ("[5]", 1, "Who won?"),
+        ("[5]", 1, "Who won?"),
+    ]
 
 
 def test_each_job_runs_on_one_worker_at_a_time(state_database, storage_url):

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from bot.log_setup import configure_logging
+from bot.log_setup import configure_logging, installed_secrets
 from config import Settings, SettingsError, load_settings
 
 log = logging.getLogger("newsbot")
@@ -412,13 +412,23 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     """Copy SQLite + FAISS into PostgreSQL; the counts of both sides, exit 1 if any differ."""
-    if not args.to.startswith(("postgresql://", "postgres://")):
+    from config.redaction import passwords_in
+    from config.settings import storage_url
+
+    to = storage_url(args.to)  # read as storage.url is: spaces and a driver scheme forgiven
+    secrets = installed_secrets()
+    for password in passwords_in(to) if secrets is not None else ():
+        secrets.add(password)  # no log line shows it either
+    if not to.startswith(("postgresql://", "postgres://")):
         raise CommandError("--to must be a postgresql:// URL")
     from index.migrate import copy_to_postgres
     from index.storage.postgres.database import describe
 
     started = time.perf_counter()
-    copied = copy_to_postgres(settings, args.to)
+    migrated = copy_to_postgres(settings, to)
+    copied = migrated.copied
+    if migrated.earlier:
+        print(f"an earlier run of migrate had copied {settings.data_dir} into {describe(to)}")
     width = max(len(c.name) for c in copied)
     print(f"{'':<{width}}  {'SQLite + FAISS':>14}  {'PostgreSQL':>10}")
     for c in copied:
@@ -429,7 +439,7 @@ def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
         print(f"newsbot: the copy differs in {', '.join(differing)}", file=sys.stderr)
         return 1
     print(
-        f"copied into {describe(args.to)} in {time.perf_counter() - started:.1f} s; "
+        f"copied into {describe(to)} in {time.perf_counter() - started:.1f} s; "
         f"set storage.url (NEWSBOT_STORAGE_URL) to it to use it"
     )
     return 0

@@ -56,18 +56,26 @@ async def poll_all(application: Application, feeds: list[FeedRecord]) -> int:
     interval = svc.settings.alerts.feed_poll_minutes * 60
 
     async def one(feed: FeedRecord) -> int:
-        if not await asyncio.to_thread(svc.feeds.lease, feed.url, worker, lease, interval):
-            return 0  # another worker is polling it, or polled it within the interval
+        leased = False
         try:
             async with gate:
+                # Leased as its poll starts, not while it waits its turn: with many feeds
+                # the wait alone could outlast the lease.
+                leased = await asyncio.to_thread(svc.feeds.lease, feed.url, worker, lease, interval)
+                if not leased:
+                    return 0  # another worker is polling it, or polled it within the interval
                 read = await read_feed(svc, feed)
             async with storing:
-                return await store_feed(application, feed, read)
+                return await store_feed(application, feed, read, worker)
         except Exception as error:
             log.exception("feed %s: polling failed", feed.url)
-            await asyncio.to_thread(
-                svc.feeds.record_failure, feed.url, f"unexpected error ({type(error).__name__})"
-            )
+            if leased:
+                await asyncio.to_thread(
+                    svc.feeds.record_failure,
+                    feed.url,
+                    f"unexpected error ({type(error).__name__})",
+                    worker=worker,
+                )
             return 0
 
     return sum(await asyncio.gather(*(one(feed) for feed in feeds)))
@@ -113,9 +121,11 @@ async def read_feed(svc: BotServices, feed: FeedRecord) -> FeedRead:
     return read
 
 
-async def store_feed(application: Application, feed: FeedRecord, read: FeedRead) -> int:
-    """Ingest what a poll read, record how the feed went (skipped items too) and send the
-    alerts for its new articles. The number of new articles."""
+async def store_feed(
+    application: Application, feed: FeedRecord, read: FeedRead, worker: str | None = None
+) -> int:
+    """Ingest what a poll read, record how the feed went (skipped items too, and the end of
+    `worker`'s lease) and send the alerts for its new articles. The number of new articles."""
     svc = services_of(application)
     report = await asyncio.to_thread(svc.ingestor.ingest, read.items, feed.url)
     for failure in report.failures:
@@ -123,10 +133,17 @@ async def store_feed(application: Application, feed: FeedRecord, read: FeedRead)
     added = len(report.added)
     if read.error is not None or read.document is None:
         log.warning("feed %s failed: %s", feed.url, read.error)
-        await asyncio.to_thread(svc.feeds.record_failure, feed.url, read.error or "not read", added)
+        await asyncio.to_thread(
+            svc.feeds.record_failure, feed.url, read.error or "not read", added, worker
+        )
     elif read.document.not_modified:
         await asyncio.to_thread(
-            svc.feeds.record_success, feed.url, feed.etag, feed.last_modified, 0
+            svc.feeds.record_success,
+            feed.url,
+            feed.etag,
+            feed.last_modified,
+            0,
+            worker=worker,
         )
     else:
         # Keep the old validators when items failed, so the next poll fetches them again.
@@ -145,6 +162,7 @@ async def store_feed(application: Application, feed: FeedRecord, read: FeedRead)
             added,
             report.failed,
             f"{first.reason} ({first.label})" if first else None,
+            worker,
         )
     if report.added or report.duplicates:
         log.info("feed %s: %s", feed.url, report.summary())

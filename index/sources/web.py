@@ -141,11 +141,28 @@ async def fetch_feed(
     return await asyncio.to_thread(parse_feed, resource, limits)
 
 
+_CHARACTER_REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]{1,16}|[0-9]{1,20});")
+
+
+def _without_impossible_references(body: bytes) -> bytes:
+    """The feed without character references to no character (a lone surrogate, past
+    U+10FFFF): feedparser raises on the first one, which lost the whole feed."""
+
+    def checked(match: re.Match[bytes]) -> bytes:
+        code = match.group(1)
+        value = int(code[1:], 16) if code[:1] in b"xX" else int(code)
+        return b"" if 0xD800 <= value <= 0xDFFF or value > 0x10FFFF else match.group(0)
+
+    return _CHARACTER_REFERENCE.sub(checked, body)
+
+
 def parse_feed(resource: FetchedResource, limits: SourceSettings = _DEFAULTS) -> FeedDocument:
     """The feed's items (the newest max_items_per_feed), each read on its own: an item that
     cannot be read becomes one of the document's failures. SourceError if it is no feed."""
     try:
-        parsed = feedparser.parse(resource.body, response_headers=resource.headers)
+        parsed = feedparser.parse(
+            _without_impossible_references(resource.body), response_headers=resource.headers
+        )
     except Exception:
         log.warning("%s: feedparser failed", resource.url, exc_info=True)
         raise SourceError(f"{resource.url} is not a valid RSS or Atom feed") from None

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from index.clock import timestamp
 from index.state.statements import Statements
 from index.storage.database import Migration, Transaction
+from index.text.articles import storable
 
 
 class FeedbackStore(Statements):
@@ -20,7 +21,16 @@ class FeedbackStore(Statements):
         self._write(
             """INSERT INTO feedback (chat_id, user_id, question, passage_ids, vote, created_at)
                VALUES (?, ?, ?, ?, ?, ?)""",
-            [chat_id, user_id, question, json.dumps(list(passage_ids)), vote, timestamp()],
+            # A question is a user's text: what no backend stores (a NUL) is dropped, as from
+            # an article's.
+            [
+                chat_id,
+                user_id,
+                storable(question),
+                json.dumps(list(passage_ids)),
+                vote,
+                timestamp(),
+            ],
         )
 
 

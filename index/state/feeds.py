@@ -3,7 +3,7 @@ the last poll went, so /feeds can show it and a restart resumes where it left of
 
 from __future__ import annotations
 
-from index.clock import timestamp
+from index.clock import Clock, timestamp, utc_now
 from index.state.interfaces import FeedRecord
 from index.state.statements import Statements
 from index.storage.database import Migration, Transaction
@@ -19,8 +19,18 @@ class FeedRegistry(Statements):
 
     # After `added_at`, the order feeds were added in: SQLite's rowid.
     _ADDED = "rowid"
-    # What else recording a poll sets: nothing here (an SQLite archive's feeds have no lease).
+    # What else recording a poll sets, given the recording worker: nothing here (an SQLite
+    # archive's feeds have no lease).
     _ALSO_POLLED = ""
+
+    def __init__(self, database, clock: Clock = utc_now) -> None:
+        """`clock`: the moments recorded. One process polls an SQLite archive, so its clock
+        is the process's; the PostgreSQL registry keeps the server's."""
+        super().__init__(database)
+        self._now = clock
+
+    def _polled_by(self, worker: str | None) -> list:
+        return []
 
     def add(self, url: str, title: str, added_by: int | None = None) -> bool:
         """Register a feed; False when it was already registered (its title is refreshed)."""
@@ -54,8 +64,10 @@ class FeedRegistry(Statements):
         new_articles: int,
         items_skipped: int = 0,
         item_error: str | None = None,
+        worker: str | None = None,
     ) -> None:
-        """The feed was read; `items_skipped` of its items were not (the first reason kept)."""
+        """The feed was read; `items_skipped` of its items were not (the first reason kept).
+        `worker`: who polled it, whose lease (only) the record ends."""
         self._write(
             f"""UPDATE feeds SET etag = ?, last_modified = ?, last_polled_at = ?,
                 last_error = NULL, error_count = 0, article_count = article_count + ?,
@@ -64,21 +76,25 @@ class FeedRegistry(Statements):
             [
                 etag,
                 last_modified,
-                timestamp(),
+                timestamp(self._now()),
                 new_articles,
                 items_skipped,
                 item_error[:500] if item_error else None,
+                *self._polled_by(worker),
                 url,
             ],
         )
 
-    def record_failure(self, url: str, error: str, new_articles: int = 0) -> None:
-        """The feed could not be read (or not in time); articles stored before that still count."""
+    def record_failure(
+        self, url: str, error: str, new_articles: int = 0, worker: str | None = None
+    ) -> None:
+        """The feed could not be read (or not in time); articles stored before that still
+        count. `worker`: who polled it, whose lease (only) the record ends."""
         self._write(
             f"""UPDATE feeds SET last_polled_at = ?, last_error = ?,
                 error_count = error_count + 1, article_count = article_count + ?{self._ALSO_POLLED}
                 WHERE url = ?""",
-            [timestamp(), error[:500], new_articles, url],
+            [timestamp(self._now()), error[:500], new_articles, *self._polled_by(worker), url],
         )
 
     def lease(self, url: str, worker: str, seconds: float, interval: float = 0.0) -> bool:

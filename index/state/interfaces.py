@@ -203,9 +203,14 @@ class Feeds(Protocol):
         new_articles: int,
         items_skipped: int = 0,
         item_error: str | None = None,
-    ) -> None: ...
+        worker: str | None = None,
+    ) -> None:
+        """`worker`: who polled the feed; the record ends that worker's lease only."""
+        ...
 
-    def record_failure(self, url: str, error: str, new_articles: int = 0) -> None: ...
+    def record_failure(
+        self, url: str, error: str, new_articles: int = 0, worker: str | None = None
+    ) -> None: ...
 
     def lease(self, url: str, worker: str, seconds: float, interval: float = 0.0) -> bool:
         """Take the feed for `worker` to poll, until its poll is recorded or `seconds` pass;

@@ -50,13 +50,15 @@ def open_state(archive: NewsArchive) -> BotState:
     return state_on(archive.postgres if archive.settings.storage.url else archive.database)
 
 
-def state_on(database: Database | PostgresDatabase, clock: Clock = utc_now) -> BotState:
-    """The state stores on an SQLite `Database` or a `PostgresDatabase` (the outbox keeps
-    time by `clock`)."""
+def state_on(database: Database | PostgresDatabase, clock: Clock | None = None) -> BotState:
+    """The state stores on an SQLite `Database` or a `PostgresDatabase`. The outbox keeps
+    time by `clock` when given (tests drive it by hand); else by the one clock every writer
+    shares: on SQLite the process's (one process runs the bot on the file), on PostgreSQL
+    the server's, since each worker's own clock may be off."""
     if isinstance(database, Database):
         return BotState(
             subscriptions=SubscriptionStore(database),
-            outbox=DeliveryOutbox(database, clock),
+            outbox=DeliveryOutbox(database, clock or utc_now),
             feeds=FeedRegistry(database),
             feedback=FeedbackStore(database),
             alert_votes=AlertVoteStore(database),
@@ -70,10 +72,11 @@ def state_on(database: Database | PostgresDatabase, clock: Clock = utc_now) -> B
         PostgresOutbox,
         PostgresSubscriptions,
     )
+    from index.state.postgres.statements import database_clock
 
     return BotState(
         subscriptions=PostgresSubscriptions(database),
-        outbox=PostgresOutbox(database, clock),
+        outbox=PostgresOutbox(database, clock or database_clock(database)),
         feeds=PostgresFeeds(database),
         feedback=PostgresFeedback(database),
         alert_votes=PostgresAlertVotes(database),

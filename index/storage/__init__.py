@@ -20,6 +20,6 @@ __all__, __getattr__, __dir__ = lazy_exports(
         "index.storage.article_store": ["ArticleStore"],
         "index.storage.database": ["Database", "Transaction"],
         "index.storage.vectors": ["FaissFileHome", "VectorIndex", "metadata_path"],
-        "index.storage.lock": ["ArchiveBusyError", "ArchiveLock"],
+        "index.storage.lock": ["ArchiveBusyError", "ArchiveLock", "BotRunLock"],
     },
 )

@@ -59,7 +59,10 @@ class NewsArchive:
         self._rebuilding = rebuilding
         self.data_dir = Path(settings.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.database = Database(self.data_dir / "newsbot.db")
+        # The SQLite file only for the SQLite backend: with PostgreSQL none is made or read.
+        self.database: Database | None = (
+            None if settings.storage.url else Database(self.data_dir / "newsbot.db")
+        )
         self.embedder = embedder or make_embedder(settings.embedding, self.data_dir)
         self.vectors_path = self.data_dir / "vectors.faiss"
         self.store: PassageStore
@@ -71,6 +74,7 @@ class NewsArchive:
         if settings.storage.url:
             self._open_postgres()
         else:
+            assert self.database is not None
             self.store = ArticleStore(self.database)
             self.home = FaissFileHome(
                 self.vectors_path,
@@ -226,13 +230,20 @@ class NewsArchive:
             "vectors": self.vectors.count,
             "index_type": self.vectors.kind,
             "index_bytes": self.home.size_bytes(),
-            "database_bytes": self.database.path.stat().st_size,
+            "database_bytes": self._database_bytes(),
             "model": self.embedder.model_name,
             "embedding_backend": self.settings.embedding.backend,
-            "schema_version": self.database.schema_version(),
+            "schema_version": (self.database or self.postgres).schema_version(),
             "data_dir": str(self.data_dir),
             "storage": self._storage_label(),
         }
+
+    def _database_bytes(self) -> int:
+        """The SQLite file's size, or the PostgreSQL database's."""
+        if self.database is not None:
+            return self.database.path.stat().st_size
+        row = self.postgres.execute("SELECT pg_database_size(current_database())").fetchone()
+        return int(row[0])
 
     def _storage_label(self) -> str:
         """Where the passages and vectors are: "SQLite + FAISS", or PostgreSQL's host:port/db

@@ -152,3 +152,47 @@ def _read_holder(fd: int) -> str:
     if len(lines) >= 3 and lines[0].isdigit():
         return f"pid {lines[0]} ({lines[1]}, since {lines[2]})"
     return "another process"
+
+
+class BotRunLock:
+    """DATA_DIR/run.lock: every `newsbot run` on an SQLite data directory holds it shared for
+    its lifetime, and `newsbot migrate` takes it exclusively. The bot writes its state (the
+    outbox, subscriptions) without the write lock, so a copy made while it runs would miss
+    what it wrote meanwhile: migrate refuses while a bot runs, and a bot refuses to start
+    while a migrate copies. The kernel drops it with its holder, even on kill -9."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / "run.lock"
+        self._fd: int | None = None
+
+    def hold_for_the_bot(self) -> None:
+        """Shared with other bots; ArchiveBusyError while `newsbot migrate` copies."""
+        if not self._take(fcntl.LOCK_SH):
+            raise ArchiveBusyError(
+                f"newsbot migrate is copying {self.path.parent}; "
+                "start the bot on the database it copies into once it finishes"
+            )
+
+    def hold_for_migrate(self) -> None:
+        """Exclusive; ArchiveBusyError while a bot runs on the data directory."""
+        if not self._take(fcntl.LOCK_EX):
+            raise ArchiveBusyError(
+                f"the bot is running on {self.path.parent}: stop it before migrating, so no "
+                "alert or subscription it writes meanwhile is left behind"
+            )
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing the file gives the lock back
+
+    def _take(self, mode: int) -> bool:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        return True

@@ -147,9 +147,22 @@ def parse_published(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+# What no backend stores: NUL (PostgreSQL's text refuses it) and lone surrogates (no UTF-8
+# form: SQLite and PostgreSQL both refuse them), with the other C0 controls and DEL, which
+# only garble a quote. The controls Python counts as whitespace are tidied below as spaces.
+_UNSTORABLE = re.compile("[\x00-\x08\x0e-\x1b\x7f\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    """`text` without the characters no backend can store (the same on both backends, so an
+    archive migrated from one to the other holds the same text)."""
+    return _UNSTORABLE.sub("", text)
+
+
 def clean_text(text: str) -> str:
-    """Unicode-normalised text with tidy whitespace, paragraphs kept as single newlines."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    """Unicode-normalised text with tidy whitespace, paragraphs kept as single newlines, and
+    nothing a backend cannot store."""
+    text = unicodedata.normalize("NFC", storable(text)).replace("\r\n", "\n").replace("\r", "\n")
     lines = (" ".join(line.split()) for line in text.split("\n"))
     return "\n".join(line for line in lines if line)
 

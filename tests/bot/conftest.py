@@ -4,12 +4,14 @@ BBC articles (built once, copied per test), and a launcher for the real Applicat
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 
 from config import Settings, load_settings
 from index import Ingestor, NewsArchive
@@ -105,3 +107,27 @@ async def launch(
     for bot in reversed(started):
         with contextlib.suppress(Exception):
             await bot.stop()
+
+
+@pytest.fixture
+async def stalling_site() -> AsyncIterator[tuple[str, asyncio.Event]]:
+    """A server whose every page stalls before answering, until released (at most a minute)."""
+    release = asyncio.Event()
+
+    async def stall(request: web.Request) -> web.Response:
+        try:
+            await asyncio.wait_for(release.wait(), 60)
+        except TimeoutError:
+            pass
+        return web.Response(text="too late", content_type="application/rss+xml")
+
+    app = web.Application()
+    app.router.add_get("/{path:.*}", stall)
+    runner = web.AppRunner(app, shutdown_timeout=1)
+    await runner.setup()
+    server = web.TCPSite(runner, "127.0.0.1", 0)
+    await server.start()
+    port = server._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield f"http://127.0.0.1:{port}", release
+    release.set()
+    await runner.cleanup()

@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-
-import pytest
-from aiohttp import web
 
 from tests.bot.harness import (
     ADMIN_ID,
@@ -70,30 +66,6 @@ async def test_poisoned_feed_item_is_skipped_recorded_and_the_other_feed_alerts(
     api.user_message(ADMIN_ID, "/feeds")
     listing = (await api.wait_for(sent_to(ADMIN_ID), since=since, timeout=SLOW)).text
     assert "⚠️ 1 item skipped: not an http(s) URL: 'http://[::1'" in listing
-
-
-@pytest.fixture
-async def stalling_site() -> AsyncIterator[tuple[str, asyncio.Event]]:
-    """A server whose every page stalls before answering, until released (at most a minute)."""
-    release = asyncio.Event()
-
-    async def stall(request: web.Request) -> web.Response:
-        try:
-            await asyncio.wait_for(release.wait(), 60)
-        except TimeoutError:
-            pass
-        return web.Response(text="too late", content_type="application/rss+xml")
-
-    app = web.Application()
-    app.router.add_get("/{path:.*}", stall)
-    runner = web.AppRunner(app, shutdown_timeout=1)
-    await runner.setup()
-    server = web.TCPSite(runner, "127.0.0.1", 0)
-    await server.start()
-    port = server._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield f"http://127.0.0.1:{port}", release
-    release.set()
-    await runner.cleanup()
 
 
 async def test_slow_feed_does_not_delay_another_feeds_articles(

@@ -1,6 +1,7 @@
 """The feeds the bot polls, in PostgreSQL: the same registry as index/state/feeds.py, and a
 lease per feed, so two workers never poll one feed at once and a feed is read once per poll
-interval however many workers poll.
+interval however many workers poll. Every moment here is the database server's
+(`statement_timestamp()`), so workers whose clocks disagree still agree on who holds a lease.
 
 `leased_by` names the worker polling the feed, or the one that polled it last once the poll
 is recorded (`leased_until` is then empty): that worker polls it again on its own schedule,
@@ -13,12 +14,13 @@ from datetime import timedelta
 
 import psycopg
 
-from index.clock import timestamp, utc_now
+from index.clock import timestamp
 from index.state.feeds import FeedRegistry
 from index.state.postgres.statements import PostgresStatements
 
-# Recording a poll ends its lease; `leased_by` stays, naming the feed's last poller.
-_POLLED = "leased_until = NULL"
+# Recording a poll ends the recording worker's own lease (a worker whose lease ran out and
+# was taken over ends no one else's); `leased_by` stays, naming the feed's last poller.
+_POLLED = "leased_until = CASE WHEN leased_by = ? THEN NULL ELSE leased_until END"
 
 
 class PostgresFeeds(PostgresStatements, FeedRegistry):
@@ -28,13 +30,16 @@ class PostgresFeeds(PostgresStatements, FeedRegistry):
     _ADDED = "seq"  # PostgreSQL has no rowid: `seq` numbers the feeds as they are added
     _ALSO_POLLED = f", {_POLLED}"
 
+    def _polled_by(self, worker: str | None) -> list:
+        return [worker]
+
     def add(self, url: str, title: str, added_by: int | None = None) -> bool:
         """Register a feed; False when it was already registered (its title is refreshed)."""
         row = self.database.execute(
             """INSERT INTO feeds (url, title, added_at, added_by) VALUES (%s, %s, %s, %s)
                ON CONFLICT (url) DO UPDATE SET title = EXCLUDED.title
                RETURNING xmax = 0""",
-            [url, title, timestamp(), added_by],
+            [url, title, timestamp(self._now()), added_by],
         ).fetchone()
         return bool(row[0])  # xmax is 0 on a row just inserted, not on one updated
 
@@ -42,7 +47,7 @@ class PostgresFeeds(PostgresStatements, FeedRegistry):
         """Take the feed for `worker` until its poll is recorded, or `seconds` pass (the
         worker was killed); False while another worker's lease runs, or when another worker
         recorded a poll of it less than `interval` seconds ago."""
-        now = utc_now()
+        now = self._now()  # the server's clock, the same for every worker
         cursor = self.database.execute(
             """UPDATE feeds SET leased_by = %(worker)s, leased_until = %(until)s
                WHERE url = %(url)s

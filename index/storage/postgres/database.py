@@ -16,6 +16,7 @@ from typing import Any
 import psycopg
 from pgvector.psycopg import register_vector
 
+from config.redaction import scrubbed
 from index.errors import StoreError
 
 Migration = Callable[[psycopg.Connection], None]
@@ -36,7 +37,14 @@ def describe(url: str) -> str:
         parts = psycopg.conninfo.conninfo_to_dict(url)
     except psycopg.ProgrammingError:
         return "the configured PostgreSQL URL"
-    return f"{parts.get('host', 'localhost')}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
+    where = f"{parts.get('host', 'localhost')}:{parts.get('port', 5432)}/{parts.get('dbname', '')}"
+    return scrubbed(where, url)  # libpq may read a password with an @ in it as the host
+
+
+def driver_message(error: Exception, url: str) -> str:
+    """The last line of a driver error, fit to show: libpq repeats pieces of a URL it cannot
+    parse (a password with a space or a stray %, say), so the password is scrubbed out."""
+    return scrubbed(_last_line(error), url)
 
 
 class PostgresDatabase:
@@ -76,9 +84,17 @@ class PostgresDatabase:
                 application_name=self.application_name,
                 options=" ".join(f"-c {name}={value}" for name, value in self.session.items()),
             )
+        except psycopg.ProgrammingError as error:  # the URL itself does not parse
+            raise StoreError(
+                "storage.url is not a PostgreSQL URL libpq can read "
+                f"({driver_message(error, self.url)}); write it as "
+                "postgresql://user:password@host:port/database, with any space, %, @, / or : "
+                "in the password percent-encoded"
+            ) from None
         except psycopg.Error as error:
             raise StoreError(
-                f"cannot connect to PostgreSQL at {describe(self.url)}: {_last_line(error)}"
+                f"cannot connect to PostgreSQL at {describe(self.url)}: "
+                f"{driver_message(error, self.url)}"
             ) from None
         if vectors:
             try:
@@ -120,7 +136,8 @@ class PostgresDatabase:
             yield
         except psycopg.OperationalError as error:
             raise StoreError(
-                f"the PostgreSQL server at {describe(self.url)} failed: {_last_line(error)}"
+                f"the PostgreSQL server at {describe(self.url)} failed: "
+                f"{driver_message(error, self.url)}"
             ) from error
 
     def migrate(self) -> None:

@@ -199,4 +199,22 @@ def _after_each_insert_and_delete(db: psycopg.Connection, name: str, function: s
         )
 
 
-MIGRATIONS: dict[int, Migration] = {1: _articles_and_passages, 4: _passage_postings}
+def _migrate_runs(db: psycopg.Connection) -> None:
+    """Version 5: what `newsbot migrate` (index/migrate.py) copied into this database: the
+    data directory, when its rows and vectors were committed (together, in one transaction),
+    and when the steps after it finished. A rerun reads it to finish a copy that was
+    interrupted after its commit, or to say the copy is already made."""
+    db.execute(
+        """CREATE TABLE migrate_runs (
+            source text NOT NULL,
+            copied_at text NOT NULL,
+            finished_at text
+        )"""
+    )
+
+
+MIGRATIONS: dict[int, Migration] = {
+    1: _articles_and_passages,
+    4: _passage_postings,
+    5: _migrate_runs,
+}

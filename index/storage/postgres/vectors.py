@@ -13,14 +13,16 @@ beside the live one and swaps it in with one transaction (`PostgresVectorHome.pu
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import numpy as np
 import psycopg
 from pgvector import Vector
+from psycopg import sql
 
 from config import VectorSettings
-from index.errors import ForeignIndexError
+from index.errors import ForeignIndexError, StoreError
 from index.storage.interfaces import checked_batch
 from index.storage.lock import ArchiveBusyError
 from index.storage.postgres.database import PUBLISH_LOCK, REBUILD_LOCK, PostgresDatabase
@@ -30,6 +32,17 @@ REBUILD_PREFIX = "passage_vectors_rebuild_"
 # The live table is replaced (or first made) under PUBLISH_LOCK; a re-index holds
 # REBUILD_LOCK from its first vector to its swap, so there is one at a time and whoever takes
 # it may drop the tables of re-indexes that were killed.
+
+
+# The only names a vector table has: its statements are built with them as they are.
+_TABLE_NAME = re.compile(rf"{LIVE}|{REBUILD_PREFIX}[0-9a-f]{{12}}")
+
+
+def checked_table(name: str) -> str:
+    """`name` if it is a vector table's (the live one, or a re-index's); StoreError if not."""
+    if not _TABLE_NAME.fullmatch(name):
+        raise StoreError(f"{name!r} is not a vector table's name")
+    return name
 
 
 class PostgresVectorStore:
@@ -48,7 +61,7 @@ class PostgresVectorStore:
         published (in one pass over every vector, far faster than one insert at a time)."""
         self.database = database
         self.graph_later = graph_later
-        self.table = table
+        self.table = checked_table(table)
         self.dimension = dimension
         self.model_name = model_name
         self.settings = settings
@@ -216,7 +229,8 @@ class PostgresVectorHome:
                 "SELECT name FROM vector_counts WHERE name LIKE %s", [REBUILD_PREFIX + "%"]
             ).fetchall()
             for (leftover,) in leftovers:  # of a re-index killed before its swap
-                tx.execute(f"DROP TABLE IF EXISTS {leftover}")
+                # A stored name: quoted as an identifier, never pasted into the statement.
+                tx.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(leftover)))
                 tx.execute("DELETE FROM vector_counts WHERE name = %s", [leftover])
             _create_table(tx, name, self.dimension)
         self._staged = self._store(name, graph_later=True)
@@ -227,22 +241,35 @@ class PostgresVectorHome:
         table replaces it in one transaction (searches in flight finish on the old one)."""
         if vectors.table == LIVE:
             return vectors
-        if vectors.count > self.settings.approximate_after and not vectors._has_hnsw():
-            vectors._build_hnsw()  # built once on the full table, before the swap
+        self.prepare(vectors)
         with self.database.transaction() as tx:
-            tx.execute("SELECT pg_advisory_xact_lock(%s)", [PUBLISH_LOCK])
-            tx.execute(f"DROP TABLE IF EXISTS {LIVE}")
-            tx.execute("DELETE FROM vector_counts WHERE name = %s", [LIVE])
-            tx.execute(f"ALTER TABLE {vectors.table} RENAME TO {LIVE}")
-            tx.execute(f"ALTER INDEX IF EXISTS {vectors.table}_hnsw RENAME TO {LIVE}_hnsw")
-            tx.execute(f"ALTER INDEX {vectors.table}_pkey RENAME TO {LIVE}_pkey")
-            tx.execute("UPDATE vector_counts SET name = %s WHERE name = %s", [LIVE, vectors.table])
-            tx.execute(
-                "UPDATE vector_index SET model = %s, dimension = %s",
-                [self.model_name, self.dimension],
-            )
+            self.swap_in(tx, vectors)
+        return self.finished()
+
+    def prepare(self, vectors: PostgresVectorStore) -> None:
+        """Build a filled re-index table's graph, once over all of it, before its swap."""
+        if vectors.count > self.settings.approximate_after and not vectors._has_hnsw():
+            vectors._build_hnsw()
+
+    def swap_in(self, tx: psycopg.Connection, vectors: PostgresVectorStore) -> None:
+        """Within `tx`: make the re-index table `vectors` the live one (`newsbot migrate`
+        commits it with the rows it copies, so neither is there without the other)."""
+        tx.execute("SELECT pg_advisory_xact_lock(%s)", [PUBLISH_LOCK])
+        tx.execute(f"DROP TABLE IF EXISTS {LIVE}")
+        tx.execute("DELETE FROM vector_counts WHERE name = %s", [LIVE])
+        tx.execute(f"ALTER TABLE {vectors.table} RENAME TO {LIVE}")
+        tx.execute(f"ALTER INDEX IF EXISTS {vectors.table}_hnsw RENAME TO {LIVE}_hnsw")
+        tx.execute(f"ALTER INDEX {vectors.table}_pkey RENAME TO {LIVE}_pkey")
+        tx.execute("UPDATE vector_counts SET name = %s WHERE name = %s", [LIVE, vectors.table])
+        tx.execute(
+            "UPDATE vector_index SET model = %s, dimension = %s",
+            [self.model_name, self.dimension],
+        )
+
+    def finished(self) -> PostgresVectorStore:
+        """After the swap committed: another re-index may start; the live vectors."""
         if self._rebuilding is not None:
-            self._rebuilding.close()  # the re-index is done: another may start
+            self._rebuilding.close()
             self._rebuilding = None
         self._staged = None
         return self._store(LIVE)
@@ -262,6 +289,7 @@ class PostgresVectorHome:
 
 
 def _create_table(tx, name: str, dimension: int) -> None:
+    checked_table(name)
     tx.execute(
         f"""CREATE TABLE {name} (
             passage_id bigint PRIMARY KEY,
