@@ -10,6 +10,7 @@ gets a short answer and a log line, never an exception.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 
@@ -68,7 +69,16 @@ async def alert_vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         if subscription_id is None:
             raise ValueError("the alert has no subscription")
         replaced = await asyncio.to_thread(
-            svc.alert_votes.record, delivery_id, subscription_id, user.id, delivery.article_id, vote
+            functools.partial(
+                svc.alert_votes.record,
+                delivery_id,
+                subscription_id,
+                user.id,
+                delivery.article_id,
+                vote,
+                chat_id=delivery.chat_id,
+                keep=svc.settings.alerts.vote_memory,
+            )
         )
     except ValueError as gone:
         log.info("vote on alert %s of a removed subscription: %s", delivery_id, gone)

@@ -264,8 +264,11 @@ async def _schedule_retry(application: Application, svc: BotServices) -> None:
 def quote_of(svc: BotServices, delivery: Delivery):
     """(the quote to send, its topic) of a delivery; the quote is None when the article is
     gone. Blocking."""
+    # Only the delivery's own chat's subscription names its topic (never another chat's).
     subscription = (
-        svc.subscriptions.get(delivery.subscription_id) if delivery.subscription_id else None
+        svc.subscriptions.get(delivery.subscription_id, delivery.chat_id)
+        if delivery.subscription_id
+        else None
     )
     topic = subscription.topic if subscription else "A topic you follow"
     query = subscription.query if subscription else topic
