@@ -28,7 +28,7 @@ _DATA = re.compile(rf"{ALERT_VOTE}:(\d{{1,18}}):(up|down)")
 UNREADABLE = "Sorry, I can't read that button."
 NOT_HERE = "I can't find that alert in this chat."
 UNFOLLOWED = "This chat no longer follows that topic, so there is nothing to teach."
-NOT_ALLOWED = "Only this group's admins can teach the topics it follows."
+NOT_ALLOWED = "Only this chat's admins can teach the topics it follows."
 THANKS = {
     1: "👍 Thanks! I'll send more like this.",
     -1: "👎 Thanks! I'll send fewer like this.",

@@ -9,7 +9,8 @@ Telegram's answers decide what happens next: all pieces accepted -> sent; 429 ->
 waits `retry_after` (not counted as an attempt; the sender pauses, as the limit is per bot);
 network error or 5xx -> the rest is retried with capped exponential backoff for
 alerts.retry_for_hours after the alert was matched; 403 (blocked, kicked) or "chat not
-found" -> the chat is paused; any other 400 -> failed, or partial when earlier pieces had
+found" -> the chat is paused; "group upgraded to a supergroup" (400 with migrate_to_chat_id)
+-> the chat's subscriptions, votes and alerts move to the new id and the alert goes there; any other 400 -> failed, or partial when earlier pieces had
 arrived (sending the same piece again cannot succeed). Exactly once means: each piece is
 sent at most once, except that a piece Telegram accepted whose acceptance was not recorded
 (a crash while its request, its answer or its commit was under way, or a connection lost
@@ -32,7 +33,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.replies import send_pieces
@@ -54,6 +55,7 @@ class Outcome(enum.Enum):
     RETRY = "retry"  # network trouble: back off and try again
     REFUSED = "refused"  # Telegram refused this piece for good
     LOST = "lost"  # the claim is gone (unsubscribed, paused, lease over): stop here
+    MIGRATED = "migrated"  # the group became a supergroup: move the chat, send there
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class SendResult:
     outcome: Outcome
     error: str = ""
     retry_after: float = 0.0
+    new_chat_id: int | None = None  # MIGRATED: the supergroup's id
 
 
 class ClaimLost(Exception):
@@ -90,6 +93,8 @@ async def send_alert_pieces(
         return SendResult(Outcome.LOST)
     except RetryAfter as error:
         return SendResult(Outcome.FLOOD, str(error), _seconds(error))
+    except ChatMigrated as error:  # not a network error: retrying the old id cannot work
+        return SendResult(Outcome.MIGRATED, str(error), new_chat_id=error.new_chat_id)
     except Forbidden as error:
         return SendResult(Outcome.UNREACHABLE, str(error))
     except BadRequest as error:  # a subclass of NetworkError: must come first
@@ -239,6 +244,16 @@ def _record(
     elif result.outcome is Outcome.REFUSED:
         svc.outbox.refuse(ids, worker, result.error)
         log.error("alert to chat %s refused by Telegram: %s", chat_id, result.error)
+    elif result.outcome is Outcome.MIGRATED and result.new_chat_id is not None:
+        # Not an attempt: the rows (still claimed) move with the chat and go out to the new
+        # id as soon as they are claimed again, with every other alert of the chat.
+        moved = svc.subscriptions.move_chat(chat_id, result.new_chat_id)
+        log.warning(
+            "chat %s became %s (a supergroup): %d subscriptions and its alerts moved there",
+            chat_id,
+            result.new_chat_id,
+            moved,
+        )
     elif result.outcome is Outcome.LOST:
         log.info("alerts %s to chat %s withdrawn while being sent", ids, chat_id)
 
