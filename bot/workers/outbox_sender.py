@@ -163,14 +163,18 @@ async def drain_outbox(bot: Bot, svc: BotServices, worker: str) -> None:
 async def _deliver(bot: Bot, svc: BotServices, worker: str, delivery: Delivery) -> Outcome:
     pieces = delivery.body
     if pieces is None:
-        quote, topic = await asyncio.to_thread(quote_of, svc, delivery)
-        if quote is None:
-            await asyncio.to_thread(
-                svc.outbox.mark_failed, [delivery.id], worker, "article no longer stored"
-            )
-            return Outcome.REFUSED
-        context_chars = svc.settings.retrieval.quote_context_chars
-        pieces = tuple(render_alert_html(quote, topic, context_chars))
+        try:
+            quote, topic = await asyncio.to_thread(quote_of, svc, delivery)
+            if quote is None:
+                await asyncio.to_thread(
+                    svc.outbox.mark_failed, [delivery.id], worker, "article no longer stored"
+                )
+                return Outcome.REFUSED
+            context_chars = svc.settings.retrieval.quote_context_chars
+            pieces = tuple(render_alert_html(quote, topic, context_chars))
+        except Exception as error:
+            await not_prepared(svc, worker, [delivery], error)
+            return Outcome.RETRY
         if not await asyncio.to_thread(svc.outbox.store_body, [delivery.id], worker, pieces):
             return Outcome.LOST
     # 👍/👎 under the alert teach its subscription (bot/handlers/alert_votes.py).
@@ -215,11 +219,28 @@ async def send_claimed(
     result = await send_alert_pieces(
         bot, chat_id, thread_id, pieces[done:], accepted, reply_markup=reply_markup
     )
-    await asyncio.to_thread(_record, svc, worker, ids, chat_id, result)
+    await asyncio.to_thread(record_outcome, svc, worker, ids, chat_id, result)
     return result.outcome
 
 
-def _record(
+async def not_prepared(
+    svc: BotServices, worker: str, deliveries: Sequence[Delivery], error: Exception
+) -> None:
+    """These rows could not be prepared (read, quoted or rendered): an attempt counted and
+    backed off like a network error (given up once the retry window is over), so the rows
+    behind them go out meanwhile instead of waiting behind them for ever."""
+    log.error("could not prepare alerts %s", [d.id for d in deliveries], exc_info=error)
+    ids = [d.id for d in deliveries]
+    failure = preparation_failed(error)
+    await asyncio.to_thread(record_outcome, svc, worker, ids, deliveries[0].chat_id, failure)
+
+
+def preparation_failed(error: Exception) -> SendResult:
+    """What an alert that could not be prepared counts as: a failed attempt, retried."""
+    return SendResult(Outcome.RETRY, f"could not prepare: {type(error).__name__}: {error}")
+
+
+def record_outcome(
     svc: BotServices, worker: str, ids: list[int], chat_id: int, result: SendResult
 ) -> None:
     """Write what Telegram's refusal means for these rows. Blocking."""
