@@ -40,7 +40,7 @@ from bot.replies import send_pieces
 from bot.services import BotServices, services, services_of
 from bot.views import alert_vote_keyboard, render_alert_html
 from index.clock import utc_now
-from index.state import Delivery, RetryPolicy
+from index.state import Delivery, RetryPolicy, Subscription, Subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -297,15 +297,18 @@ async def _schedule_retry(application: Application, svc: BotServices) -> None:
     application.job_queue.run_once(send_outbox, when=delay, name=RETRY_JOB)
 
 
+def alert_subscription(subscriptions: Subscriptions, delivery: Delivery) -> Subscription | None:
+    """The subscription an alert is sent for, whose topic it is labelled with: only one of
+    the delivery's own chat (never another chat's), None when it is gone. Blocking."""
+    if not delivery.subscription_id:
+        return None
+    return subscriptions.get(delivery.subscription_id, delivery.chat_id)
+
+
 def quote_of(svc: BotServices, delivery: Delivery):
     """(the quote to send, its topic) of a delivery; the quote is None when the article is
     gone. Blocking."""
-    # Only the delivery's own chat's subscription names its topic (never another chat's).
-    subscription = (
-        svc.subscriptions.get(delivery.subscription_id, delivery.chat_id)
-        if delivery.subscription_id
-        else None
-    )
+    subscription = alert_subscription(svc.subscriptions, delivery)
     topic = subscription.topic if subscription else "A topic you follow"
     query = subscription.query if subscription else topic
     quote = (
