@@ -1,5 +1,9 @@
-"""The subscription list alert matching reads every batch: kept between batches, never stale;
-the cap on topics holds under concurrent adds. On both backends."""
+"""The subscription list alert matching reads every batch: kept between batches, never stale
+(also when a change keeps every id); the cap on topics holds under concurrent adds, and one
+user's subscriptions are capped across chats. A removed subscription's id is never given
+again (an archive of the old schema migrated keeping rows, ids and votes), a vote is kept
+only on the alert's own chat's subscription, and votes are pruned to what the rule reads. On
+both backends."""
 
 from __future__ import annotations
 
