@@ -9,8 +9,8 @@ when the article was matched, still follows it, and is labelled with that chat's
 each vote is on a subscription of the chat its alert went to; nothing waits for a chat's old
 id. Matching is the matcher's view of the store (`active()`, cached as the matcher caches it)
 with topics matched by name: the model adds nothing to what is checked here, the embeddings
-are tested elsewhere. 60 cases in `make test`, 1,000 in `make reliability`
-(benchmarks/README.md "Reliability")."""
+are tested elsewhere. 60 cases on SQLite in `make test`, 1,000 on each backend in
+`make reliability` (benchmarks/README.md "Reliability")."""
 
 from __future__ import annotations
 
