@@ -21,6 +21,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
@@ -33,6 +34,7 @@ from telegram.ext import (
 from bot.handlers import admin, alert_votes, ask
 from bot.handlers import subscriptions as subs
 from bot.log_setup import configure_logging
+from bot.question_limits import Verdict
 from bot.replies import reply, thread_id_of
 from bot.services import SERVICES_KEY, BotServices, services
 from bot.views import publish_commands
@@ -46,6 +48,7 @@ log = logging.getLogger(__name__)
 # A BotFather token: the bot's numeric id, a colon, and a 35-character secret.
 TOKEN_PATTERN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{30,}")
 WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+BUTTONS_SLOW_DOWN = "You're pressing buttons faster than I can follow — please wait a moment."
 # Updates handled at once: a slow answer or a re-index never holds up the others.
 CONCURRENT_UPDATES = 32
 ALLOWED_UPDATES = [
@@ -171,6 +174,9 @@ def register_handlers(application: Application) -> None:
             unknown_command,
         )
     )
+    # Before any button's own handler (group -1): a press past the user's allowance stops here.
+    application.add_handler(CallbackQueryHandler(limit_buttons), group=-1)
+    application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, subs.chat_migrated))
     application.add_handler(CallbackQueryHandler(ask.page_button, pattern=r"^(more|back):"))
     application.add_handler(CallbackQueryHandler(ask.vote_button, pattern=r"^vote:"))
     application.add_handler(CallbackQueryHandler(subs.unsubscribe_button, pattern=r"^unsub:"))
@@ -183,6 +189,22 @@ def register_handlers(application: Application) -> None:
 async def read_recent_stories(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Job: read the stories /subscribe previews topics on (then kept and topped up)."""
     await asyncio.to_thread(services(context).recent_stories.read)
+
+
+async def limit_buttons(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every button press takes a token from its user's allowance (telegram.buttons_per_minute,
+    across every chat): each press may write to the database or ask Telegram. Past it the
+    press is answered (once with "slow down") and goes no further."""
+    query = update.callback_query
+    verdict = services(context).buttons.take([("user", query.from_user.id)])
+    if verdict is Verdict.ANSWER:
+        return
+    if verdict is Verdict.SLOW_DOWN:
+        log.info(
+            "user %s presses buttons too fast: ignored until the limit allows", query.from_user.id
+        )
+    await query.answer(BUTTONS_SLOW_DOWN if verdict is Verdict.SLOW_DOWN else None)
+    raise ApplicationHandlerStop
 
 
 async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

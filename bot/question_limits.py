@@ -1,6 +1,7 @@
 """How fast a chat may ask: a token bucket per private chat or channel, and per member in
 groups, so one flooder can neither delay other people's answers nor spend the bot's Telegram
-send rate.
+send rate; and one per user across every chat, so a user in 20 groups gets no more than a
+user in one. The same buckets, keyed per user alone, bound button presses.
 
 A question takes a token; tokens come back at `per_minute`, up to `burst` saved. Past the
 limit the asker is told once to slow down, then ignored until a token is back.
@@ -45,26 +46,39 @@ class QuestionLimiter:
         self.burst = float(burst)
         self.clock = clock
         self.max_buckets = max_buckets
-        self._buckets: dict[tuple[int, int | None], _Bucket] = {}
+        self._buckets: dict[tuple[int | str, int | None], _Bucket] = {}
 
-    def check(self, chat_id: int, user_id: int | None = None) -> Verdict:
+    def check(self, chat_id: int, user_id: int | None = None, sender: int | None = None) -> Verdict:
         """Take a token for a question from `chat_id` (from `user_id` in a group: members
-        have one bucket each; None elsewhere)."""
+        have one bucket each; None elsewhere), and from `sender`'s own bucket, the same in
+        every chat (None: the sender is a chat, as a channel's post)."""
+        keys: list[tuple[int | str, int | None]] = [(chat_id, user_id)]
+        if sender is not None:
+            keys.append(("user", sender))
+        return self.take(keys)
+
+    def take(self, keys: list[tuple[int | str, int | None]]) -> Verdict:
+        """A token from each of these buckets, or none at all when one of them is empty
+        (told once per empty bucket, then ignored until it refills)."""
         now = self.clock()
-        key = (chat_id, user_id)
-        bucket = self._buckets.get(key)
-        if bucket is None:
-            self._make_room()
-            bucket = self._buckets[key] = _Bucket(self.burst, now)
-        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
-        bucket.updated = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            bucket.warned = False
+        buckets = []
+        for key in keys:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                self._make_room()
+                bucket = self._buckets[key] = _Bucket(self.burst, now)
+            bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
+            bucket.updated = now
+            buckets.append(bucket)
+        empty = next((b for b in buckets if b.tokens < 1.0), None)
+        if empty is None:
+            for bucket in buckets:
+                bucket.tokens -= 1.0
+                bucket.warned = False
             return Verdict.ANSWER
-        if bucket.warned:
+        if empty.warned:
             return Verdict.IGNORE
-        bucket.warned = True
+        empty.warned = True
         return Verdict.SLOW_DOWN
 
     def _make_room(self) -> None:

@@ -13,6 +13,7 @@ from datetime import datetime
 from telegram.ext import Application, CallbackContext
 
 from bot.answer_memory import RecentAnswers
+from bot.chat_rights import ChatAdmins
 from bot.question_limits import QuestionLimiter
 from config import Settings
 from index import Ingestor, NewsArchive
@@ -43,6 +44,8 @@ class BotServices:
     recent_stories: RecentStories  # what /subscribe previews a topic on
     fetcher: Fetcher
     questions: QuestionLimiter
+    chat_admins: ChatAdmins  # who may change a chat's alerts (getChatMember, kept briefly)
+    buttons: QuestionLimiter  # button presses, per user across every chat
     answers: RecentAnswers = field(default_factory=RecentAnswers)
     # One feed poll and one outbox drain at a time; a second request while one runs only
     # asks the running one to go round again.
@@ -83,6 +86,10 @@ class BotServices:
             fetcher=Fetcher(settings.fetch),
             questions=QuestionLimiter(
                 settings.telegram.questions_per_minute, settings.telegram.question_burst
+            ),
+            chat_admins=ChatAdmins(settings.telegram.admin_rights_seconds),
+            buttons=QuestionLimiter(
+                settings.telegram.buttons_per_minute, settings.telegram.button_burst
             ),
         )
 

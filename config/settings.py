@@ -175,6 +175,9 @@ class TelegramSettings:
     questions_per_minute: PositiveFloat = 10.0
     question_burst: PositiveInt = 3
     group_members_manage_alerts: bool = False
+    admin_rights_seconds: NonNegativeFloat = 60.0
+    buttons_per_minute: PositiveFloat = 30.0
+    button_burst: PositiveInt = 10
 
 
 @_section
@@ -203,6 +206,7 @@ class AlertSettings:
     claim_lease_seconds: PositiveFloat = 120.0
     sweep_seconds: PositiveFloat = 30.0
     max_subscriptions_per_chat: PositiveInt = 25
+    max_subscriptions_per_user: PositiveInt = 100
     preview_days: PositiveFloat = 7.0
     preview_max_articles: PositiveInt = 2000
     preview_headlines: NonNegativeInt = 3

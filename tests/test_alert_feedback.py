@@ -87,10 +87,10 @@ def stores(state_database) -> tuple[Subscriptions, AlertVotes]:
 def test_a_second_vote_on_an_alert_by_the_same_reader_replaces_the_first(stores):
     subscriptions, votes = stores
     subscription, _ = subscriptions.add(1, None, "doping", "doping")
-    assert votes.record(10, subscription.id, 7, "a", 1) is False
+    assert votes.record(10, subscription.id, 7, "a", 1, chat_id=1) is False
     first = votes.versions()[subscription.id]
-    assert votes.record(10, subscription.id, 7, "a", -1) is True
-    assert votes.record(10, subscription.id, 8, "a", 1) is False  # another reader
+    assert votes.record(10, subscription.id, 7, "a", -1, chat_id=1) is True
+    assert votes.record(10, subscription.id, 8, "a", 1, chat_id=1) is False  # another reader
     assert [(v.user_id, v.vote) for v in votes.for_subscription(subscription.id)] == [
         (7, -1),
         (8, 1),
@@ -102,13 +102,13 @@ def test_a_second_vote_on_an_alert_by_the_same_reader_replaces_the_first(stores)
 def test_votes_go_with_their_subscription_and_none_is_kept_for_a_removed_one(stores):
     subscriptions, votes = stores
     subscription, _ = subscriptions.add(1, None, "doping", "doping")
-    votes.record(10, subscription.id, 7, "a", 1)
+    votes.record(10, subscription.id, 7, "a", 1, chat_id=1)
     subscriptions.remove(1, [subscription.id])
     assert votes.versions() == {}
     with pytest.raises(ValueError):
-        votes.record(11, subscription.id, 7, "b", -1)
+        votes.record(11, subscription.id, 7, "b", -1, chat_id=1)
     with pytest.raises(ValueError):
-        votes.record(11, 999, 7, "b", 2)
+        votes.record(11, 999, 7, "b", 2, chat_id=1)
 
 
 def test_a_profile_moved_by_votes_scores_the_liked_story_higher_and_the_disliked_lower():

@@ -214,8 +214,8 @@ def test_dislikes_raise_a_voted_topics_profile_bar_and_likes_do_not(setup):
     plain, _ = state.subscriptions.add(202, None, topic.text, topic.query)
     stored = [a.id for a in articles["sport"][:ARCHIVED]]
     for n, article_id in enumerate(stored[:6]):
-        state.alert_votes.record(n, disliked.id, 7, article_id, -1)
-        state.alert_votes.record(100 + n, liked.id, 7, article_id, 1)
+        state.alert_votes.record(n, disliked.id, 7, article_id, -1, chat_id=disliked.chat_id)
+        state.alert_votes.record(100 + n, liked.id, 7, article_id, 1, chat_id=liked.chat_id)
     keys, vectors = matcher.subscription_topics([disliked, liked, plain])
     profiles = matcher.profiles.profiles(keys, vectors)
     assert all(p is not None for p in profiles)

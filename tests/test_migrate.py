@@ -61,7 +61,7 @@ def sqlite_archive(tmp_path):
     state.outbox.store_body([sent.id], "worker", ["🔔 one"])
     state.outbox.record_pieces([sent.id], "worker", 1, 1, 60)
     state.feedback.record(1, 5, "What condition did Zelensky set?", [first_passage], 1)
-    state.alert_votes.record(sent.id, ceasefire.id, 5, sent.article_id, -1)
+    state.alert_votes.record(sent.id, ceasefire.id, 5, sent.article_id, -1, chat_id=sent.chat_id)
     archive.save_vectors()
     return data_dir, archive, state
 

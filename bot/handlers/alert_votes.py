@@ -10,6 +10,7 @@ gets a short answer and a log line, never an exception.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 
@@ -27,7 +28,7 @@ _DATA = re.compile(rf"{ALERT_VOTE}:(\d{{1,18}}):(up|down)")
 UNREADABLE = "Sorry, I can't read that button."
 NOT_HERE = "I can't find that alert in this chat."
 UNFOLLOWED = "This chat no longer follows that topic, so there is nothing to teach."
-NOT_ALLOWED = "Only this group's admins can teach the topics it follows."
+NOT_ALLOWED = "Only this chat's admins can teach the topics it follows."
 THANKS = {
     1: "👍 Thanks! I'll send more like this.",
     -1: "👎 Thanks! I'll send fewer like this.",
@@ -68,7 +69,16 @@ async def alert_vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         if subscription_id is None:
             raise ValueError("the alert has no subscription")
         replaced = await asyncio.to_thread(
-            svc.alert_votes.record, delivery_id, subscription_id, user.id, delivery.article_id, vote
+            functools.partial(
+                svc.alert_votes.record,
+                delivery_id,
+                subscription_id,
+                user.id,
+                delivery.article_id,
+                vote,
+                chat_id=delivery.chat_id,
+                keep=svc.settings.alerts.vote_memory,
+            )
         )
     except ValueError as gone:
         log.info("vote on alert %s of a removed subscription: %s", delivery_id, gone)

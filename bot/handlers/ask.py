@@ -7,6 +7,7 @@ import asyncio
 import logging
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
+from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
 from bot.question_limits import Verdict
@@ -99,12 +100,16 @@ async def answer_question(
 
 
 async def within_question_limit(svc: BotServices, update: Update) -> bool:
-    """Whether to answer this question; past the limit, say "slow down" once and then stay
-    silent (not even "typing") until the asker's allowance is back."""
+    """Whether to answer this question (or run any command that costs more than a plain
+    reply, as a /subscribe preview); past the chat's or the user's own limit (one for every
+    chat), say "slow down" once and then stay silent (not even "typing") until the asker's
+    allowance is back."""
     chat = update.effective_chat
     user = update.effective_user
     in_group = chat.type in (Chat.GROUP, Chat.SUPERGROUP) and user is not None
-    verdict = svc.questions.check(chat.id, user.id if in_group else None)
+    verdict = svc.questions.check(
+        chat.id, user.id if in_group else None, user.id if user is not None else None
+    )
     if verdict is Verdict.ANSWER:
         return True
     who = f"chat {chat.id}" + (f" (user {user.id})" if in_group else "")
@@ -150,10 +155,11 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     markup = answer_keyboard(token, has_more=bool(answer.more), showing_more=showing_more)
     await query.answer()
     if len(pieces) == 1:
-        await query.edit_message_text(pieces[0], reply_markup=markup)
+        await _edit_unless_shown(query, pieces[0], markup)
         return
     # Too long for one message: the rest follows as new messages carrying the buttons.
-    await query.edit_message_text(pieces[0])
+    if not await _edit_unless_shown(query, pieces[0], None):
+        return
     message = query.message
     await send_pieces(
         context.bot,
@@ -162,6 +168,19 @@ async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         thread_id=thread_id_of(message),
         reply_markup=markup,
     )
+
+
+async def _edit_unless_shown(query, text: str, markup: InlineKeyboardMarkup | None) -> bool:
+    """Edit the answer to show `text`; False when it already does (a second tap on the same
+    button: Telegram answers "message is not modified"), which is done, not an error."""
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as error:
+        if "not modified" not in str(error).lower():
+            raise
+        log.info("button %r tapped again: the answer already shows it", query.data)
+        return False
+    return True
 
 
 async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

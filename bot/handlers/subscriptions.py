@@ -7,13 +7,13 @@ thread, so alerts arrive where the subscription was made (private chats, groups,
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatMemberStatus
-from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.handlers.ask import within_question_limit
 from bot.replies import reply, thread_id_of, typing
 from bot.services import services
 from bot.views import (
@@ -30,7 +30,7 @@ from retrieval.alerts import Topic, TopicError, parse_topic, preview_topic
 
 log = logging.getLogger(__name__)
 
-ADMINS_ONLY = "Sorry, only this group's admins can change the topics it follows."
+ADMINS_ONLY = "Sorry, only this chat's admins can change the topics it follows."
 SUBSCRIBE_USAGE = (
     "Usage: /subscribe &lt;topic&gt;, for example /subscribe ceasefire talks +ukraine -football"
     " (+word must appear, -word must not)"
@@ -50,23 +50,35 @@ async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except TopicError as error:
         await reply(update, f"{escape(str(error))}\n{SUBSCRIBE_USAGE}")
         return
+    # A subscription is written, matched and previewed (seconds of CPU): it counts against
+    # the asker's allowance as a question does.
+    if not await within_question_limit(svc, update):
+        return
     chat_id, thread_id = message.chat_id, thread_id_of(message)
+    user = update.effective_user
     try:
         subscription, created = await asyncio.to_thread(
-            svc.subscriptions.add,
-            chat_id,
-            thread_id,
-            topic.text,
-            topic.query,
-            topic.required,
-            topic.excluded,
-            limit=svc.settings.alerts.max_subscriptions_per_chat,
+            functools.partial(
+                svc.subscriptions.add,
+                chat_id,
+                thread_id,
+                topic.text,
+                topic.query,
+                topic.required,
+                topic.excluded,
+                limit=svc.settings.alerts.max_subscriptions_per_chat,
+                user_id=user.id if user is not None else None,
+                user_limit=svc.settings.alerts.max_subscriptions_per_user,
+            )
         )
     except SubscriptionLimitError as full:
-        log.info("chat %s (thread %s) is full: %d topics", chat_id, thread_id, full.count)
+        log.info("chat %s (thread %s) is full: %s", chat_id, thread_id, full)
         await reply(
             update,
-            f"This chat already follows {full.count} topics, the most I keep."
+            f"You already made {full.count} subscriptions across your chats, the most I keep."
+            " Use /unsubscribe in one of them first."
+            if full.per_user
+            else f"This chat already follows {full.count} topics, the most I keep."
             " Use /unsubscribe to drop one first.",
         )
         return
@@ -214,28 +226,38 @@ async def digest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def may_change_alerts(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Whether the sender may change what this chat receives: anyone in a private chat or a
-    channel (only its admins post), a group's administrators and creator (also when they post
-    anonymously, as the group itself), or every member when
-    telegram.group_members_manage_alerts is on. Asks Telegram each time (nothing is cached,
-    so a demoted admin loses the right at once)."""
+    """Whether the sender may change what this chat receives (its topics, settings, and the
+    votes that move its topics): anyone in a private chat (their own), a message posted as the
+    chat itself (a channel's post: only its admins post; a group's anonymous admin), and
+    otherwise the chat's administrators and creator (bot/chat_rights.py: getChatMember, kept
+    briefly), or in groups every member when telegram.group_members_manage_alerts is on.
+    A button in a channel is pressed by a reader: a reader is no admin."""
     chat = update.effective_chat
-    if chat is None or chat.type not in (Chat.GROUP, Chat.SUPERGROUP):
+    if chat is None:
+        return False
+    if chat.type == Chat.PRIVATE:
         return True
-    if services(context).settings.telegram.group_members_manage_alerts:
-        return True
+    svc = services(context)
     message = update.effective_message
     if update.callback_query is None and message is not None and message.sender_chat:
-        return message.sender_chat.id == chat.id  # an anonymous admin, not a linked channel
+        return message.sender_chat.id == chat.id  # not a linked channel's forward
+    if chat.type != Chat.CHANNEL and svc.settings.telegram.group_members_manage_alerts:
+        return True
     user = update.effective_user
     if user is None:
         return False
-    try:
-        member = await context.bot.get_chat_member(chat.id, user.id)
-    except TelegramError as error:
-        log.warning("could not check the rights of user %s in chat %s: %s", user.id, chat.id, error)
-        return False
-    allowed = member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
-    if not allowed:
-        log.info("user %s may not change the topics of chat %s", user.id, chat.id)
-    return allowed
+    return await svc.chat_admins.is_admin(context.bot, chat.id, user.id)
+
+
+async def chat_migrated(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A group became a supergroup (a new chat id): Telegram says so in both chats, and
+    every alert to the old id would fail from now on. Its subscriptions, settings and alerts
+    move to the new id (the second message finds nothing left to move)."""
+    message = update.effective_message
+    if message.migrate_to_chat_id:
+        old, new = message.chat_id, message.migrate_to_chat_id
+    else:
+        old, new = message.migrate_from_chat_id, message.chat_id
+    moved = await asyncio.to_thread(services(context).subscriptions.move_chat, old, new)
+    if moved:
+        log.info("chat %s became supergroup %s: %d subscriptions moved", old, new, moved)

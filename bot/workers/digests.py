@@ -17,7 +17,16 @@ from telegram.ext import ContextTypes
 
 from bot.services import BotServices, only_one_worker, services
 from bot.views import DigestItem, render_digest_html
-from bot.workers.outbox_sender import Outcome, flooded, outbox_worker, quote_of, send_claimed
+from bot.workers.outbox_sender import (
+    Outcome,
+    flooded,
+    not_prepared,
+    outbox_worker,
+    preparation_failed,
+    quote_of,
+    record_outcome,
+    send_claimed,
+)
 from index.clock import timestamp, utc_now
 from index.state import DIGEST_JOB, Delivery
 
@@ -77,7 +86,11 @@ async def _send_digest(bot: Bot, svc: BotServices, worker: str, group: list[Deli
         items, group = await asyncio.to_thread(_digest_items, svc, worker, group)
         if not items:
             return
-        pieces = tuple(render_digest_html(items))
+        try:
+            pieces = tuple(render_digest_html(items))
+        except Exception as error:
+            await not_prepared(svc, worker, group, error)
+            return
         ids = [d.id for d in group]
         if not await asyncio.to_thread(svc.outbox.store_body, ids, worker, pieces):
             return
@@ -91,7 +104,13 @@ def _digest_items(
 ) -> tuple[list[DigestItem], list[Delivery]]:
     items, usable = [], []
     for delivery in deliveries:
-        quote, topic = quote_of(svc, delivery)
+        try:
+            quote, topic = quote_of(svc, delivery)
+        except Exception as error:  # this item waits and is counted; the rest go out
+            log.error("could not prepare alert %s for a digest", delivery.id, exc_info=error)
+            failure = preparation_failed(error)
+            record_outcome(svc, worker, [delivery.id], delivery.chat_id, failure)
+            continue
         if quote is None:
             svc.outbox.mark_failed([delivery.id], worker, "article no longer stored")
             continue

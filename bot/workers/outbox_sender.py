@@ -9,7 +9,8 @@ Telegram's answers decide what happens next: all pieces accepted -> sent; 429 ->
 waits `retry_after` (not counted as an attempt; the sender pauses, as the limit is per bot);
 network error or 5xx -> the rest is retried with capped exponential backoff for
 alerts.retry_for_hours after the alert was matched; 403 (blocked, kicked) or "chat not
-found" -> the chat is paused; any other 400 -> failed, or partial when earlier pieces had
+found" -> the chat is paused; "group upgraded to a supergroup" (400 with migrate_to_chat_id)
+-> the chat's subscriptions, votes and alerts move to the new id and the alert goes there; any other 400 -> failed, or partial when earlier pieces had
 arrived (sending the same piece again cannot succeed). Exactly once means: each piece is
 sent at most once, except that a piece Telegram accepted whose acceptance was not recorded
 (a crash while its request, its answer or its commit was under way, or a connection lost
@@ -32,14 +33,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot.replies import send_pieces
 from bot.services import BotServices, services, services_of
 from bot.views import alert_vote_keyboard, render_alert_html
 from index.clock import utc_now
-from index.state import Delivery, RetryPolicy
+from index.state import Delivery, RetryPolicy, Subscription, Subscriptions
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class Outcome(enum.Enum):
     RETRY = "retry"  # network trouble: back off and try again
     REFUSED = "refused"  # Telegram refused this piece for good
     LOST = "lost"  # the claim is gone (unsubscribed, paused, lease over): stop here
+    MIGRATED = "migrated"  # the group became a supergroup: move the chat, send there
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class SendResult:
     outcome: Outcome
     error: str = ""
     retry_after: float = 0.0
+    new_chat_id: int | None = None  # MIGRATED: the supergroup's id
 
 
 class ClaimLost(Exception):
@@ -90,6 +93,8 @@ async def send_alert_pieces(
         return SendResult(Outcome.LOST)
     except RetryAfter as error:
         return SendResult(Outcome.FLOOD, str(error), _seconds(error))
+    except ChatMigrated as error:  # not a network error: retrying the old id cannot work
+        return SendResult(Outcome.MIGRATED, str(error), new_chat_id=error.new_chat_id)
     except Forbidden as error:
         return SendResult(Outcome.UNREACHABLE, str(error))
     except BadRequest as error:  # a subclass of NetworkError: must come first
@@ -158,14 +163,18 @@ async def drain_outbox(bot: Bot, svc: BotServices, worker: str) -> None:
 async def _deliver(bot: Bot, svc: BotServices, worker: str, delivery: Delivery) -> Outcome:
     pieces = delivery.body
     if pieces is None:
-        quote, topic = await asyncio.to_thread(quote_of, svc, delivery)
-        if quote is None:
-            await asyncio.to_thread(
-                svc.outbox.mark_failed, [delivery.id], worker, "article no longer stored"
-            )
-            return Outcome.REFUSED
-        context_chars = svc.settings.retrieval.quote_context_chars
-        pieces = tuple(render_alert_html(quote, topic, context_chars))
+        try:
+            quote, topic = await asyncio.to_thread(quote_of, svc, delivery)
+            if quote is None:
+                await asyncio.to_thread(
+                    svc.outbox.mark_failed, [delivery.id], worker, "article no longer stored"
+                )
+                return Outcome.REFUSED
+            context_chars = svc.settings.retrieval.quote_context_chars
+            pieces = tuple(render_alert_html(quote, topic, context_chars))
+        except Exception as error:
+            await not_prepared(svc, worker, [delivery], error)
+            return Outcome.RETRY
         if not await asyncio.to_thread(svc.outbox.store_body, [delivery.id], worker, pieces):
             return Outcome.LOST
     # 👍/👎 under the alert teach its subscription (bot/handlers/alert_votes.py).
@@ -210,11 +219,28 @@ async def send_claimed(
     result = await send_alert_pieces(
         bot, chat_id, thread_id, pieces[done:], accepted, reply_markup=reply_markup
     )
-    await asyncio.to_thread(_record, svc, worker, ids, chat_id, result)
+    await asyncio.to_thread(record_outcome, svc, worker, ids, chat_id, result)
     return result.outcome
 
 
-def _record(
+async def not_prepared(
+    svc: BotServices, worker: str, deliveries: Sequence[Delivery], error: Exception
+) -> None:
+    """These rows could not be prepared (read, quoted or rendered): an attempt counted and
+    backed off like a network error (given up once the retry window is over), so the rows
+    behind them go out meanwhile instead of waiting behind them for ever."""
+    log.error("could not prepare alerts %s", [d.id for d in deliveries], exc_info=error)
+    ids = [d.id for d in deliveries]
+    failure = preparation_failed(error)
+    await asyncio.to_thread(record_outcome, svc, worker, ids, deliveries[0].chat_id, failure)
+
+
+def preparation_failed(error: Exception) -> SendResult:
+    """What an alert that could not be prepared counts as: a failed attempt, retried."""
+    return SendResult(Outcome.RETRY, f"could not prepare: {type(error).__name__}: {error}")
+
+
+def record_outcome(
     svc: BotServices, worker: str, ids: list[int], chat_id: int, result: SendResult
 ) -> None:
     """Write what Telegram's refusal means for these rows. Blocking."""
@@ -239,6 +265,16 @@ def _record(
     elif result.outcome is Outcome.REFUSED:
         svc.outbox.refuse(ids, worker, result.error)
         log.error("alert to chat %s refused by Telegram: %s", chat_id, result.error)
+    elif result.outcome is Outcome.MIGRATED and result.new_chat_id is not None:
+        # Not an attempt: the rows (still claimed) move with the chat and go out to the new
+        # id as soon as they are claimed again, with every other alert of the chat.
+        moved = svc.subscriptions.move_chat(chat_id, result.new_chat_id)
+        log.warning(
+            "chat %s became %s (a supergroup): %d subscriptions and its alerts moved there",
+            chat_id,
+            result.new_chat_id,
+            moved,
+        )
     elif result.outcome is Outcome.LOST:
         log.info("alerts %s to chat %s withdrawn while being sent", ids, chat_id)
 
@@ -261,12 +297,18 @@ async def _schedule_retry(application: Application, svc: BotServices) -> None:
     application.job_queue.run_once(send_outbox, when=delay, name=RETRY_JOB)
 
 
+def alert_subscription(subscriptions: Subscriptions, delivery: Delivery) -> Subscription | None:
+    """The subscription an alert is sent for, whose topic it is labelled with: only one of
+    the delivery's own chat (never another chat's), None when it is gone. Blocking."""
+    if not delivery.subscription_id:
+        return None
+    return subscriptions.get(delivery.subscription_id, delivery.chat_id)
+
+
 def quote_of(svc: BotServices, delivery: Delivery):
     """(the quote to send, its topic) of a delivery; the quote is None when the article is
     gone. Blocking."""
-    subscription = (
-        svc.subscriptions.get(delivery.subscription_id) if delivery.subscription_id else None
-    )
+    subscription = alert_subscription(svc.subscriptions, delivery)
     topic = subscription.topic if subscription else "A topic you follow"
     query = subscription.query if subscription else topic
     quote = (

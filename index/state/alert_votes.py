@@ -23,19 +23,28 @@ class AlertVoteStore(Statements):
         user_id: int,
         article_id: str,
         vote: int,
+        *,
+        chat_id: int,
+        keep: int | None = None,
     ) -> bool:
-        """Keep one reader's vote (+1 or -1) on an alert, replacing their earlier vote on it;
-        True when there was one. A vote for a removed subscription is not kept (it would
-        teach nothing): ValueError."""
+        """Keep one reader's vote (+1 or -1) on an alert of `chat_id`, replacing their
+        earlier vote on it; True when there was one. A vote is kept only on a subscription
+        of that very chat (the alert's), so no vote ever teaches another chat's topic; on a
+        removed subscription (it would teach nothing) or another chat's: ValueError. With
+        `keep`, only the subscription's latest `keep` votes stay (what the vote rule reads,
+        `alerts.vote_memory`): the older ones are deleted in the same transaction."""
         if vote not in (1, -1):
             raise ValueError(f"a vote is +1 or -1, got {vote!r}")
         with self.database.transaction() as tx:
             known = tx.execute(
-                self._sql(f"SELECT 1 FROM subscriptions WHERE id = ?{self._KEEP_SUBSCRIPTION}"),
-                [subscription_id],
+                self._sql(
+                    "SELECT 1 FROM subscriptions WHERE id = ? AND chat_id = ?"
+                    + self._KEEP_SUBSCRIPTION
+                ),
+                [subscription_id, chat_id],
             ).fetchone()
             if known is None:
-                raise ValueError(f"subscription {subscription_id} no longer exists")
+                raise ValueError(f"chat {chat_id} has no subscription {subscription_id}")
             replaced = tx.execute(
                 self._sql("DELETE FROM alert_votes WHERE delivery_id = ? AND user_id = ?"),
                 [delivery_id, user_id],
@@ -49,6 +58,15 @@ class AlertVoteStore(Statements):
                 ),
                 [delivery_id, subscription_id, user_id, article_id, vote, timestamp()],
             )
+            if keep is not None:
+                tx.execute(
+                    self._sql(
+                        """DELETE FROM alert_votes WHERE subscription_id = ? AND id NOT IN
+                           (SELECT id FROM alert_votes WHERE subscription_id = ?
+                            ORDER BY id DESC LIMIT ?)"""
+                    ),
+                    [subscription_id, subscription_id, keep],
+                )
         return replaced > 0
 
     def for_subscription(self, subscription_id: int) -> list[AlertVote]:

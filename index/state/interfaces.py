@@ -23,6 +23,7 @@ class Subscription:
     required: tuple[str, ...]  # +words: the article must contain each
     excluded: tuple[str, ...]  # -words: the article must contain none
     created_at: str
+    created_by: int | None = None  # the user who subscribed (None: a channel, or older)
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,14 @@ class ChatSettings:
 
 
 class SubscriptionLimitError(IndexError_):
-    """The chat already follows as many topics as it may; `count` says how many."""
+    """The chat (or, `per_user`, the user across all chats) already follows as many topics
+    as it may; `count` says how many."""
 
-    def __init__(self, count: int) -> None:
-        super().__init__(f"this chat already follows {count} topics, the most allowed")
+    def __init__(self, count: int, per_user: bool = False) -> None:
+        who = "you already made" if per_user else "this chat already follows"
+        super().__init__(f"{who} {count} subscriptions, the most allowed")
         self.count = count
+        self.per_user = per_user
 
 
 @dataclass(frozen=True)
@@ -109,13 +113,19 @@ class Subscriptions(Protocol):
         excluded: Sequence[str] = (),
         *,
         limit: int | None = None,
+        user_id: int | None = None,
+        user_limit: int | None = None,
     ) -> tuple[Subscription, bool]:
-        """(subscription, False) if it existed; SubscriptionLimitError past `limit`."""
+        """(subscription, False) if it existed; SubscriptionLimitError past `limit` topics
+        in the chat (thread) or `user_limit` made by `user_id` across all chats. Ids are
+        never reused."""
         ...
 
     def for_chat(self, chat_id: int, thread_id: int | None) -> list[Subscription]: ...
 
-    def get(self, subscription_id: int) -> Subscription | None: ...
+    def get(self, subscription_id: int, chat_id: int | None = None) -> Subscription | None:
+        """The subscription; None if gone or (with `chat_id`) another chat's."""
+        ...
 
     def active(self) -> list[Subscription]:
         """Subscriptions of chats that are not paused."""
@@ -123,6 +133,11 @@ class Subscriptions(Protocol):
 
     def remove(self, chat_id: int, ids: Sequence[int]) -> list[Subscription]:
         """Remove the chat's subscriptions and withdraw their waiting alerts, at once."""
+        ...
+
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """The chat got a new id (a group upgraded to a supergroup): move its settings,
+        subscriptions and alerts there, at once; how many subscriptions moved."""
         ...
 
     def chat(self, chat_id: int) -> ChatSettings: ...
@@ -245,10 +260,19 @@ class AlertVotes(Protocol):
     subscription."""
 
     def record(
-        self, delivery_id: int, subscription_id: int, user_id: int, article_id: str, vote: int
+        self,
+        delivery_id: int,
+        subscription_id: int,
+        user_id: int,
+        article_id: str,
+        vote: int,
+        *,
+        chat_id: int,
+        keep: int | None = None,
     ) -> bool:
         """Keep the vote, replacing the reader's earlier one on this alert (True if there
-        was one); ValueError when the subscription no longer exists."""
+        was one), and only the subscription's latest `keep` votes; ValueError when the
+        subscription no longer exists or is not `chat_id`'s (the alert's chat)."""
         ...
 
     def for_subscription(self, subscription_id: int) -> list[AlertVote]: ...

@@ -23,8 +23,9 @@ only as sent, partial, failed, paused or cancelled, and a killed worker's claim 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from index.clock import Clock, timestamp, utc_now
 from index.state.interfaces import Delivery, NewDelivery, RetryPolicy
@@ -217,6 +218,12 @@ class DeliveryOutbox:
             [chat_id],
         )
 
+    @staticmethod
+    def move_for_chat(tx: Transaction, old_chat_id: int, new_chat_id: int) -> None:
+        """The chat got a new id: its alerts (sent, waiting, held) go with it, in `tx`, the
+        transaction that moves its subscriptions."""
+        move_deliveries(tx.execute, "?", old_chat_id, new_chat_id)
+
     # -- reading
 
     def next_due_at(self) -> datetime | None:
@@ -265,6 +272,26 @@ class DeliveryOutbox:
 
 # Given up on: partial when some pieces arrived, so /stats tells the two apart.
 GIVEN_UP = "CASE WHEN pieces_sent > 0 THEN 'partial' ELSE 'failed' END"
+
+
+def move_deliveries(
+    execute: Callable[..., Any], mark: str, old_chat_id: int, new_chat_id: int
+) -> None:
+    """Both backends: the chat's deliveries under its new id, keeping the claims (a sender
+    holding one sends it to the new id on its next try). One the new chat already has (the
+    same article in the same forum topic) is not moved, and withdrawn if still waiting."""
+    execute(
+        f"""UPDATE deliveries SET chat_id = {mark} WHERE chat_id = {mark} AND NOT EXISTS
+            (SELECT 1 FROM deliveries e WHERE e.chat_id = {mark}
+             AND COALESCE(e.thread_id, 0) = COALESCE(deliveries.thread_id, 0)
+             AND e.article_id = deliveries.article_id)""",
+        [new_chat_id, old_chat_id, new_chat_id],
+    )
+    execute(
+        f"""UPDATE deliveries SET status = 'cancelled', {RELEASE}
+            WHERE chat_id = {mark} AND status IN {_WAITING}""",
+        [old_chat_id],
+    )
 
 
 def next_try(

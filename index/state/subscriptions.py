@@ -8,19 +8,29 @@ parse them again.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from index.clock import timestamp
 from index.state.interfaces import ChatSettings, Subscription, SubscriptionLimitError
 from index.state.outbox import DeliveryOutbox
+from index.state.subscription_ids import never_reuse_ids
 from index.storage.database import Database, Migration, Transaction
 
-SUBSCRIPTION_COLUMNS = "id, chat_id, thread_id, topic, query, required, excluded, created_at"
+SUBSCRIPTION_COLUMNS = (
+    "id, chat_id, thread_id, topic, query, required, excluded, created_at, created_by"
+)
+# Bumped in the transaction of every change to the set `active()` returns (a subscription
+# added, removed or moved to another chat, a chat paused or resumed): the cache is keyed on it.
+BUMP_VERSION = "UPDATE subscriptions_version SET version = version + 1"
 
 
 class SubscriptionStore:
     """Reads and writes the `subscriptions` and `chats` tables; the alerts waiting for them
-    are withdrawn by the outbox, inside the same transaction."""
+    are withdrawn by the outbox, inside the same transaction.
+
+    A subscription's id is never given again once removed (AUTOINCREMENT): alerts, votes
+    and buttons name subscriptions by id, and a reused id would hand them to another chat."""
 
     def __init__(self, database: Database) -> None:
         self.database = database
@@ -36,11 +46,16 @@ class SubscriptionStore:
         excluded: Sequence[str] = (),
         *,
         limit: int | None = None,
+        user_id: int | None = None,
+        user_limit: int | None = None,
     ) -> tuple[Subscription, bool]:
-        """Subscribe a chat (thread) to a topic; (subscription, False) if it already was.
+        """Subscribe a chat (thread) to a topic for `user_id`; (subscription, False) if it
+        already was.
 
         With `limit`, raises SubscriptionLimitError when the chat (thread) already follows that
-        many topics; counted in the insert's own transaction, so concurrent adds never pass it.
+        many topics, and with `user_limit` when `user_id` made that many subscriptions across
+        all chats and forum topics; counted in the insert's own transaction, so concurrent
+        adds never pass either.
         """
         with self.database.transaction() as tx:
             self._ensure_chat(tx, chat_id)
@@ -51,18 +66,11 @@ class SubscriptionStore:
             ).fetchone()
             if existing:
                 return subscription_from_row(existing), False
-            if limit is not None:
-                (count,) = tx.execute(
-                    """SELECT COUNT(*) FROM subscriptions WHERE chat_id = ?
-                       AND COALESCE(thread_id, 0) = ?""",
-                    [chat_id, thread_id or 0],
-                ).fetchone()
-                if count >= limit:
-                    raise SubscriptionLimitError(count)
+            check_limits(tx.execute, "?", chat_id, thread_id, limit, user_id, user_limit)
             cursor = tx.execute(
                 """INSERT INTO subscriptions
-                   (chat_id, thread_id, topic, query, required, excluded, created_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                   (chat_id, thread_id, topic, query, required, excluded, created_at, created_by)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
                 [
                     chat_id,
                     thread_id,
@@ -71,8 +79,10 @@ class SubscriptionStore:
                     json.dumps(list(required)),
                     json.dumps(list(excluded)),
                     timestamp(),
+                    user_id,
                 ],
             )
+            tx.execute(BUMP_VERSION)
             row = tx.execute(
                 f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?", [cursor.lastrowid]
             ).fetchone()
@@ -86,33 +96,29 @@ class SubscriptionStore:
         )
         return [subscription_from_row(row) for row in rows]
 
-    def get(self, subscription_id: int) -> Subscription | None:
+    def get(self, subscription_id: int, chat_id: int | None = None) -> Subscription | None:
+        """The subscription, if it exists (and, with `chat_id`, belongs to that chat)."""
         row = self._db.execute(
             f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = ?", [subscription_id]
         ).fetchone()
-        return subscription_from_row(row) if row else None
+        found = subscription_from_row(row) if row else None
+        return found if found and chat_id in (None, found.chat_id) else None
 
     def active(self) -> list[Subscription]:
         """Subscriptions of chats that are not paused: the ones new articles are matched to.
 
         Alert matching asks for them every batch; with 10,000 subscriptions reading and
-        parsing them all takes ~70 ms, so the list is kept until the set changes. Rows are
-        only ever added or deleted (and chats paused or resumed), so count and ids tell.
+        parsing them all takes ~70 ms, so the list is kept until the set changes: every
+        change bumps `subscriptions_version` in its own transaction. The version is read
+        before the rows, so a change committed in between only makes the next call read again.
         """
-        active = (
-            "FROM subscriptions s LEFT JOIN chats c ON c.chat_id = s.chat_id"
-            " WHERE COALESCE(c.paused, 0) = 0"
-        )
-        signature = tuple(
-            self._db.execute(f"SELECT COUNT(*), MAX(s.id), TOTAL(s.id) {active}").fetchone()
-        )
+        (version,) = self._db.execute("SELECT version FROM subscriptions_version").fetchone()
         cached = self._active
-        if cached is not None and cached[0] == signature:
+        if cached is not None and cached[0] == version:
             return list(cached[1])
-        columns = ", ".join("s." + c.strip() for c in SUBSCRIPTION_COLUMNS.split(","))
-        rows = self._db.execute(f"SELECT {columns} {active} ORDER BY s.id")
+        rows = self._db.execute(ACTIVE_SUBSCRIPTIONS)
         found = [subscription_from_row(row) for row in rows]
-        self._active = (signature, found)
+        self._active = (version, found)
         return list(found)
 
     def remove(self, chat_id: int, ids: Sequence[int]) -> list[Subscription]:
@@ -128,7 +134,20 @@ class SubscriptionStore:
                 marks = ",".join("?" * len(found))
                 DeliveryOutbox.cancel_for_subscriptions(tx, found)
                 tx.execute(f"DELETE FROM subscriptions WHERE id IN ({marks})", found)
+                tx.execute(BUMP_VERSION)
         return [subscription_from_row(row) for row in rows]
+
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """The group became a supergroup with a new id: its subscriptions, settings and
+        alerts (sent and waiting; the votes follow their subscriptions) go to the new id, in
+        one transaction. A topic the new chat already follows is kept once. Returns how many
+        subscriptions moved; 0 when there was nothing left to move (a repeated move)."""
+        with self.database.transaction() as tx:
+            moved = move_chat_rows(tx.execute, "?", old_chat_id, new_chat_id)
+            DeliveryOutbox.move_for_chat(tx, old_chat_id, new_chat_id)
+            if moved:
+                tx.execute(BUMP_VERSION)
+        return moved
 
     def chat(self, chat_id: int) -> ChatSettings:
         row = self._db.execute(
@@ -158,6 +177,7 @@ class SubscriptionStore:
         with self.database.transaction() as tx:
             self._ensure_chat(tx, chat_id)
             tx.execute("UPDATE chats SET paused = 1 WHERE chat_id = ?", [chat_id])
+            tx.execute(BUMP_VERSION)
             DeliveryOutbox.hold_for_chat(tx, chat_id)
 
     def resume_chat(self, chat_id: int) -> bool:
@@ -167,6 +187,8 @@ class SubscriptionStore:
             cursor = tx.execute(
                 "UPDATE chats SET paused = 0 WHERE chat_id = ? AND paused = 1", [chat_id]
             )
+            if cursor.rowcount > 0:
+                tx.execute(BUMP_VERSION)
         return cursor.rowcount > 0
 
     def counts(self) -> dict[str, int]:
@@ -192,6 +214,61 @@ class SubscriptionStore:
         return self.database.connection()
 
 
+ACTIVE_SUBSCRIPTIONS = (
+    "SELECT "
+    + ", ".join("s." + c.strip() for c in SUBSCRIPTION_COLUMNS.split(","))
+    + " FROM subscriptions s LEFT JOIN chats c ON c.chat_id = s.chat_id"
+    " WHERE COALESCE(c.paused, 0) = 0 ORDER BY s.id"
+)
+
+
+def check_limits(
+    execute: Callable[..., Any],
+    mark: str,
+    chat_id: int,
+    thread_id: int | None,
+    limit: int | None,
+    user_id: int | None,
+    user_limit: int | None,
+) -> None:
+    """SubscriptionLimitError when the chat (thread) follows `limit` topics already, or
+    `user_id` made `user_limit` subscriptions across every chat and forum topic. Both
+    backends: `execute` runs a statement of the add's transaction, `mark` is its driver's."""
+    if limit is not None:
+        (count,) = execute(
+            f"""SELECT COUNT(*) FROM subscriptions WHERE chat_id = {mark}
+                AND COALESCE(thread_id, 0) = {mark}""",
+            [chat_id, thread_id or 0],
+        ).fetchone()
+        if count >= limit:
+            raise SubscriptionLimitError(count)
+    if user_limit is not None and user_id is not None:
+        (count,) = execute(
+            f"SELECT COUNT(*) FROM subscriptions WHERE created_by = {mark}", [user_id]
+        ).fetchone()
+        if count >= user_limit:
+            raise SubscriptionLimitError(count, per_user=True)
+
+
+def move_chat_rows(
+    execute: Callable[..., Any], mark: str, old_chat_id: int, new_chat_id: int
+) -> int:
+    """The chat's settings and subscriptions under its new id (both backends, in the
+    caller's transaction); how many subscriptions moved. The new chat keeps its own
+    settings if it has some already, and is not paused: it is where the bot now is."""
+    execute(
+        f"""INSERT INTO chats (chat_id, digest, paused, last_digest_at)
+            SELECT {mark}, digest, 0, last_digest_at FROM chats WHERE chat_id = {mark}
+            ON CONFLICT (chat_id) DO NOTHING""",
+        [new_chat_id, old_chat_id],
+    )
+    execute(f"DELETE FROM chats WHERE chat_id = {mark}", [old_chat_id])
+    return execute(
+        f"UPDATE subscriptions SET chat_id = {mark} WHERE chat_id = {mark}",
+        [new_chat_id, old_chat_id],
+    ).rowcount
+
+
 def subscription_from_row(row: tuple) -> Subscription:
     return Subscription(
         id=int(row[0]),
@@ -202,6 +279,7 @@ def subscription_from_row(row: tuple) -> Subscription:
         required=tuple(json.loads(row[5] or "[]")),
         excluded=tuple(json.loads(row[6] or "[]")),
         created_at=row[7],
+        created_by=row[8],
     )
 
 
@@ -237,4 +315,7 @@ def _create_chats_and_subscriptions(db: Transaction) -> None:
     db["subscriptions"].create_index(["chat_id"])
 
 
-MIGRATIONS: dict[int, Migration] = {1: _create_chats_and_subscriptions}
+MIGRATIONS: dict[int, Migration] = {
+    1: _create_chats_and_subscriptions,
+    7: never_reuse_ids,
+}

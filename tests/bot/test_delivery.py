@@ -433,3 +433,72 @@ async def test_two_workers_and_an_ingest_on_postgresql_alert_once_when_a_worker_
     # Matched once each (a kill between an article's commit and its log line hides one).
     assert result.matched_twice == 0
     assert articles - workers[0].kills <= result.matched_articles <= articles
+
+
+def failing_first_topic(svc):
+    """The matcher's quote fails for good for the first topic it is asked about (a bug, a
+    passage that cannot be quoted): that alert cannot be prepared."""
+    failing: list[str] = []
+    real = svc.matcher.quote
+
+    def quote(passage_id: int, topic_query: str):
+        failing[:] = failing or [topic_query]
+        if topic_query == failing[0]:
+            raise RuntimeError("cannot quote this one")
+        return real(passage_id, topic_query)
+
+    svc.matcher.quote = quote
+
+
+async def test_an_alert_that_cannot_be_prepared_is_counted_and_lets_the_rest_through(
+    api, launch, tmp_path, seed
+):
+    bot = await launch(bot_settings(tmp_path / "data", api, alerts__retry_seconds=60.0))
+    for chat, topic in ((USER_ID, "ceasefire talks"), (5151, "zelensky putin meeting")):
+        api.user_message(chat, f"/subscribe {topic}")
+        await api.wait_for(sent_to(chat), timeout=SLOW)
+    failing_first_topic(bot.services)
+    await bot.ingest([seed])
+    # The first alert claimed fails while being prepared; the other is sent meanwhile.
+    await until(
+        lambda: (
+            len([r for r in api.sent if r.text.startswith("🔔")]) == 1
+            and bot.query("SELECT attempts FROM deliveries WHERE status = 'pending'")
+            == [{"attempts": 1}]
+        )
+    )
+    waiting = bot.query(
+        "SELECT last_error, next_attempt_at FROM deliveries WHERE status = 'pending'"
+    )
+    assert waiting[0]["last_error"] == "could not prepare: RuntimeError: cannot quote this one"
+    assert (
+        waiting[0]["next_attempt_at"]
+        > bot.query("SELECT MAX(sent_at) AS t FROM deliveries")[0]["t"]
+    )
+
+
+async def test_a_digest_item_that_cannot_be_prepared_waits_while_the_digest_goes_out(
+    api, launch, tmp_path, seed
+):
+    bot = await launch(
+        bot_settings(
+            tmp_path / "data", api, alerts__digest_minutes=0.02, alerts__retry_seconds=60.0
+        )
+    )
+    for topic in ("ceasefire talks", "zelensky putin meeting"):  # two forum topics
+        since = len(api.sent)
+        api.group_message(
+            FORUM, f"/subscribe {topic}", user_id=OWNER_USER_ID, message_thread_id=len(topic)
+        )
+        await api.wait_for(sent_to(FORUM), since=since, timeout=SLOW)
+    api.group_message(FORUM, "/digest on", user_id=OWNER_USER_ID)
+    failing_first_topic(bot.services)
+    await bot.ingest([seed])
+    digest = await api.wait_for(
+        lambda r: r.chat_id == FORUM and r.text.startswith("📰"), timeout=SLOW
+    )
+    assert digest.text.startswith("📰 Your digest: 1 new article")
+    expected = [{"status": "pending", "attempts": 1}, {"status": "sent", "attempts": 1}]
+    await until(
+        lambda: bot.query("SELECT status, attempts FROM deliveries ORDER BY status") == expected
+    )

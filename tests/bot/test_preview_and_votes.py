@@ -124,7 +124,7 @@ async def test_thumbs_down_on_similar_alerts_stops_the_next_one_for_that_chat_on
     # In a group, as for /subscribe, only admins teach its topic.
     in_group = alerts(api, GROUP)[0]
     assert await press(api, in_group, in_group.buttons[1]["callback_data"], user_id=MEMBER) == (
-        "Only this group's admins can teach the topics it follows."
+        "Only this chat's admins can teach the topics it follows."
     )
     votes = bot.query("SELECT user_id, vote FROM alert_votes ORDER BY id")
     assert votes == [{"user_id": USER_ID, "vote": -1}] * 3

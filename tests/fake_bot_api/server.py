@@ -81,7 +81,8 @@ class FakeBotApi:
 
     lifecycle:  ``async with FakeBotApi(token) as api``, ``start()``, ``stop()``,
                 ``base_url``, ``base_file_url``, ``bot_user``
-    setup:      ``add_chat``, ``block_chat``, ``unblock_chat``, ``fail_next``,
+    setup:      ``add_chat``, ``set_member``, ``migrate_chat``, ``upgrade_to_supergroup``,
+                ``block_chat``, ``unblock_chat``, ``fail_next``,
                 ``fail_matching``, ``fail_at_random``, ``slow_down``
     updates:    ``user_message``, ``group_message``, ``channel_post``, ``callback_query``,
                 ``feed_update``
@@ -111,6 +112,8 @@ class FakeBotApi:
         self.internal_errors: list[Exception] = []  # bugs of the fake itself (HTTP 500)
         self._chats: dict[int, dict] = {}
         self._blocked: set[int] = set()
+        self._members: dict[tuple[int, int], str] = {}  # (chat, user) -> status
+        self._migrated: dict[int, int] = {}  # a group's id -> its supergroup's
         self._messages: dict[tuple[int, int], dict] = {}
         self._message_ids: dict[int, itertools.count] = {}
         self._updates: list[dict] = []
@@ -369,6 +372,22 @@ class FakeBotApi:
         self._chats[chat_id] = chat
         return dict(chat)
 
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """What getChatMember answers for this user in this chat: ``"creator"``,
+        ``"administrator"``, ``"member"`` (the default for anyone but the bot and
+        OWNER_USER_ID) or ``"left"``."""
+        if status not in ("creator", "administrator", "member", "left"):
+            raise ValueError(f"unsupported member status {status!r}")
+        self._members[(chat_id, user_id)] = status
+
+    def migrate_chat(self, chat_id: int, new_chat_id: int) -> dict:
+        """The group was upgraded to a supergroup with ``new_chat_id``: from now on every
+        request to the old id answers 400 with ``parameters.migrate_to_chat_id``, as Telegram
+        does, and the new chat (a supergroup) takes its place."""
+        old = self._ensure_chat(chat_id)
+        self._migrated[chat_id] = new_chat_id
+        return self.add_chat(new_chat_id, "supergroup", title=old.get("title"))
+
     def block_chat(self, chat_id: int) -> None:
         """The user blocked the bot / the bot was kicked: sends answer 403."""
         self._blocked.add(chat_id)
@@ -394,6 +413,12 @@ class FakeBotApi:
             raise bad_request("chat not found")
         if isinstance(value, bool) or not isinstance(value, int) or value == 0:
             raise bad_request("chat not found")
+        if value in self._migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self._migrated[value]},
+            )
         return self._ensure_chat(value)
 
     def _writable_chat(self, value: Any) -> dict:
@@ -599,17 +624,26 @@ class FakeBotApi:
     def _member(self, chat: dict, user_id: int) -> dict:
         if user_id == self.bot_user["id"] and chat["type"] != "private":
             return self._bot_administrator()
-        if user_id == OWNER_USER_ID and chat["type"] != "private":
-            owner = {"id": OWNER_USER_ID, "is_bot": False, "first_name": "Chat Owner"}
+        status = self._members.get((chat["id"], user_id))
+        if status is None and chat["type"] != "private":
+            status = "creator" if user_id == OWNER_USER_ID else "member"
+        if status == "creator":
+            owner = {"id": user_id, "is_bot": False, "first_name": "Chat Owner"}
             return {"status": "creator", "user": owner, "is_anonymous": False}
         user = self.bot_user if user_id == self.bot_user["id"] else self._user(user_id)
-        return {"status": "member", "user": dict(user)}
+        if status == "administrator":
+            return self._administrator(user)
+        return {"status": status or "member", "user": dict(user)}
 
     def _bot_administrator(self) -> dict:
+        return self._administrator(self.bot_user)
+
+    @staticmethod
+    def _administrator(user: dict) -> dict:
         rights = dict.fromkeys(_BOT_ADMIN_RIGHTS, True)
         return {
             "status": "administrator",
-            "user": dict(self.bot_user),
+            "user": dict(user),
             "can_be_edited": False,
             "is_anonymous": False,
             "can_promote_members": False,
@@ -841,6 +875,26 @@ class FakeBotApi:
             chat, text, sender=None, sender_chat=chat, entities=detect_entities(text)
         )
         return self.feed_update({"channel_post": message})
+
+    def upgrade_to_supergroup(self, chat_id: int, new_chat_id: int, *, user_id: int = 1000) -> None:
+        """A group's admin upgrades it to a supergroup: the old id answers "migrated" from now
+        on (``migrate_chat``), and Telegram's two service messages arrive: one in the old group
+        (``migrate_to_chat_id``), one in the new supergroup (``migrate_from_chat_id``)."""
+        new = self.migrate_chat(chat_id, new_chat_id)
+        old = self._chats[chat_id]
+        for chat, field, value in (
+            (old, "migrate_to_chat_id", new_chat_id),
+            (new, "migrate_from_chat_id", chat_id),
+        ):
+            counter = self._message_ids.setdefault(chat["id"], itertools.count(1))
+            message = {
+                "message_id": next(counter),
+                "from": self._user(user_id),
+                "date": int(time.time()),
+                "chat": dict(chat),
+                field: value,
+            }
+            self.feed_update({"message": message})
 
     def callback_query(
         self,

@@ -10,11 +10,16 @@ from collections.abc import Sequence
 import psycopg
 
 from index.clock import timestamp
-from index.state.interfaces import ChatSettings, Subscription, SubscriptionLimitError
+from index.state.interfaces import ChatSettings, Subscription
+from index.state.outbox import move_deliveries
 from index.state.postgres.outbox import PostgresOutbox
 from index.state.subscriptions import (
+    ACTIVE_SUBSCRIPTIONS,
+    BUMP_VERSION,
     SUBSCRIPTION_COLUMNS,
     chat_from_row,
+    check_limits,
+    move_chat_rows,
     subscription_from_row,
 )
 from index.storage.postgres.database import PostgresDatabase
@@ -40,12 +45,18 @@ class PostgresSubscriptions:
         excluded: Sequence[str] = (),
         *,
         limit: int | None = None,
+        user_id: int | None = None,
+        user_limit: int | None = None,
     ) -> tuple[Subscription, bool]:
         """Subscribe a chat (thread) to a topic; (subscription, False) if it already was;
-        SubscriptionLimitError when it already follows `limit` topics."""
+        SubscriptionLimitError when it already follows `limit` topics, or `user_id` made
+        `user_limit` subscriptions across all chats (the version row, locked by every
+        change, keeps concurrent adds of one user from passing it)."""
         with self.database.transaction() as tx:
             self._ensure_chat(tx, chat_id)
             tx.execute("SELECT 1 FROM chats WHERE chat_id = %s FOR UPDATE", [chat_id])
+            if user_limit is not None and user_id is not None:
+                tx.execute(BUMP_VERSION)  # taken first: one add at a time across chats
             existing = tx.execute(
                 f"""SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE chat_id = %s
                     AND COALESCE(thread_id, 0) = %s AND lower(topic) = lower(%s)""",
@@ -53,18 +64,12 @@ class PostgresSubscriptions:
             ).fetchone()
             if existing:
                 return subscription_from_row(existing), False
-            if limit is not None:
-                (count,) = tx.execute(
-                    """SELECT COUNT(*) FROM subscriptions WHERE chat_id = %s
-                       AND COALESCE(thread_id, 0) = %s""",
-                    [chat_id, thread_id or 0],
-                ).fetchone()
-                if count >= limit:
-                    raise SubscriptionLimitError(count)
+            check_limits(tx.execute, "%s", chat_id, thread_id, limit, user_id, user_limit)
             row = tx.execute(
                 f"""INSERT INTO subscriptions
-                    (chat_id, thread_id, topic, query, required, excluded, created_at)
-                    VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {SUBSCRIPTION_COLUMNS}""",
+                    (chat_id, thread_id, topic, query, required, excluded, created_at,
+                     created_by)
+                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING {SUBSCRIPTION_COLUMNS}""",
                 [
                     chat_id,
                     thread_id,
@@ -73,8 +78,10 @@ class PostgresSubscriptions:
                     json.dumps(list(required)),
                     json.dumps(list(excluded)),
                     timestamp(),
+                    user_id,
                 ],
             ).fetchone()
+            tx.execute(BUMP_VERSION)
         return subscription_from_row(row), True
 
     def for_chat(self, chat_id: int, thread_id: int | None) -> list[Subscription]:
@@ -85,31 +92,24 @@ class PostgresSubscriptions:
         )
         return [subscription_from_row(row) for row in rows]
 
-    def get(self, subscription_id: int) -> Subscription | None:
+    def get(self, subscription_id: int, chat_id: int | None = None) -> Subscription | None:
+        """The subscription, if it exists (and, with `chat_id`, belongs to that chat)."""
         row = self.database.execute(
             f"SELECT {SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE id = %s", [subscription_id]
         ).fetchone()
-        return subscription_from_row(row) if row else None
+        found = subscription_from_row(row) if row else None
+        return found if found and chat_id in (None, found.chat_id) else None
 
     def active(self) -> list[Subscription]:
-        """Subscriptions of chats that are not paused, kept until the set changes (rows are
-        only added or deleted, chats paused or resumed: count and ids tell)."""
-        active = (
-            "FROM subscriptions s LEFT JOIN chats c ON c.chat_id = s.chat_id"
-            " WHERE COALESCE(c.paused, 0) = 0"
-        )
-        signature = tuple(
-            self.database.execute(
-                f"SELECT COUNT(*), MAX(s.id), COALESCE(SUM(s.id), 0) {active}"
-            ).fetchone()
-        )
+        """Subscriptions of chats that are not paused, kept while `subscriptions_version`
+        (bumped by every change, any worker's) stays the same; read before the rows."""
+        (version,) = self.database.execute("SELECT version FROM subscriptions_version").fetchone()
         cached = self._active
-        if cached is not None and cached[0] == signature:
+        if cached is not None and cached[0] == version:
             return list(cached[1])
-        columns = ", ".join("s." + c.strip() for c in SUBSCRIPTION_COLUMNS.split(","))
-        rows = self.database.execute(f"SELECT {columns} {active} ORDER BY s.id")
+        rows = self.database.execute(ACTIVE_SUBSCRIPTIONS)
         found = [subscription_from_row(row) for row in rows]
-        self._active = (signature, found)
+        self._active = (version, found)
         return list(found)
 
     def remove(self, chat_id: int, ids: Sequence[int]) -> list[Subscription]:
@@ -122,7 +122,17 @@ class PostgresSubscriptions:
             ).fetchall()
             if rows:
                 PostgresOutbox.cancel_for_subscriptions(tx, [row[0] for row in rows])
+                tx.execute(BUMP_VERSION)
         return sorted((subscription_from_row(row) for row in rows), key=lambda s: s.id)
+
+    def move_chat(self, old_chat_id: int, new_chat_id: int) -> int:
+        """As SubscriptionStore.move_chat: settings, subscriptions and alerts to the new id."""
+        with self.database.transaction() as tx:
+            moved = move_chat_rows(tx.execute, "%s", old_chat_id, new_chat_id)
+            move_deliveries(tx.execute, "%s", old_chat_id, new_chat_id)
+            if moved:
+                tx.execute(BUMP_VERSION)
+        return moved
 
     def chat(self, chat_id: int) -> ChatSettings:
         row = self.database.execute(f"{_CHAT} WHERE chat_id = %s", [chat_id]).fetchone()
@@ -147,13 +157,17 @@ class PostgresSubscriptions:
         with self.database.transaction() as tx:
             self._ensure_chat(tx, chat_id)
             tx.execute("UPDATE chats SET paused = 1 WHERE chat_id = %s", [chat_id])
+            tx.execute(BUMP_VERSION)
             PostgresOutbox.hold_for_chat(tx, chat_id)
 
     def resume_chat(self, chat_id: int) -> bool:
         """The chat is reachable again; True if it had been paused (held alerts stay held)."""
-        cursor = self.database.execute(
-            "UPDATE chats SET paused = 0 WHERE chat_id = %s AND paused = 1", [chat_id]
-        )
+        with self.database.transaction() as tx:
+            cursor = tx.execute(
+                "UPDATE chats SET paused = 0 WHERE chat_id = %s AND paused = 1", [chat_id]
+            )
+            if cursor.rowcount > 0:
+                tx.execute(BUMP_VERSION)
         return cursor.rowcount > 0
 
     def counts(self) -> dict[str, int]:
@@ -202,4 +216,15 @@ def create_subscriptions(db: psycopg.Connection) -> None:
     db.execute("CREATE INDEX subscriptions_chat ON subscriptions (chat_id)")
 
 
-MIGRATIONS = {2: create_subscriptions}
+def subscriptions_version(db: psycopg.Connection) -> None:
+    """Version 5: the version row `active()` keys its cache on (a digest of ids missed a
+    change that kept them, such as a chat's subscriptions moving to its new id), and who
+    made each subscription (the per-user cap). Ids come from an identity column: never
+    reused."""
+    db.execute("CREATE TABLE subscriptions_version (version bigint NOT NULL)")
+    db.execute("INSERT INTO subscriptions_version (version) VALUES (0)")
+    db.execute("ALTER TABLE subscriptions ADD COLUMN created_by bigint")
+    db.execute("CREATE INDEX subscriptions_created_by ON subscriptions (created_by)")
+
+
+MIGRATIONS = {2: create_subscriptions, 5: subscriptions_version}
