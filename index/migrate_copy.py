@@ -111,8 +111,21 @@ def copy_rows(source, tx: psycopg.Connection, report: Progress) -> None:
     for table in _NUMBERED:
         tx.execute(
             f"""SELECT setval(pg_get_serial_sequence('{table}', 'id'),
-                              COALESCE(MAX(id), 0) + 1, false) FROM {table}"""
+                              GREATEST(COALESCE(MAX(id), 0), %s) + 1, false) FROM {table}""",
+            [last_given_id(source, table)],
         )
+
+
+def last_given_id(source, table: str) -> int:
+    """The highest id SQLite ever gave in `table`, removed rows included: a subscription
+    removed last must not have its id given again on PostgreSQL (its old deliveries and votes
+    still name it)."""
+    given = source.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", [table]).fetchone()
+    highest = int(given[0]) if given else 0
+    if table == "subscriptions":
+        named = source.execute("SELECT MAX(subscription_id) FROM deliveries").fetchone()[0]
+        highest = max(highest, int(named or 0))
+    return highest
 
 
 def _drop_secondary_indexes(tx: psycopg.Connection) -> list[sql.Composable]:

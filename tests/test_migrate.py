@@ -115,6 +115,22 @@ def test_migrate_copies_the_archive_and_its_state_without_embedding_again(
     assert state.outbox.next_due_at() is not None and state.outbox.next_due_at() <= now
 
 
+def test_a_removed_newest_subscriptions_id_is_not_given_again_after_migrate(
+    sqlite_archive, postgres_server
+):
+    """Regression (issue 19): the id sequence was set past the copied rows only, so the id of
+    a subscription removed last on SQLite was handed out again on PostgreSQL."""
+    data_dir, _source, source_state = sqlite_archive
+    newest, _ = source_state.subscriptions.add(3, None, "typo topic", "typo topic")
+    assert source_state.subscriptions.remove(3, [newest.id])
+    url = postgres_server.create_database()
+    result = run_cli("--data-dir", str(data_dir), "migrate", "--to", url)
+    assert result.returncode == 0, result.stderr
+    state = open_state(NewsArchive(settings_for(data_dir, url), embedder=HashEmbedder()))
+    added, _ = state.subscriptions.add(4, None, "tsunami", "tsunami")
+    assert added.id > newest.id
+
+
 def test_migrate_runs_again_safely_and_refuses_another_archive(
     sqlite_archive, postgres_server, tmp_path
 ):
