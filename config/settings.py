@@ -150,6 +150,7 @@ class SourceSettings:
     max_source_chars: PositiveInt = 300
     max_url_chars: PositiveInt = 4_096
     min_article_words: NonNegativeInt = 10
+    max_folder_files: PositiveInt = 10_000
 
 
 @_section

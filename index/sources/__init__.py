@@ -6,7 +6,7 @@ from index._exports import lazy_exports
 __all__, __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "index.sources.files": ["read_file"],
+        "index.sources.files": ["read_file", "read_folder"],
         "index.sources.fetching": ["FetchedResource", "Fetcher"],
         "index.sources.web": [
             "FeedDocument",
