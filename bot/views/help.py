@@ -84,7 +84,7 @@ def help_text_html(titles: list[str], greeting: bool, admin: bool, digest_hours:
         "",
         "<b>Follow a topic</b>",
         "/subscribe &lt;topic&gt; — e.g. /subscribe ceasefire talks +ukraine -football"
-        " (+word must appear, -word must not)",
+        " (+word must appear, -word must not; +&quot;new york&quot; a phrase, a OR b either)",
         "/unsubscribe &lt;topic|all&gt; — stop following (buttons without a topic)",
         "/subscriptions — the topics this chat follows",
         f"/digest on|off — one digest every {digest_hours:g} h instead of a message per article",

@@ -12,6 +12,7 @@ from bot.views.display import (
     visible_len,
 )
 from index.state import Subscription
+from retrieval.alerts import show_rule
 
 # The words of a topic's +word and -word rules, shown at most this long.
 RULE_CHARS = 200
@@ -26,17 +27,18 @@ def topic_html(topic: str) -> str:
 
 
 def describe(subscription: Subscription) -> str:
-    """“topic” (must mention: a, b; never: c), escaped."""
+    """“topic” (must mention: a, “new york”, b or c; never: d), escaped: the topic as it
+    was read, so a phrase or an OR that was not meant as typed shows."""
     rules = []
     if subscription.required:
-        rules.append("must mention: " + _words(subscription.required))
+        rules.append("must mention: " + _rules(subscription.required))
     if subscription.excluded:
-        rules.append("never: " + _words(subscription.excluded))
+        rules.append("never: " + _rules(subscription.excluded))
     return topic_html(subscription.topic) + (f" ({'; '.join(rules)})" if rules else "")
 
 
-def _words(words: tuple[str, ...]) -> str:
-    return escape(label(", ".join(words[:RULE_CHARS]), RULE_CHARS))
+def _rules(rules: tuple[str, ...]) -> str:
+    return escape(label(", ".join(show_rule(r) for r in rules[:RULE_CHARS]), RULE_CHARS))
 
 
 def topics_html(subscriptions: list[Subscription]) -> str:

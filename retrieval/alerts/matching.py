@@ -6,7 +6,8 @@ only stories that name it (every word of it, by stem, anywhere in the story); a 
 names it in its title or opening (first passage) is about it and matches outright. Without
 this a name matched its whole neighbourhood ("NFL" got every sports story).
 
-An article matches a topic in either of two ways (`+word` must appear and `-word` must not):
+An article matches a topic in either of two ways (`+word` must appear and `-word` must not;
+phrases and alternatives as retrieval/alerts/phrases.py reads them):
 - close to the topic's own words: the cosine of the topic's embedding to the article's best
   passage reaches `alerts.threshold`, or `threshold - LEXICAL_RELIEF` when the article also
   contains every word of the topic. Precise for specific topics ("ceasefire talks"), and the
@@ -40,9 +41,9 @@ from index import NewsArchive
 from index.state import NewDelivery, Outbox, Subscription, Subscriptions
 from index.text import passage_sentences
 from retrieval.alerts.compiled import ArticleEvidence, Screening, SubscriptionIndex
+from retrieval.alerts.phrases import rule_met, text_keys
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
 from retrieval.alerts.topics import (
-    has_word,
     names_topic,
     topic_threshold,
     typed_as_name,
@@ -206,9 +207,9 @@ class AlertMatcher:
         no profile yet), or None when the article cannot match (+/- words, no passages)."""
         if not evidence.passage_ids:
             return None
-        if not all(has_word(evidence.stems, w) for w in subscription.required):
+        if not all(rule_met(evidence.stems, r) for r in subscription.required):
             return None
-        if any(has_word(evidence.stems, w) for w in subscription.excluded):
+        if any(rule_met(evidence.stems, r) for r in subscription.excluded):
             return None
         if self.name_topics([subscription.query])[0] and not names_topic(
             evidence.stems, subscription.query
@@ -293,7 +294,7 @@ class AlertMatcher:
             ids = tuple(p.id for p in passages)
             vectors = self.archive.vectors.vectors_for(list(ids))
         title = article.get("title") or ""
-        stems = frozenset(stem(w) for w in words(f"{title}\n{article.get('text') or ''}"))
+        stems = text_keys(words(f"{title}\n{article.get('text') or ''}"))
         opening = passages[0].text if passages else ""
         lead = frozenset(stem(w) for w in words(f"{title}\n{opening}"))
         return ArticleEvidence(article_id, queued_at, stems, ids, vectors, lead)
