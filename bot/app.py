@@ -30,7 +30,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, alert_votes, ask
+from bot.handlers import admin, alert_votes, ask, feed_lists
 from bot.handlers import subscriptions as subs
 from bot.log_setup import configure_logging
 from bot.replies import reply, thread_id_of
@@ -152,6 +152,7 @@ def register_handlers(application: Application) -> None:
         "unsubscribe": subs.unsubscribe,
         "subscriptions": subs.subscriptions_command,
         "digest": subs.digest,
+        "export": feed_lists.export,
         "addfeed": admin.addfeed,
         "removefeed": admin.removefeed,
         "feeds": admin.feeds_command,
@@ -164,6 +165,10 @@ def register_handlers(application: Application) -> None:
     text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, ask.private_text))
     application.add_handler(MessageHandler(text & filters.ChatType.GROUPS, ask.group_text))
+    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    application.add_handler(
+        MessageHandler(private & filters.Document.ALL, feed_lists.feed_list_document)
+    )
     application.add_handler(
         MessageHandler(
             filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND,

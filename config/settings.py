@@ -201,6 +201,7 @@ class AlertSettings:
     claim_lease_seconds: PositiveFloat = 120.0
     sweep_seconds: PositiveFloat = 30.0
     max_subscriptions_per_chat: PositiveInt = 25
+    max_feeds: PositiveInt = 500
     preview_days: PositiveFloat = 7.0
     preview_max_articles: PositiveInt = 2000
     preview_headlines: NonNegativeInt = 3

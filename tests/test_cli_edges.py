@@ -150,3 +150,44 @@ def test_the_readme_says_addfeed_polls_at_the_default_interval():
     readme = (REPO / "README.md").read_text()
     promised = re.findall(r"I read it now and every (\d+) min", readme)
     assert promised and {float(m) for m in promised} == {Settings().alerts.feed_poll_minutes}
+
+
+def test_feeds_add_list_remove_and_export(newsbot, tmp_path):
+    """There was no way to manage the bot's feeds from the terminal."""
+    from index.sources import opml_feeds
+    from tests.bot.test_feed_lists import BOMB
+    from tests.test_cli import opml_of
+
+    data_dir = tmp_path / "d"
+    listed = tmp_path / "list.opml"
+    listed.write_text(opml_of("https://a.example.org/rss", "ftp://b.example.org/rss"))
+    added = newsbot("feeds", "add", str(listed), "https://c.example.org/atom", data_dir=data_dir)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout == "added 2 feeds, 1 skipped\n"
+    assert added.stderr == "newsbot: skipped ftp://b.example.org/rss: not an http(s) URL\n"
+    listing = newsbot("feeds", "list", data_dir=data_dir).stdout.splitlines()
+    assert listing == [
+        "1. https://a.example.org/rss (f): not read yet",
+        "2. https://c.example.org/atom: not read yet",
+    ]
+    stats = newsbot("stats", data_dir=data_dir).stdout
+    assert "feed https://c.example.org/atom: not read yet" in stats
+
+    exported = newsbot("feeds", "export", data_dir=data_dir)
+    assert [f.url for f in opml_feeds(exported.stdout, "export")] == [
+        "https://a.example.org/rss",
+        "https://c.example.org/atom",
+    ]
+    removed = newsbot("feeds", "remove", "1", data_dir=data_dir)
+    assert removed.stdout == "removed https://a.example.org/rss; its articles stay in the archive\n"
+    missing = newsbot("feeds", "remove", "https://nowhere.example.org", data_dir=data_dir)
+    assert missing.returncode == 1 and _one_line(missing.stderr)
+
+    huge = tmp_path / "huge.opml"
+    huge.write_text(opml_of(*(f"https://f.example.org/{n}" for n in range(10_000))))
+    bomb = tmp_path / "bomb.opml"
+    bomb.write_bytes(BOMB)
+    for path, message in ((huge, "I poll at most 500"), (bomb, "declares XML entities")):
+        refused = newsbot("feeds", "add", str(path), data_dir=data_dir)
+        assert refused.returncode == 1 and _one_line(refused.stderr) and message in refused.stderr
+    assert len(newsbot("feeds", "list", data_dir=data_dir).stdout.splitlines()) == 1

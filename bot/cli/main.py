@@ -153,8 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=cmd_migrate)
 
     from bot.cli.evaluate import add_eval_command
+    from bot.cli.feeds import add_feeds_command
 
     add_eval_command(commands, parents=[common])
+    add_feeds_command(commands, parents=[common])
     return parser
 
 
@@ -212,7 +214,6 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 def _read_source(source: str, settings: Settings) -> Iterator:
     """The articles (and skipped items) of one source, streamed: a URL, a local OPML list
     (every feed read, a dead one recorded as a failure) or a file."""
-    from index import SourceError
     from index.sources import parse_opml, read_file, read_folder
 
     if source.startswith(("http://", "https://")):
@@ -223,16 +224,24 @@ def _read_source(source: str, settings: Settings) -> Iterator:
         yield from read_folder(path, settings.sources)
         return
     if path.suffix.lower() == ".opml":
-        try:
-            with path.open("rb") as handle:
-                data = handle.read(settings.fetch.max_bytes + 1)
-        except OSError as error:
-            raise SourceError(f"{path}: cannot be read ({error.strerror})") from None
-        if len(data) > settings.fetch.max_bytes:
-            raise SourceError(f"{path}: larger than {settings.fetch.max_bytes:,} bytes")
+        data = read_bounded(path, settings.fetch.max_bytes)
         yield from _stream_web(settings, feeds=parse_opml(data, str(path)))
         return
     yield from read_file(path, settings.sources)
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """A local file of at most `limit` bytes (an OPML list); SourceError otherwise."""
+    from index import SourceError
+
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as error:
+        raise SourceError(f"{path}: cannot be read ({error.strerror})") from None
+    if len(data) > limit:
+        raise SourceError(f"{path}: larger than {limit:,} bytes")
+    return data
 
 
 _QUEUED_ITEMS = 64  # articles read ahead of the ingest, at most
@@ -433,6 +442,7 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.feeds import poll_line
     from index.clock import timestamp
     from index.state import archive_stats, open_state
 
@@ -441,6 +451,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     stats = archive_stats(archive, state.feeds, state.subscriptions)
     # How fresh the archive is: its newest story, and when each feed was last read.
     stats["newest_story"] = archive.store.newest_published(timestamp())
+    feeds = state.feeds.all()
     polls = [
         {
             "url": feed.url,
@@ -448,7 +459,7 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
             "failures_in_a_row": feed.error_count,
             "last_error": feed.last_error,
         }
-        for feed in state.feeds.all()
+        for feed in feeds
     ]
     if args.json:
         print(json.dumps({**stats, "feed_polls": polls}, indent=2))
@@ -457,17 +468,9 @@ def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     for key, value in stats.items():
         shown = f"{value:,}" if isinstance(value, int) else "none" if value is None else value
         print(f"{key.replace('_', ' '):<{width}}  {shown}")
-    for poll in polls:
-        print(f"feed {poll['url']}: {_poll_line(poll)}")
+    for feed in feeds:
+        print(f"feed {feed.url}: {poll_line(feed)}")
     return 0
-
-
-def _poll_line(poll: dict) -> str:
-    if not poll["failures_in_a_row"]:
-        when = poll["last_success"]
-        return f"last read {when}" if when else "not read yet"
-    failures = poll["failures_in_a_row"]
-    return f"failing, {failures} poll{'s' if failures != 1 else ''} in a row: {poll['last_error']}"
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:

@@ -4,6 +4,7 @@ cut to Telegram's limits, and the terminal text of `newsbot ask`."""
 from bot.views.alerts import DigestItem, render_alert_html, render_digest_html
 from bot.views.answers import render_answer_html, render_quote_html
 from bot.views.display import MAX_LIST_MESSAGES, escape
+from bot.views.exports import exported_topics_html, feeds_added_html
 from bot.views.help import help_html, help_text_html, is_admin, publish_commands
 from bot.views.preview import ALERT_VOTE, VOTES, alert_vote_keyboard, preview_html
 from bot.views.status import (
@@ -33,6 +34,8 @@ __all__ = [
     "button_label",
     "describe",
     "escape",
+    "exported_topics_html",
+    "feeds_added_html",
     "feed_list_html",
     "feed_title_html",
     "feeds_html",

@@ -20,10 +20,11 @@ USER_COMMANDS = (
     ("unsubscribe", "Stop following a topic"),
     ("subscriptions", "Topics this chat follows"),
     ("digest", "Alerts as one digest: /digest on or off"),
+    ("export", "This chat's topics to copy (and feeds as OPML)"),
     ("help", "What I can do"),
 )
 ADMIN_COMMANDS = (
-    ("addfeed", "Poll an RSS/Atom feed"),
+    ("addfeed", "Poll an RSS/Atom feed or an OPML list"),
     ("removefeed", "Stop polling a feed"),
     ("feeds", "Feeds with their last poll"),
     ("ingest", "Read an article or feed now"),
@@ -88,12 +89,15 @@ def help_text_html(titles: list[str], greeting: bool, admin: bool, digest_hours:
         "/unsubscribe &lt;topic|all&gt; — stop following (buttons without a topic)",
         "/subscriptions — the topics this chat follows",
         f"/digest on|off — one digest every {digest_hours:g} h instead of a message per article",
+        "/export — the topics this chat follows, as commands to copy",
     ]
     if admin:
         lines += [
             "",
             "<b>Admin</b>",
             "/addfeed &lt;url&gt; · /removefeed &lt;url|number&gt; · /feeds",
+            "Send me an OPML file (or /addfeed its URL) to poll every feed in it;"
+            " /export sends the feeds as OPML",
             "/ingest &lt;url&gt; · /reindex · /stats",
         ]
     return "\n".join(lines)

@@ -8,6 +8,7 @@ __all__, __getattr__, __dir__ = lazy_exports(
     {
         "index.sources.files": ["read_file", "read_folder"],
         "index.sources.fetching": ["FetchedResource", "Fetcher"],
+        "index.sources.opml": ["ListedFeed", "feeds_opml", "is_opml", "opml_feeds", "parse_opml"],
         "index.sources.web": [
             "FeedDocument",
             "SourceFailure",
@@ -16,7 +17,6 @@ __all__, __getattr__, __dir__ = lazy_exports(
             "fetch_article",
             "fetch_feed",
             "parse_feed",
-            "parse_opml",
             "read_feeds",
             "read_url",
         ],
