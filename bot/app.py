@@ -30,7 +30,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, alert_votes, ask, feed_lists
+from bot.handlers import admin, alert_votes, ask, chat_settings, feed_lists
 from bot.handlers import subscriptions as subs
 from bot.log_setup import configure_logging
 from bot.replies import reply, thread_id_of
@@ -153,6 +153,9 @@ def register_handlers(application: Application) -> None:
         "subscriptions": subs.subscriptions_command,
         "digest": subs.digest,
         "export": feed_lists.export,
+        "previews": chat_settings.previews,
+        "quiet": chat_settings.quiet,
+        "timezone": chat_settings.timezone_command,
         "addfeed": admin.addfeed,
         "removefeed": admin.removefeed,
         "feeds": admin.feeds_command,

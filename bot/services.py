@@ -18,7 +18,16 @@ from config import Settings
 from index import Ingestor, NewsArchive
 from index.embedding import Embedder
 from index.sources import Fetcher
-from index.state import AlertVotes, Feedback, Feeds, JobLocks, Outbox, Subscriptions, open_state
+from index.state import (
+    AlertVotes,
+    ChatPreferenceStore,
+    Feedback,
+    Feeds,
+    JobLocks,
+    Outbox,
+    Subscriptions,
+    open_state,
+)
 from retrieval import Answerer
 from retrieval.alerts import AlertMatcher, RecentStories, VotedTopics
 
@@ -39,6 +48,7 @@ class BotServices:
     feedback: Feedback
     alert_votes: AlertVotes
     jobs: JobLocks  # which jobs this worker runs, when several share one database
+    chat_settings: ChatPreferenceStore  # previews, quiet, time zone, digest schedule
     matcher: AlertMatcher
     recent_stories: RecentStories  # what /subscribe previews a topic on
     fetcher: Fetcher
@@ -78,6 +88,7 @@ class BotServices:
             feedback=state.feedback,
             alert_votes=state.alert_votes,
             jobs=state.jobs,
+            chat_settings=state.chat_settings,
             matcher=matcher,
             recent_stories=RecentStories(matcher, settings.alerts),
             fetcher=Fetcher(settings.fetch),

@@ -3,6 +3,7 @@ cut to Telegram's limits, and the terminal text of `newsbot ask`."""
 
 from bot.views.alerts import DigestItem, render_alert_html, render_digest_html
 from bot.views.answers import render_answer_html, render_quote_html
+from bot.views.chat_settings import previews_html, quiet_html, zone_html
 from bot.views.display import MAX_LIST_MESSAGES, escape
 from bot.views.exports import exported_topics_html, feeds_added_html
 from bot.views.help import help_html, help_text_html, is_admin, publish_commands
@@ -44,7 +45,9 @@ __all__ = [
     "ingest_report_html",
     "is_admin",
     "preview_html",
+    "previews_html",
     "publish_commands",
+    "quiet_html",
     "reason_html",
     "render_alert_html",
     "render_answer_html",
@@ -56,4 +59,5 @@ __all__ = [
     "topic_html",
     "topics_html",
     "url_html",
+    "zone_html",
 ]

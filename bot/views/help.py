@@ -20,6 +20,9 @@ USER_COMMANDS = (
     ("unsubscribe", "Stop following a topic"),
     ("subscriptions", "Topics this chat follows"),
     ("digest", "Alerts as one digest: /digest on or off"),
+    ("quiet", "Alerts without a sound: /quiet on, off or 22:00-07:00"),
+    ("timezone", "This chat's time zone: /timezone Europe/Kyiv"),
+    ("previews", "Link previews under alerts: /previews on or off"),
     ("export", "This chat's topics to copy (and feeds as OPML)"),
     ("help", "What I can do"),
 )
@@ -89,6 +92,9 @@ def help_text_html(titles: list[str], greeting: bool, admin: bool, digest_hours:
         "/unsubscribe &lt;topic|all&gt; — stop following (buttons without a topic)",
         "/subscriptions — the topics this chat follows",
         f"/digest on|off — one digest every {digest_hours:g} h instead of a message per article",
+        "/quiet on|off|22:00-07:00 — alerts without a sound, always or in those hours",
+        "/timezone &lt;zone&gt; — e.g. Europe/Kyiv or +03:00, for quiet hours",
+        "/previews on|off — a link preview under each alert",
         "/export — the topics this chat follows, as commands to copy",
     ]
     if admin:

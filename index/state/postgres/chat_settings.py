@@ -1,0 +1,19 @@
+"""Chat settings in PostgreSQL: index/state/chat_settings.py's store and statements."""
+
+from __future__ import annotations
+
+import psycopg
+
+from index.state.chat_settings import CREATE_TABLE, ChatSettingsStore
+from index.state.postgres.statements import PostgresStatements
+
+
+class PostgresChatSettings(PostgresStatements, ChatSettingsStore):
+    """Reads and writes `chat_settings`."""
+
+
+def create_chat_settings(db: psycopg.Connection) -> None:
+    db.execute(CREATE_TABLE.format(integer="bigint"))
+
+
+MIGRATIONS = {5: create_chat_settings}
