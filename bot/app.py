@@ -151,7 +151,7 @@ def register_handlers(application: Application) -> None:
         "subscribe": subs.subscribe,
         "unsubscribe": subs.unsubscribe,
         "subscriptions": subs.subscriptions_command,
-        "digest": subs.digest,
+        "digest": chat_settings.digest_command,
         "export": feed_lists.export,
         "previews": chat_settings.previews,
         "quiet": chat_settings.quiet,

@@ -16,6 +16,7 @@ MAX_ZONE_CHARS = 64
 _OFFSET = re.compile(r"(?:utc|gmt)?\s*([+-])(\d{1,2})(?::?(\d{2}))?", re.IGNORECASE)
 _TIME = re.compile(r"(\d{1,2})[:.h](\d{2})")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 class ClockError(ValueError):
@@ -96,3 +97,43 @@ def in_hours(moment: datetime, start: str, end: str, zone: str | None) -> bool:
 def local_now(moment: datetime, zone: str | None) -> str:
     """ "14:05" in the zone: shown when a chat sets it, so a wrong zone is seen at once."""
     return moment.astimezone(zone_of(zone)).strftime("%H:%M")
+
+
+def parse_schedule(words: list[str]) -> str:
+    """`daily 08:00` or `weekly mon 08:00` (any case, a day's full name too) as stored."""
+    kind = words[0].lower() if words else ""
+    if kind == "daily" and len(words) == 2:
+        return f"daily {parse_time_of_day(words[1])}"
+    if kind == "weekly" and len(words) == 3:
+        typed = words[1].lower()
+        days = [
+            d for d, name in zip(WEEKDAYS, DAY_NAMES, strict=True) if typed in (d, name.lower())
+        ]
+        if not days:
+            raise ClockError(f"{words[1]} is not a day of the week (mon, tue, … sun).")
+        return f"weekly {days[0]} {parse_time_of_day(words[2])}"
+    raise ClockError("A schedule is daily 08:00 or weekly mon 08:00.")
+
+
+def latest_slot(schedule: str, zone: str | None, now: datetime) -> datetime:
+    """The most recent moment (aware, at or before `now`) the schedule names, in the zone."""
+    parts = schedule.split()
+    at = _clock(parts[-1])
+    local = now.astimezone(zone_of(zone))
+    day = local.date()
+    step = 7 if parts[0] == "weekly" else 1
+    if parts[0] == "weekly":
+        day -= timedelta(days=(day.weekday() - WEEKDAYS.index(parts[1])) % 7)
+    slot = datetime.combine(day, at, tzinfo=local.tzinfo)
+    while slot > now:  # later today (this week): the one before
+        day -= timedelta(days=step)
+        slot = datetime.combine(day, at, tzinfo=local.tzinfo)
+    return slot
+
+
+def describe_schedule(schedule: str) -> str:
+    """ "every day at 08:00", "every Monday at 08:00"."""
+    parts = schedule.split()
+    if parts[0] == "weekly":
+        return f"every {DAY_NAMES[WEEKDAYS.index(parts[1])]} at {parts[2]}"
+    return f"every day at {parts[1]}"

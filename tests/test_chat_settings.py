@@ -9,7 +9,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.chat_clock import ClockError, in_hours, parse_hours, parse_time_of_day, parse_zone
+from bot.chat_clock import (
+    WEEKDAYS,
+    ClockError,
+    describe_schedule,
+    in_hours,
+    latest_slot,
+    parse_hours,
+    parse_schedule,
+    parse_time_of_day,
+    parse_zone,
+    zone_of,
+)
 from bot.workers.send_manner import SendManner, send_manner
 from index.postgres_schema import MIGRATIONS as POSTGRES_MIGRATIONS
 from index.schema import MIGRATIONS
@@ -111,8 +122,6 @@ def test_quiet_hours_hold_from_their_start_for_their_length(moment, start, lengt
     their start (reckoned on the local clock face, as the chat reads it)."""
     end = (start + length) % 1440
     hhmm = lambda minutes: f"{minutes // 60:02d}:{minutes % 60:02d}"  # noqa: E731
-    from bot.chat_clock import zone_of
-
     local = moment.astimezone(zone_of(zone))
     since_start = (local.hour * 60 + local.minute - start) % 1440
     assert in_hours(moment, hhmm(start), hhmm(end), zone) == (since_start < length)
@@ -126,3 +135,33 @@ def test_a_send_is_silent_when_quiet_or_in_quiet_hours():
     assert send_manner(ChatPreferences(1, quiet=True, previews=True), now) == SendManner(
         silent=True, previews=True
     )
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
+    ),
+    st.sampled_from(["daily", *(f"weekly {d}" for d in WEEKDAYS)]),
+    st.integers(0, 1439),
+    st.sampled_from(["UTC", "+05:30", "Europe/Kyiv", "America/New_York"]),
+)
+def test_the_latest_slot_is_the_last_time_the_schedule_names(moment, kind, minutes, zone):
+    schedule = f"{kind} {minutes // 60:02d}:{minutes % 60:02d}"
+    assert parse_schedule(schedule.split()) == schedule
+    slot = latest_slot(schedule, zone, moment)
+    period = timedelta(days=7 if kind.startswith("weekly") else 1)
+    assert slot <= moment < slot + period + timedelta(hours=1)  # an hour: daylight saving
+    local = slot.astimezone(zone_of(zone))
+    if kind.startswith("weekly"):
+        assert WEEKDAYS[local.weekday()] == kind.split()[1]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "shown"),
+    [
+        ("daily 8:00", "daily 08:00", "every day at 08:00"),
+        ("Weekly Friday 17.30", "weekly fri 17:30", "every Friday at 17:30"),
+    ],
+)
+def test_schedules_are_read_and_described(typed, stored, shown):
+    assert parse_schedule(typed.split()) == stored and describe_schedule(stored) == shown

@@ -1,4 +1,5 @@
-"""How a chat wants its alerts: /previews on|off, /quiet on|off|22:00-07:00 and /timezone.
+"""How a chat wants its alerts: /previews on|off, /quiet on|off|22:00-07:00, /timezone and
+when its digest comes (/digest daily 08:00; on|off stay bot/handlers/subscriptions.py's).
 Each is one row per chat (index/state/chat_settings.py); in groups only admins change it, as
 for /subscribe. Without an argument a command says what is set; a wrong argument gets one
 line saying why and the usage, and changes nothing."""
@@ -11,12 +12,13 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.chat_clock import ClockError, local_now, parse_hours, parse_zone
+from bot.chat_clock import ClockError, local_now, parse_hours, parse_schedule, parse_zone
+from bot.handlers import subscriptions
 from bot.handlers.subscriptions import ADMINS_ONLY, may_change_alerts
 from bot.replies import reply
 from bot.services import services
-from bot.views import escape, previews_html, quiet_html, zone_html
-from index.clock import utc_now
+from bot.views import digest_schedule_html, escape, previews_html, quiet_html, zone_html
+from index.clock import timestamp, utc_now
 from index.state import ChatPreferences
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,10 @@ QUIET_USAGE = (
     " time zone, see /timezone)"
 )
 ZONE_USAGE = "Usage: /timezone Europe/Kyiv, or a UTC offset like /timezone +03:00"
+DIGEST_USAGE = (
+    "Usage: /digest daily 08:00, /digest weekly mon 08:00 (in this chat's time zone),"
+    " /digest on or /digest off"
+)
 
 
 def _argument(context: ContextTypes.DEFAULT_TYPE) -> str:
@@ -98,3 +104,29 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     if changed := await _change(update, context, timezone=zone):
         await reply(update, zone_html(changed, local_now(utc_now(), zone)))
+
+
+async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/digest daily 08:00 | weekly mon 08:00 | on | off: when the chat's digest comes."""
+    words = context.args or []
+    if not words or words[0].lower() not in ("daily", "weekly"):
+        # on|off (and usage): the interval digest, with no schedule left behind.
+        if words and words[0].lower() in ("on", "off") and await may_change_alerts(update, context):
+            store, chat_id = services(context).chat_settings, update.effective_message.chat_id
+            await asyncio.to_thread(lambda: store.update(chat_id, digest_schedule=None))
+        await subscriptions.digest(update, context)
+        return
+    try:
+        schedule = parse_schedule(words)
+    except ClockError as error:
+        await reply(update, f"{escape(str(error))}\n{DIGEST_USAGE}")
+        return
+    changed = await _change(update, context, digest_schedule=schedule)
+    if changed is None:
+        return
+    svc = services(context)
+    chat_id = update.effective_message.chat_id
+    # The schedule starts now: its first digest is its next slot, not one already past.
+    await asyncio.to_thread(svc.subscriptions.set_digest, chat_id, True)
+    await asyncio.to_thread(svc.subscriptions.mark_digest_sent, chat_id, timestamp())
+    await reply(update, digest_schedule_html(changed))

@@ -3,7 +3,12 @@ cut to Telegram's limits, and the terminal text of `newsbot ask`."""
 
 from bot.views.alerts import DigestItem, render_alert_html, render_digest_html
 from bot.views.answers import render_answer_html, render_quote_html
-from bot.views.chat_settings import previews_html, quiet_html, zone_html
+from bot.views.chat_settings import (
+    digest_schedule_html,
+    previews_html,
+    quiet_html,
+    zone_html,
+)
 from bot.views.display import MAX_LIST_MESSAGES, escape
 from bot.views.exports import exported_topics_html, feeds_added_html
 from bot.views.help import help_html, help_text_html, is_admin, publish_commands
@@ -34,6 +39,7 @@ __all__ = [
     "alert_vote_keyboard",
     "button_label",
     "describe",
+    "digest_schedule_html",
     "escape",
     "exported_topics_html",
     "feeds_added_html",

@@ -1,7 +1,8 @@
-"""What /previews, /quiet and /timezone say a chat's settings are, as Telegram HTML."""
+"""What /previews, /quiet, /timezone and /digest daily|weekly say a chat's settings are, as Telegram HTML."""
 
 from __future__ import annotations
 
+from bot.chat_clock import describe_schedule
 from bot.views.display import escape
 from index.state import ChatPreferences
 
@@ -32,4 +33,12 @@ def zone_html(preferences: ChatPreferences, local_time: str) -> str:
     return (
         f"🕓 Time zone: {zone_name(preferences)} (now {local_time} there)."
         " Quiet hours and digest times follow it."
+    )
+
+
+def digest_schedule_html(preferences: ChatPreferences) -> str:
+    when = describe_schedule(preferences.digest_schedule or "")
+    return (
+        f"🗞 Digest {when} ({zone_name(preferences)}): new articles on your topics will come"
+        " together then, each story once."
     )
