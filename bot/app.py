@@ -30,7 +30,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, alert_votes, ask, chat_settings, feed_lists
+from bot.handlers import admin, alert_votes, ask, chat_settings, feed_lists, pausing
 from bot.handlers import subscriptions as subs
 from bot.log_setup import configure_logging
 from bot.replies import reply, thread_id_of
@@ -153,6 +153,8 @@ def register_handlers(application: Application) -> None:
         "subscriptions": subs.subscriptions_command,
         "digest": chat_settings.digest_command,
         "export": feed_lists.export,
+        "pause": pausing.pause,
+        "resume": pausing.resume,
         "previews": chat_settings.previews,
         "quiet": chat_settings.quiet,
         "timezone": chat_settings.timezone_command,

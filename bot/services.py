@@ -72,7 +72,13 @@ class BotServices:
             log.info("vector index brought in line with the database (%d passages)", changed)
         archive.embedder.encode(["warm up"])  # load the weights now, not on the first question
         state = open_state(archive)
-        matcher = AlertMatcher(archive, state.subscriptions, state.outbox, settings.alerts)
+        matcher = AlertMatcher(
+            archive,
+            state.subscriptions,
+            state.outbox,
+            settings.alerts,
+            paused_topics=state.chat_settings.paused,
+        )
         # Readers' votes on alerts move their subscription's topic from the next round on.
         matcher.adjust_topics = VotedTopics(
             archive, state.alert_votes, settings.alerts, matcher.profiles

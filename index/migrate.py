@@ -93,6 +93,7 @@ TABLES: tuple[tuple[str, list[str]], ...] = (
         ["id", "delivery_id", "subscription_id", "user_id", "article_id", "vote", "created_at"],
     ),
     ("chat_settings", ["chat_id", *CHAT_SETTINGS_COLUMNS, "updated_at"]),
+    ("paused_topics", ["subscription_id", "chat_id", "topic", "paused_at"]),
 )
 # Tables whose ids PostgreSQL hands out: the next one given after the copy follows the last.
 _NUMBERED = ("passages", "subscriptions", "deliveries", "feedback", "alert_votes")

@@ -165,3 +165,15 @@ def test_the_latest_slot_is_the_last_time_the_schedule_names(moment, kind, minut
 )
 def test_schedules_are_read_and_described(typed, stored, shown):
     assert parse_schedule(typed.split()) == stored and describe_schedule(stored) == shown
+
+
+@both_backends
+def test_paused_topics_are_named_by_id_and_topic(state_database):
+    store = state_on(state_database()).chat_settings
+    store.pause(7, [(1, "oil prices"), (2, "tax")])
+    store.pause(7, [(1, "oil prices")])  # again: no change
+    store.pause(8, [(3, "rugby")])
+    assert state_on(state_database()).chat_settings.paused(7) == {(1, "oil prices"), (2, "tax")}
+    assert store.paused() == {(1, "oil prices"), (2, "tax"), (3, "rugby")}
+    assert store.resume(7, [2, 3]) == 1  # 3 is another chat's
+    assert store.resume(7) == 1 and store.paused() == {(3, "rugby")}

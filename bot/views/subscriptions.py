@@ -48,10 +48,17 @@ def topics_html(subscriptions: list[Subscription]) -> str:
     return names + (f" and {left:,} more" if left > 0 else "")
 
 
-def subscriptions_html(subscriptions: list[Subscription], notes: list[str]) -> list[str]:
-    """/subscriptions: one line a topic, then `notes`, in a bounded number of messages (the
-    topics beyond are counted in "… and N more topics")."""
-    lines = ["<b>This chat follows:</b>", *(f"• {describe(s)}" for s in subscriptions)]
+def subscriptions_html(
+    subscriptions: list[Subscription], notes: list[str], paused: frozenset[int] = frozenset()
+) -> list[str]:
+    """/subscriptions: one line a topic (⏸ before the `paused` ids), then `notes`, in a
+    bounded number of messages (the topics beyond are counted in "… and N more topics")."""
+    lines = [
+        "<b>This chat follows:</b>",
+        *(f"{'⏸' if s.id in paused else '•'} {describe(s)}" for s in subscriptions),
+    ]
+    if paused & {s.id for s in subscriptions}:
+        notes = [*notes, "⏸ paused: no alerts until /resume."]
     footer = "\n".join(notes)
     messages = pack_lines(lines, "topic", budget=MESSAGE_BUDGET - visible_len(footer) - 2)
     messages[-1] += "\n\n" + footer

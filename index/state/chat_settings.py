@@ -2,6 +2,10 @@
 (every alert silent, or silent between two times of day), its time zone, and when its digest
 comes. A chat without a row has the defaults (no previews, ringing, UTC, no schedule).
 
+Topics a chat paused (/pause) are rows of `paused_topics`: the subscription stays (with its
+votes and profile) and matching skips it. A row names the subscription by id and topic, as
+an id freed by an unsubscribe may be given to a later subscription, which is not paused.
+
 Values are stored as validated by the bot (bot/chat_clock.py reads what users type): times
 of day as "HH:MM", a zone as an IANA name or a "+HH:MM" offset, a schedule as "daily HH:MM"
 or "weekly mon HH:MM".
@@ -9,6 +13,7 @@ or "weekly mon HH:MM".
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Protocol, runtime_checkable
 
@@ -39,6 +44,12 @@ class ChatPreferenceStore(Protocol):
     def update(self, chat_id: int, **values: object) -> ChatPreferences: ...
 
     def scheduled(self) -> list[ChatPreferences]: ...
+
+    def pause(self, chat_id: int, topics: Sequence[tuple[int, str]]) -> None: ...
+
+    def resume(self, chat_id: int, ids: Sequence[int] | None = None) -> int: ...
+
+    def paused(self, chat_id: int | None = None) -> set[tuple[int, str]]: ...
 
 
 class ChatSettingsStore(Statements):
@@ -76,6 +87,38 @@ class ChatSettingsStore(Statements):
         )
         return [_preferences(row) for row in rows]
 
+    def pause(self, chat_id: int, topics: Sequence[tuple[int, str]]) -> None:
+        """Pause these (subscription id, topic) of the chat; pausing one again changes nothing."""
+        for subscription_id, topic in topics:
+            self._write(
+                """INSERT INTO paused_topics (subscription_id, chat_id, topic, paused_at)
+                   VALUES (?, ?, ?, ?) ON CONFLICT (subscription_id) DO UPDATE SET
+                   chat_id = excluded.chat_id, topic = excluded.topic""",
+                [subscription_id, chat_id, topic, timestamp()],
+            )
+
+    def resume(self, chat_id: int, ids: Sequence[int] | None = None) -> int:
+        """Resume these subscriptions of the chat (None: all of them); how many were paused."""
+        if ids is None:
+            return self._write("DELETE FROM paused_topics WHERE chat_id = ?", [chat_id]).rowcount
+        resumed = 0
+        for subscription_id in ids:
+            resumed += self._write(
+                "DELETE FROM paused_topics WHERE chat_id = ? AND subscription_id = ?",
+                [chat_id, subscription_id],
+            ).rowcount
+        return resumed
+
+    def paused(self, chat_id: int | None = None) -> set[tuple[int, str]]:
+        """(subscription id, topic) of the paused topics, of one chat or of all."""
+        if chat_id is None:
+            rows = self._read("SELECT subscription_id, topic FROM paused_topics")
+        else:
+            rows = self._read(
+                "SELECT subscription_id, topic FROM paused_topics WHERE chat_id = ?", [chat_id]
+            )
+        return {(int(i), str(t)) for i, t in rows}
+
 
 def _preferences(row: tuple) -> ChatPreferences:
     values = dict(zip(["chat_id", *COLUMNS], row, strict=True))
@@ -97,11 +140,19 @@ CREATE_TABLE = """CREATE TABLE chat_settings (
     digest_schedule TEXT,
     updated_at TEXT
 )"""
+CREATE_PAUSED = """CREATE TABLE paused_topics (
+    subscription_id {integer} PRIMARY KEY,
+    chat_id {integer} NOT NULL,
+    topic TEXT NOT NULL,
+    paused_at TEXT NOT NULL
+)"""
 
 
 def _create_chat_settings(db: Transaction) -> None:
-    """Schema version 7: one row of settings per chat."""
+    """Schema version 7: one row of settings per chat, and the topics chats paused."""
     db.execute(CREATE_TABLE.format(integer="INTEGER"))
+    db.execute(CREATE_PAUSED.format(integer="INTEGER"))
+    db.execute("CREATE INDEX paused_topics_chat ON paused_topics (chat_id)")
 
 
 MIGRATIONS: dict[int, Migration] = {7: _create_chat_settings}

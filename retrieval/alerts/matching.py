@@ -76,6 +76,7 @@ class AlertMatcher:
         outbox: Outbox,
         settings: AlertSettings,
         adjust_topics: TopicAdjuster | None = None,
+        paused_topics: Callable[[], set[tuple[int, str]]] | None = None,
     ) -> None:
         self.archive = archive
         self.subscriptions = subscriptions
@@ -86,6 +87,8 @@ class AlertMatcher:
         self.profiles = TopicProfiles(archive, settings)
         self._index: SubscriptionIndex | None = None
         self.adjust_topics = adjust_topics
+        # (subscription id, topic) of the topics chats paused (/pause): matched to nothing.
+        self.paused_topics = paused_topics
 
     def process_queue(self, batch: int = 100) -> int:
         """Match every queued article; returns how many deliveries were enqueued. Blocking."""
@@ -98,6 +101,9 @@ class AlertMatcher:
             # vectors are then on disk but not in this process's index yet.
             self.archive.reconcile()
             subscriptions = self.subscriptions.active()
+            if self.paused_topics is not None:
+                paused = self.paused_topics()
+                subscriptions = [s for s in subscriptions if (s.id, s.topic) not in paused]
             if self.profiles.refresh_if_due():
                 self._names.clear()  # what the archive says of a word may have changed
             index = self.subscription_index(subscriptions)

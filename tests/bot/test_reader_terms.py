@@ -112,3 +112,41 @@ async def test_in_groups_only_admins_change_how_alerts_arrive(api, launch, tmp_p
     assert bot.query("SELECT chat_id, quiet, previews, timezone FROM chat_settings") == [
         {"chat_id": group, "quiet": 0, "previews": 0, "timezone": None}
     ]
+
+
+async def test_a_paused_topic_keeps_its_place_and_matches_nothing_until_resumed(
+    api, launch, tmp_path, seed, bbc
+):
+    """A topic could only be dropped (losing what votes taught it), not paused."""
+    bot = await launch(bot_settings(tmp_path / "data", api))
+    await reply_to(api, USER_ID, "/subscribe ceasefire talks")
+    await reply_to(api, USER_ID, "/subscribe maternity pay")
+    assert await reply_to(api, USER_ID, "/pause") == (
+        "Usage: /pause <topic> or /pause all (see /subscriptions)"
+    )
+    assert await reply_to(api, USER_ID, "/pause oil") == (
+        "This chat does not follow “oil”. It follows “ceasefire talks”, “maternity pay”."
+    )
+    assert await reply_to(api, USER_ID, "/pause Maternity Pay") == (
+        "⏸ Paused “maternity pay”: no alerts until /resume; what your votes taught it is kept."
+    )
+    assert await reply_to(api, USER_ID, "/subscriptions") == (
+        "This chat follows:\n• “ceasefire talks”\n⏸ “maternity pay”\n\n"
+        "Each new article comes as its own message (/digest on for a digest).\n"
+        "⏸ paused: no alerts until /resume."
+    )
+    await bot.ingest([seed, bbc["bbc-politics-001"]])
+    await until(lambda: alert_requests(api, USER_ID))
+    await bot.run_job("alert_sweep")
+    topics = bot.query(
+        "SELECT s.topic FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id"
+    )
+    assert topics == [{"topic": "ceasefire talks"}]
+
+    assert await reply_to(api, USER_ID, "/resume") == (
+        "▶️ Resumed “maternity pay”: new articles on it alert again."
+    )
+    assert await reply_to(api, USER_ID, "/resume") == (
+        "Nothing to resume: those topics are not paused."
+    )
+    assert "⏸" not in await reply_to(api, USER_ID, "/subscriptions")

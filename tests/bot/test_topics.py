@@ -97,3 +97,9 @@ def test_phrases_and_alternatives_narrow_a_match(matcher, seed):
     assert matcher.score(subscription(matcher, "ceasefire talks +football OR +ukraine"), evidence)
     either = subscription(matcher, "ceasefire talks +football OR +tennis")
     assert matcher.score(either, evidence) is None
+
+
+def test_maternity_pay_matches_the_bbc_politics_story(matcher, bbc):
+    """The story tests/bot/test_reader_terms.py pauses this topic against."""
+    evidence = matcher.evidence(bbc["bbc-politics-001"].id)
+    assert matcher.score(subscription(matcher, "maternity pay"), evidence)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import psycopg
 
-from index.state.chat_settings import CREATE_TABLE, ChatSettingsStore
+from index.state.chat_settings import CREATE_PAUSED, CREATE_TABLE, ChatSettingsStore
 from index.state.postgres.statements import PostgresStatements
 
 
@@ -14,6 +14,8 @@ class PostgresChatSettings(PostgresStatements, ChatSettingsStore):
 
 def create_chat_settings(db: psycopg.Connection) -> None:
     db.execute(CREATE_TABLE.format(integer="bigint"))
+    db.execute(CREATE_PAUSED.format(integer="bigint"))
+    db.execute("CREATE INDEX paused_topics_chat ON paused_topics (chat_id)")
 
 
 MIGRATIONS = {5: create_chat_settings}
