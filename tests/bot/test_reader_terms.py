@@ -150,3 +150,16 @@ async def test_a_paused_topic_keeps_its_place_and_matches_nothing_until_resumed(
         "Nothing to resume: those topics are not paused."
     )
     assert "⏸" not in await reply_to(api, USER_ID, "/subscriptions")
+
+
+async def test_every_new_command_is_in_the_menu_and_in_help(api, launch, tmp_path):
+    await launch(bot_settings(tmp_path / "data", api))
+    new = {"export", "pause", "resume", "quiet", "timezone", "previews"}
+    menus = [r.params for r in api.requests if r.method == "setMyCommands"]
+    user_menu = {c["command"] for c in menus[0]["commands"]}
+    assert new | {"digest"} <= user_menu and "scope" not in menus[0]
+    help_text = await reply_to(api, USER_ID, "/help")
+    for command in sorted(new):
+        assert f"/{command}" in help_text, command
+    assert "/digest daily 08:00 or weekly mon 08:00" in help_text
+    assert '+"new york" a phrase, a OR b either' in help_text
