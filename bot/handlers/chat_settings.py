@@ -109,12 +109,15 @@ async def timezone_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/digest daily 08:00 | weekly mon 08:00 | on | off: when the chat's digest comes."""
     words = context.args or []
-    if not words or words[0].lower() not in ("daily", "weekly"):
-        # on|off (and usage): the interval digest, with no schedule left behind.
-        if words and words[0].lower() in ("on", "off") and await may_change_alerts(update, context):
+    choice = " ".join(words).lower()
+    if choice in ("on", "off"):  # the interval digest, with no schedule left behind
+        if await may_change_alerts(update, context):
             store, chat_id = services(context).chat_settings, update.effective_message.chat_id
             await asyncio.to_thread(lambda: store.update(chat_id, digest_schedule=None))
         await subscriptions.digest(update, context)
+        return
+    if not words or words[0].lower() not in ("daily", "weekly"):
+        await reply(update, DIGEST_USAGE)
         return
     try:
         schedule = parse_schedule(words)
