@@ -155,6 +155,8 @@ def test_the_readme_says_addfeed_polls_at_the_default_interval():
 def test_feeds_add_list_remove_and_export(newsbot, tmp_path):
     """There was no way to manage the bot's feeds from the terminal."""
     from index.sources import opml_feeds
+    from index.state import state_on
+    from index.storage import Database
     from tests.bot.test_feed_lists import BOMB
     from tests.test_cli import opml_of
 
@@ -172,6 +174,13 @@ def test_feeds_add_list_remove_and_export(newsbot, tmp_path):
     ]
     stats = newsbot("stats", data_dir=data_dir).stdout
     assert "feed https://c.example.org/atom: not read yet" in stats
+    state = state_on(Database(data_dir / "newsbot.db"))
+    state.feeds.record_success("https://c.example.org/atom", None, None, 2)
+    state.feeds.record_failure("https://a.example.org/rss", "answered HTTP 500")
+    read = state.feeds.get("https://c.example.org/atom").last_polled_at
+    stats = newsbot("stats", data_dir=data_dir).stdout
+    assert f"feed https://c.example.org/atom: last read {read}" in stats
+    assert "feed https://a.example.org/rss: failing, 1 poll in a row: answered HTTP 500" in stats
 
     exported = newsbot("feeds", "export", data_dir=data_dir)
     assert [f.url for f in opml_feeds(exported.stdout, "export")] == [
