@@ -31,7 +31,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import admin, alert_votes, ask
+from bot.handlers import admin, alert_votes, ask, chat_settings, feed_lists, pausing
 from bot.handlers import subscriptions as subs
 from bot.log_setup import configure_logging
 from bot.question_limits import Verdict
@@ -155,7 +155,13 @@ def register_handlers(application: Application) -> None:
         "subscribe": subs.subscribe,
         "unsubscribe": subs.unsubscribe,
         "subscriptions": subs.subscriptions_command,
-        "digest": subs.digest,
+        "digest": chat_settings.digest_command,
+        "export": feed_lists.export,
+        "pause": pausing.pause,
+        "resume": pausing.resume,
+        "previews": chat_settings.previews,
+        "quiet": chat_settings.quiet,
+        "timezone": chat_settings.timezone_command,
         "addfeed": admin.addfeed,
         "removefeed": admin.removefeed,
         "feeds": admin.feeds_command,
@@ -168,6 +174,10 @@ def register_handlers(application: Application) -> None:
     text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, ask.private_text))
     application.add_handler(MessageHandler(text & filters.ChatType.GROUPS, ask.group_text))
+    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    application.add_handler(
+        MessageHandler(private & filters.Document.ALL, feed_lists.feed_list_document)
+    )
     application.add_handler(
         MessageHandler(
             filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & filters.COMMAND,

@@ -8,7 +8,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
-from telegram import Bot, Chat, InlineKeyboardMarkup, Message, ReplyParameters, Update
+from telegram import (
+    Bot,
+    Chat,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+    Update,
+)
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -38,8 +46,12 @@ async def send_pieces(
     reply_markup: InlineKeyboardMarkup | None = None,
     retries: int = USER_REPLY_RETRIES,
     on_accepted: Callable[[int], Awaitable[None]] | None = None,
+    silent: bool = False,
+    previews: bool = False,
 ) -> Message:
     """Send HTML pieces in order; the first quotes `reply_to`, the last carries the markup.
+    `silent`: without a notification sound; `previews`: with a link preview (the bot's
+    default is none).
 
     `on_accepted(k)` is awaited after Telegram accepted the k-th piece (1-based) and before
     the next one is sent, so a caller can record progress; what it raises stops the sending.
@@ -58,6 +70,9 @@ async def send_pieces(
             ),
             reply_markup=reply_markup if last else None,
             rate_limit_args=retries,
+            disable_notification=silent or None,
+            # Only when asked: passing None would override the bot's default (no previews).
+            **({"link_preview_options": LinkPreviewOptions(is_disabled=False)} if previews else {}),
         )
         if on_accepted is not None:
             await on_accepted(index + 1)

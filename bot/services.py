@@ -19,7 +19,16 @@ from config import Settings
 from index import Ingestor, NewsArchive
 from index.embedding import Embedder
 from index.sources import Fetcher
-from index.state import AlertVotes, Feedback, Feeds, JobLocks, Outbox, Subscriptions, open_state
+from index.state import (
+    AlertVotes,
+    ChatPreferenceStore,
+    Feedback,
+    Feeds,
+    JobLocks,
+    Outbox,
+    Subscriptions,
+    open_state,
+)
 from retrieval import Answerer
 from retrieval.alerts import AlertMatcher, RecentStories, VotedTopics
 
@@ -40,6 +49,7 @@ class BotServices:
     feedback: Feedback
     alert_votes: AlertVotes
     jobs: JobLocks  # which jobs this worker runs, when several share one database
+    chat_settings: ChatPreferenceStore  # previews, quiet, time zone, digest schedule
     matcher: AlertMatcher
     recent_stories: RecentStories  # what /subscribe previews a topic on
     fetcher: Fetcher
@@ -65,7 +75,13 @@ class BotServices:
             log.info("vector index brought in line with the database (%d passages)", changed)
         archive.embedder.encode(["warm up"])  # load the weights now, not on the first question
         state = open_state(archive)
-        matcher = AlertMatcher(archive, state.subscriptions, state.outbox, settings.alerts)
+        matcher = AlertMatcher(
+            archive,
+            state.subscriptions,
+            state.outbox,
+            settings.alerts,
+            paused_topics=state.chat_settings.paused,
+        )
         # Readers' votes on alerts move their subscription's topic from the next round on.
         matcher.adjust_topics = VotedTopics(
             archive, state.alert_votes, settings.alerts, matcher.profiles
@@ -81,6 +97,7 @@ class BotServices:
             feedback=state.feedback,
             alert_votes=state.alert_votes,
             jobs=state.jobs,
+            chat_settings=state.chat_settings,
             matcher=matcher,
             recent_stories=RecentStories(matcher, settings.alerts),
             fetcher=Fetcher(settings.fetch),

@@ -153,6 +153,7 @@ class SourceSettings:
     max_source_chars: PositiveInt = 300
     max_url_chars: PositiveInt = 4_096
     min_article_words: NonNegativeInt = 10
+    max_folder_files: PositiveInt = 10_000
 
 
 @_section
@@ -207,6 +208,7 @@ class AlertSettings:
     sweep_seconds: PositiveFloat = 30.0
     max_subscriptions_per_chat: PositiveInt = 25
     max_subscriptions_per_user: PositiveInt = 100
+    max_feeds: PositiveInt = 500
     preview_days: PositiveFloat = 7.0
     preview_max_articles: PositiveInt = 2000
     preview_headlines: NonNegativeInt = 3

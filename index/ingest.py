@@ -47,7 +47,7 @@ class IngestReport:
     def summary(self) -> str:
         parts = [
             f"{len(self.added)} new article{'s' if len(self.added) != 1 else ''}",
-            f"{self.passages} passages",
+            f"{self.passages} passage{'s' if self.passages != 1 else ''}",
         ]
         if self.unchanged:
             parts.append(f"{self.unchanged} already stored")

@@ -25,6 +25,7 @@ from psycopg import sql
 
 from config import Settings
 from index.errors import StoreError
+from index.state.chat_settings import COLUMNS as CHAT_SETTINGS_COLUMNS
 from index.state.feeds import FEED_COLUMNS
 from index.state.outbox import DELIVERY_FIELDS
 from index.state.subscriptions import SUBSCRIPTION_COLUMNS
@@ -81,6 +82,8 @@ TABLES: tuple[tuple[str, list[str]], ...] = (
         "alert_votes",
         ["id", "delivery_id", "subscription_id", "user_id", "article_id", "vote", "created_at"],
     ),
+    ("chat_settings", ["chat_id", *CHAT_SETTINGS_COLUMNS, "updated_at"]),
+    ("paused_topics", ["subscription_id", "chat_id", "topic", "paused_at"]),
 )
 # Tables whose ids PostgreSQL hands out: the next one given after the copy follows the last.
 _NUMBERED = ("passages", "subscriptions", "deliveries", "feedback", "alert_votes")

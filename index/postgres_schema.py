@@ -4,7 +4,14 @@ it changes, under the next version number). Importing it needs psycopg."""
 
 from __future__ import annotations
 
-from index.state.postgres import alert_votes, feedback, feeds, outbox, subscriptions
+from index.state.postgres import (
+    alert_votes,
+    chat_settings,
+    feedback,
+    feeds,
+    outbox,
+    subscriptions,
+)
 from index.storage.database import in_version_order
 from index.storage.postgres import schema
 
@@ -16,5 +23,6 @@ OWNERS = (
     outbox.MIGRATIONS,  # deliveries, alert_queue (and the trigger on articles that fills it)
     feedback.MIGRATIONS,  # feedback
     alert_votes.MIGRATIONS,  # alert_votes
+    chat_settings.MIGRATIONS,  # chat_settings
 )
 MIGRATIONS = in_version_order(OWNERS)

@@ -6,7 +6,7 @@ A schema change goes into the owner of the table it changes, under the next vers
 
 from __future__ import annotations
 
-from index.state import alert_votes, feedback, feeds, outbox, subscriptions
+from index.state import alert_votes, chat_settings, feedback, feeds, outbox, subscriptions
 from index.storage import article_store
 from index.storage.database import in_version_order
 
@@ -18,6 +18,7 @@ OWNERS = (
     outbox.MIGRATIONS,  # deliveries, alert_queue (and the trigger on articles that fills it)
     feedback.MIGRATIONS,  # feedback
     alert_votes.MIGRATIONS,  # alert_votes
+    chat_settings.MIGRATIONS,  # chat_settings
 )
 MIGRATIONS = in_version_order(OWNERS)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -2,7 +2,14 @@
 abstention). Topic alerts live in retrieval.alerts, the evaluation harness in
 retrieval.evaluation; rendering is the bot's (bot.views)."""
 
-from retrieval.answer import MAX_QUESTION_CHARS, Answer, Answerer, Quote, validate_question
+from retrieval.answer import (
+    MAX_QUESTION_CHARS,
+    MAX_QUOTES,
+    Answer,
+    Answerer,
+    Quote,
+    validate_question,
+)
 from retrieval.dates import DayError, end_of_day
 from retrieval.errors import QuestionError
 from retrieval.marking import Marking
@@ -11,6 +18,7 @@ from retrieval.text_terms import content_terms
 
 __all__ = [
     "MAX_QUESTION_CHARS",
+    "MAX_QUOTES",
     "Answer",
     "Answerer",
     "DayError",

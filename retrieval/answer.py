@@ -24,6 +24,8 @@ MORE_QUOTES = 3
 # Candidates whose sentences are scored: chosen by cross-validation on news questions
 # (benchmarks/README.md "Answer quality", pool).
 POOL = 12
+# An answer cannot show more quotes than it has candidates.
+MAX_QUOTES = POOL
 
 
 @dataclass(frozen=True)

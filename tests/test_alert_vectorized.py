@@ -61,6 +61,12 @@ EARLY_TOPICS = [
     "BBC",
     "iPod",
     "Chelsea -football",
+    # Phrases and alternatives (retrieval/alerts/phrases.py).
+    'election +"general election"',
+    'football -"premier league"',
+    "chelsea OR arsenal",
+    'economy +"interest rates" OR +growth',
+    '+"prime minister" -"tony blair"',
 ]
 # Subscribed (by other chats) between the two batches of fresh news: only the second reaches them.
 LATE_TOPICS = ["sport", "technology", "tax", "football -chelsea", "film +oscar", "economy +growth"]

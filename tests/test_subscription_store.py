@@ -109,6 +109,19 @@ def test_the_cached_list_follows_a_change_that_keeps_every_id(state_database):
 
 
 @both_backends
+def test_a_moved_chat_keeps_its_settings_and_paused_topics(state_database):
+    state = state_on(state_database())
+    [topic, _] = state.subscriptions.add(-5, None, "tsunami", "tsunami")
+    state.chat_settings.update(-5, quiet=True, timezone="Europe/Kyiv")
+    state.chat_settings.pause(-5, [(topic.id, topic.topic)])
+    assert state.subscriptions.move_chat(-5, -1005) == 1
+    moved = state.chat_settings.get(-1005)
+    assert (moved.quiet, moved.timezone) == (True, "Europe/Kyiv")
+    assert state.chat_settings.paused(-1005) == {(topic.id, "tsunami")}
+    assert state.chat_settings.paused(-5) == set() and not state.chat_settings.get(-5).quiet
+
+
+@both_backends
 def test_a_vote_is_kept_only_on_a_subscription_of_the_alerts_own_chat(state_database):
     state = state_on(state_database())
     mine, _ = state.subscriptions.add(1, None, "tsunami", "tsunami")

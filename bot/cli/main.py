@@ -26,6 +26,10 @@ class CommandError(Exception):
     """A command could not do what was asked; the message is shown as is."""
 
 
+class UsageError(CommandError):
+    """The command was asked for something it does not do (exit 2, as argparse's mistakes)."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -49,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return int(args.handler(args, settings) or 0)
-    except QuestionError as error:
+    except (QuestionError, UsageError) as error:
         print(f"newsbot: {error}", file=sys.stderr)
         return 2
     except (CommandError, IndexError_, SettingsError) as error:
@@ -101,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sources",
         nargs="+",
         metavar="SOURCE",
-        help="a .txt/.md/.html/.jsonl(.gz)/.opml file, an article URL or a feed URL",
+        help="a .txt/.md/.html/.jsonl(.gz)/.opml file, a folder of them, an article URL or a feed URL",
     )
     ingest.set_defaults(handler=cmd_ingest)
 
@@ -149,8 +153,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=cmd_migrate)
 
     from bot.cli.evaluate import add_eval_command
+    from bot.cli.feeds import add_feeds_command
 
     add_eval_command(commands, parents=[common])
+    add_feeds_command(commands, parents=[common])
     return parser
 
 
@@ -197,32 +203,45 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{source}: {report.summary()}")
         total.added += report.added
         total.passages += report.passages
+        total.unchanged += report.unchanged
+        total.duplicates += report.duplicates
+        total.failed += report.failed
     if len(args.sources) > 1:
-        print(f"total: {len(total.added)} new articles, {total.passages} passages")
+        print(f"total: {total.summary()}")
     return 1 if failed_sources else 0
 
 
 def _read_source(source: str, settings: Settings) -> Iterator:
     """The articles (and skipped items) of one source, streamed: a URL, a local OPML list
     (every feed read, a dead one recorded as a failure) or a file."""
-    from index import SourceError
-    from index.sources import parse_opml, read_file
+    from index.sources import parse_opml, read_file, read_folder
 
     if source.startswith(("http://", "https://")):
         yield from _stream_web(settings, url=source)
         return
     path = Path(source)
+    if path.is_dir():
+        yield from read_folder(path, settings.sources)
+        return
     if path.suffix.lower() == ".opml":
-        try:
-            with path.open("rb") as handle:
-                data = handle.read(settings.fetch.max_bytes + 1)
-        except OSError as error:
-            raise SourceError(f"{path}: cannot be read ({error.strerror})") from None
-        if len(data) > settings.fetch.max_bytes:
-            raise SourceError(f"{path}: larger than {settings.fetch.max_bytes:,} bytes")
+        data = read_bounded(path, settings.fetch.max_bytes)
         yield from _stream_web(settings, feeds=parse_opml(data, str(path)))
         return
     yield from read_file(path, settings.sources)
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """A local file of at most `limit` bytes (an OPML list); SourceError otherwise."""
+    from index import SourceError
+
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(limit + 1)
+    except OSError as error:
+        raise SourceError(f"{path}: cannot be read ({error.strerror})") from None
+    if len(data) > limit:
+        raise SourceError(f"{path}: larger than {limit:,} bytes")
+    return data
 
 
 _QUEUED_ITEMS = 64  # articles read ahead of the ingest, at most
@@ -314,10 +333,18 @@ class _progress:
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     from bot.views import render_answer_text
-    from retrieval import Answerer, validate_question
+    from retrieval import MAX_QUOTES, Answerer, validate_question
 
     if args.questions is None and args.question is None:
         raise CommandError("ask needs a question (or --questions FILE.jsonl)")
+    if args.quotes is not None and not 1 <= args.quotes <= MAX_QUOTES:
+        raise UsageError(f"--quotes must be a whole number from 1 to {MAX_QUOTES}")
+    if args.questions is not None:
+        if args.question is not None:
+            raise UsageError("give either a question or --questions FILE.jsonl, not both")
+        if args.as_of is not None:
+            raise UsageError('--as-of does not apply to --questions: give each line its own "date"')
+        lines = _question_lines(args.questions)
     if args.question is not None:
         validate_question(args.question)  # a bad question fails before the model loads
     archive = open_archive(settings)
@@ -325,7 +352,7 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError("the archive is empty: add news first with `newsbot ingest SOURCE`")
     answerer = Answerer(archive, settings.retrieval)
     if args.questions is not None:
-        return _ask_many(answerer, args.questions, args.quotes)
+        return _ask_many(answerer, args.questions, lines, args.quotes)
     answer = answerer.answer(args.question, as_of=args.as_of, quotes=args.quotes)
     if args.json:
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
@@ -334,16 +361,38 @@ def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _ask_many(answerer, path: Path, quotes: int | None) -> int:
-    from retrieval import QuestionError, end_of_day
-
+def _question_lines(path: Path) -> list[str]:
+    """The lines of a questions file, checked before the model loads: a file whose first line
+    is not a JSON object is not a questions file at all (a bad later line is one error record)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as error:
         raise CommandError(f"{path}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{path}: not UTF-8 text") from None
+    first = next((line for line in lines if line.strip()), None)
+    if first is not None and not isinstance(_json_or_none(first), dict):
+        raise UsageError(
+            f'{path}: not a questions file: each line must be a JSON object like {{"question":'
+            ' "...", "date": "2024-05-31"}'
+        )
+    return lines
+
+
+def _json_or_none(line: str) -> object:
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
+
+
+def _ask_many(answerer, path: Path, lines: list[str], quotes: int | None) -> int:
+    from retrieval import QuestionError, end_of_day
+
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
+        record = None  # this line's, never the previous line's
         try:
             record = json.loads(line)
             question = str(record["question"])
@@ -353,6 +402,7 @@ def _ask_many(answerer, path: Path, quotes: int | None) -> int:
             ValueError,
             KeyError,
             TypeError,
+            AttributeError,
             QuestionError,
         ) as error:
             print(f"newsbot: {path} line {number}: {error}", file=sys.stderr)
@@ -392,21 +442,34 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli.feeds import poll_line
+    from index.clock import timestamp
     from index.state import archive_stats, open_state
 
     archive = open_archive(settings)
     state = open_state(archive)
     stats = archive_stats(archive, state.feeds, state.subscriptions)
+    # How fresh the archive is: its newest story, and when each feed was last read.
+    stats["newest_story"] = archive.store.newest_published(timestamp())
+    feeds = state.feeds.all()
+    polls = [
+        {
+            "url": feed.url,
+            "last_success": feed.last_polled_at if not feed.error_count else None,
+            "failures_in_a_row": feed.error_count,
+            "last_error": feed.last_error,
+        }
+        for feed in feeds
+    ]
     if args.json:
-        print(json.dumps(stats, indent=2))
-    else:
-        width = max(len(k) for k in stats)
-        for key, value in stats.items():
-            print(
-                f"{key.replace('_', ' '):<{width}}  {value:,}"
-                if isinstance(value, int)
-                else f"{key.replace('_', ' '):<{width}}  {value}"
-            )
+        print(json.dumps({**stats, "feed_polls": polls}, indent=2))
+        return 0
+    width = max(len(k) for k in stats)
+    for key, value in stats.items():
+        shown = f"{value:,}" if isinstance(value, int) else "none" if value is None else value
+        print(f"{key.replace('_', ' '):<{width}}  {shown}")
+    for feed in feeds:
+        print(f"feed {feed.url}: {poll_line(feed)}")
     return 0
 
 

@@ -15,6 +15,8 @@ import time
 from telegram import Message, Update
 from telegram.ext import ContextTypes
 
+from bot.handlers.access import admin_or_refuse, user_id
+from bot.handlers.feed_lists import import_feed_list
 from bot.replies import edit, reply
 from bot.services import BotServices, services
 from bot.views import (
@@ -22,35 +24,18 @@ from bot.views import (
     feed_title_html,
     feeds_html,
     ingest_report_html,
-    is_admin,
     reason_html,
     stats_html,
     url_html,
 )
 from bot.workers import after_ingest, poll_feeds
 from index import IndexError_
-from index.sources import fetch_feed, read_url
+from index.sources import is_opml, parse_feed, read_url
 from index.state import archive_stats
 
 log = logging.getLogger(__name__)
 
 PROGRESS_EVERY_SECONDS = 1.0
-
-
-async def _admin_or_refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    svc = services(context)
-    if is_admin(svc, update):
-        return True
-    user = update.effective_user
-    text = update.effective_message.text or ""
-    log.warning(
-        "refused %r from user %s in chat %s (not an admin)",
-        text.split()[0] if text.split() else text,
-        user.id if user else None,
-        update.effective_chat.id if update.effective_chat else None,
-    )
-    await reply(update, "Sorry, that command is only for the bot's admins.")
-    return False
 
 
 def _url_argument(context: ContextTypes.DEFAULT_TYPE) -> str:
@@ -59,7 +44,7 @@ def _url_argument(context: ContextTypes.DEFAULT_TYPE) -> str:
 
 async def _admin_url(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: str) -> str:
     """The URL argument of an admin command; "" after refusing or answering with usage."""
-    if not await _admin_or_refuse(update, context):
+    if not await admin_or_refuse(update, context):
         return ""
     url = _url_argument(context)
     if not url:
@@ -69,15 +54,26 @@ async def _admin_url(update: Update, context: ContextTypes.DEFAULT_TYPE, usage: 
 
 async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/addfeed <url>: check that the URL is a feed, then poll it from now on."""
-    url = await _admin_url(update, context, "/addfeed &lt;url of an RSS or Atom feed&gt;")
+    url = await _admin_url(
+        update, context, "/addfeed &lt;url of an RSS or Atom feed, or of an OPML list&gt;"
+    )
     if not url:
         return
     svc = services(context)
     status = await reply(update, f"Checking {url_html(url)}…")
     try:
-        feed = await fetch_feed(svc.fetcher, url, limits=svc.settings.sources)
+        resource = await svc.fetcher.get(url)
+        if is_opml(resource.body):  # a list of feeds: every one of them
+            await edit(status, await import_feed_list(svc, resource.body, url, user_id(update)))
+            context.application.job_queue.run_once(poll_feeds, when=0.1, name="poll_new_feed")
+            return
+        feed = await asyncio.to_thread(parse_feed, resource, svc.settings.sources)
     except IndexError_ as error:
         await edit(status, f"❌ Not added: {reason_html(error)}")
+        return
+    if await asyncio.to_thread(svc.feeds.count) >= svc.settings.alerts.max_feeds:
+        limit = svc.settings.alerts.max_feeds
+        await edit(status, f"❌ Not added: I poll at most {limit:,} feeds (alerts.max_feeds).")
         return
     added = await asyncio.to_thread(svc.feeds.add, url, feed.title, update.effective_user.id)
     minutes = svc.settings.alerts.feed_poll_minutes
@@ -96,7 +92,7 @@ async def addfeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def removefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/removefeed <url|number>: stop polling a feed (its articles stay in the archive)."""
-    if not await _admin_or_refuse(update, context):
+    if not await admin_or_refuse(update, context):
         return
     svc = services(context)
     wanted = _url_argument(context)
@@ -115,7 +111,7 @@ async def removefeed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
 
 async def feeds_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/feeds: every feed with its last poll and last error."""
-    if not await _admin_or_refuse(update, context):
+    if not await admin_or_refuse(update, context):
         return
     feeds = await asyncio.to_thread(services(context).feeds.all)
     await reply(update, feeds_html(feeds))
@@ -146,7 +142,7 @@ async def ingest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def reindex(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/reindex: rebuild the vector index off the event loop, showing progress in one message."""
-    if not await _admin_or_refuse(update, context):
+    if not await admin_or_refuse(update, context):
         return
     svc = services(context)
     if svc.reindexing:
@@ -195,7 +191,7 @@ async def _reindex_with_progress(svc: BotServices, status: Message) -> None:
 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats: archive size, feeds, subscriptions and the outbox."""
-    if not await _admin_or_refuse(update, context):
+    if not await admin_or_refuse(update, context):
         return
     svc = services(context)
     figures = await asyncio.to_thread(

@@ -135,7 +135,8 @@ async def subscriptions_command(update: Update, context: ContextTypes.DEFAULT_TY
     ]
     if chat.paused:
         notes.append("⏸ Alerts are paused: I could not reach this chat. /start resumes them.")
-    await reply(update, subscriptions_html(found, notes))
+    paused = await asyncio.to_thread(svc.chat_settings.paused, message.chat_id)
+    await reply(update, subscriptions_html(found, notes, frozenset(i for i, _ in paused)))
 
 
 async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -3,7 +3,14 @@ cut to Telegram's limits, and the terminal text of `newsbot ask`."""
 
 from bot.views.alerts import DigestItem, render_alert_html, render_digest_html
 from bot.views.answers import render_answer_html, render_quote_html
+from bot.views.chat_settings import (
+    digest_schedule_html,
+    previews_html,
+    quiet_html,
+    zone_html,
+)
 from bot.views.display import MAX_LIST_MESSAGES, escape
+from bot.views.exports import exported_topics_html, feeds_added_html
 from bot.views.help import help_html, help_text_html, is_admin, publish_commands
 from bot.views.preview import ALERT_VOTE, VOTES, alert_vote_keyboard, preview_html
 from bot.views.status import (
@@ -32,7 +39,10 @@ __all__ = [
     "alert_vote_keyboard",
     "button_label",
     "describe",
+    "digest_schedule_html",
     "escape",
+    "exported_topics_html",
+    "feeds_added_html",
     "feed_list_html",
     "feed_title_html",
     "feeds_html",
@@ -41,7 +51,9 @@ __all__ = [
     "ingest_report_html",
     "is_admin",
     "preview_html",
+    "previews_html",
     "publish_commands",
+    "quiet_html",
     "reason_html",
     "render_alert_html",
     "render_answer_html",
@@ -53,4 +65,5 @@ __all__ = [
     "topic_html",
     "topics_html",
     "url_html",
+    "zone_html",
 ]

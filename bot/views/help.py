@@ -19,11 +19,17 @@ USER_COMMANDS = (
     ("subscribe", "Follow a topic: /subscribe ceasefire talks"),
     ("unsubscribe", "Stop following a topic"),
     ("subscriptions", "Topics this chat follows"),
-    ("digest", "Alerts as one digest: /digest on or off"),
+    ("digest", "Alerts as one digest: /digest daily 08:00, on or off"),
+    ("pause", "Pause a topic's alerts: /pause oil prices or all"),
+    ("resume", "Alerts of paused topics again"),
+    ("quiet", "Alerts without a sound: /quiet on, off or 22:00-07:00"),
+    ("timezone", "This chat's time zone: /timezone Europe/Kyiv"),
+    ("previews", "Link previews under alerts: /previews on or off"),
+    ("export", "This chat's topics to copy (and feeds as OPML)"),
     ("help", "What I can do"),
 )
 ADMIN_COMMANDS = (
-    ("addfeed", "Poll an RSS/Atom feed"),
+    ("addfeed", "Poll an RSS/Atom feed or an OPML list"),
     ("removefeed", "Stop polling a feed"),
     ("feeds", "Feeds with their last poll"),
     ("ingest", "Read an article or feed now"),
@@ -84,16 +90,24 @@ def help_text_html(titles: list[str], greeting: bool, admin: bool, digest_hours:
         "",
         "<b>Follow a topic</b>",
         "/subscribe &lt;topic&gt; — e.g. /subscribe ceasefire talks +ukraine -football"
-        " (+word must appear, -word must not)",
+        " (+word must appear, -word must not; +&quot;new york&quot; a phrase, a OR b either)",
         "/unsubscribe &lt;topic|all&gt; — stop following (buttons without a topic)",
         "/subscriptions — the topics this chat follows",
         f"/digest on|off — one digest every {digest_hours:g} h instead of a message per article",
+        "/digest daily 08:00 or weekly mon 08:00 — the digest at that time instead",
+        "/pause &lt;topic|all&gt; · /resume — stop a topic's alerts for now, and start again",
+        "/quiet on|off|22:00-07:00 — alerts without a sound, always or in those hours",
+        "/timezone &lt;zone&gt; — e.g. Europe/Kyiv or +03:00, for quiet hours",
+        "/previews on|off — a link preview under each alert",
+        "/export — the topics this chat follows, as commands to copy",
     ]
     if admin:
         lines += [
             "",
             "<b>Admin</b>",
             "/addfeed &lt;url&gt; · /removefeed &lt;url|number&gt; · /feeds",
+            "Send me an OPML file (or /addfeed its URL) to poll every feed in it;"
+            " /export sends the feeds as OPML",
             "/ingest &lt;url&gt; · /reindex · /stats",
         ]
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from bot.views.display import (
     visible_len,
 )
 from index.state import Subscription
+from retrieval.alerts import show_rule
 
 # The words of a topic's +word and -word rules, shown at most this long.
 RULE_CHARS = 200
@@ -26,17 +27,18 @@ def topic_html(topic: str) -> str:
 
 
 def describe(subscription: Subscription) -> str:
-    """“topic” (must mention: a, b; never: c), escaped."""
+    """“topic” (must mention: a, “new york”, b or c; never: d), escaped: the topic as it
+    was read, so a phrase or an OR that was not meant as typed shows."""
     rules = []
     if subscription.required:
-        rules.append("must mention: " + _words(subscription.required))
+        rules.append("must mention: " + _rules(subscription.required))
     if subscription.excluded:
-        rules.append("never: " + _words(subscription.excluded))
+        rules.append("never: " + _rules(subscription.excluded))
     return topic_html(subscription.topic) + (f" ({'; '.join(rules)})" if rules else "")
 
 
-def _words(words: tuple[str, ...]) -> str:
-    return escape(label(", ".join(words[:RULE_CHARS]), RULE_CHARS))
+def _rules(rules: tuple[str, ...]) -> str:
+    return escape(label(", ".join(show_rule(r) for r in rules[:RULE_CHARS]), RULE_CHARS))
 
 
 def topics_html(subscriptions: list[Subscription]) -> str:
@@ -46,10 +48,17 @@ def topics_html(subscriptions: list[Subscription]) -> str:
     return names + (f" and {left:,} more" if left > 0 else "")
 
 
-def subscriptions_html(subscriptions: list[Subscription], notes: list[str]) -> list[str]:
-    """/subscriptions: one line a topic, then `notes`, in a bounded number of messages (the
-    topics beyond are counted in "… and N more topics")."""
-    lines = ["<b>This chat follows:</b>", *(f"• {describe(s)}" for s in subscriptions)]
+def subscriptions_html(
+    subscriptions: list[Subscription], notes: list[str], paused: frozenset[int] = frozenset()
+) -> list[str]:
+    """/subscriptions: one line a topic (⏸ before the `paused` ids), then `notes`, in a
+    bounded number of messages (the topics beyond are counted in "… and N more topics")."""
+    lines = [
+        "<b>This chat follows:</b>",
+        *(f"{'⏸' if s.id in paused else '•'} {describe(s)}" for s in subscriptions),
+    ]
+    if paused & {s.id for s in subscriptions}:
+        notes = [*notes, "⏸ paused: no alerts until /resume."]
     footer = "\n".join(notes)
     messages = pack_lines(lines, "topic", budget=MESSAGE_BUDGET - visible_len(footer) - 2)
     messages[-1] += "\n\n" + footer

@@ -1,4 +1,8 @@
-"""Digests: for chats with /digest on, one message listing their new alerts at an interval.
+"""Digests: for chats with /digest on, one message listing their new alerts at an interval;
+for chats with a schedule (/digest daily 08:00, weekly mon 08:00; bot/chat_clock.py), once per
+slot in the chat's time zone. A slot is done when its digest is recorded sent (last_digest_at
+at or after the slot): the job runs on one worker at a time (DIGEST_JOB), so across restarts
+and workers a chat gets one digest per slot.
 
 A digest claims its rows the way the sender does (`DeliveryOutbox.claim_for_chat`), stores the
 rendered digest on each of them and records its pieces as they are accepted, so a digest
@@ -15,6 +19,7 @@ from datetime import datetime, timedelta
 from telegram import Bot
 from telegram.ext import ContextTypes
 
+from bot.chat_clock import latest_slot
 from bot.services import BotServices, only_one_worker, services
 from bot.views import DigestItem, render_digest_html
 from bot.workers.outbox_sender import (
@@ -37,9 +42,13 @@ DIGEST_MAX_ITEMS = 30
 
 async def send_digests(context: ContextTypes.DEFAULT_TYPE) -> None:
     """Job: for each digest chat whose interval has passed, one message with its alerts."""
-    svc = services(context)
+    await run_digests(context, services(context))
+
+
+async def run_digests(context: ContextTypes.DEFAULT_TYPE, svc: BotServices) -> None:
+    """The digests due now, sent by this worker unless another is sending them."""
     async with only_one_worker(svc, DIGEST_JOB) as ours:
-        if ours:  # else another worker is sending the digests
+        if ours:
             await _send_due_digests(context, svc)
 
 
@@ -47,10 +56,17 @@ async def _send_due_digests(context: ContextTypes.DEFAULT_TYPE, svc: BotServices
     worker = outbox_worker(context.application)
     interval = timedelta(minutes=svc.settings.alerts.digest_minutes)
     now = utc_now()
+    schedules = {p.chat_id: p for p in await asyncio.to_thread(svc.chat_settings.scheduled)}
     for chat in await asyncio.to_thread(svc.subscriptions.digest_chats):
         if flooded(svc):
             return
-        if chat.last_digest_at and datetime.fromisoformat(chat.last_digest_at) + interval > now:
+        last = datetime.fromisoformat(chat.last_digest_at) if chat.last_digest_at else None
+        scheduled = schedules.get(chat.chat_id)
+        if scheduled is not None:  # /digest daily 08:00: once per slot, in the chat's zone
+            slot = latest_slot(scheduled.digest_schedule or "", scheduled.timezone, now)
+            if last is not None and last >= slot:
+                continue
+        elif last is not None and last + interval > now:
             continue
         claimed = await asyncio.to_thread(
             svc.outbox.claim_for_chat,
@@ -59,12 +75,16 @@ async def _send_due_digests(context: ContextTypes.DEFAULT_TYPE, svc: BotServices
             DIGEST_MAX_ITEMS,
             svc.settings.alerts.claim_lease_seconds,
         )
+        sent_all = True
         try:
             for group in _digest_groups(claimed):
-                if not flooded(svc):
-                    await _send_digest(context.bot, svc, worker, group)
+                sent_all &= not flooded(svc) and await _send_digest(context.bot, svc, worker, group)
         finally:
             await asyncio.to_thread(svc.outbox.release, [d.id for d in claimed], worker)
+        if scheduled is not None and sent_all:
+            # The slot is done, with a digest or with nothing to send: an alert matched
+            # later waits for the next slot instead of going out at once.
+            await asyncio.to_thread(svc.subscriptions.mark_digest_sent, chat.chat_id, timestamp())
 
 
 def _digest_groups(claimed: list[Delivery]) -> list[list[Delivery]]:
@@ -79,24 +99,27 @@ def _digest_groups(claimed: list[Delivery]) -> list[list[Delivery]]:
     return [*started.values(), *fresh.values()]
 
 
-async def _send_digest(bot: Bot, svc: BotServices, worker: str, group: list[Delivery]) -> None:
+async def _send_digest(bot: Bot, svc: BotServices, worker: str, group: list[Delivery]) -> bool:
+    """Whether the group is done with: sent, or nothing of it left to send."""
     chat_id = group[0].chat_id
     pieces = group[0].body
     if pieces is None:
         items, group = await asyncio.to_thread(_digest_items, svc, worker, group)
         if not items:
-            return
+            return True
         try:
             pieces = tuple(render_digest_html(items))
         except Exception as error:
             await not_prepared(svc, worker, group, error)
-            return
+            return False
         ids = [d.id for d in group]
         if not await asyncio.to_thread(svc.outbox.store_body, ids, worker, pieces):
-            return
-    if await send_claimed(bot, svc, worker, group, pieces) is Outcome.SENT:
-        await asyncio.to_thread(svc.subscriptions.mark_digest_sent, chat_id, timestamp())
-        log.info("digest of %d alerts sent to chat %s", len(group), chat_id)
+            return False
+    if await send_claimed(bot, svc, worker, group, pieces) is not Outcome.SENT:
+        return False
+    await asyncio.to_thread(svc.subscriptions.mark_digest_sent, chat_id, timestamp())
+    log.info("digest of %d alerts sent to chat %s", len(group), chat_id)
+    return True
 
 
 def _digest_items(

@@ -24,7 +24,8 @@ from index.text import Article, article_id
 
 log = logging.getLogger(__name__)
 
-DIGEST_CHECK_SECONDS = 300.0
+# Scheduled digests (/digest daily 08:00) go out within this of their time.
+DIGEST_CHECK_SECONDS = 60.0
 FIRST_POLL_SECONDS = 5.0
 
 

@@ -39,6 +39,7 @@ from telegram.ext import Application, ContextTypes
 from bot.replies import send_pieces
 from bot.services import BotServices, services, services_of
 from bot.views import alert_vote_keyboard, render_alert_html
+from bot.workers.send_manner import SendManner, send_manner
 from index.clock import utc_now
 from index.state import Delivery, RetryPolicy, Subscription, Subscriptions
 
@@ -77,6 +78,7 @@ async def send_alert_pieces(
     pieces: Sequence[str],
     on_accepted: Callable[[int], Awaitable[None]] | None = None,
     reply_markup: InlineKeyboardMarkup | None = None,
+    manner: SendManner = SendManner(),
 ) -> SendResult:
     """Send without the rate limiter's own retries: the outbox decides what a failure means."""
     try:
@@ -88,6 +90,8 @@ async def send_alert_pieces(
             retries=0,
             on_accepted=on_accepted,
             reply_markup=reply_markup,
+            silent=manner.silent,
+            previews=manner.previews,
         )
     except ClaimLost:
         return SendResult(Outcome.LOST)
@@ -216,8 +220,10 @@ async def send_claimed(
     if not await asyncio.to_thread(svc.outbox.record_pieces, ids, worker, done, len(pieces), lease):
         return Outcome.LOST
     chat_id, thread_id = deliveries[0].chat_id, deliveries[0].thread_id
+    preferences = await asyncio.to_thread(svc.chat_settings.get, chat_id)
+    manner = send_manner(preferences, utc_now())
     result = await send_alert_pieces(
-        bot, chat_id, thread_id, pieces[done:], accepted, reply_markup=reply_markup
+        bot, chat_id, thread_id, pieces[done:], accepted, reply_markup, manner
     )
     await asyncio.to_thread(record_outcome, svc, worker, ids, chat_id, result)
     return result.outcome

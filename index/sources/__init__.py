@@ -6,8 +6,9 @@ from index._exports import lazy_exports
 __all__, __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "index.sources.files": ["read_file"],
+        "index.sources.files": ["read_file", "read_folder"],
         "index.sources.fetching": ["FetchedResource", "Fetcher"],
+        "index.sources.opml": ["ListedFeed", "feeds_opml", "is_opml", "opml_feeds", "parse_opml"],
         "index.sources.web": [
             "FeedDocument",
             "SourceFailure",
@@ -16,7 +17,6 @@ __all__, __getattr__, __dir__ = lazy_exports(
             "fetch_article",
             "fetch_feed",
             "parse_feed",
-            "parse_opml",
             "read_feeds",
             "read_url",
         ],

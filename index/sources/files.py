@@ -6,6 +6,7 @@ import codecs
 import gzip
 import json
 import logging
+import os
 import re
 import zlib
 from collections.abc import Iterator
@@ -51,6 +52,36 @@ def read_file(path: Path, limits: SourceSettings = _DEFAULTS) -> Iterator[Articl
         yield extract_article(raw, url=None, fallback_source=path.name, limits=limits)
     else:
         yield _article_from_lines(path, raw, limits)
+
+
+def read_folder(
+    folder: Path, limits: SourceSettings = _DEFAULTS
+) -> Iterator[Article | SourceFailure]:
+    """Every supported file under `folder` (sub-folders too, hidden ones left out), in name
+    order, as `read_file` reads each: a file that cannot be read is a SourceFailure and the
+    rest goes on. SourceError, before anything is read, for a folder holding more than
+    `limits.max_folder_files` supported files or none."""
+    files: list[Path] = []
+    # Walked lazily and stopped at the bound: a huge tree costs no more than the bound.
+    for root, folders, names in os.walk(folder):
+        folders[:] = [f for f in folders if not f.startswith(".")]
+        for name in names:
+            if name.startswith(".") or not name.lower().endswith(SUFFIXES):
+                continue
+            files.append(Path(root, name))
+            if len(files) > limits.max_folder_files:
+                raise SourceError(
+                    f"{folder}: more than {limits.max_folder_files:,} files to read; ingest it"
+                    " in parts (sources.max_folder_files)"
+                )
+    files.sort()
+    if not files:
+        raise SourceError(f"{folder}: no files to read (use {', '.join(SUFFIXES)})")
+    for path in files:
+        try:
+            yield from read_file(path, limits)
+        except SourceError as error:
+            yield SourceFailure(str(path), str(error).removeprefix(f"{path}: "))
 
 
 def _file_bytes(limits: SourceSettings) -> int:
@@ -120,8 +151,8 @@ def _read_jsonl(path: Path, limits: SourceSettings) -> Iterator[Article | Source
                     continue
                 skipped += 1
                 first_reason = first_reason or f"line {number}: {reason}"
-                if skipped <= _LOGGED_SKIPS:
-                    log.warning("%s line %d skipped: %s", path, number, reason)
+                if skipped <= _LOGGED_SKIPS:  # the caller reports the failure itself
+                    log.info("%s line %d skipped: %s", path, number, reason)
                 yield SourceFailure(f"{path} line {number}", reason)
     except (OSError, EOFError, zlib.error) as error:
         if not found and not skipped and number == 0:

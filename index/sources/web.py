@@ -10,7 +10,6 @@ import functools
 import html as html_lib
 import logging
 import re
-import xml.etree.ElementTree as ElementTree
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ import trafilatura
 from config import SourceSettings
 from index.errors import SourceError
 from index.sources.fetching import FetchedResource, Fetcher
+from index.sources.opml import is_opml, parse_opml
 from index.text.articles import (
     Article,
     bounded_article,
@@ -289,21 +289,6 @@ async def feed_articles(
             task.cancel()
 
 
-def parse_opml(data: bytes | str, origin: str) -> list[str]:
-    """The feed URLs (xmlUrl) of an OPML outline; SourceError if it is not one."""
-    try:
-        root = ElementTree.fromstring(data)
-    except ElementTree.ParseError as error:
-        raise SourceError(f"{origin} is not valid OPML: {error}") from None
-    except Exception:  # an unknown encoding declared, say
-        log.warning("%s: OPML unreadable", origin, exc_info=True)
-        raise SourceError(f"{origin} is not valid OPML") from None
-    urls = [str(o.get("xmlUrl")).strip() for o in root.iter("outline") if o.get("xmlUrl")]
-    if not isinstance(root.tag, str) or root.tag.lower() != "opml" or not any(urls):
-        raise SourceError(f"{origin} is not an OPML list of feeds")
-    return list(dict.fromkeys(url for url in urls if url))
-
-
 async def read_url(
     fetcher: Fetcher, url: str, concurrency: int = 4, limits: SourceSettings = _DEFAULTS
 ) -> AsyncIterator[Article | SourceFailure]:
@@ -311,7 +296,7 @@ async def read_url(
     SourceError when `url` itself cannot be read; after that, failures are items."""
     resource = await fetcher.get(url)
     head = resource.body[:2048].lstrip().lower()
-    if b"<opml" in head:
+    if is_opml(resource.body):
         async for item in read_feeds(fetcher, parse_opml(resource.body, url), concurrency, limits):
             yield item
         return

@@ -31,6 +31,12 @@ __all__, __getattr__, __dir__ = lazy_exports(
         "index.state.subscriptions": ["SubscriptionStore"],
         "index.state.outbox": ["DeliveryOutbox"],
         "index.state.feeds": ["FeedRegistry"],
+        "index.state.chat_settings": [
+            "ChatPreferences",
+            "ChatPreferenceStore",
+            "ChatSettingsStore",
+        ],
+        "index.state.feed_lists": ["FeedLimitError", "FeedsAdded", "register_feeds", "url_problem"],
         "index.state.feedback": ["FeedbackStore"],
         "index.state.alert_votes": ["AlertVoteStore"],
     },

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from index.clock import Clock, utc_now
 from index.state.alert_votes import AlertVoteStore
+from index.state.chat_settings import ChatPreferenceStore, ChatSettingsStore
 from index.state.feedback import FeedbackStore
 from index.state.feeds import FeedRegistry
 from index.state.interfaces import AlertVotes, Feedback, Feeds, JobLocks, Outbox, Subscriptions
@@ -32,6 +33,7 @@ class BotState:
     feedback: Feedback
     alert_votes: AlertVotes
     jobs: JobLocks
+    chat_settings: ChatPreferenceStore
 
 
 class OneProcess:
@@ -63,10 +65,12 @@ def state_on(database: Database | PostgresDatabase, clock: Clock | None = None) 
             feedback=FeedbackStore(database),
             alert_votes=AlertVoteStore(database),
             jobs=OneProcess(),
+            chat_settings=ChatSettingsStore(database),
         )
     from index.state.postgres import (
         AdvisoryJobLocks,
         PostgresAlertVotes,
+        PostgresChatSettings,
         PostgresFeedback,
         PostgresFeeds,
         PostgresOutbox,
@@ -81,6 +85,7 @@ def state_on(database: Database | PostgresDatabase, clock: Clock | None = None) 
         feedback=PostgresFeedback(database),
         alert_votes=PostgresAlertVotes(database),
         jobs=AdvisoryJobLocks(database),
+        chat_settings=PostgresChatSettings(database),
     )
 
 

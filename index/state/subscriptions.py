@@ -263,6 +263,21 @@ def move_chat_rows(
         [new_chat_id, old_chat_id],
     )
     execute(f"DELETE FROM chats WHERE chat_id = {mark}", [old_chat_id])
+    # The chat's own settings (previews, quiet hours, zone, digest schedule) and paused topics
+    # go with it too (index/state/chat_settings.py owns those tables).
+    execute(
+        f"""INSERT INTO chat_settings (chat_id, previews, quiet, quiet_from, quiet_until,
+                                       timezone, digest_schedule, updated_at)
+            SELECT {mark}, previews, quiet, quiet_from, quiet_until, timezone, digest_schedule,
+                   updated_at FROM chat_settings WHERE chat_id = {mark}
+            ON CONFLICT (chat_id) DO NOTHING""",
+        [new_chat_id, old_chat_id],
+    )
+    execute(f"DELETE FROM chat_settings WHERE chat_id = {mark}", [old_chat_id])
+    execute(
+        f"UPDATE paused_topics SET chat_id = {mark} WHERE chat_id = {mark}",
+        [new_chat_id, old_chat_id],
+    )
     return execute(
         f"UPDATE subscriptions SET chat_id = {mark} WHERE chat_id = {mark}",
         [new_chat_id, old_chat_id],

@@ -5,6 +5,7 @@ topic would have matched lately (preview) and readers' votes moving a topic (fee
 from retrieval.alerts.compiled import ArticleEvidence
 from retrieval.alerts.feedback import VotedTopics, move_topic, profile_shift, raised_bar
 from retrieval.alerts.matching import AlertMatcher
+from retrieval.alerts.phrases import show_rule
 from retrieval.alerts.preview import (
     PreviewStory,
     RecentStories,
@@ -48,6 +49,7 @@ __all__ = [
     "preview_topic",
     "profile_shift",
     "raised_bar",
+    "show_rule",
     "topic_threshold",
     "topic_thresholds",
     "typed_as_name",

@@ -13,13 +13,14 @@ so the deliveries are exactly those of the per-pair rules.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from config import AlertSettings
 from index.state import Subscription
+from retrieval.alerts.phrases import rule_keys
 from retrieval.alerts.profiles import TopicProfile, article_vector, unit
 from retrieval.alerts.topics import topic_thresholds
 from retrieval.text_terms import content_terms, stem
@@ -59,14 +60,19 @@ class _WordSets:
     """One set of word stems per subscription, flattened to (stem, owner) pairs: testing
     every subscription against an article is then one bincount over the pairs."""
 
-    def __init__(self, vocabulary: dict[str, int], groups: Iterable[Iterable[str]]) -> None:
+    def __init__(
+        self,
+        vocabulary: dict[str, int],
+        groups: Iterable[Iterable[str]],
+        key: Callable[[str], str] = stem,
+    ) -> None:
         stems: list[int] = []
         owners: list[int] = []
         sizes: list[int] = []
         for owner, group in enumerate(groups):
             # As has_word(): a word is present when its stem is among the article's stems,
             # so two words of one stem ("talk", "talks") are one test.
-            distinct = {vocabulary.setdefault(stem(w), len(vocabulary)) for w in group}
+            distinct = {vocabulary.setdefault(key(w), len(vocabulary)) for w in group}
             stems.extend(distinct)
             owners.extend([owner] * len(distinct))
             sizes.append(len(distinct))
@@ -81,6 +87,38 @@ class _WordSets:
     def any_present(self, present: np.ndarray) -> np.ndarray:
         found = self.owners[present[self.stems]]
         return np.bincount(found, minlength=len(self.sizes)) > 0
+
+
+class _Rules:
+    """The +rules (or -rules) of each subscription (retrieval/alerts/phrases.py): a rule is met
+    when all the keys of one of its alternatives are present, so per article that is one
+    _WordSets test over the alternatives and two bincounts up to rules and subscriptions."""
+
+    def __init__(self, vocabulary: dict[str, int], groups: Sequence[Sequence[str]]) -> None:
+        self.count = len(groups)
+        keys: list[tuple[str, ...]] = []
+        rule_of: list[int] = []  # per alternative, its rule
+        owner_of: list[int] = []  # per rule, its subscription
+        for owner, rules in enumerate(groups):
+            for rule in rules:
+                for alternative in rule_keys(rule):
+                    keys.append(alternative)
+                    rule_of.append(len(owner_of))
+                owner_of.append(owner)
+        self.alternatives = _WordSets(vocabulary, keys, key=str)
+        self.rule_of = np.asarray(rule_of, dtype=np.intp)
+        self.owner_of = np.asarray(owner_of, dtype=np.intp)
+
+    def _met(self, present: np.ndarray) -> np.ndarray:
+        found = self.rule_of[self.alternatives.all_present(present)]
+        return np.bincount(found, minlength=len(self.owner_of)) > 0
+
+    def all_met(self, present: np.ndarray) -> np.ndarray:
+        unmet = self.owner_of[~self._met(present)]
+        return np.bincount(unmet, minlength=self.count) == 0
+
+    def any_met(self, present: np.ndarray) -> np.ndarray:
+        return np.bincount(self.owner_of[self._met(present)], minlength=self.count) > 0
 
 
 class _ProfileTable:
@@ -136,8 +174,8 @@ class SubscriptionIndex:
         self.topics = np.stack(self.topic_vectors) if count else np.zeros((0, 0), dtype=np.float32)
         self.vocabulary: dict[str, int] = {}
         self.terms = _WordSets(self.vocabulary, (content_terms(s.query) for s in subscriptions))
-        self.required = _WordSets(self.vocabulary, (s.required for s in subscriptions))
-        self.excluded = _WordSets(self.vocabulary, (s.excluded for s in subscriptions))
+        self.required = _Rules(self.vocabulary, [s.required for s in subscriptions])
+        self.excluded = _Rules(self.vocabulary, [s.excluded for s in subscriptions])
         self.profile_table = _ProfileTable(self.profiles)
         order = sorted(range(count), key=lambda i: self.subscriptions[i].created_at)
         self._created = [self.subscriptions[i].created_at for i in order]
@@ -201,7 +239,7 @@ class SubscriptionIndex:
         eligible = self._rank < bisect.bisect_right(self._created, article.queued_at)
         # names_topic for every subscription at once.
         named = (self.terms.sizes > 0) & self.terms.all_present(present)
-        gate = eligible & self.required.all_present(present) & ~self.excluded.any_present(present)
+        gate = eligible & self.required.all_met(present) & ~self.excluded.any_met(present)
         gate &= ~self._names | named  # a name the story does not name cannot match
         needed = topic_thresholds(named, settings)
         gap = best.astype(np.float64) - needed

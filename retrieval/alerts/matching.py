@@ -6,7 +6,8 @@ only stories that name it (every word of it, by stem, anywhere in the story); a 
 names it in its title or opening (first passage) is about it and matches outright. Without
 this a name matched its whole neighbourhood ("NFL" got every sports story).
 
-An article matches a topic in either of two ways (`+word` must appear and `-word` must not):
+An article matches a topic in either of two ways (`+word` must appear and `-word` must not;
+phrases and alternatives as retrieval/alerts/phrases.py reads them):
 - close to the topic's own words: the cosine of the topic's embedding to the article's best
   passage reaches `alerts.threshold`, or `threshold - LEXICAL_RELIEF` when the article also
   contains every word of the topic. Precise for specific topics ("ceasefire talks"), and the
@@ -40,9 +41,9 @@ from index import NewsArchive
 from index.state import NewDelivery, Outbox, Subscription, Subscriptions
 from index.text import passage_sentences
 from retrieval.alerts.compiled import ArticleEvidence, Screening, SubscriptionIndex
+from retrieval.alerts.phrases import rule_met, text_keys
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
 from retrieval.alerts.topics import (
-    has_word,
     names_topic,
     topic_threshold,
     typed_as_name,
@@ -75,6 +76,7 @@ class AlertMatcher:
         outbox: Outbox,
         settings: AlertSettings,
         adjust_topics: TopicAdjuster | None = None,
+        paused_topics: Callable[[], set[tuple[int, str]]] | None = None,
     ) -> None:
         self.archive = archive
         self.subscriptions = subscriptions
@@ -85,6 +87,8 @@ class AlertMatcher:
         self.profiles = TopicProfiles(archive, settings)
         self._index: SubscriptionIndex | None = None
         self.adjust_topics = adjust_topics
+        # (subscription id, topic) of the topics chats paused (/pause): matched to nothing.
+        self.paused_topics = paused_topics
 
     def process_queue(self, batch: int = 100) -> int:
         """Match every queued article; returns how many deliveries were enqueued. Blocking."""
@@ -97,6 +101,9 @@ class AlertMatcher:
             # vectors are then on disk but not in this process's index yet.
             self.archive.reconcile()
             subscriptions = self.subscriptions.active()
+            if self.paused_topics is not None:
+                paused = self.paused_topics()
+                subscriptions = [s for s in subscriptions if (s.id, s.topic) not in paused]
             if self.profiles.refresh_if_due():
                 self._names.clear()  # what the archive says of a word may have changed
             index = self.subscription_index(subscriptions)
@@ -206,9 +213,9 @@ class AlertMatcher:
         no profile yet), or None when the article cannot match (+/- words, no passages)."""
         if not evidence.passage_ids:
             return None
-        if not all(has_word(evidence.stems, w) for w in subscription.required):
+        if not all(rule_met(evidence.stems, r) for r in subscription.required):
             return None
-        if any(has_word(evidence.stems, w) for w in subscription.excluded):
+        if any(rule_met(evidence.stems, r) for r in subscription.excluded):
             return None
         if self.name_topics([subscription.query])[0] and not names_topic(
             evidence.stems, subscription.query
@@ -293,7 +300,7 @@ class AlertMatcher:
             ids = tuple(p.id for p in passages)
             vectors = self.archive.vectors.vectors_for(list(ids))
         title = article.get("title") or ""
-        stems = frozenset(stem(w) for w in words(f"{title}\n{article.get('text') or ''}"))
+        stems = text_keys(words(f"{title}\n{article.get('text') or ''}"))
         opening = passages[0].text if passages else ""
         lead = frozenset(stem(w) for w in words(f"{title}\n{opening}"))
         return ArticleEvidence(article_id, queued_at, stems, ids, vectors, lead)

@@ -27,6 +27,7 @@ from index.clock import timestamp, utc_now
 from index.state import Subscription
 from retrieval.alerts.compiled import ArticleEvidence
 from retrieval.alerts.matching import AlertMatcher
+from retrieval.alerts.phrases import read_rules, rule_words, typed_rule
 from retrieval.alerts.topics import Topic, TopicError, parse_topic
 from retrieval.text_terms import content_terms, stem
 
@@ -186,10 +187,17 @@ def _parts(text: str) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
 
 
 def _none_variants(topic: Topic) -> list[str]:
-    """Broader phrasings: the topic without each +word, each of its words alone."""
+    """Broader phrasings: the topic without each +rule, each of its words alone."""
+    typed = read_rules(topic.text).query
     variants = [
-        " ".join(t for t in topic.text.split() if t.lower() != f"+{word}")
-        for word in topic.required
+        " ".join(
+            [
+                *typed,
+                *(typed_rule(r, "+") for r in topic.required if r != dropped),
+                *(typed_rule(e, "-") for e in topic.excluded),
+            ]
+        )
+        for dropped in topic.required
     ]
     terms = content_terms(topic.query)
     if len(terms) > 1:
@@ -203,7 +211,8 @@ def _flood_variants(
     matched: dict[int, float],
 ) -> list[str]:
     """+word and -word for the headline words that stand out among the matched stories."""
-    own = {stem(w) for w in (*content_terms(topic.query), *topic.required, *topic.excluded)}
+    rules = rule_words((*topic.required, *topic.excluded))
+    own = {stem(w) for w in (*content_terms(topic.query), *rules)}
     inside: Counter[str] = Counter()
     everywhere: Counter[str] = Counter()
     shown: dict[str, str] = {}

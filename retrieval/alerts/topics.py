@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from config import AlertSettings
-from retrieval.text_terms import content_terms, stem, words
+from retrieval.alerts.phrases import RuleError, read_rules, rule_words
+from retrieval.text_terms import content_terms, stem
 
 MAX_TOPIC_CHARS = 200
 LEXICAL_RELIEF = 0.15
@@ -43,25 +44,24 @@ class Topic:
 
 
 def parse_topic(text: str) -> Topic:
-    """`ceasefire talks +ukraine -football` -> query "ceasefire talks", +ukraine, -football."""
+    """`ceasefire talks +ukraine -football` -> query "ceasefire talks", +ukraine, -football;
+    phrases and alternatives as retrieval/alerts/phrases.py reads them."""
     text = " ".join((text or "").split())
     if not text:
         raise TopicError("Please name a topic, e.g. ceasefire talks.")
     if len(text) > MAX_TOPIC_CHARS:
         raise TopicError(f"Please keep a topic under {MAX_TOPIC_CHARS} characters.")
-    query, required, excluded = [], [], []
-    for token in text.split():
-        if token[0] in "+-" and len(token) > 1:
-            target = required if token[0] == "+" else excluded
-            target.extend(w for w in words(token[1:]) if w)
-        else:
-            query.append(token)
-    query_text = " ".join(query) or " ".join(required)
+    try:
+        rules = read_rules(text)
+    except RuleError as error:
+        raise TopicError(str(error)) from None
+    required, excluded = rules.required, rules.excluded
+    query_text = " ".join(rules.query) or " ".join(rule_words(required))
     if not content_terms(query_text) and not required:
         raise TopicError("That topic has no words to match; try something like ceasefire talks.")
     if set(required) & set(excluded):
         raise TopicError("A word cannot be both required (+) and excluded (-).")
-    return Topic(text, query_text, tuple(dict.fromkeys(required)), tuple(dict.fromkeys(excluded)))
+    return Topic(text, query_text, required, excluded)
 
 
 def has_word(stems: frozenset[str], word: str) -> bool:

@@ -27,7 +27,7 @@ from telegram.request import HTTPXRequest
 
 from bot.workers import drain_outbox
 from config import load_settings
-from index.state import DeliveryOutbox
+from index.state import ChatSettingsStore, DeliveryOutbox
 from index.storage import Database
 from tests.bot.harness import TOKEN
 from tests.bot.sender_process import PlannedAlert, write_outbox
@@ -113,8 +113,10 @@ async def deliver(
             "alerts.retry_max_seconds": 2.0,
         },
     )
+    database = Database(data_dir / "newsbot.db")
     svc = SimpleNamespace(
-        outbox=DeliveryOutbox(Database(data_dir / "newsbot.db"), clock),
+        outbox=DeliveryOutbox(database, clock),
+        chat_settings=ChatSettingsStore(database),  # no chat set any: alerts as ever
         settings=settings,
         flood_until=None,
     )

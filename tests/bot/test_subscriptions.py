@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 
+from bot.handlers.chat_settings import DIGEST_USAGE
 from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to, until
 from tests.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
 
@@ -62,7 +63,7 @@ async def test_subscribe_list_and_unsubscribe(api, launch, tmp_path):
 
 async def test_digest_on_and_off(api, launch, tmp_path):
     bot = await launch(bot_settings(tmp_path / "data", api))
-    assert await reply_to(api, USER_ID, "/digest") == "Usage: /digest on or /digest off"
+    assert await reply_to(api, USER_ID, "/digest") == DIGEST_USAGE
     assert await reply_to(api, USER_ID, "/digest on") == (
         "Digest on: new articles on your topics will come together, every 6 h."
     )

@@ -80,3 +80,26 @@ def test_plus_and_minus_words_narrow_a_match(matcher, seed):
     assert matcher.score(subscription(matcher, "ceasefire talks +ukraine"), evidence)
     assert matcher.score(subscription(matcher, "ceasefire talks +football"), evidence) is None
     assert matcher.score(subscription(matcher, "ceasefire talks -putin"), evidence) is None
+
+
+def test_phrases_and_alternatives_narrow_a_match(matcher, seed):
+    """`+"vladimir putin"` was the required word "vladimir" (and "putin" a word of meaning);
+    `a OR b` three words of meaning."""
+    evidence = matcher.evidence(seed.id)
+    assert matcher.score(subscription(matcher, 'ceasefire talks +"vladimir putin"'), evidence)
+    assert (
+        matcher.score(subscription(matcher, 'ceasefire talks +"putin vladimir"'), evidence) is None
+    )
+    assert (
+        matcher.score(subscription(matcher, 'ceasefire talks -"full ceasefire"'), evidence) is None
+    )
+    assert matcher.score(subscription(matcher, 'ceasefire talks -"partial ceasefire"'), evidence)
+    assert matcher.score(subscription(matcher, "ceasefire talks +football OR +ukraine"), evidence)
+    either = subscription(matcher, "ceasefire talks +football OR +tennis")
+    assert matcher.score(either, evidence) is None
+
+
+def test_maternity_pay_matches_the_bbc_politics_story(matcher, bbc):
+    """The story tests/bot/test_reader_terms.py pauses this topic against."""
+    evidence = matcher.evidence(bbc["bbc-politics-001"].id)
+    assert matcher.score(subscription(matcher, "maternity pay"), evidence)

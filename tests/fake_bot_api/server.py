@@ -40,6 +40,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fake_bot_api.documents import DocumentMethods, document_methods
 from tests.fake_bot_api.html import _strip_text, detect_entities, parse_html, utf16_len
 from tests.fake_bot_api.markup import _inline_markup
 from tests.fake_bot_api.protocol import (
@@ -76,7 +77,7 @@ _LOGGER = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- the server
 
 
-class FakeBotApi:
+class FakeBotApi(DocumentMethods):
     """The fake server.  Public API (see each method's docstring):
 
     lifecycle:  ``async with FakeBotApi(token) as api``, ``start()``, ``stop()``,
@@ -84,7 +85,8 @@ class FakeBotApi:
     setup:      ``add_chat``, ``set_member``, ``migrate_chat``, ``upgrade_to_supergroup``,
                 ``block_chat``, ``unblock_chat``, ``fail_next``,
                 ``fail_matching``, ``fail_at_random``, ``slow_down``
-    updates:    ``user_message``, ``group_message``, ``channel_post``, ``callback_query``,
+    updates:    ``user_message``, ``user_document``, ``group_message``, ``channel_post``,
+                ``callback_query``,
                 ``feed_update``
     inspection: ``sent``, ``requests``, ``chat_actions``, ``callback_answers``,
                 ``messages_to``, ``message``, ``wait_for``, ``wait_for_request``
@@ -153,8 +155,10 @@ class FakeBotApi:
                 "getChat": self._get_chat,
                 "getChatMember": self._get_chat_member,
                 "getChatAdministrators": self._get_chat_administrators,
+                **document_methods(self),
             }.items()
         }
+        self._documents_init()
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -238,11 +242,6 @@ class FakeBotApi:
         record.status, record.description = error.status, error.description
         self._activity_pulse.fire()
         return web.json_response(error.payload(), status=error.status)
-
-    async def _handle_file(self, request: web.Request) -> web.Response:
-        return web.json_response(
-            {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
-        )
 
     # ----------------------------------------------------------------- fault injection
 

@@ -8,6 +8,7 @@ __all__, __getattr__, __dir__ = lazy_exports(
     __name__,
     {
         "index.state.postgres.alert_votes": ["PostgresAlertVotes"],
+        "index.state.postgres.chat_settings": ["PostgresChatSettings"],
         "index.state.postgres.feedback": ["PostgresFeedback"],
         "index.state.postgres.feeds": ["PostgresFeeds"],
         "index.state.postgres.jobs": ["AdvisoryJobLocks"],

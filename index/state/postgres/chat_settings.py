@@ -1,0 +1,21 @@
+"""Chat settings in PostgreSQL: index/state/chat_settings.py's store and statements."""
+
+from __future__ import annotations
+
+import psycopg
+
+from index.state.chat_settings import CREATE_PAUSED, CREATE_TABLE, ChatSettingsStore
+from index.state.postgres.statements import PostgresStatements
+
+
+class PostgresChatSettings(PostgresStatements, ChatSettingsStore):
+    """Reads and writes `chat_settings`."""
+
+
+def create_chat_settings(db: psycopg.Connection) -> None:
+    db.execute(CREATE_TABLE.format(integer="bigint"))
+    db.execute(CREATE_PAUSED.format(integer="bigint"))
+    db.execute("CREATE INDEX paused_topics_chat ON paused_topics (chat_id)")
+
+
+MIGRATIONS = {6: create_chat_settings}
