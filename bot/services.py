@@ -13,7 +13,11 @@ from datetime import datetime
 from telegram.ext import Application, CallbackContext
 
 from bot.answer_memory import RecentAnswers
+from bot.conversations import Conversations
+from bot.inline_cache import InlineCache
+from bot.listing_memory import RecentListings
 from bot.question_limits import QuestionLimiter
+from bot.token_memory import TokenMemory
 from config import Settings
 from index import Ingestor, NewsArchive
 from index.embedding import Embedder
@@ -21,6 +25,8 @@ from index.sources import Fetcher
 from index.state import AlertVotes, Feedback, Feeds, JobLocks, Outbox, Subscriptions, open_state
 from retrieval import Answerer
 from retrieval.alerts import AlertMatcher, RecentStories, VotedTopics
+from retrieval.routing import QuestionRouter
+from retrieval.stories import StoryFinder
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +49,13 @@ class BotServices:
     recent_stories: RecentStories  # what /subscribe previews a topic on
     fetcher: Fetcher
     questions: QuestionLimiter
+    stories: StoryFinder  # /latest, /today
+    router: QuestionRouter  # a plain question: an answer, a listing or a day's digest
+    conversations: Conversations  # the last questions, for follow-ups
+    inline_cache: InlineCache
     answers: RecentAnswers = field(default_factory=RecentAnswers)
+    listings: RecentListings = field(default_factory=RecentListings)
+    examples: TokenMemory[str] = field(default_factory=TokenMemory)  # example-question buttons
     # One feed poll and one outbox drain at a time; a second request while one runs only
     # asks the running one to go round again.
     poll_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -67,10 +79,13 @@ class BotServices:
         matcher.adjust_topics = VotedTopics(
             archive, state.alert_votes, settings.alerts, matcher.profiles
         )
+        answerer = Answerer(archive, settings.retrieval)
+        stories = StoryFinder(archive, settings.retrieval, settings.stories)
+        talk = settings.conversation
         return cls(
             settings=settings,
             archive=archive,
-            answerer=Answerer(archive, settings.retrieval),
+            answerer=answerer,
             ingestor=Ingestor(archive),
             feeds=state.feeds,
             subscriptions=state.subscriptions,
@@ -84,6 +99,10 @@ class BotServices:
             questions=QuestionLimiter(
                 settings.telegram.questions_per_minute, settings.telegram.question_burst
             ),
+            stories=stories,
+            router=QuestionRouter(answerer, stories, settings),
+            conversations=Conversations(talk.follow_up_minutes * 60),
+            inline_cache=InlineCache(talk.inline_cache_seconds, talk.inline_cache_entries),
         )
 
     async def aclose(self) -> None:

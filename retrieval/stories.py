@@ -25,6 +25,8 @@ from retrieval.text_terms import content_terms
 
 # A listing reads this many articles per story it shows: enough for clusters to form.
 READ_PER_STORY = 4
+# An archive with nothing newer than this counts its days from its newest story.
+STALE_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -90,18 +92,24 @@ class StoryFinder:
         """The main stories published in [start, end): the clusters most outlets carried
         first (then most articles, then newest)."""
         count = max(1, min(count, self.settings.max_listed))
-        records = self._records(start.date().isoformat(), end, self.settings.digest_articles)
-        records = [r for r in records if (_moment(r) or end) >= start]
+        last = end - timedelta(seconds=1)
+        records = self._records(start.date().isoformat(), last, self.settings.digest_articles)
+        records = [r for r in records if (_moment(r) or start) >= start]
         stories = [c.story() for c in self._cluster(records)]
         # Stable: among equals, the newest first.
         stories.sort(key=lambda s: (len(s.outlets), s.articles), reverse=True)
         return stories[:count]
 
-    def newest_day(self, as_of: datetime | None = None) -> datetime | None:
-        """The publication moment of the newest story as of `as_of`."""
+    def now(self, as_of: datetime | None = None) -> datetime:
+        """The moment "today" and "yesterday" are counted from: `as_of` (now), or the end of
+        the newest story's day when nothing was published in the day before `as_of`. An
+        archive whose feeds stopped still has a "today" (its last day), as the answerer
+        counts ages from its newest article (HybridSearcher.news_now)."""
         as_of = as_of or utc_now()
-        newest = self.archive.store.newest_published(_day_after(as_of))
-        return parse_published(newest)
+        newest = parse_published(self.archive.store.newest_published(_day_after(as_of)))
+        if newest is None or as_of - newest <= STALE_AFTER:
+            return as_of
+        return newest.replace(hour=23, minute=59, second=59, microsecond=0)
 
     def _records(self, since: str, until: datetime, limit: int) -> list[StoryRecord]:
         records = self.archive.store.stories(since, _day_after(until), limit)

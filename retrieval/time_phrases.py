@@ -106,8 +106,10 @@ def read_time(question: str, now: datetime) -> TimeQuestion:
 def _relative_window(match: re.Match, today: datetime) -> tuple[datetime | None, datetime | None]:
     rel = " ".join(match.group("rel").lower().split())
     day = timedelta(days=1)
-    if rel in ("today", "tonight") or rel.startswith("this ") and rel.endswith(
-        ("morning", "afternoon", "evening")
+    if (
+        rel in ("today", "tonight")
+        or rel.startswith("this ")
+        and rel.endswith(("morning", "afternoon", "evening"))
     ):
         return today, today + day
     if rel == "yesterday":

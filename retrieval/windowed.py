@@ -94,9 +94,9 @@ def answer_within(
 ) -> Answer:
     """The answer from the stories published in [start, end) only (at most `max_articles`
     of them, the newest), asked as of the window's last moment."""
-    records = archive.store.stories(
-        start.date().isoformat(), end.date().isoformat(), max_articles
-    )
+    last = end - timedelta(seconds=1)
+    before = (last + timedelta(days=1)).date().isoformat()
+    records = archive.store.stories(start.date().isoformat(), before, max_articles)
     ids = archive.store.passage_ids_of_articles([r.article_id for r in records])
     view = WindowArchive(
         WindowStore(archive.store, ids), WindowVectors(archive.vectors, ids), archive.embedder
@@ -104,4 +104,4 @@ def answer_within(
     answerer = Answerer(view, settings)  # type: ignore[arg-type]  # the view reads alike
     if not content_terms(question):
         question = f"{question} news".strip()
-    return answerer.answer(question, as_of=end - timedelta(seconds=1))
+    return answerer.answer(question, as_of=last)

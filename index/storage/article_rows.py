@@ -73,8 +73,7 @@ STORIES_SQL = """SELECT a.id, a.title, a.source, a.url, a.published,
     ORDER BY a.published DESC, a.id LIMIT {mark}"""
 COPIES_SQL = "SELECT duplicate_of, source FROM articles WHERE duplicate_of IN ({marks})"
 STORY_INDEXES = (
-    "CREATE INDEX articles_original_published ON articles (published)"
-    " WHERE duplicate_of IS NULL",
+    "CREATE INDEX articles_original_published ON articles (published) WHERE duplicate_of IS NULL",
     "CREATE INDEX articles_copies ON articles (duplicate_of, source)"
     " WHERE duplicate_of IS NOT NULL",
 )

@@ -1,0 +1,115 @@
+"""Follow-up questions ("and Putin?", "why?", "what did he say?"): whether a message leans on
+the question before it, and the question it means once the earlier subject is carried over.
+
+Three shapes, tried in order:
+- another name in the same question ("and Putin?", "what about the EU?"): the earlier
+  question with its first name replaced (or the new one added when it had none);
+- a question word alone or nearly ("why?", "and when?", "how many?"): the earlier question
+  with its question word swapped, so the subject stays and the answer type changes;
+- a pronoun standing for the earlier subject ("what did he say?"): the pronoun replaced by
+  the earlier question's first name (or the earlier content words added).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from retrieval.answer import MAX_QUESTION_CHARS
+from retrieval.text_terms import content_terms
+
+# A message longer than this stands on its own.
+MAX_FOLLOW_UP_WORDS = 8
+_WH = r"(?:why|when|where|how\s+many|how\s+much|how\s+long|how|who|whom|whose|what|which)"
+_SWAP = re.compile(
+    r"^\s*(?:and|but|also|or)?\s*(?:what|how)\s+about\s+(?P<other>.+?)\s*[?.!]*\s*$"
+    r"|^\s*(?:and|but|also|or)\s+(?P<other2>(?!" + _WH + r"\b).+?)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_BARE_WH = re.compile(
+    rf"^\s*(?:and|but|so|ok|okay)?[\s,]*(?P<wh>{_WH})\b(?P<rest>[^?.!]{{0,40}})[?.!]*\s*$",
+    re.IGNORECASE,
+)
+_PRONOUN = re.compile(
+    r"\b(?:he|she|they|him|her|them|it|his|its|their|this|that|these|those)\b", re.IGNORECASE
+)
+# Pronouns that stand for a person or a group, replaced by the earlier question's first name
+# ("this", "that", "it" stand for the event: the question word is swapped instead).
+_PERSON = re.compile(r"\b(?:he|she|they|him|her|them|his|their)\b", re.IGNORECASE)
+_CONJUNCTION = re.compile(r"^\s*(?:and|but|so|also|ok|okay)\b[\s,]*", re.IGNORECASE)
+_LEADING_WH = re.compile(rf"^\s*{_WH}\b", re.IGNORECASE)
+# A name: capitalised words (with a possessive, hyphens, initials) in a row.
+_NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*")
+# Rest words that still lean on the earlier question ("why so?", "when was that?").
+_LEANING_REST = frozenset("so exactly then that this it was is did does do be".split())
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    question: str  # the question meant, subject carried over
+    previous: str  # the question it leans on
+
+
+def leans_on(message: str) -> bool:
+    """Whether a message reads as a follow-up rather than a question of its own."""
+    text = (message or "")[:MAX_QUESTION_CHARS]
+    if not text.strip() or len(text.split()) > MAX_FOLLOW_UP_WORDS:
+        return False
+    if _SWAP.match(text) or _BARE_WH.match(text) and _bare_rest_leans(text):
+        return True
+    return bool(_PRONOUN.search(text)) and not _names(text)
+
+
+def carry_over(previous: str, message: str) -> FollowUp | None:
+    """The question `message` means after `previous`, or None when it stands alone."""
+    previous = " ".join((previous or "")[:MAX_QUESTION_CHARS].split())
+    text = " ".join((message or "")[:MAX_QUESTION_CHARS].split())
+    if not previous or not leans_on(text):
+        return None
+    earlier = _names(previous)
+    swap = _SWAP.match(text)
+    if swap:
+        other = (swap.group("other") or swap.group("other2") or "").strip()
+        replaced = next((n for n in earlier if n.lower() != other.lower()), None)
+        if replaced:
+            question = previous.replace(replaced, other, 1)
+        else:
+            question = f"{previous.rstrip('?.! ')} {other}?"
+        return FollowUp(question, previous)
+    text = _CONJUNCTION.sub("", text) or text
+    if earlier and _PERSON.search(text):
+        return FollowUp(_PERSON.sub(earlier[0], text, count=1), previous)
+    bare = _BARE_WH.match(text)
+    if bare and _bare_rest_leans(text):
+        rest = _LEADING_WH.sub("", previous, count=1).strip()
+        wh = bare.group("wh").strip()
+        return FollowUp(f"{wh[0].upper()}{wh[1:]} {rest.rstrip('?.! ')}?", previous)
+    return FollowUp(f"{text.rstrip('?.! ')} {' '.join(content_terms(previous))}?", previous)
+
+
+def _bare_rest_leans(text: str) -> bool:
+    match = _BARE_WH.match(text)
+    if match is None:
+        return False
+    rest = [w.lower() for w in re.findall(r"[\w']+", match.group("rest"))]
+    return all(w in _LEANING_REST or _PRONOUN.fullmatch(w) for w in rest)
+
+
+def _names(text: str) -> list[str]:
+    """Capitalised runs, the question's first word left out (capitalised by position)."""
+    found = []
+    for match in _NAME.finditer(text):
+        name = match.group(0)
+        if match.start() == len(text) - len(text.lstrip()):
+            first, _, rest = name.partition(" ")
+            if not rest or _LEADING_WH.match(first) or first.lower() in _OPENERS:
+                continue
+            name = rest
+        found.append(name.rstrip(".'’"))
+    return [n for n in found if n.lower() not in _OPENERS]
+
+
+_OPENERS = frozenset(
+    "what why when where who whom whose which how is are was were did does do can could "
+    "will would should has have had and but so tell show give i the a an".split()
+)
