@@ -30,9 +30,8 @@ _BARE_WH = re.compile(
     rf"^\s*(?:and|but|so|ok|okay)?[\s,]*(?P<wh>{_WH})\b(?P<rest>[^?.!]{{0,40}})[?.!]*\s*$",
     re.IGNORECASE,
 )
-_PRONOUN = re.compile(
-    r"\b(?:he|she|they|him|her|them|it|his|its|their|this|that|these|those)\b", re.IGNORECASE
-)
+# "this" and "these" are left out: they open phrases of their own ("this week").
+_PRONOUN = re.compile(r"\b(?:he|she|they|him|her|them|it|his|its|their|that)\b", re.IGNORECASE)
 # Pronouns that stand for a person or a group, replaced by the earlier question's first name
 # ("this", "that", "it" stand for the event: the question word is swapped instead).
 _PERSON = re.compile(r"\b(?:he|she|they|him|her|them|his|their)\b", re.IGNORECASE)
@@ -41,7 +40,7 @@ _LEADING_WH = re.compile(rf"^\s*{_WH}\b", re.IGNORECASE)
 # A name: capitalised words (with a possessive, hyphens, initials) in a row.
 _NAME = re.compile(r"\b[A-Z][\w'’.-]*(?:\s+(?:of\s+)?[A-Z][\w'’.-]*)*")
 # Rest words that still lean on the earlier question ("why so?", "when was that?").
-_LEANING_REST = frozenset("so exactly then that this it was is did does do be".split())
+_LEANING_REST = frozenset("so exactly then that it was is did does do be".split())
 
 
 @dataclass(frozen=True)

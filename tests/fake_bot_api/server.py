@@ -793,10 +793,12 @@ class FakeBotApi:
         title: str | None = None,
         message_thread_id: int | None = None,
         reply_to_bot: bool = False,
+        reply_to_message_id: int | None = None,
     ) -> dict:
         """A user writes ``text``.  ``chat_type`` None: the registered type, else inferred
         (positive id -> private).  ``/cmd`` / ``/cmd@bot`` get a bot_command entity and
-        ``@names`` a mention entity.  ``reply_to_bot`` replies to the bot's last message."""
+        ``@names`` a mention entity.  ``reply_to_bot`` replies to the bot's last message,
+        ``reply_to_message_id`` to that message of the chat."""
         if user_id is None:
             user_id = chat_id if chat_id > 0 else DEFAULT_USER_ID
         user = self._user(user_id, first_name, username)
@@ -817,7 +819,13 @@ class FakeBotApi:
             sender=user,
             entities=detect_entities(text),
             thread_id=message_thread_id,
-            reply_to=self._last_bot_message(chat_id) if reply_to_bot else None,
+            reply_to=(
+                self._stored_message(chat_id, reply_to_message_id, "message not found")
+                if reply_to_message_id is not None
+                else self._last_bot_message(chat_id)
+                if reply_to_bot
+                else None
+            ),
         )
         return self.feed_update({"message": message})
 
