@@ -128,8 +128,11 @@ class StoryFinder:
         best: dict[str, tuple[float, StoryRecord]] = {}
         for c in candidates:
             p = c.passage
+            moment = parse_published(p.published)
             if c.dense < self.settings.topic_min_cosine or p.article_id in best:
                 continue  # candidates come best first: the article's best passage counts
+            if moment is not None and moment > as_of:
+                continue  # the search keeps the day after as_of; a listing does not
             record = StoryRecord(p.article_id, p.title, p.source, p.url, p.published, p.id)
             best[p.article_id] = (c.score, record)
         copies = self.archive.store.copies_of(list(best))

@@ -149,8 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=cmd_migrate)
 
     from bot.cli.evaluate import add_eval_command
+    from bot.cli.latest import add_latest_command
 
     add_eval_command(commands, parents=[common])
+    add_latest_command(commands, parents=[common])
     return parser
 
 
