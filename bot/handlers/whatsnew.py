@@ -137,13 +137,16 @@ def _day_of(moment: datetime) -> tuple[datetime, datetime]:
 
 
 def top_titles(svc: BotServices) -> list[str]:
-    """The titles of the archive's main stories now (its newest day's), for examples. Blocking."""
+    """The titles of the archive's main stories now (its last two days'), for examples; the
+    newest stored titles when those are too few. Blocking."""
     now = svc.stories.now()
     start, end = _day_of(now)
     found = svc.stories.digest(start - timedelta(days=1), end, EXAMPLES * 2)
-    if len(found) < EXAMPLES:
-        found += svc.stories.latest(None, now, EXAMPLES * 2)
-    return [s.title for s in found]
+    titles = [s.title for s in found]
+    if len(titles) < EXAMPLES:  # few stories that day, or undated ones (read from pages)
+        titles += [s.title for s in svc.stories.latest(None, now, EXAMPLES * 2)]
+        titles += svc.archive.store.recent_titles(EXAMPLES * 2)
+    return titles
 
 
 def example_keyboard(svc: BotServices, titles: list[str]) -> InlineKeyboardMarkup | None:
