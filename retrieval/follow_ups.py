@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from retrieval.answer import MAX_QUESTION_CHARS
 from retrieval.text_terms import content_terms
+from retrieval.time_phrases import names_a_time
 
 # A message longer than this stands on its own.
 MAX_FOLLOW_UP_WORDS = 8
@@ -27,9 +28,12 @@ _SWAP = re.compile(
     re.IGNORECASE,
 )
 _BARE_WH = re.compile(
-    rf"^\s*(?:and|but|so|ok|okay)?[\s,]*(?P<wh>{_WH})\b(?P<rest>[^?.!]{{0,40}})[?.!]*\s*$",
+    r"^\s*(?:and|but|so|ok|okay)?[\s,]*"
+    rf"(?P<wh>(?:(?:in|at|on|from|to|for|by|with)\s+)?{_WH})\b(?P<rest>[^?.!]{{0,40}})[?.!]*\s*$",
     re.IGNORECASE,
 )
+# Words a short follow-up may add to its question word and still lean ("who won?").
+MAX_REST_WORDS = 2
 # "this" and "these" are left out: they open phrases of their own ("this week").
 _PRONOUN = re.compile(r"\b(?:he|she|they|him|her|them|it|his|its|their|that)\b", re.IGNORECASE)
 # Pronouns that stand for a person or a group, replaced by the earlier question's first name
@@ -54,6 +58,8 @@ def leans_on(message: str) -> bool:
     text = (message or "")[:MAX_QUESTION_CHARS]
     if not text.strip() or len(text.split()) > MAX_FOLLOW_UP_WORDS:
         return False
+    if names_a_time(text):
+        return False  # "what happened yesterday?", "what's new?": a question of its own
     if _SWAP.match(text) or _BARE_WH.match(text) and _bare_rest_leans(text):
         return True
     return bool(_PRONOUN.search(text)) and not _names(text)
@@ -77,12 +83,13 @@ def carry_over(previous: str, message: str) -> FollowUp | None:
         return FollowUp(question, previous)
     text = _CONJUNCTION.sub("", text) or text
     if earlier and _PERSON.search(text):
-        return FollowUp(_PERSON.sub(earlier[0], text, count=1), previous)
+        person = max(earlier, key=lambda n: len(n.split()))  # a full name over an acronym
+        return FollowUp(_PERSON.sub(person, text, count=1), previous)
     bare = _BARE_WH.match(text)
     if bare and _bare_rest_leans(text):
-        rest = _LEADING_WH.sub("", previous, count=1).strip()
-        wh = bare.group("wh").strip()
-        return FollowUp(f"{wh[0].upper()}{wh[1:]} {rest.rstrip('?.! ')}?", previous)
+        subject = _LEADING_WH.sub("", previous, count=1).strip().rstrip("?.! ")
+        asked = " ".join([bare.group("wh"), *_own_words(bare.group("rest"))])
+        return FollowUp(f"{asked[0].upper()}{asked[1:]} {subject}?", previous)
     return FollowUp(f"{text.rstrip('?.! ')} {' '.join(content_terms(previous))}?", previous)
 
 
@@ -90,8 +97,13 @@ def _bare_rest_leans(text: str) -> bool:
     match = _BARE_WH.match(text)
     if match is None:
         return False
-    rest = [w.lower() for w in re.findall(r"[\w']+", match.group("rest"))]
-    return all(w in _LEANING_REST or _PRONOUN.fullmatch(w) for w in rest)
+    return len(_own_words(match.group("rest"))) <= MAX_REST_WORDS
+
+
+def _own_words(rest: str) -> list[str]:
+    """The words a short follow-up adds besides those that only lean ("was that")."""
+    words = re.findall(r"[\w'’-]+", rest)
+    return [w for w in words if w.lower() not in _LEANING_REST and not _PRONOUN.fullmatch(w)]
 
 
 def _names(text: str) -> list[str]:
@@ -101,9 +113,10 @@ def _names(text: str) -> list[str]:
         name = match.group(0)
         if match.start() == len(text) - len(text.lstrip()):
             first, _, rest = name.partition(" ")
-            if not rest or _LEADING_WH.match(first) or first.lower() in _OPENERS:
-                continue
-            name = rest
+            if _LEADING_WH.match(first) or first.lower() in _OPENERS:
+                if not rest:
+                    continue
+                name = rest
         found.append(name.rstrip(".'’"))
     return [n for n in found if n.lower() not in _OPENERS]
 

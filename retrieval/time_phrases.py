@@ -103,6 +103,12 @@ def read_time(question: str, now: datetime) -> TimeQuestion:
     return TimeQuestion(text, start, end, latest, phrase)
 
 
+def names_a_time(text: str) -> bool:
+    """Whether the text names a time or asks for the latest (cheap: no dateparser)."""
+    head = (text or "")[:MAX_QUESTION_CHARS]
+    return bool(_RELATIVE.search(head) or _DATE.search(head) or _LATEST.search(head))
+
+
 def _relative_window(match: re.Match, today: datetime) -> tuple[datetime | None, datetime | None]:
     rel = " ".join(match.group("rel").lower().split())
     day = timedelta(days=1)
