@@ -60,9 +60,11 @@ def leans_on(message: str) -> bool:
         return False
     if names_a_time(text):
         return False  # "what happened yesterday?", "what's new?": a question of its own
-    if _SWAP.match(text) or _BARE_WH.match(text) and _bare_rest_leans(text):
+    if _SWAP.match(text):
         return True
-    return bool(_PRONOUN.search(text)) and not _names(text)
+    if _names(text):
+        return False  # "Who is Luigi Mangione?": it names its own subject
+    return bool(_BARE_WH.match(text) and _bare_rest_leans(text) or _PRONOUN.search(text))
 
 
 def carry_over(previous: str, message: str) -> FollowUp | None:

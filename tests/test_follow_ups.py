@@ -36,6 +36,7 @@ def test_the_earlier_subject_is_carried_over(message, meant):
         "How many people died in the earthquake in Turkey?",
         "Who won the French Open women's final?",
         "news this week",
+        "Who is Luigi Mangione?",  # short, but it names its own subject
         "What happened yesterday?",
         "hi",
     ],

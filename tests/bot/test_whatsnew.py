@@ -144,7 +144,8 @@ async def test_follow_ups_carry_the_earlier_subject(api, launch, news_dir):
     assert follow.text.startswith("About “where was Luigi Mangione arrested?”:")
     assert "Pennsylvania" in " ".join(bold_texts(follow)) or "Altoona" in follow.text
 
-    await ask(api, "Which city hosted the last show of Taylor Swift's Eras Tour?")
+    own = await ask(api, "Which city hosted the last show of Taylor Swift's Eras Tour?")
+    assert not own.text.startswith("About")  # a question naming its own subject stands alone
     await ask(api, "What is H5N1 bird flu?")
     # A reply to an earlier answer leans on that answer's question, not on the last one.
     tour = next(r for r in api.messages_to(USER_ID) if "Vancouver" in r.text)
