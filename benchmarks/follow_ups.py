@@ -19,16 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from alerts_speed import copy_background
-from measuring import (
-    RTQA_QUESTIONS,
-    add_backend_argument,
-    build_smoke_archive,
-    machine,
-    make_bare_embedder,
-)
+from measuring import RTQA_QUESTIONS, add_backend_argument, machine, smoke_or_background
 
-from config import load_settings
 from index import NewsArchive
 from retrieval import Answerer, end_of_day
 from retrieval.follow_ups import carry_over
@@ -86,14 +78,8 @@ def main() -> int:
         parser.error("--background is needed unless --smoke")
     questions = dev_questions()
     with tempfile.TemporaryDirectory(prefix="newsbot-follow-ups-") as work:
-        data_dir = Path(work) / "data"
-        embedder = make_bare_embedder(args.backend, Path(work) / "models")
-        if args.smoke:
-            build_smoke_archive(data_dir, embedder)
-        else:
-            embedder = copy_background(args.background, data_dir, embedder)
-        settings = load_settings(
-            env={}, overrides={"data_dir": str(data_dir), "embedding.backend": args.backend}
+        settings, embedder = smoke_or_background(
+            args.smoke, args.background, Path(work), args.backend
         )
         answerer = Answerer(NewsArchive(settings, embedder=embedder), settings.retrieval)
         print(machine())

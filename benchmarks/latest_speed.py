@@ -24,21 +24,18 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from alerts_speed import copy_background
 from measuring import (
     add_backend_argument,
-    build_smoke_archive,
     format_ms,
     machine,
-    make_bare_embedder,
     percentiles,
     rtqa_questions,
+    smoke_or_background,
 )
 
 from bot.handlers.inline import inline_results
 from bot.handlers.whatsnew import latest_page, listing_html
 from bot.services import BotServices
-from config import load_settings
 from retrieval.time_phrases import read_time
 
 TOPICS = ("Taylor Swift", "ceasefire talks", "inflation and interest rates", "NFL playoffs")
@@ -68,14 +65,9 @@ def main() -> int:
         args.questions, args.runs = 3, 3
 
     with tempfile.TemporaryDirectory(prefix="newsbot-latest-") as work:
-        data_dir = Path(work) / "data"
-        embedder = make_bare_embedder(args.backend, Path(work) / "models")
-        if args.smoke:
-            build_smoke_archive(data_dir, embedder)
-        else:
-            embedder = copy_background(args.background, data_dir, embedder)
-        overrides = {"data_dir": str(data_dir), "embedding.backend": args.backend}
-        settings = load_settings(env={}, overrides=overrides)
+        settings, embedder = smoke_or_background(
+            args.smoke, args.background, Path(work), args.backend
+        )
         svc = BotServices.open(settings, embedder)
         counts = svc.archive.store.counts()
         now = svc.stories.now()

@@ -220,7 +220,7 @@ class StorySettings:
     max_listed: PositiveInt = 80
     digest_stories: Annotated[Int, Field(ge=1, le=30)] = 10
     digest_articles: PositiveInt = 600
-    same_story_cosine: Annotated[Float, Field(gt=0, le=1)] = 0.8
+    same_story_cosine: Annotated[Float, Field(gt=0, le=1)] = 0.7
     topic_min_cosine: Annotated[Float, Field(ge=-1, le=1)] = 0.3
 
 
