@@ -10,13 +10,15 @@ Timed, each `--runs` times after one warm-up:
 - /latest: page 1 and page 3 (each page is worked out again from the newest story);
 - /latest <topic>: a topic from the archive's headlines (embeds the topic, hybrid search);
 - /today: the archive's last day, and a busy day of it (the day with most articles);
-- inline: `inline_results` for --questions RealTimeQA dev questions, none cached (embedding,
+- inline: `inline_results` for --questions RealTimeQA dev questions, and as many questions
+  about stored headlines (answered whatever the archive holds), none cached (embedding,
   hybrid search, sentence marking, the cards' HTML).
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import sys
 import tempfile
 import time
@@ -36,6 +38,7 @@ from measuring import (
 from bot.handlers.inline import inline_results
 from bot.handlers.whatsnew import latest_page, listing_html
 from bot.services import BotServices
+from bot.views.help import example_questions
 from retrieval.time_phrases import read_time
 
 TOPICS = ("Taylor Swift", "ceasefire talks", "inflation and interest rates", "NFL playoffs")
@@ -101,17 +104,26 @@ def report(svc: BotServices, now: datetime, args: argparse.Namespace) -> None:
         )
         print(f"{label:28} {format_ms(figures)}  ({len(shown.stories)} stories)")
 
-    questions = [q for q, _ in rtqa_questions(args.questions)]
-    seconds, empty = [], 0
-    for question in questions:
-        started = time.perf_counter()
-        cards = inline_results(svc, question, svc.settings.conversation.inline_results)
-        seconds.append(time.perf_counter() - started)
-        empty += cards[0].id in ("none", "error")
-    print(
-        f"{'inline answer (uncached)':28} {format_ms(percentiles(seconds))}"
-        f"  ({len(questions)} questions, {empty} without an answer)"
-    )
+    dev = [q for q, _ in rtqa_questions(args.questions)]
+    headlines = headline_questions(svc, args.questions)
+    for name, questions in (("dev questions", dev), ("headline questions", headlines)):
+        seconds, empty = [], 0
+        for question in questions:
+            started = time.perf_counter()
+            cards = inline_results(svc, question, svc.settings.conversation.inline_results)
+            seconds.append(time.perf_counter() - started)
+            empty += cards[0].id in ("none", "error")
+        print(
+            f"{'inline, ' + name:28} {format_ms(percentiles(seconds))}"
+            f"  ({len(questions)}, {empty} without an answer)"
+        )
+
+
+def headline_questions(svc: BotServices, count: int) -> list[str]:
+    """Questions the archive answers whatever it holds: the example questions the bot makes
+    from stored headlines (a synthetic archive answers few RealTimeQA questions)."""
+    titles = [s.title for s in svc.archive.store.stories("", "9999", count * 20)]
+    return example_questions(random.Random(7).sample(titles, min(count, len(titles))), count)
 
 
 def busiest_day(svc: BotServices, now: datetime) -> str:
