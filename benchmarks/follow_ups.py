@@ -22,8 +22,7 @@ from pathlib import Path
 from measuring import RTQA_QUESTIONS, add_backend_argument, machine, smoke_or_background
 
 from index import NewsArchive
-from retrieval import Answerer, end_of_day
-from retrieval.follow_ups import carry_over
+from retrieval import Answerer, carry_over, end_of_day
 
 # (dev question id, the first question, the follow-up message)
 FOLLOW_UPS = (

@@ -39,7 +39,7 @@ from bot.handlers.inline import inline_results
 from bot.handlers.whatsnew import latest_page, listing_html
 from bot.services import BotServices
 from bot.views.help import example_questions
-from retrieval.time_phrases import read_time
+from retrieval import read_time
 
 TOPICS = ("Taylor Swift", "ceasefire talks", "inflation and interest rates", "NFL playoffs")
 

@@ -23,10 +23,8 @@ from index import Ingestor, NewsArchive
 from index.embedding import Embedder
 from index.sources import Fetcher
 from index.state import AlertVotes, Feedback, Feeds, JobLocks, Outbox, Subscriptions, open_state
-from retrieval import Answerer
+from retrieval import Answerer, QuestionRouter, StoryFinder
 from retrieval.alerts import AlertMatcher, RecentStories, VotedTopics
-from retrieval.routing import QuestionRouter
-from retrieval.stories import StoryFinder
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 
 from bot.handlers.whatsnew import listing_html
 from bot.views.stories import carried_by, stories_html, stories_text, time_ago
-from retrieval.routing import Kind, Routed
-from retrieval.stories import Story
+from retrieval import Kind, Routed, Story
 from tests.fake_bot_api import parse_html
 from tests.telegram_pieces import assert_valid_pieces
 

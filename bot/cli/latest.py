@@ -32,8 +32,7 @@ def add_latest_command(subparsers, parents: Sequence[argparse.ArgumentParser] = 
 def cmd_latest(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.main import CommandError, open_archive
     from bot.views.stories import stories_text
-    from retrieval import validate_question
-    from retrieval.stories import StoryFinder
+    from retrieval import StoryFinder, validate_question
 
     topic = " ".join(args.topic)
     if topic:

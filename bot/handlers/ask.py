@@ -18,9 +18,7 @@ from bot.services import BotServices, services
 from bot.small_talk import small_talk
 from bot.views import escape, help_html, render_answer_html
 from bot.views.display import label
-from retrieval import QuestionError
-from retrieval.follow_ups import carry_over
-from retrieval.routing import Kind
+from retrieval import Kind, QuestionError, carry_over
 
 log = logging.getLogger(__name__)
 

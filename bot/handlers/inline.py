@@ -26,9 +26,7 @@ from bot.services import BotServices, services
 from bot.views.answers import NO_ANSWER_HTML, no_answer_html, render_quote_html, safe_link
 from bot.views.display import MESSAGE_BUDGET, escape, label, visible_len
 from bot.views.stories import story_facts, story_line_html
-from retrieval import Answer, QuestionError
-from retrieval.routing import Kind, Routed
-from retrieval.stories import Story
+from retrieval import Answer, Kind, QuestionError, Routed, Story
 
 log = logging.getLogger(__name__)
 

@@ -17,8 +17,7 @@ from bot.services import BotServices, services
 from bot.views.display import escape, label
 from bot.views.help import example_questions
 from bot.views.stories import stories_html, window_label
-from retrieval.routing import Kind, Routed
-from retrieval.time_phrases import read_time
+from retrieval import Kind, Routed, read_time
 
 log = logging.getLogger(__name__)
 

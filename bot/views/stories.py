@@ -13,7 +13,7 @@ from datetime import datetime
 from bot.views.answers import safe_link
 from bot.views.dates import display_date
 from bot.views.display import OUTLET_CHARS, escape, label
-from retrieval.stories import Story
+from retrieval import Story
 
 STORY_TITLE_CHARS = 150
 
