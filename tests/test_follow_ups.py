@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.small_talk import small_talk
-from retrieval import carry_over, leans_on
+from retrieval.follow_ups import carry_over, leans_on
 
 ZELENSKY = "What condition did Zelensky set for a meeting with Putin?"
 
