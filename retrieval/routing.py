@@ -48,9 +48,13 @@ class QuestionRouter:
     stories: StoryFinder
     settings: Settings
 
-    def route(self, question: str, as_of: datetime | None = None, count: int = 0) -> Routed:
+    def route(
+        self, question: str, as_of: datetime | None = None, count: int = 0, latest: bool = True
+    ) -> Routed:
         """The reply's kind and content; `count` stories for listings (the settings' page
-        or digest size when 0). Raises QuestionError for an empty or over-long question."""
+        or digest size when 0); without `latest`, a LATEST reply comes without its stories
+        (a caller that pages through them lists them itself). Raises QuestionError for an
+        empty or over-long question."""
         question = validate_question(question)
         now = self.stories.now(as_of)
         asked = read_time(question, now)
@@ -59,7 +63,11 @@ class QuestionRouter:
         if asked.has_window and not subject:
             return self.digest(asked, now, count or listed.digest_stories, question)
         if asked.latest and not asked.has_window:
-            found = self.stories.latest(subject or None, now, count or listed.per_page)
+            found = (
+                self.stories.latest(subject or None, now, count or listed.per_page)
+                if latest
+                else []
+            )
             return Routed(Kind.LATEST, question, now, stories=found, topic=subject)
         if asked.has_window:
             assert asked.start is not None and asked.end is not None

@@ -117,7 +117,8 @@ async def answer_question(
     about = f"<i>About “{escape(label(asked, UNDERSTOOD_CHARS))}”:</i>" if follow_up else ""
     async with typing(update, context):
         try:
-            routed = await asyncio.to_thread(svc.router.route, asked)
+            # A follow-up's listing is shown whole; otherwise /latest lists it, with pages.
+            routed = await asyncio.to_thread(svc.router.route, asked, None, 0, bool(about))
         except QuestionError as error:
             await reply(update, f"{error}\n{ASK_USAGE}")
             return
