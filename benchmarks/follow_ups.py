@@ -7,7 +7,8 @@ FOLLOW_UPS are RealTimeQA dev questions, each rewritten as a conversation: a fir
 on the same subject, then a short message that leans on it ("where was he arrested?"). The
 message is carried over (retrieval/follow_ups.py) as the bot carries it; both it and the dev
 question written in full are answered as of the question's date on a copy of --background
-(the dev archive). A question is right when its answer string is in one of the quotes shown.
+(the dev archive), and so is the message alone (what the bot did before). A question is right
+when its answer string is in one of the quotes shown.
 """
 
 from __future__ import annotations
@@ -82,7 +83,7 @@ def main() -> int:
         )
         answerer = Answerer(NewsArchive(settings, embedder=embedder), settings.retrieval)
         print(machine())
-        full = carried = not_carried = 0
+        full = carried = alone = not_carried = 0
         items = FOLLOW_UPS[:3] if args.smoke else FOLLOW_UPS
         for qid, first, message in items:
             row = questions[qid]
@@ -92,13 +93,17 @@ def main() -> int:
             not_carried += follow_up is None
             right_full = found(answerer, row["question"], row["answer"], as_of)
             right_carried = found(answerer, asked, row["answer"], as_of)
+            right_alone = found(answerer, message, row["answer"], as_of)
             full += right_full
             carried += right_carried
-            print(f"{'+' if right_full else '-'}{'+' if right_carried else '-'} {qid}: {asked!r}")
+            alone += right_alone
+            marks = "".join("+" if r else "-" for r in (right_full, right_carried, right_alone))
+            print(f"{marks} {qid}: {asked!r}")
         n = len(items)
         print(
             f"full questions {full}/{n} ({100 * full / n:.0f}%), follow-ups carried over "
-            f"{carried}/{n} ({100 * carried / n:.0f}%), {not_carried} not read as follow-ups"
+            f"{carried}/{n} ({100 * carried / n:.0f}%), the message alone {alone}/{n} "
+            f"({100 * alone / n:.0f}%); {not_carried} not read as follow-ups"
         )
     return 0
 
