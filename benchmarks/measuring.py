@@ -174,3 +174,20 @@ def build_smoke_archive(data_dir: Path, embedder, articles: int = 12):
     archive = NewsArchive(settings, embedder=embedder)
     Ingestor(archive).ingest(read_file(source))
     return archive
+
+
+def smoke_or_background(smoke: bool, background: Path | None, work: Path, backend: str):
+    """(settings, embedder) of the archive a benchmark runs on: a dozen articles built in
+    `work` for --smoke, else a copy of `background` (never written) in `work`."""
+    from alerts_speed import copy_background
+
+    from config import load_settings
+
+    data_dir = work / "data"
+    embedder = make_bare_embedder(backend, work / "models")
+    if smoke:
+        build_smoke_archive(data_dir, embedder)
+    else:
+        embedder = copy_background(background, data_dir, embedder)
+    overrides = {"data_dir": str(data_dir), "embedding.backend": backend}
+    return load_settings(env={}, overrides=overrides), embedder

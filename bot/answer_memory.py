@@ -1,16 +1,11 @@
-"""Recently shown answers, so the "More sources" and 👍/👎 buttons can refer to them.
-
-Callback data is limited to 64 bytes, so a button carries a short token and the answer stays
-here. It is kept in memory only: after a restart an old button says the answer expired.
-"""
+"""Recently shown answers, so the "More sources" and 👍/👎 buttons can refer to them (a
+button carries the answer's token: bot/token_memory.py)."""
 
 from __future__ import annotations
 
-import itertools
-import secrets
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from bot.token_memory import TokenMemory
 from retrieval import Answer
 
 
@@ -25,22 +20,11 @@ class RecentAnswers:
     """The last `capacity` answers, least recently shown dropped first."""
 
     def __init__(self, capacity: int = 2000) -> None:
-        self.capacity = capacity
-        self._answers: OrderedDict[str, ShownAnswer] = OrderedDict()
-        # A per-process prefix keeps tokens of an earlier run from matching new answers.
-        self._prefix = secrets.token_hex(2)
-        self._counter = itertools.count(1)
+        self._memory: TokenMemory[ShownAnswer] = TokenMemory(capacity)
 
     def remember(self, answer: Answer, chat_id: int) -> str:
-        token = f"{self._prefix}{next(self._counter):x}"
-        self._answers[token] = ShownAnswer(answer, chat_id)
-        while len(self._answers) > self.capacity:
-            self._answers.popitem(last=False)
-        return token
+        return self._memory.remember(ShownAnswer(answer, chat_id))
 
     def get(self, token: str, chat_id: int) -> ShownAnswer | None:
-        shown = self._answers.get(token)
-        if shown is None or shown.chat_id != chat_id:
-            return None
-        self._answers.move_to_end(token)
-        return shown
+        shown = self._memory.get(token)
+        return shown if shown is not None and shown.chat_id == chat_id else None

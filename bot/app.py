@@ -27,11 +27,21 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
     Defaults,
+    InlineQueryHandler,
     MessageHandler,
     filters,
 )
 
-from bot.handlers import admin, alert_votes, ask, chat_settings, feed_lists, pausing
+from bot.handlers import (
+    admin,
+    alert_votes,
+    ask,
+    chat_settings,
+    feed_lists,
+    inline,
+    pausing,
+    whatsnew,
+)
 from bot.handlers import subscriptions as subs
 from bot.log_setup import configure_logging
 from bot.question_limits import Verdict
@@ -56,6 +66,7 @@ ALLOWED_UPDATES = [
     Update.CHANNEL_POST,
     Update.CALLBACK_QUERY,
     Update.MY_CHAT_MEMBER,
+    Update.INLINE_QUERY,  # inline mode, once enabled with @BotFather /setinline
 ]
 
 
@@ -152,6 +163,8 @@ def register_handlers(application: Application) -> None:
         "start": ask.start,
         "help": ask.help_command,
         "ask": ask.ask_command,
+        "latest": whatsnew.latest,
+        "today": whatsnew.today,
         "subscribe": subs.subscribe,
         "unsubscribe": subs.unsubscribe,
         "subscriptions": subs.subscriptions_command,
@@ -189,9 +202,12 @@ def register_handlers(application: Application) -> None:
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, subs.chat_migrated))
     application.add_handler(CallbackQueryHandler(ask.page_button, pattern=r"^(more|back):"))
     application.add_handler(CallbackQueryHandler(ask.vote_button, pattern=r"^vote:"))
+    application.add_handler(CallbackQueryHandler(whatsnew.latest_page_button, pattern=r"^lt:"))
+    application.add_handler(CallbackQueryHandler(whatsnew.example_button, pattern=r"^ex:"))
     application.add_handler(CallbackQueryHandler(subs.unsubscribe_button, pattern=r"^unsub:"))
     application.add_handler(CallbackQueryHandler(alert_votes.alert_vote_button, pattern=r"^alert:"))
     application.add_handler(CallbackQueryHandler(unknown_button))
+    application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))
     application.add_error_handler(on_error)
 

@@ -14,7 +14,11 @@ from telegram.ext import Application, CallbackContext
 
 from bot.answer_memory import RecentAnswers
 from bot.chat_rights import ChatAdmins
+from bot.conversations import Conversations
+from bot.inline_cache import InlineCache
+from bot.listing_memory import RecentListings
 from bot.question_limits import QuestionLimiter
+from bot.token_memory import TokenMemory
 from config import Settings
 from index import Ingestor, NewsArchive
 from index.embedding import Embedder
@@ -29,7 +33,7 @@ from index.state import (
     Subscriptions,
     open_state,
 )
-from retrieval import Answerer
+from retrieval import Answerer, QuestionRouter, StoryFinder
 from retrieval.alerts import AlertMatcher, RecentStories, VotedTopics
 
 log = logging.getLogger(__name__)
@@ -56,7 +60,13 @@ class BotServices:
     questions: QuestionLimiter
     chat_admins: ChatAdmins  # who may change a chat's alerts (getChatMember, kept briefly)
     buttons: QuestionLimiter  # button presses, per user across every chat
+    stories: StoryFinder  # /latest, /today
+    router: QuestionRouter  # a plain question: an answer, a listing or a day's digest
+    conversations: Conversations  # the last questions, for follow-ups
+    inline_cache: InlineCache
     answers: RecentAnswers = field(default_factory=RecentAnswers)
+    listings: RecentListings = field(default_factory=RecentListings)
+    examples: TokenMemory[str] = field(default_factory=TokenMemory)  # example-question buttons
     # One feed poll and one outbox drain at a time; a second request while one runs only
     # asks the running one to go round again.
     poll_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -86,10 +96,13 @@ class BotServices:
         matcher.adjust_topics = VotedTopics(
             archive, state.alert_votes, settings.alerts, matcher.profiles
         )
+        answerer = Answerer(archive, settings.retrieval)
+        stories = StoryFinder(archive, settings.retrieval, settings.stories)
+        talk = settings.conversation
         return cls(
             settings=settings,
             archive=archive,
-            answerer=Answerer(archive, settings.retrieval),
+            answerer=answerer,
             ingestor=Ingestor(archive),
             feeds=state.feeds,
             subscriptions=state.subscriptions,
@@ -108,6 +121,10 @@ class BotServices:
             buttons=QuestionLimiter(
                 settings.telegram.buttons_per_minute, settings.telegram.button_burst
             ),
+            stories=stories,
+            router=QuestionRouter(answerer, stories, settings),
+            conversations=Conversations(talk.follow_up_minutes * 60),
+            inline_cache=InlineCache(talk.inline_cache_seconds, talk.inline_cache_entries),
         )
 
     async def aclose(self) -> None:

@@ -4,6 +4,7 @@ from config.errors import SettingsError
 from config.loading import load_settings
 from config.settings import (
     AlertSettings,
+    ConversationSettings,
     EmbeddingSettings,
     FetchSettings,
     PassageSettings,
@@ -11,12 +12,14 @@ from config.settings import (
     Settings,
     SourceSettings,
     StorageSettings,
+    StorySettings,
     TelegramSettings,
     VectorSettings,
 )
 
 __all__ = [
     "AlertSettings",
+    "ConversationSettings",
     "EmbeddingSettings",
     "FetchSettings",
     "PassageSettings",
@@ -25,6 +28,7 @@ __all__ = [
     "SettingsError",
     "SourceSettings",
     "StorageSettings",
+    "StorySettings",
     "TelegramSettings",
     "VectorSettings",
     "load_settings",

@@ -239,6 +239,25 @@ def storage_url(value: Any) -> Any:
 
 
 @_section
+class StorySettings:
+    per_page: Annotated[Int, Field(ge=1, le=20)] = 8
+    max_pages: PositiveInt = 10
+    max_listed: PositiveInt = 80
+    digest_stories: Annotated[Int, Field(ge=1, le=30)] = 10
+    digest_articles: PositiveInt = 600
+    same_story_cosine: Annotated[Float, Field(gt=0, le=1)] = 0.7
+    topic_min_cosine: Annotated[Float, Field(ge=-1, le=1)] = 0.3
+
+
+@_section
+class ConversationSettings:
+    follow_up_minutes: NonNegativeFloat = 5.0
+    inline_results: Annotated[Int, Field(ge=1, le=50)] = 5
+    inline_cache_seconds: NonNegativeInt = 300
+    inline_cache_entries: PositiveInt = 1000
+
+
+@_section
 class StorageSettings:
     lock_timeout_seconds: NonNegativeFloat = 600.0
     save_every_seconds: NonNegativeFloat = 30.0
@@ -266,6 +285,8 @@ class Settings:
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
+    stories: StorySettings = Field(default_factory=StorySettings)
+    conversation: ConversationSettings = Field(default_factory=ConversationSettings)
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with top-level fields or whole sections changed, validated again."""

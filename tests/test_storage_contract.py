@@ -144,6 +144,27 @@ def test_a_near_copy_is_recorded_without_passages(store) -> None:
     assert store.article(copy.id)["duplicate_of"] == original.id
 
 
+def test_stories_of_a_time_range_newest_first_with_their_copies(store) -> None:
+    """What /latest and /today read: originals in [since, before), newest first, each with
+    its near-copies' outlets; undated articles and the copies themselves are not listed."""
+    original = Article("Bridge to open", WIRE, "https://a.ex/bridge", "A", "2024-05-02")
+    copy = Article("Bridge opens soon", WIRE + " ", "https://b.ex/1", "B", "2024-05-02")
+    later = Article("Later", "A story of the next day.", "https://a.ex/later", "A", "2024-05-03")
+    hour = Article("Timed", "A story with an hour.", "https://a.ex/t", "C", "2024-05-02T10:00:00")
+    undated = Article("Undated", "A story without a date.", "https://a.ex/u", "A")
+    first = store.add_article(original, whole(original)).passage_ids[0]
+    for article in (copy, later, hour, undated):
+        store.add_article(article, whole(article))
+    listed = store.stories("2024-05-02", "2024-05-03", 10)
+    assert [s.title for s in listed] == ["Timed", "Bridge to open"]
+    bridge = listed[1]
+    assert (bridge.article_id, bridge.source, bridge.url) == (original.id, "A", original.url)
+    assert bridge.first_passage == first and bridge.copies == ("B",)
+    assert [s.title for s in store.stories("", "9999", 2)] == ["Later", "Timed"]
+    assert store.copies_of([original.id, later.id, "unknown"]) == {original.id: ["B"]}
+    assert store.copies_of([]) == {}
+
+
 def test_deleting_an_article_takes_its_passages_and_sentences(store) -> None:
     article = Article("Gone", "One sentence. Another one.", "https://a.ex/gone")
     kept = Article("Kept", "Stays here.", "https://a.ex/kept")

@@ -154,9 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     from bot.cli.evaluate import add_eval_command
     from bot.cli.feeds import add_feeds_command
+    from bot.cli.latest import add_latest_command
 
     add_eval_command(commands, parents=[common])
     add_feeds_command(commands, parents=[common])
+    add_latest_command(commands, parents=[common])
     return parser
 
 

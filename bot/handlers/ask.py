@@ -1,5 +1,7 @@
 """Asking: /start, /help, /ask, plain messages in private chats, mentions and replies in
-groups, and the buttons under an answer (More sources, 👍/👎)."""
+groups, and the buttons under an answer (More sources, 👍/👎). A question about a time may
+get a listing instead of quotes (retrieval/routing.py); a greeting gets example questions;
+a follow-up is asked with the subject of the question it leans on."""
 
 from __future__ import annotations
 
@@ -10,17 +12,24 @@ from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, MessageEn
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
-from bot.question_limits import Verdict
+from bot.handlers.limits import within_question_limit
+from bot.handlers.whatsnew import example_keyboard, listing_html, send_latest, top_titles
 from bot.replies import reply, send_pieces, thread_id_of, typing
 from bot.services import BotServices, services
-from bot.views import help_html, render_answer_html
-from retrieval import QuestionError
+from bot.small_talk import small_talk
+from bot.views import escape, help_html, render_answer_html
+from bot.views.display import label
+from retrieval import Kind, QuestionError, carry_over
 
 log = logging.getLogger(__name__)
 
-SLOW_DOWN = "You're asking faster than I can read — please wait a few seconds."
 ASK_USAGE = "Usage: /ask &lt;question&gt;, for example /ask What condition did Zelensky set?"
 MORE, BACK, VOTE = "more", "back", "vote"
+SMALL_TALK = {
+    "greeting": "👋 Hello! Ask me anything about the news, or tap a question:",
+    "thanks": "You're welcome! Anything else? For example:",
+}
+UNDERSTOOD_CHARS = 200
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -29,12 +38,36 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     chat = update.effective_chat
     if chat and await asyncio.to_thread(svc.subscriptions.resume_chat, chat.id):
         log.info("chat %s is reachable again: alerts resumed", chat.id)
-    await reply(update, await help_html(svc, update, greeting=True))
+    await send_help(update, context, greeting=True)
 
 
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """/help: the commands, with example questions from the archive."""
-    await reply(update, await help_html(services(context), update, greeting=False))
+    """/help: the commands, with example questions from the archive to tap."""
+    await send_help(update, context, greeting=False)
+
+
+async def send_help(update: Update, context: ContextTypes.DEFAULT_TYPE, greeting: bool) -> None:
+    svc = services(context)
+    titles = await asyncio.to_thread(top_titles, svc)
+    text = await help_html(svc, update, greeting, titles, context.bot.username or "")
+    await reply(update, text, reply_markup=example_keyboard(svc, titles))
+
+
+async def reply_small_talk(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str) -> None:
+    """A greeting or thanks: a short reply and example questions to tap; "help": /help."""
+    if kind not in SMALL_TALK:
+        await send_help(update, context, greeting=False)
+        return
+    svc = services(context)
+    titles = await asyncio.to_thread(top_titles, svc)
+    markup = example_keyboard(svc, titles)
+    text = (
+        SMALL_TALK[kind]
+        if markup
+        else ("Hello! I have no news yet: an admin can add feeds with /addfeed &lt;feed URL&gt;.")
+    )
+    log.info("chat %s: small talk (%s)", update.effective_chat.id, kind)
+    await reply(update, text, reply_markup=markup)
 
 
 async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -76,12 +109,31 @@ async def answer_question(
     chat_id = update.effective_chat.id
     if not await within_question_limit(svc, update):
         return
+    kind = small_talk(question)
+    if kind is not None:
+        await reply_small_talk(update, context, kind)
+        return
+    follow_up = carry_over(previous_question(svc, update) or "", question)
+    asked = follow_up.question if follow_up else question
+    about = f"<i>About “{escape(label(asked, UNDERSTOOD_CHARS))}”:</i>" if follow_up else ""
     async with typing(update, context):
         try:
-            answer = await asyncio.to_thread(svc.answerer.answer, question)
+            # A follow-up's listing is shown whole; otherwise /latest lists it, with pages.
+            routed = await asyncio.to_thread(svc.router.route, asked, None, 0, bool(about))
         except QuestionError as error:
             await reply(update, f"{error}\n{ASK_USAGE}")
             return
+    if routed.kind is Kind.LATEST and not about:
+        await send_latest(update, svc, routed.topic, routed.now)  # with its page buttons
+        svc.conversations.remember(chat_id, asked, None)
+        return
+    if routed.kind is not Kind.ANSWER:
+        sent = await reply(update, listing_html(routed, about))
+        log.info("chat %s asked %r: %s listing", chat_id, asked[:80], routed.kind.value)
+        svc.conversations.remember(chat_id, asked, sent.message_id)
+        return
+    answer = routed.answer
+    assert answer is not None
     markup = None
     if answer.answered:
         token = svc.answers.remember(answer, chat_id)
@@ -94,31 +146,27 @@ async def answer_question(
         answer.evidence,
     )
     context_chars = svc.settings.retrieval.quote_context_chars
-    await reply(
-        update, render_answer_html(answer, context_chars=context_chars), reply_markup=markup
-    )
+    pieces = render_answer_html(answer, context_chars=context_chars)
+    if about:
+        pieces[0] = f"{about}\n{pieces[0]}"
+    sent = await reply(update, pieces, reply_markup=markup)
+    svc.conversations.remember(chat_id, asked, sent.message_id)
 
 
-async def within_question_limit(svc: BotServices, update: Update) -> bool:
-    """Whether to answer this question (or run any command that costs more than a plain
-    reply, as a /subscribe preview); past the chat's or the user's own limit (one for every
-    chat), say "slow down" once and then stay silent (not even "typing") until the asker's
-    allowance is back."""
-    chat = update.effective_chat
-    user = update.effective_user
-    in_group = chat.type in (Chat.GROUP, Chat.SUPERGROUP) and user is not None
-    verdict = svc.questions.check(
-        chat.id, user.id if in_group else None, user.id if user is not None else None
-    )
-    if verdict is Verdict.ANSWER:
-        return True
-    who = f"chat {chat.id}" + (f" (user {user.id})" if in_group else "")
-    if verdict is Verdict.SLOW_DOWN:
-        log.info("%s asks too fast: told to slow down, ignored until the limit allows", who)
-        await reply(update, SLOW_DOWN)
-    else:
-        log.debug("%s asks too fast: question ignored", who)
-    return False
+def previous_question(svc: BotServices, update: Update) -> str | None:
+    """The question a message may lean on: the one the bot's message it replies to answered,
+    else (in a private chat) the chat's last one, if recent."""
+    message = update.message
+    if message is None:
+        return None
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.is_bot:
+        found = svc.conversations.answered_by(message.chat_id, replied.message_id)
+        if found is not None:
+            return found
+    if message.chat.type == Chat.PRIVATE:
+        return svc.conversations.recent(message.chat_id)
+    return None
 
 
 def answer_keyboard(token: str, has_more: bool, showing_more: bool) -> InlineKeyboardMarkup:

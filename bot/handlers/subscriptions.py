@@ -13,7 +13,7 @@ import logging
 from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
-from bot.handlers.ask import within_question_limit
+from bot.handlers.limits import within_question_limit
 from bot.replies import reply, thread_id_of, typing
 from bot.services import services
 from bot.views import (

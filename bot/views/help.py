@@ -16,6 +16,8 @@ log = logging.getLogger(__name__)
 
 USER_COMMANDS = (
     ("ask", "Ask a question about the news"),
+    ("latest", "The newest stories: /latest or /latest ceasefire talks"),
+    ("today", "A day's main stories: /today or /today 2024-06-01"),
     ("subscribe", "Follow a topic: /subscribe ceasefire talks"),
     ("unsubscribe", "Stop following a topic"),
     ("subscriptions", "Topics this chat follows"),
@@ -36,6 +38,7 @@ ADMIN_COMMANDS = (
     ("reindex", "Rebuild the vector index"),
     ("stats", "Archive and delivery figures"),
 )
+EXAMPLES = 3  # example questions under /start, /help and greetings (tappable)
 EXAMPLE_TITLE_WORDS = 10
 EXAMPLE_TITLE_CHARS = 80
 
@@ -45,7 +48,7 @@ def is_admin(svc: BotServices, update: Update) -> bool:
     return user is not None and user.id in svc.settings.telegram.admins
 
 
-def example_questions(titles: list[str], count: int = 2) -> list[str]:
+def example_questions(titles: list[str], count: int = EXAMPLES) -> list[str]:
     """Questions about the newest stored headlines ("What is the news about “…”?"), each
     headline cut to its first words and shortened for display."""
     questions = []
@@ -62,13 +65,23 @@ def example_questions(titles: list[str], count: int = 2) -> list[str]:
     return questions
 
 
-async def help_html(svc: BotServices, update: Update, greeting: bool) -> str:
-    titles = await asyncio.to_thread(svc.archive.store.recent_titles, 10)
+async def help_html(
+    svc: BotServices,
+    update: Update,
+    greeting: bool,
+    titles: list[str] | None = None,
+    bot_username: str = "",
+) -> str:
+    """`titles`: the headlines the examples are made from (the newest stored, if None)."""
+    if titles is None:
+        titles = await asyncio.to_thread(svc.archive.store.recent_titles, 10)
     hours = svc.settings.alerts.digest_minutes / 60
-    return help_text_html(titles, greeting, is_admin(svc, update), hours)
+    return help_text_html(titles, greeting, is_admin(svc, update), hours, bot_username)
 
 
-def help_text_html(titles: list[str], greeting: bool, admin: bool, digest_hours: float) -> str:
+def help_text_html(
+    titles: list[str], greeting: bool, admin: bool, digest_hours: float, bot_username: str = ""
+) -> str:
     """The /start (with `greeting`) and /help text: one message whatever the titles hold."""
     examples = example_questions(titles)
     lines = []
@@ -79,13 +92,27 @@ def help_text_html(titles: list[str], greeting: bool, admin: bool, digest_hours:
         " answering sentence in bold and a link to each source. I can also send you new"
         " articles on topics you follow.",
         "",
-        "<b>Ask</b>: just write your question (in groups: /ask, mention me or reply to me).",
+        "<b>Ask</b>: just write your question (in groups: /ask, mention me or reply to me)."
+        " Questions about days work too: “What happened yesterday?”, “latest on Gaza”.",
     ]
     if examples:
-        lines.append("For example:")
+        lines.append("For example (tap one below):")
         lines += [f"• {escape(q)}" for q in examples]
     else:
-        lines.append("Nothing is indexed yet; an admin can add feeds with /addfeed.")
+        lines.append(
+            "Nothing is indexed yet; an admin can add feeds with /addfeed &lt;feed URL&gt;"
+            " (or run <code>newsbot ingest</code> on the server)."
+        )
+    lines += [
+        "",
+        "<b>What's new</b>",
+        "/latest [topic] — the newest stories, one line each (◂ ▸ for more)",
+        "/today [day] — a day's main stories, those most outlets carried first",
+    ]
+    if bot_username:
+        lines.append(
+            f"In any chat, type @{escape(bot_username)} and a question to share an answer."
+        )
     lines += [
         "",
         "<b>Follow a topic</b>",

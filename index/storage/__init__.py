@@ -13,6 +13,7 @@ __all__, __getattr__, __dir__ = lazy_exports(
             "PassageRecord",
             "PassageStore",
             "StoredArticle",
+            "StoryRecord",
             "VectorHome",
             "VectorStore",
         ],

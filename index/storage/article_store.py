@@ -5,9 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from index.embedding.sentence_vectors import SentenceVectors
-from index.storage.article_rows import ARTICLE_COLUMNS, article_values, near_duplicate_of
+from index.storage.article_rows import (
+    ARTICLE_COLUMNS,
+    COPIES_SQL,
+    STORIES_SQL,
+    STORY_INDEXES,
+    article_values,
+    copies_by_original,
+    near_duplicate_of,
+    story_records,
+)
 from index.storage.database import Database, Migration, Transaction
-from index.storage.interfaces import PassageRecord, StoredArticle
+from index.storage.interfaces import PassageRecord, StoredArticle, StoryRecord
 from index.text.articles import Article
 from index.text.near_duplicates import simhash
 from index.text.passages import PassageSpan
@@ -262,6 +271,19 @@ class ArticleStore:
         )
         return [r[0] for r in rows]
 
+    def stories(self, since: str, before: str, limit: int) -> list[StoryRecord]:
+        rows = self._db.execute(STORIES_SQL.format(mark="?"), [since, before, limit]).fetchall()
+        return story_records(rows, self.copies_of([row[0] for row in rows]))
+
+    def copies_of(self, article_ids: Sequence[str]) -> dict[str, list[str]]:
+        ids = list(article_ids)
+        rows = []
+        for start in range(0, len(ids), 500):  # under SQLite's limit on bound parameters
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            rows += self._db.execute(COPIES_SQL.format(marks=marks), chunk).fetchall()
+        return copies_by_original(rows)
+
     @property
     def _db(self):
         return self.database.connection()
@@ -332,7 +354,15 @@ def _put_sentences(tx: Transaction, rows) -> None:
     tx["passage_sentences"].insert_all(records, replace=True)
 
 
+def _story_indexes(db: Transaction) -> None:
+    """Schema version 9: the newest originals, and the copies of an original, read by index
+    (/latest and /today list them; without these each listing reads every article row)."""
+    for statement in STORY_INDEXES:
+        db.execute(statement)
+
+
 MIGRATIONS: dict[int, Migration] = {
     1: _create_articles_and_passages,
     5: _create_passage_sentences,
+    9: _story_indexes,
 }

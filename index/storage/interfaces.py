@@ -38,6 +38,20 @@ class PassageRecord:
 
 
 @dataclass(frozen=True)
+class StoryRecord:
+    """A stored story (an original article, not a near-copy) as a news listing shows it, with
+    the outlets of the near-copies stored as its duplicates."""
+
+    article_id: str
+    title: str
+    source: str
+    url: str | None
+    published: str | None
+    first_passage: int | None  # its opening passage, whose vector stands for the story
+    copies: tuple[str, ...] = ()  # the outlet of each near-copy
+
+
+@dataclass(frozen=True)
 class StoredArticle:
     """What `add_article` did: the id, whether it was new, and the passages it got."""
 
@@ -116,6 +130,15 @@ class PassageStore(Protocol):
     def newest_published(self, before: str) -> str | None: ...
 
     def recent_titles(self, limit: int) -> list[str]: ...
+
+    def stories(self, since: str, before: str, limit: int) -> list[StoryRecord]:
+        """Up to `limit` originals published in [since, before) (ISO strings), newest first,
+        each with the outlets of its near-copies. Undated articles are not listed."""
+        ...
+
+    def copies_of(self, article_ids: Sequence[str]) -> dict[str, list[str]]:
+        """The outlet of each stored near-copy of these articles, by original."""
+        ...
 
     def counts(self) -> dict[str, int]:
         """Articles, duplicates and passages stored."""

@@ -26,6 +26,7 @@ from tests.bot.harness import (
     start_bot,
 )
 from tests.fake_bot_api import FakeBotApi
+from tests.news_days import news_days
 from tests.static_site import StaticSite
 
 
@@ -48,7 +49,7 @@ def seed(shared_data: Path) -> Article:
 def _build_archive(data_dir: Path, model, articles: list[Article]) -> Path:
     archive = NewsArchive(load_settings(env={}, overrides={"data_dir": str(data_dir)}), model)
     report = Ingestor(archive).ingest(articles)
-    assert len(report.added) == len(articles), report.summary()
+    assert len(report.added) + report.duplicates == len(articles), report.summary()
     archive.database.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return data_dir
 
@@ -64,6 +65,19 @@ def mixed_template(build_once, model, seed, bbc) -> Path:
     """A data directory holding the seed story and a few BBC articles, embedded once."""
     articles = [seed, *(bbc[i] for i in ARCHIVE_BBC_IDS)]
     return build_once("mixed", lambda path: _build_archive(path / "data", model, articles)) / "data"
+
+
+@pytest.fixture(scope="session")
+def news_template(build_once, model, shared_data) -> Path:
+    """A data directory of real news over four weeks (tests/news_days.py), embedded once."""
+    articles = news_days(shared_data)
+    return build_once("news", lambda path: _build_archive(path / "data", model, articles)) / "data"
+
+
+@pytest.fixture
+def news_dir(news_template: Path, tmp_path: Path) -> Path:
+    """A private copy of the four weeks of news for one test."""
+    return Path(shutil.copytree(news_template, tmp_path / "data"))
 
 
 @pytest.fixture

@@ -136,7 +136,7 @@ async def test_thumbs_up_and_down_are_stored_once_per_reader(api, launch, indexe
     assert json.loads(rows[0]["passage_ids"])
 
 
-async def test_start_and_help_show_two_example_questions_from_the_archive(api, launch, indexed_dir):
+async def test_start_and_help_show_three_example_questions_to_tap(api, launch, indexed_dir):
     await launch(bot_settings(indexed_dir, api))
     api.user_message(USER_ID, "/start")
     start = await api.wait_for(sent_to(USER_ID))
@@ -144,8 +144,9 @@ async def test_start_and_help_show_two_example_questions_from_the_archive(api, l
     admin_help = await api.wait_for(sent_to(ADMIN_ID))
 
     examples = [line for line in start.text.splitlines() if line.startswith("• What is the news")]
-    assert len(examples) == 2
+    assert len(examples) == 3 == len(start.buttons)
     assert "Zelensky Puts Direct Putin Meeting on the Table" in examples[0]
+    assert start.buttons[0]["text"].startswith("What is the news about “Zelensky")
     assert start.text.startswith("👋 Hello!")
     assert "/subscribe" in start.text and "Admin" not in start.text
     assert "/reindex" in admin_help.text  # admins also see their commands

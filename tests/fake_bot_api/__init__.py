@@ -7,6 +7,7 @@ aiohttp server and every Bot API method the bot uses.
 """
 
 from tests.fake_bot_api.html import detect_entities, entity_text, parse_html, utf16_len
+from tests.fake_bot_api.inline import MAX_INLINE_RESULTS, MAX_RESULT_ID_BYTES, InlineAnswer
 from tests.fake_bot_api.protocol import (
     DEFAULT_USER_ID,
     MAX_TEXT_LENGTH,
@@ -25,6 +26,9 @@ __all__ = [
     "CallbackAnswer",
     "ChatActionRecord",
     "FakeBotApi",
+    "InlineAnswer",
+    "MAX_INLINE_RESULTS",
+    "MAX_RESULT_ID_BYTES",
     "RequestRecord",
     "SentRecord",
     "bad_request",

@@ -19,7 +19,8 @@ an ``&`` that does not start ``&lt;`` ``&gt;`` ``&amp;`` ``&quot;`` or a numeric
 where Telegram would silently render it literally.  Everything else follows Telegram
 (and tdlib's HTML parser and error wording) as closely as practical.
 
-Not modelled: media, inline mode, webhooks delivery (setWebhook only stores the URL and
+Inline mode: ``inline_query`` makes the update, answerInlineQuery is checked (inline.py) and
+kept in ``inline_answers``.  Not modelled: media, chosen inline results, webhooks delivery (setWebhook only stores the URL and
 blocks getUpdates like Telegram does), flood limits other than injected ones, and
 auto-detected entities (url, hashtag, ...) in the bot's own messages.
 """
@@ -42,6 +43,7 @@ from aiohttp import web
 
 from tests.fake_bot_api.documents import DocumentMethods, document_methods
 from tests.fake_bot_api.html import _strip_text, detect_entities, parse_html, utf16_len
+from tests.fake_bot_api.inline import InlineAnswer, check_answer, inline_query_update
 from tests.fake_bot_api.markup import _inline_markup
 from tests.fake_bot_api.protocol import (
     _BOT_ADMIN_RIGHTS,
@@ -110,6 +112,8 @@ class FakeBotApi(DocumentMethods):
         self.requests: list[RequestRecord] = []
         self.chat_actions: list[ChatActionRecord] = []
         self.callback_answers: list[CallbackAnswer] = []
+        self.inline_answers: list[InlineAnswer] = []
+        self._pending_inline: set[str] = set()
         self.dropped_updates: list[dict] = []  # not in allowed_updates
         self.internal_errors: list[Exception] = []  # bugs of the fake itself (HTTP 500)
         self._chats: dict[int, dict] = {}
@@ -151,6 +155,7 @@ class FakeBotApi(DocumentMethods):
                 "sendMessage": self._send_message,
                 "editMessageText": self._edit_message_text,
                 "answerCallbackQuery": self._answer_callback_query,
+                "answerInlineQuery": self._answer_inline_query,
                 "sendChatAction": self._send_chat_action,
                 "getChat": self._get_chat,
                 "getChatMember": self._get_chat_member,
@@ -538,7 +543,7 @@ class FakeBotApi(DocumentMethods):
             **self.bot_user,
             "can_join_groups": True,
             "can_read_all_group_messages": False,
-            "supports_inline_queries": False,
+            "supports_inline_queries": True,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
@@ -609,6 +614,17 @@ class FakeBotApi(DocumentMethods):
         self._pending_queries.discard(query_id)
         answer = CallbackAnswer(query_id, text, bool(params.get("show_alert")), params.get("url"))
         self.callback_answers.append(answer)
+        return True
+
+    async def _answer_inline_query(self, params: dict) -> bool:
+        query_id = str(_require(params, "inline_query_id"))
+        if query_id not in self._pending_inline:
+            raise bad_request(
+                "query is too old and response timeout expired or query ID is invalid"
+            )
+        answer = check_answer(params, self._formatted_text)
+        self._pending_inline.discard(query_id)
+        self.inline_answers.append(answer)
         return True
 
     async def _get_chat(self, params: dict) -> dict:
@@ -810,10 +826,12 @@ class FakeBotApi(DocumentMethods):
         title: str | None = None,
         message_thread_id: int | None = None,
         reply_to_bot: bool = False,
+        reply_to_message_id: int | None = None,
     ) -> dict:
         """A user writes ``text``.  ``chat_type`` None: the registered type, else inferred
         (positive id -> private).  ``/cmd`` / ``/cmd@bot`` get a bot_command entity and
-        ``@names`` a mention entity.  ``reply_to_bot`` replies to the bot's last message."""
+        ``@names`` a mention entity.  ``reply_to_bot`` replies to the bot's last message,
+        ``reply_to_message_id`` to that message of the chat."""
         if user_id is None:
             user_id = chat_id if chat_id > 0 else DEFAULT_USER_ID
         user = self._user(user_id, first_name, username)
@@ -834,7 +852,13 @@ class FakeBotApi(DocumentMethods):
             sender=user,
             entities=detect_entities(text),
             thread_id=message_thread_id,
-            reply_to=self._last_bot_message(chat_id) if reply_to_bot else None,
+            reply_to=(
+                self._stored_message(chat_id, reply_to_message_id, "message not found")
+                if reply_to_message_id is not None
+                else self._last_bot_message(chat_id)
+                if reply_to_bot
+                else None
+            ),
         )
         return self.feed_update({"message": message})
 
@@ -921,6 +945,24 @@ class FakeBotApi(DocumentMethods):
             "data": data,
         }
         return self.feed_update({"callback_query": query})
+
+    def inline_query(
+        self, user_id: int, text: str, *, chat_type: str = "sender", first_name: str = "Test"
+    ) -> str:
+        """A user types ``@bot text`` in a chat of ``chat_type``; returns the query id."""
+        query_id = str(next(self._query_ids))
+        self._pending_inline.add(query_id)
+        user = self._user(user_id, first_name)
+        self.feed_update(inline_query_update(query_id, user, text, chat_type))
+        return query_id
+
+    async def wait_for_inline(self, query_id: str, timeout: float = 10.0) -> InlineAnswer:
+        """The accepted answer to inline query ``query_id``; waits for it."""
+
+        def probe() -> InlineAnswer | None:
+            return next((a for a in self.inline_answers if a.inline_query_id == query_id), None)
+
+        return await self._wait_until(probe, timeout, lambda: "no answer to the inline query")
 
     def _last_bot_message(self, chat_id: int) -> dict:
         for (chat, _), message in reversed(self._messages.items()):

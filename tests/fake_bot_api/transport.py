@@ -22,12 +22,13 @@ _BOOL_PARAMS = frozenset(
     {
         "disable_notification", "protect_content", "drop_pending_updates", "show_alert",
         "disable_web_page_preview", "allow_sending_without_reply", "revoke_messages",
+        "is_personal",
     }
 )  # fmt: skip
 _JSON_PARAMS = frozenset(
     {
         "reply_markup", "entities", "allowed_updates", "commands", "scope",
-        "reply_parameters", "link_preview_options", "caption_entities",
+        "reply_parameters", "link_preview_options", "caption_entities", "results", "button",
     }
 )  # fmt: skip
 

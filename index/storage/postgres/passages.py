@@ -11,8 +11,16 @@ from collections.abc import Iterator, Sequence
 import psycopg
 
 from index.embedding.sentence_vectors import SentenceVectors
-from index.storage.article_rows import ARTICLE_COLUMNS, article_values, near_duplicate_of
-from index.storage.interfaces import PassageRecord, StoredArticle
+from index.storage.article_rows import (
+    ARTICLE_COLUMNS,
+    COPIES_SQL,
+    STORIES_SQL,
+    article_values,
+    copies_by_original,
+    near_duplicate_of,
+    story_records,
+)
+from index.storage.interfaces import PassageRecord, StoredArticle, StoryRecord
 from index.storage.postgres.database import PostgresDatabase
 from index.text.articles import Article
 from index.text.near_duplicates import simhash
@@ -287,6 +295,17 @@ class PostgresPassageStore:
             [limit],
         )
         return [r[0] for r in rows]
+
+    def stories(self, since: str, before: str, limit: int) -> list[StoryRecord]:
+        rows = self._execute(STORIES_SQL.format(mark="%s"), [since, before, limit]).fetchall()
+        return story_records(rows, self.copies_of([row[0] for row in rows]))
+
+    def copies_of(self, article_ids: Sequence[str]) -> dict[str, list[str]]:
+        ids = list(article_ids)
+        if not ids:
+            return {}
+        marks = ",".join(["%s"] * len(ids))
+        return copies_by_original(self._execute(COPIES_SQL.format(marks=marks), ids).fetchall())
 
     def counts(self) -> dict[str, int]:
         articles, duplicates, passages = self._execute(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import psycopg
 
+from index.storage.article_rows import STORY_INDEXES
 from index.storage.postgres.database import Migration
 
 # The words of title and text, weighted A and B so a search can weigh the two columns as
@@ -213,8 +214,16 @@ def _migrate_runs(db: psycopg.Connection) -> None:
     )
 
 
+def _story_indexes(db: psycopg.Connection) -> None:
+    """Version 7: the newest originals, and the copies of an original, read by index (what
+    /latest and /today list), as SQLite's version 9."""
+    for statement in STORY_INDEXES:
+        db.execute(statement)
+
+
 MIGRATIONS: dict[int, Migration] = {
     1: _articles_and_passages,
     4: _passage_postings,
     5: _migrate_runs,
+    7: _story_indexes,
 }
