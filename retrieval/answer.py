@@ -138,6 +138,8 @@ class Answerer:
             Quote.of(c.candidate.passage, answering_span(c), c.score)
             for c in (choose_sentence(p, query_vector, cues, DEFAULT_MODEL) for p in passages)
         ]
+        # Quote 1 passed the abstention bar; each later quote must pass its own.
+        ranked = ranked[:1] + [q for q in ranked[1:] if q.score >= self.settings.quote_below]
         return Answer(
             question, True, tuple(ranked[:shown]), tuple(ranked[shown:]), evidence=evidence
         )
@@ -145,6 +147,11 @@ class Answerer:
     def _related(self, candidates: list[Candidate]) -> tuple[str, ...]:
         titles = dict.fromkeys(c.passage.title for c in candidates if c.passage.title)
         return tuple(list(titles)[:3])
+
+
+def bars(settings: RetrievalSettings) -> tuple[float, float]:
+    """(abstain below, later quotes below) on the scale of the scores that rank the quotes."""
+    return settings.abstain_below, settings.quote_below
 
 
 def validate_question(question: str) -> str:
