@@ -128,6 +128,13 @@ class RetrievalSettings:
     recency_floor: Share = 0.5
     lexical_max_df: Annotated[Float, Field(gt=0, le=1)] = 0.03
     lexical_window: PositiveInt = 200_000
+    reader: bool = False
+    reader_candidates: PositiveInt = 6
+    reader_sentences: NonNegativeInt = 0
+    reader_rerank: bool = True
+    reader_mark: bool = True
+    reader_abstain_below: Share = 0.16
+    reader_quote_below: Share = 0.15
 
 
 @_section

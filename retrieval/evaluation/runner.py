@@ -23,6 +23,7 @@ from index.text import Article, sentence_spans
 from retrieval.answer import Answerer, Quote
 from retrieval.evaluation.datasets import EvalQuestion
 from retrieval.evaluation.quotes import answers, normalised_url
+from retrieval.reader import Reader
 from retrieval.search import SearchMode
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,12 @@ def ask_all(
     mode: SearchMode = SearchMode(),
     depth: int = max(DEPTHS),
     label: str = "",
+    reader: Reader | None = None,
 ) -> list[QuestionResult]:
     """Ask every question; nothing is scored against a threshold yet (see module docstring)."""
-    answerer = Answerer(archive, replace(settings, abstain_below=0.0, quote_below=0.0))
+    off = {"abstain_below": 0.0, "quote_below": 0.0}
+    off.update({f"reader_{k}": v for k, v in off.items()})
+    answerer = Answerer(archive, replace(settings, **off), reader)
     results = []
     for number, q in enumerate(questions, 1):
         started = time.perf_counter()

@@ -19,6 +19,7 @@ from config import Settings
 from index.embedding import Embedder, make_embedder
 from retrieval import answer as answer_module
 from retrieval import marking as marking_module
+from retrieval import reading as reading_module
 from retrieval import selection as selection_module
 from retrieval.answer import bars
 from retrieval.evaluation.datasets import (
@@ -42,6 +43,7 @@ from retrieval.evaluation.runner import (
     seeded_half,
     xquad_marking,
 )
+from retrieval.reader import load_reader
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +87,9 @@ def run_suite(settings: Settings, plan: SuitePlan, embedder: Embedder | None = N
     cache_dir.mkdir(parents=True, exist_ok=True)
     embedder = embedder or suite_embedder(settings, cache_dir)
     threshold, bar = bars(settings.retrieval)
-    ask = partial(ask_all)
+    # One reader for every Answerer of the run: it loads once.
+    reader = load_reader() if settings.retrieval.reader else None
+    ask = partial(ask_all, reader=reader)
     report: dict = {"settings": describe_settings(settings), "machine": describe_machine()}
     if plan.extra:
         report["extra"] = plan.extra
@@ -187,6 +191,7 @@ def describe_settings(settings: Settings) -> dict:
             "selection.FEATURES": list(selection_module.FEATURES),
             "selection.DEFAULT_MODEL": asdict(selection_module.DEFAULT_MODEL),
             "selection.FOLLOWING_RATIO": selection_module.FOLLOWING_RATIO,
+            "reading.DEFAULT_COMBINATION": asdict(reading_module.DEFAULT_COMBINATION),
         },
     }
 
