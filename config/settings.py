@@ -133,8 +133,8 @@ class RetrievalSettings:
     reader_sentences: NonNegativeInt = 0
     reader_rerank: bool = True
     reader_mark: bool = True
-    reader_abstain_below: Share = 0.16
-    reader_quote_below: Share = 0.15
+    reader_abstain_below: Share = 0.2
+    reader_quote_below: Share = 0.18
 
 
 @_section
