@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DATA := .demo-data
 
-.PHONY: setup demo test reliability lint clean
+.PHONY: setup demo test reliability lint clean reader
 
 setup: $(STAMP)
 
@@ -33,6 +33,13 @@ test: setup
 # 1,000 generated cases: benchmarks/README.md "Reliability".
 reliability: setup
 	NEWSBOT_HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -m "slow or properties"
+
+# Rebuild the reader's weights (retrieval/reader/weights) from its recipe and seed: about
+# 40 min on 2 shared cores (benchmarks/README.md "The reader (issue 20)"). Needs the training
+# data at ../shared/data or NEWSBOT_SHARED_DATA; not run by CI. Override settings with
+# READER_ARGS="layers=2 epochs=1".
+reader: setup
+	$(BIN)/python -m retrieval.reader.recipe $(READER_ARGS)
 
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

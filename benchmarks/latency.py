@@ -43,6 +43,7 @@ from config import load_settings
 from index import NewsArchive
 from index.storage import VectorIndex, metadata_path
 from retrieval import Answerer
+from retrieval.reader import load_reader
 
 WARM_UP = 5
 
@@ -173,13 +174,37 @@ class _Recording:
         return vectors
 
 
+class TimedReader:
+    """The reader, timed: seconds and sentences read since the last `take`."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.seconds, self.sentences = inner, 0.0, 0
+
+    def score(self, question, sentences):
+        began = time.perf_counter()
+        try:
+            return self.inner.score(question, sentences)
+        finally:
+            self.seconds += time.perf_counter() - began
+            self.sentences += len(sentences)
+
+    def take(self) -> tuple[float, int]:
+        taken = (self.seconds, self.sentences)
+        self.seconds, self.sentences = 0.0, 0
+        return taken
+
+
 def run(archive: NewsArchive, questions, timed: TimedEmbedder, profile: Path | None) -> None:
-    answerer = Answerer(archive, archive.settings.retrieval)
+    reader = TimedReader(load_reader()) if archive.settings.retrieval.reader else None
+    answerer = Answerer(archive, archive.settings.retrieval, reader)
     stages = StageTimer(archive)
     for question, asked in questions[: min(WARM_UP, len(questions) // 4)]:
         render_answer_html(answerer.answer(question, as_of=asked))
     timed.take()
     stages.take()
+    if reader:
+        reader.take()
+    reading, read = [], []
 
     profiler = _start_profiler() if profile else None
     totals, model, vector, lexical, texts, answered = [], [], [], [], [], 0
@@ -194,6 +219,10 @@ def run(archive: NewsArchive, questions, timed: TimedEmbedder, profile: Path | N
         v, lex = stages.take()
         vector.append(v)
         lexical.append(lex)
+        if reader:
+            seconds, count = reader.take()
+            reading.append(seconds)
+            read.append(count)
         answered += answer.answered
     if profiler:
         profiler.stop()
@@ -201,9 +230,16 @@ def run(archive: NewsArchive, questions, timed: TimedEmbedder, profile: Path | N
         profile.write_text(profiler.output_html() if as_html else profiler.output_text())
         print(f"profile written to {profile}")
 
-    rest = [t - m - v - x for t, m, v, x in zip(totals, model, vector, lexical, strict=True)]
+    reading = reading or [0.0] * len(totals)
+    rest = [
+        t - m - v - x - r
+        for t, m, v, x, r in zip(totals, model, vector, lexical, reading, strict=True)
+    ]
     print(f"answer total:   {format_ms(percentiles(totals))}")
     print(f"  model:        {format_ms(percentiles(model))}")
+    if read:
+        print(f"  reader:       {format_ms(percentiles(reading))}")
+        print(f"  sentences read per answer: median {statistics.median(read):.0f}")
     print(f"  vector search:{format_ms(percentiles(vector))}")
     print(f"  lexical (FTS):{format_ms(percentiles(lexical))}")
     print(f"  rest:         {format_ms(percentiles(rest))}")

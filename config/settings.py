@@ -126,10 +126,18 @@ class RetrievalSettings:
     quote_context_chars: NonNegativeInt = 300
     quotes: PositiveInt = 3
     abstain_below: Share = 0.28
+    quote_below: Share = 0.27
     recency_half_life_days: PositiveFloat = 7.0
     recency_floor: Share = 0.5
     lexical_max_df: Annotated[Float, Field(gt=0, le=1)] = 0.03
     lexical_window: PositiveInt = 200_000
+    reader: bool = False
+    reader_candidates: PositiveInt = 6
+    reader_sentences: NonNegativeInt = 0
+    reader_rerank: bool = True
+    reader_mark: bool = True
+    reader_abstain_below: Share = 0.2
+    reader_quote_below: Share = 0.18
 
 
 @_section

@@ -7,15 +7,26 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
+
 from config import RetrievalSettings
 from index import NewsArchive
 from index.clock import utc_now
 from index.storage import PassageRecord
-from retrieval.answer_types import question_cues
+from retrieval.answer_types import QuestionCues, question_cues
 from retrieval.errors import QuestionError
 from retrieval.marking import term_weights
+from retrieval.reader import Reader, load_reader
+from retrieval.reading import Reading, read_choices, unread
 from retrieval.search import Candidate, HybridSearcher, SearchMode, diversify
-from retrieval.selection import DEFAULT_MODEL, answering_span, choose_sentence, rank_passages
+from retrieval.selection import (
+    DEFAULT_MODEL,
+    PassageSentences,
+    SentenceChoice,
+    answering_span,
+    choose_sentence,
+    rank_passages,
+)
 from retrieval.text_terms import content_terms
 
 MAX_QUESTION_CHARS = 1000
@@ -98,10 +109,16 @@ class Answerer:
 
     archive: NewsArchive
     settings: RetrievalSettings
+    # The trained reader (retrieval/reader), shared when given (it loads once); else the
+    # committed one when `settings.reader` is on, loaded on the first question.
+    reader: Reader | None = None
     searcher: HybridSearcher = field(init=False)
+    _reader: Reader | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.searcher = HybridSearcher(self.archive.store, self.settings)
+        if self.settings.reader:
+            self._reader = self.reader or load_reader()
 
     def answer(
         self,
@@ -129,24 +146,61 @@ class Answerer:
             rank_passages(candidates, weights, stored, len(query_vector)),
             lambda p: (p.candidate.passage.article_id, p.candidate.passage.text),
             self.settings.max_per_article,
-            shown + MORE_QUOTES,
+            len(candidates),
         )
-        evidence = passages[0].score if passages else 0.0
-        if evidence < self.settings.abstain_below:
-            return Answer(question, False, (), related=self._related(candidates), evidence=evidence)
-        # Only the passages shown get their sentences scored: the ranking needs words alone.
         cues = question_cues(question)
-        ranked = [
-            Quote.of(c.candidate.passage, answering_span(c), c.score)
-            for c in (choose_sentence(p, query_vector, cues, DEFAULT_MODEL) for p in passages)
-        ]
+        if self._reader is None:
+            # Only the passages shown get their sentences scored: the ranking needs words alone.
+            passages = passages[: shown + MORE_QUOTES]
+            choices = [choose_sentence(p, query_vector, cues, DEFAULT_MODEL) for p in passages]
+        else:
+            choices = self._read(question, query_vector, cues, passages, shown + MORE_QUOTES)
+        abstain_below, quote_below = bars(self.settings)
+        evidence = choices[0].score if choices else 0.0
+        if evidence < abstain_below:
+            return Answer(question, False, (), related=self._related(candidates), evidence=evidence)
+        # Quote 1 passed the abstention bar; each later quote must pass its own.
+        kept = choices[:1] + [c for c in choices[1:] if c.score >= quote_below]
+        ranked = [Quote.of(c.candidate.passage, answering_span(c), c.score) for c in kept]
         return Answer(
             question, True, tuple(ranked[:shown]), tuple(ranked[shown:]), evidence=evidence
         )
 
+    def _read(
+        self,
+        question: str,
+        query_vector: np.ndarray,
+        cues: QuestionCues,
+        passages: list[PassageSentences],
+        limit: int,
+    ) -> list[SentenceChoice]:
+        """The best `reader_candidates` passages by the rule read with the question (off the
+        event loop, as every answer is), re-ranked and marked as the settings say; those
+        past them follow in the rule's order."""
+        assert self._reader is not None
+        reading = Reading.of(self.settings)
+        head = [
+            choose_sentence(p, query_vector, cues, DEFAULT_MODEL)
+            for p in passages[: reading.candidates]
+        ]
+        read, lowest = read_choices(self._reader, question, head, reading)
+        rest = [
+            unread(choose_sentence(p, query_vector, cues, DEFAULT_MODEL), lowest, reading)
+            for p in passages[reading.candidates : reading.candidates + max(limit - len(read), 0)]
+        ]
+        return [*read, *rest][:limit]
+
     def _related(self, candidates: list[Candidate]) -> tuple[str, ...]:
         titles = dict.fromkeys(c.passage.title for c in candidates if c.passage.title)
         return tuple(list(titles)[:3])
+
+
+def bars(settings: RetrievalSettings) -> tuple[float, float]:
+    """(abstain below, later quotes below) on the scale of the scores that rank the quotes:
+    the reader's when it re-ranks them, else the rule's."""
+    if settings.reader and settings.reader_rerank:
+        return settings.reader_abstain_below, settings.reader_quote_below
+    return settings.abstain_below, settings.quote_below
 
 
 def validate_question(question: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import numpy as np
@@ -15,6 +15,9 @@ from index.storage import PassageRecord, PassageStore, VectorStore
 from index.text import parse_published
 
 T = TypeVar("T")
+
+# Days whose unpublished passages a searcher keeps at once (HybridSearcher.unpublished).
+UNPUBLISHED_REMEMBERED = 8
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class HybridSearcher:
     def __init__(self, store: PassageStore, settings: RetrievalSettings) -> None:
         self.store = store
         self.settings = settings
+        self._unpublished: dict[tuple[str, int], frozenset[int]] = {}
 
     def search(
         self,
@@ -61,12 +65,16 @@ class HybridSearcher:
         """The best `limit` candidates; `scope` is the caller's `lexical_scope` when it has
         one already (the answerer weighs the question's words over the same passages)."""
         s = self.settings
-        dense_hits = vectors.search(query_vector, s.dense_k)[0] if mode.dense else []
+        cutoff, unseen = self.unpublished(as_of)
+        dense_hits = vectors.search(query_vector, s.dense_k, unseen)[0] if mode.dense else []
         lexical_hits = []
         if mode.lexical:
             scope = scope or self.lexical_scope(vectors.count)
             lexical_hits = self.store.lexical_search(
-                self.distinctive(terms, scope), s.lexical_k, after_id=scope.after_id
+                self.distinctive(terms, scope),
+                s.lexical_k,
+                after_id=scope.after_id,
+                published_by=cutoff if unseen else None,
             )
         dense_rank = {pid: rank for rank, (pid, _) in enumerate(dense_hits)}
         lexical_rank = {pid: rank for rank, (pid, _) in enumerate(lexical_hits)}
@@ -83,8 +91,6 @@ class HybridSearcher:
         for pid in ids:
             record = records[pid]
             published = parse_published(record.published)
-            if as_of is not None and published is not None and (published - as_of).days >= 1:
-                continue  # not yet published on the question's date
             fused = 0.0
             if pid in dense_rank:
                 fused += s.dense_weight / (s.rrf_k + dense_rank[pid] + 1)
@@ -103,6 +109,24 @@ class HybridSearcher:
             )
         scored.sort(key=lambda c: c.score, reverse=True)
         return scored[:limit]
+
+    def unpublished(self, as_of: datetime | None) -> tuple[str, frozenset[int]]:
+        """The moment as the stores compare it (ISO, UTC) and the passages published after
+        it, which both searches leave out before they cut their candidates: a story from the
+        next day must neither be quoted nor take an earlier story's place. Remembered for a
+        few moments, as an evaluation asks many questions as of one day; the bot asks as of
+        now, when nothing is newer and the query finds nothing at once."""
+        if as_of is None:
+            return "", frozenset()
+        cutoff = as_of.astimezone(UTC).isoformat(timespec="seconds")
+        key = (cutoff, self.store.max_passage_id())
+        unseen = self._unpublished.get(key)
+        if unseen is None:
+            unseen = frozenset(self.store.passage_ids_published_after(cutoff))
+            if len(self._unpublished) >= UNPUBLISHED_REMEMBERED:
+                self._unpublished.clear()
+            self._unpublished[key] = unseen
+        return cutoff, unseen
 
     def lexical_scope(self, passages: int) -> LexicalScope:
         """The newest `lexical_window` passages, give or take a twentieth: the start moves in

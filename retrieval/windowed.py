@@ -8,7 +8,7 @@ window's passages of a wider full-text search.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -42,14 +42,18 @@ class WindowVectors:
     def kind(self) -> str:
         return "window"
 
-    def search(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
+    def search(
+        self, queries: np.ndarray, k: int, excluded: Collection[int] = ()
+    ) -> list[list[tuple[int, float]]]:
         queries = np.atleast_2d(queries)
         if self._matrix is None:
             return [[] for _ in queries]
         scores = queries @ self._matrix.T
+        if excluded:
+            scores[:, np.isin(self._ids, np.fromiter(excluded, dtype=np.int64))] = -np.inf
         found = []
         for row in scores:
-            best = np.argsort(-row)[:k]
+            best = [i for i in np.argsort(-row)[:k] if np.isfinite(row[i])]
             found.append([(int(self._ids[i]), float(row[i])) for i in best])
         return found
 

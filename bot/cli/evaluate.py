@@ -151,6 +151,15 @@ def format_report(report: dict) -> str:
         lines.append(
             "(@k: quotes with abstention off; bot@k: as the bot answers, abstaining = wrong)"
         )
+        q = rtqa.get("quotes")
+        if q:
+            lines.append(
+                f"quote precision (later quotes from {q['bar']}): {q['quote_precision']:.3f} of "
+                f"{q['quotes_shown_mean']:.2f} quotes shown when answered (without the bar "
+                f"{q['without_bar']['quote_precision']:.3f} of "
+                f"{q['without_bar']['quotes_shown_mean']:.2f}; calibrated bar "
+                f"{q['calibrated_bar']})"
+            )
         a = rtqa.get("abstention")
         if a:
             lines.append(
@@ -169,6 +178,7 @@ def format_report(report: dict) -> str:
         lines.append(
             f"seed: {seed['right']}/{seed['questions']} right (a shown quote holds the answer, "
             f"or the bot abstains), {seed['first']}/{seed['questions']} in quote 1, "
-            f"{seed['marked']}/{seed['questions']} in its marked sentence"
+            f"{seed['marked']}/{seed['questions']} in its marked sentence, "
+            f"{seed['opening']}/{seed['questions']} in the first bold sentence"
         )
     return "\n".join(lines)

@@ -149,19 +149,44 @@ class ArticleStore:
         title_weight: float = 1.0,
         text_weight: float = 1.0,
         after_id: int = 0,
+        published_by: str | None = None,
     ) -> list[tuple[int, float]]:
-        """BM25 over passage title and text, among passages with id > after_id:
-        (passage_id, score) with higher = better."""
+        """BM25 over passage title and text, among passages with id > after_id (and, with
+        `published_by`, of articles published by then or undated): (passage_id, score) with
+        higher = better."""
         words = [t.replace('"', "") for t in terms if t.replace('"', "").strip()]
         if not words:
             return []
         match = " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
-        rows = self._db.execute(
-            """SELECT rowid, bm25(passages_fts, ?, ?) AS rank FROM passages_fts
-               WHERE passages_fts MATCH ? AND rowid > ? ORDER BY rank LIMIT ?""",
-            [title_weight, text_weight, match, after_id, k],
-        ).fetchall()
+        if published_by is None:
+            rows = self._db.execute(
+                """SELECT rowid, bm25(passages_fts, ?, ?) AS rank FROM passages_fts
+                   WHERE passages_fts MATCH ? AND rowid > ? ORDER BY rank LIMIT ?""",
+                [title_weight, text_weight, match, after_id, k],
+            ).fetchall()
+        else:
+            # Filtered before LIMIT: a later story cannot take an earlier one's place.
+            rows = self._db.execute(
+                """SELECT passages_fts.rowid, bm25(passages_fts, ?, ?) AS rank FROM passages_fts
+                   JOIN passages p ON p.id = passages_fts.rowid
+                   JOIN articles a ON a.id = p.article_id
+                   WHERE passages_fts MATCH ? AND passages_fts.rowid > ?
+                     AND (a.published IS NULL OR a.published <= ?)
+                   ORDER BY rank LIMIT ?""",
+                [title_weight, text_weight, match, after_id, published_by, k],
+            ).fetchall()
         return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def passage_ids_published_after(self, moment: str) -> list[int]:
+        """The passages of articles published after `moment` (ISO, UTC)."""
+        return [
+            r[0]
+            for r in self._db.execute(
+                """SELECT p.id FROM articles a JOIN passages p ON p.article_id = a.id
+                   WHERE a.published > ?""",
+                [moment],
+            )
+        ]
 
     def document_frequencies(self, terms: Sequence[str], after_id: int = 0) -> dict[str, int]:
         """How many passages with id > after_id contain each term (after FTS stemming);

@@ -7,7 +7,7 @@ take their place without them knowing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -97,8 +97,15 @@ class PassageStore(Protocol):
         title_weight: float = 1.0,
         text_weight: float = 1.0,
         after_id: int = 0,
+        published_by: str | None = None,
     ) -> list[tuple[int, float]]:
-        """(passage_id, score), higher = better, among passages with id > after_id."""
+        """(passage_id, score), higher = better, among passages with id > after_id and, when
+        `published_by` (ISO, UTC) is given, of articles published by then or undated."""
+        ...
+
+    def passage_ids_published_after(self, moment: str) -> list[int]:
+        """The passages of articles published after `moment` (ISO, UTC): what a search as of
+        that moment must not see."""
         ...
 
     def document_frequencies(self, terms: Sequence[str], after_id: int = 0) -> dict[str, int]:
@@ -159,8 +166,11 @@ class VectorStore(Protocol):
 
     def remove(self, ids: np.ndarray) -> int: ...
 
-    def search(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
-        """For each query row, up to k (id, score) pairs, best first."""
+    def search(
+        self, queries: np.ndarray, k: int, excluded: Collection[int] = ()
+    ) -> list[list[tuple[int, float]]]:
+        """For each query row, up to k (id, score) pairs, best first, none of `excluded`:
+        they are left out inside the search, so k others take their places."""
         ...
 
     def ids(self) -> np.ndarray: ...

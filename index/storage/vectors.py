@@ -15,7 +15,7 @@ import logging
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -132,15 +132,19 @@ class VectorIndex:
                 self._rebuild_as_hnsw()
             return len(fresh)
 
-    def search(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
-        """For each query row, up to k (passage_id, cosine) pairs, best first."""
+    def search(
+        self, queries: np.ndarray, k: int, excluded: Collection[int] = ()
+    ) -> list[list[tuple[int, float]]]:
+        """For each query row, up to k (passage_id, cosine) pairs, best first, none of
+        `excluded` (skipped inside FAISS, so k others take their places)."""
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
         with self._lock.reading(), _omp_threads(1 if len(queries) < _SINGLE_THREAD_BELOW else 0):
             if self.count == 0:
                 return [[] for _ in range(len(queries))]
-            scores, ids = self._index.search(
-                queries, min(k, self.count), params=self._search_params
-            )
+            params = self._search_params
+            if excluded:
+                params = self._skip_deleted(self._deleted | set(excluded))
+            scores, ids = self._index.search(queries, min(k, self.count), params=params)
         return [
             [(int(i), float(s)) for i, s in zip(row_ids, row_scores, strict=True) if i >= 0]
             for row_ids, row_scores in zip(ids, scores, strict=True)

@@ -43,6 +43,7 @@ class EvalQuestion:
     id: str = ""
     answer_start: int | None = None  # XQuAD: offset of the answer span in its article's text
     article_text: str | None = None  # XQuAD: the paragraph holding the answer
+    gold_urls: tuple[str, ...] = ()  # RealTimeQA: the articles the question was written from
 
 
 def parse_question_date(value: object) -> datetime | None:
@@ -84,11 +85,16 @@ def load_questions(path: Path) -> list[EvalQuestion]:
                     answer=str(answer) if answer not in (None, "") else None,
                     as_of=parse_question_date(record.get("date")),
                     id=str(record.get("id") or number),
+                    gold_urls=_urls(record.get("gold_urls")),
                 )
             )
     if not questions:
         raise SourceError(f"{path}: no questions")
     return questions
+
+
+def _urls(value: object) -> tuple[str, ...]:
+    return tuple(str(u) for u in value) if isinstance(value, list) else ()
 
 
 def load_articles(path: Path, limit: int | None = None) -> list[Article]:

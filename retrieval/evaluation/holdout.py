@@ -2,8 +2,9 @@
 
 Making a question unanswerable means asking it of an archive that lacks every article holding
 its answer. Building one archive per question would cost an ingest each; instead the same
-archive is wrapped so its two searches skip the excluded passages. They search deeper by the
-number excluded, so what remains is exactly what an archive without those articles returns;
+archive is wrapped so its two searches skip the excluded passages (the vector search leaves them
+out inside the index, the lexical one searches deeper by the number excluded), so what remains
+is exactly what an archive without those articles returns;
 only the term document frequencies still count them, a negligible difference. The Answerer
 runs unchanged on top.
 """
@@ -37,9 +38,10 @@ class _VectorsWithout:
         self._vectors = vectors
         self._excluded = excluded
 
-    def search(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
-        rows = self._vectors.search(queries, k + len(self._excluded))
-        return [[hit for hit in row if hit[0] not in self._excluded][:k] for row in rows]
+    def search(
+        self, queries: np.ndarray, k: int, excluded: Collection[int] = ()
+    ) -> list[list[tuple[int, float]]]:
+        return self._vectors.search(queries, k, self._excluded | frozenset(excluded))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._vectors, name)

@@ -20,8 +20,10 @@ from dataclasses import dataclass, replace
 from config import RetrievalSettings
 from index import NewsArchive
 from index.text import Article, sentence_spans
-from retrieval.answer import Answerer
+from retrieval.answer import Answerer, Quote
 from retrieval.evaluation.datasets import EvalQuestion
+from retrieval.evaluation.quotes import answers, normalised_url
+from retrieval.reader import Reader
 from retrieval.search import SearchMode
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,9 @@ class QuestionResult:
     top_article: str = ""
     marked_offsets: tuple[tuple[int, int], ...] = ()  # marked spans of quote 1, article offsets
     marked_sentences: int = 0
+    opening_hit: bool = False  # ... in the first bold sentence, which opens the quote
+    quote_scores: tuple[float, ...] = ()  # every quote's score, bar off (evaluation/quotes.py)
+    quote_relevant: tuple[bool, ...] = ()  # whether each quote answers (evaluation/quotes.py)
 
 
 def contains(text: str, answer: str) -> bool:
@@ -58,15 +63,20 @@ def ask_all(
     mode: SearchMode = SearchMode(),
     depth: int = max(DEPTHS),
     label: str = "",
+    reader: Reader | None = None,
 ) -> list[QuestionResult]:
     """Ask every question; nothing is scored against a threshold yet (see module docstring)."""
-    answerer = Answerer(archive, replace(settings, abstain_below=0.0))
+    off = {"abstain_below": 0.0, "quote_below": 0.0}
+    off.update({f"reader_{k}": v for k, v in off.items()})
+    answerer = Answerer(archive, replace(settings, **off), reader)
     results = []
     for number, q in enumerate(questions, 1):
         started = time.perf_counter()
         answer = answerer.answer(q.question, as_of=q.as_of, quotes=depth, mode=mode)
         seconds = time.perf_counter() - started
         quotes = answer.quotes if answer.answered else ()
+        every = (*quotes, *answer.more) if answer.answered else ()
+        gold = frozenset(normalised_url(u) for u in q.gold_urls)
         first = quotes[0] if quotes else None
         offsets: tuple[tuple[int, int], ...] = ()
         if first is not None and q.answer_start is not None:
@@ -78,6 +88,7 @@ def ask_all(
                 evidence=answer.evidence if quotes else 0.0,
                 hits=tuple(q.answer is not None and contains(x.text, q.answer) for x in quotes),
                 marked_hit=bool(first and q.answer and contains(first.marked, q.answer)),
+                opening_hit=bool(first and q.answer and contains(opening(first), q.answer)),
                 seconds=seconds,
                 top_article=first.article_id if first else "",
                 marked_offsets=offsets,
@@ -86,6 +97,10 @@ def ask_all(
                 )
                 if first
                 else 0,
+                quote_scores=tuple(x.score for x in every),
+                quote_relevant=tuple(
+                    answers(archive.store.article(x.article_id), q.answer, gold) for x in every
+                ),
             )
         )
         if number % 50 == 0:
@@ -93,26 +108,51 @@ def ask_all(
     return results
 
 
+def opening(quote: Quote) -> str:
+    """The first sentence of the quote's marked span: the bold sentence the reply opens on."""
+    if not quote.marked_spans:
+        return ""
+    start, end = quote.marked_spans[0]
+    sentences = sentence_spans(quote.text[start:end])
+    a, b = sentences[0] if sentences else (0, end - start)
+    return quote.text[start + a : start + b]
+
+
 def answered(result: QuestionResult, threshold: float) -> bool:
     return bool(result.hits) and result.evidence >= threshold
 
 
-def right_at(result: QuestionResult, k: int, threshold: float) -> bool:
-    return answered(result, threshold) and any(result.hits[:k])
+def right_at(result: QuestionResult, k: int, threshold: float, bar: float = 0.0) -> bool:
+    """Right within the first k quotes the bot shows: quote 1, then those reaching `bar`."""
+    return answered(result, threshold) and any(shown_hits(result, bar)[:k])
+
+
+def shown_hits(result: QuestionResult, bar: float) -> tuple[bool, ...]:
+    """`hits` of the quotes the bot shows with the later quotes held to `bar`."""
+    if not bar or not result.quote_scores:
+        return result.hits
+    scores = result.quote_scores[: len(result.hits)]
+    return tuple(
+        h for i, (h, s) in enumerate(zip(result.hits, scores, strict=True)) if not i or s >= bar
+    )
 
 
 def _share(flags: Sequence[bool]) -> float:
     return round(sum(flags) / len(flags), 4) if flags else 0.0
 
 
-def accuracy(results: Sequence[QuestionResult], threshold: float) -> dict[str, float]:
+def accuracy(
+    results: Sequence[QuestionResult], threshold: float, bar: float = 0.0
+) -> dict[str, float]:
     """Answer accuracy @k and marked accuracy @1 of the quotes (abstention off: what the
     baselines measure); the same as the bot answers (`bot_`: an abstention counts wrong); the
     share abstained; seconds per question."""
     seconds = [r.seconds for r in results]
     out = {f"at{k}": _share([any(r.hits[:k]) for r in results]) for k in DEPTHS}
     out["marked_at1"] = _share([r.marked_hit for r in results])
-    out.update({f"bot_at{k}": _share([right_at(r, k, threshold) for r in results]) for k in DEPTHS})
+    out.update(
+        {f"bot_at{k}": _share([right_at(r, k, threshold, bar) for r in results]) for k in DEPTHS}
+    )
     out["bot_marked_at1"] = _share([answered(r, threshold) and r.marked_hit for r in results])
     out["abstained"] = _share([not answered(r, threshold) for r in results])
     out["marked_sentences_mean"] = (
@@ -203,7 +243,10 @@ def xquad_marking(
 
 
 def seed_check(
-    results: Sequence[QuestionResult], questions: Sequence[EvalQuestion], threshold: float
+    results: Sequence[QuestionResult],
+    questions: Sequence[EvalQuestion],
+    threshold: float,
+    bar: float = 0.0,
 ) -> dict[str, object]:
     """A seed question is right when a shown quote holds its answer (with no answer: when the
     bot abstains), as the seed tests have it; `first` and `marked` ask the same of quote 1
@@ -211,11 +254,12 @@ def seed_check(
     rows = []
     for q, r in zip(questions, results, strict=True):
         if q.answer is None:
-            right = first = marked = not answered(r, threshold)
+            right = first = marked = opening_right = not answered(r, threshold)
         else:
-            right = answered(r, threshold) and any(r.hits)
+            right = answered(r, threshold) and any(shown_hits(r, bar))
             first = right_at(r, 1, threshold)
             marked = first and r.marked_hit
+            opening_right = first and r.opening_hit
         rows.append(
             {
                 "question": q.question,
@@ -223,6 +267,7 @@ def seed_check(
                 "right": right,
                 "first": first,
                 "marked": marked,
+                "opening": opening_right,
                 "evidence": round(r.evidence, 4),
             }
         )
@@ -230,6 +275,7 @@ def seed_check(
         "right": sum(row["right"] for row in rows),
         "first": sum(row["first"] for row in rows),
         "marked": sum(row["marked"] for row in rows),
+        "opening": sum(row["opening"] for row in rows),
         "questions": len(rows),
         "rows": rows,
     }

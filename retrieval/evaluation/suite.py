@@ -12,13 +12,16 @@ import os
 import platform
 import random
 from dataclasses import asdict, dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from config import Settings
 from index.embedding import Embedder, make_embedder
 from retrieval import answer as answer_module
 from retrieval import marking as marking_module
+from retrieval import reading as reading_module
 from retrieval import selection as selection_module
+from retrieval.answer import bars
 from retrieval.evaluation.datasets import (
     EvalQuestion,
     archive_key,
@@ -29,6 +32,7 @@ from retrieval.evaluation.datasets import (
     prepared_archive,
 )
 from retrieval.evaluation.holdout import ArchiveWithout
+from retrieval.evaluation.quotes import quote_precision
 from retrieval.evaluation.runner import (
     MODES,
     abstention,
@@ -39,6 +43,7 @@ from retrieval.evaluation.runner import (
     seeded_half,
     xquad_marking,
 )
+from retrieval.reader import load_reader
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +86,15 @@ def run_suite(settings: Settings, plan: SuitePlan, embedder: Embedder | None = N
     cache_dir = plan.cache_dir
     cache_dir.mkdir(parents=True, exist_ok=True)
     embedder = embedder or suite_embedder(settings, cache_dir)
-    threshold = settings.retrieval.abstain_below
+    threshold, bar = bars(settings.retrieval)
+    # One reader for every Answerer of the run: it loads once.
+    reader = load_reader() if settings.retrieval.reader else None
+    ask = partial(ask_all, reader=reader)
     report: dict = {"settings": describe_settings(settings), "machine": describe_machine()}
     if plan.extra:
         report["extra"] = plan.extra
     if plan.questions and plan.articles:
-        report["realtimeqa"] = _realtimeqa(settings, plan, embedder, threshold)
+        report["realtimeqa"] = _realtimeqa(settings, plan, embedder, ask)
     if plan.xquad:
         articles, questions = load_xquad(plan.xquad)
         questions = sample(questions, plan.limit, plan.seed)
@@ -98,7 +106,7 @@ def run_suite(settings: Settings, plan: SuitePlan, embedder: Embedder | None = N
             cache_dir,
             embedder,
         )
-        results = ask_all(archive, settings.retrieval, questions, label="xquad")
+        results = ask(archive, settings.retrieval, questions, label="xquad")
         report["xquad"] = xquad_marking(results, questions, threshold)
     if plan.seed_article and plan.seed_questions:
         questions = load_questions(plan.seed_questions)
@@ -110,14 +118,15 @@ def run_suite(settings: Settings, plan: SuitePlan, embedder: Embedder | None = N
             cache_dir,
             embedder,
         )
-        results = ask_all(
+        results = ask(
             archive, settings.retrieval, questions, depth=settings.retrieval.quotes, label="seed"
         )
-        report["seed"] = seed_check(results, questions, threshold)
+        report["seed"] = seed_check(results, questions, threshold, bar)
     return report
 
 
-def _realtimeqa(settings: Settings, plan: SuitePlan, embedder: Embedder, threshold: float) -> dict:
+def _realtimeqa(settings: Settings, plan: SuitePlan, embedder: Embedder, ask) -> dict:
+    threshold, bar = bars(settings.retrieval)
     assert plan.questions and plan.articles
     questions = sample(load_questions(plan.questions), plan.limit, plan.seed)
     articles = load_articles(plan.articles)
@@ -133,29 +142,32 @@ def _realtimeqa(settings: Settings, plan: SuitePlan, embedder: Embedder, thresho
     }
     full = None
     for name in plan.modes:
-        results = ask_all(archive, settings.retrieval, questions, MODES[name], label=name)
-        out["modes"][name] = accuracy(results, threshold)
+        results = ask(archive, settings.retrieval, questions, MODES[name], label=name)
+        out["modes"][name] = accuracy(results, threshold, bar)
         if name == "hybrid":
             full = results
+            out["quotes"] = quote_precision(results, threshold, bar, settings.retrieval.quotes)
     if plan.with_abstention:
         if full is None:
-            full = ask_all(archive, settings.retrieval, questions, label="hybrid")
-        out["abstention"] = _abstention(archive, settings, questions, articles, full, plan.seed)
+            full = ask(archive, settings.retrieval, questions, label="hybrid")
+        out["abstention"] = _abstention(
+            archive, settings, questions, articles, full, plan.seed, ask
+        )
     return out
 
 
-def _abstention(archive, settings, questions, articles, full, seed) -> dict:
+def _abstention(archive, settings, questions, articles, full, seed, ask) -> dict:
     """Each question of a seeded half is asked of the archive without the articles holding its
     own answer. (Leaving out the articles of all their answers at once would empty the archive:
     answers such as "Iran" or "Bear" occur in most articles.)"""
-    threshold = settings.retrieval.abstain_below
+    threshold = bars(settings.retrieval)[0]
     removed = seeded_half(questions, seed)
     holding = answer_articles(articles, [q for q in questions if q.id in removed])
     unanswerable = []
     for q in questions:
         if q.id in removed:
             view = ArchiveWithout(archive, holding[q.id])
-            unanswerable += ask_all(view, settings.retrieval, [q])
+            unanswerable += ask(view, settings.retrieval, [q])
     union = set().union(*holding.values()) if holding else set()
     return {
         "seed": seed,
@@ -179,6 +191,7 @@ def describe_settings(settings: Settings) -> dict:
             "selection.FEATURES": list(selection_module.FEATURES),
             "selection.DEFAULT_MODEL": asdict(selection_module.DEFAULT_MODEL),
             "selection.FOLLOWING_RATIO": selection_module.FOLLOWING_RATIO,
+            "reading.DEFAULT_COMBINATION": asdict(reading_module.DEFAULT_COMBINATION),
         },
     }
 

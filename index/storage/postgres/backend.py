@@ -29,7 +29,12 @@ def open_postgres(
     database = PostgresDatabase(
         settings.storage.url,
         application_name=process_label(),
-        session={"hnsw.ef_search": str(settings.vectors.hnsw_ef_search)},
+        # iterative_scan: a search that leaves passages out (a question as of a past day)
+        # walks on until it has k others; the order is restored by the exact re-scoring.
+        session={
+            "hnsw.ef_search": str(settings.vectors.hnsw_ef_search),
+            "hnsw.iterative_scan": "relaxed_order",
+        },
     )
     return PostgresBackend(
         database=database,

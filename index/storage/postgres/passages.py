@@ -36,13 +36,15 @@ _PASSAGE_RECORD = """SELECT p.id, p.article_id, p.ordinal, p.start, p."end", p.t
                             a.source, a.url, a.published
                      FROM passages p JOIN articles a ON a.id = p.article_id"""
 
+
 # FTS5's BM25 from the postings (schema.py, version 4), read by index for the searched words
 # only. Each (passage, phrase) has the phrase's weighted count in the passage (title
 # positions count title_weight, text positions text_weight, as FTS5 weighs columns), then
 # FTS5's BM25 sums over phrases. A phrase of several words counts in a passage that has it
 # (its words side by side: checked on that passage's terms), as often as its rarest word
 # (FTS5 counts the phrase itself). All in float8: a numeric in the sum made it 3x slower.
-_BM25 = f"""
+def _bm25_sql(published_filter: str) -> str:
+    return f"""
 WITH q AS (
     SELECT * FROM unnest(%(phrases)s::integer[], %(lexemes)s::text[], %(idfs)s::float8[],
                          %(lengths)s::integer[], %(queries)s::text[])
@@ -65,8 +67,19 @@ per_phrase AS (
 SELECT passage_id, SUM(idf * freq * ({_K1}::float8 + 1)
                  / (freq + {_K1}::float8 * (1 - {_B}::float8 + {_B}::float8 * tokens
                                             / %(average)s::float8))) AS score
-FROM per_phrase GROUP BY passage_id ORDER BY score DESC, passage_id LIMIT %(k)s
+FROM per_phrase {published_filter}
+GROUP BY passage_id ORDER BY score DESC, passage_id LIMIT %(k)s
 """
+
+
+_BM25 = _bm25_sql("")
+# Filtered before LIMIT: a story published after the question's moment cannot take an
+# earlier one's place.
+_BM25_PUBLISHED_BY = _bm25_sql(
+    """WHERE NOT EXISTS (
+    SELECT 1 FROM passages fp JOIN articles fa ON fa.id = fp.article_id
+    WHERE fp.id = per_phrase.passage_id AND fa.published > %(published_by)s)"""
+)
 
 
 class PostgresPassageStore:
@@ -166,6 +179,15 @@ class PostgresPassageStore:
         )
         return [int(r[0]) for r in rows]
 
+    def passage_ids_published_after(self, moment: str) -> list[int]:
+        """The passages of articles published after `moment` (ISO, UTC)."""
+        rows = self._execute(
+            """SELECT p.id FROM articles a JOIN passages p ON p.article_id = a.id
+               WHERE a.published > %s""",
+            [moment],
+        )
+        return [int(r[0]) for r in rows]
+
     def article(self, article_id: str) -> dict | None:
         cursor = self._execute(
             f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = %s", [article_id]
@@ -182,9 +204,11 @@ class PostgresPassageStore:
         title_weight: float = 1.0,
         text_weight: float = 1.0,
         after_id: int = 0,
+        published_by: str | None = None,
     ) -> list[tuple[int, float]]:
-        """BM25 over passage title and text, among passages with id > after_id:
-        (passage_id, score) with higher = better."""
+        """BM25 over passage title and text, among passages with id > after_id (and, with
+        `published_by`, of articles published by then or undated): (passage_id, score) with
+        higher = better."""
         phrases = self._phrases(terms)
         if not phrases:
             return []
@@ -196,7 +220,7 @@ class PostgresPassageStore:
             for words in phrases.values()
         ]
         rows = self._execute(
-            _BM25,
+            _BM25 if published_by is None else _BM25_PUBLISHED_BY,
             {  # one row per word of each phrase, with its phrase's number, idf and query
                 "phrases": [n for n, words in enumerate(phrases.values()) for _ in words],
                 "lexemes": [word for words in phrases.values() for word in words],
@@ -210,6 +234,7 @@ class PostgresPassageStore:
                 "text_weight": float(text_weight),
                 "average": max(float(tokens) / float(passages), 1e-9),
                 "k": k,
+                "published_by": published_by,
             },
         ).fetchall()
         return [(int(i), float(score)) for i, score in rows]

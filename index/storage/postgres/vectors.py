@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Collection
 
 import numpy as np
 import psycopg
@@ -106,8 +107,11 @@ class PostgresVectorStore:
             ).rowcount
         return int(removed)
 
-    def search(self, queries: np.ndarray, k: int) -> list[list[tuple[int, float]]]:
-        """For each query row, up to k (passage_id, cosine) pairs, best first."""
+    def search(
+        self, queries: np.ndarray, k: int, excluded: Collection[int] = ()
+    ) -> list[list[tuple[int, float]]]:
+        """For each query row, up to k (passage_id, cosine) pairs, best first, none of
+        `excluded` (filtered inside the index scan, so k others take their places)."""
         queries = np.ascontiguousarray(queries, dtype=np.float32).reshape(-1, self.dimension)
         if self._has_hnsw():
             # The HNSW index's own expression, so the planner walks the graph; the candidates
@@ -115,13 +119,19 @@ class PostgresVectorStore:
             order = f"(embedding::halfvec({self.dimension})) <#> %(query)s::halfvec"
         else:
             order = "embedding <#> %(query)s"
+        # With a filter, the HNSW scan goes on past ef_search candidates until k pass it
+        # (hnsw.iterative_scan, set for the session: index/storage/postgres/backend.py).
+        where = "WHERE passage_id <> ALL(%(excluded)s::bigint[])" if excluded else ""
         sql = f"""SELECT passage_id, -(embedding <#> %(query)s) AS score FROM (
-                      SELECT passage_id, embedding FROM {self.table}
+                      SELECT passage_id, embedding FROM {self.table} {where}
                       ORDER BY {order} LIMIT %(k)s) AS candidates
                   ORDER BY score DESC, passage_id"""
+        left_out = [int(i) for i in excluded]
         results = []
         for query in queries:
-            rows = self.database.execute(sql, {"query": Vector(query), "k": int(k)}).fetchall()
+            rows = self.database.execute(
+                sql, {"query": Vector(query), "k": int(k), "excluded": left_out}
+            ).fetchall()
             results.append([(int(i), float(score)) for i, score in rows])
         return results
 

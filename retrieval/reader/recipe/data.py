@@ -1,0 +1,227 @@
+"""Training groups for the reader: one question, one sentence that answers it, and hard
+negatives that do not (a listwise softmax picks the positive out of its group).
+
+Two sources, both from the RealTimeQA TRAIN split only (never dev; XQuAD is evaluation only):
+
+- `realtimeqa_groups`: the 841 train questions. Positives are sentences of a gold article
+  holding the answer string (case-insensitive), the ones sharing most words with the
+  question first (the label is weak: "Europe" is in many sentences that answer nothing).
+  Negatives: the positive's neighbours, the gold article's other sentences and the pool's
+  other articles' sentences that share most words with the question, none holding the answer.
+- `cloze_groups`: self-supervised from the same articles. A sentence that names something
+  (a capitalised name or a number after its first word) becomes a question with that name
+  replaced by a question word and a third of its other words dropped; its neighbours and
+  look-alike sentences of other articles are the negatives.
+
+Sentences come from the product's own splitter (index.text.sentences), so training sees what
+the answerer sees. Everything is drawn from one seeded random.Random: same seed, same groups.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import random
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.text.sentences import split_sentences
+from retrieval.reader.text import reader_text
+from retrieval.text_terms import content_terms, stem
+
+MIN_WORDS = 5  # shorter "sentences" are captions, bylines and headings, not answers
+
+
+@dataclass(frozen=True)
+class Group:
+    question: str
+    positive: str
+    negatives: tuple[str, ...]
+    source: str  # "realtimeqa" or "cloze"
+
+
+@dataclass(frozen=True)
+class Article:
+    url: str
+    title: str
+    sentences: tuple[str, ...]
+
+
+def read_jsonl(path: Path) -> Iterator[dict]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield json.loads(line)
+
+
+def articles_by_url(rows: Iterable[dict]) -> dict[str, Article]:
+    out = {}
+    for row in rows:
+        sentences = tuple(s for s in split_sentences(row.get("text") or "") if s.strip())
+        out[row["url"]] = Article(row["url"], row.get("title") or "", sentences)
+    return out
+
+
+@functools.lru_cache(maxsize=200_000)
+def _terms(text: str) -> frozenset[str]:
+    return frozenset(stem(t) for t in content_terms(text))
+
+
+def _overlap(question: frozenset[str], sentence: str) -> int:
+    return len(question & _terms(sentence))
+
+
+def _long_enough(sentence: str) -> bool:
+    return len(sentence.split()) >= MIN_WORDS
+
+
+def _text(article: Article, index: int) -> str:
+    previous = article.sentences[index - 1] if index > 0 else ""
+    return reader_text(article.sentences[index], article.title, previous)
+
+
+def realtimeqa_groups(
+    questions: Iterable[dict],
+    articles: dict[str, Article],
+    rng: random.Random,
+    negatives: int,
+    per_question: int,
+) -> list[Group]:
+    groups = []
+    for q in questions:
+        answer = (q.get("answer") or "").strip().lower()
+        if not answer:
+            continue
+        asked = _terms(q["question"])
+        gold = [articles[u] for u in q.get("gold_urls", []) if u in articles]
+        others = [
+            articles[u]
+            for u in q.get("pool_urls", [])
+            if u in articles and u not in set(q.get("gold_urls", []))
+        ]
+        holds = [
+            (a, i)
+            for a in gold
+            for i, s in enumerate(a.sentences)
+            if answer in s.lower() and _long_enough(s)
+        ]
+        if not holds:
+            continue
+        # The most question-like answer sentences first; ties kept in article order.
+        holds.sort(key=lambda ai: -_overlap(asked, ai[0].sentences[ai[1]]))
+        for article, index in holds[:per_question]:
+            chosen = _negatives_for(
+                article, index, answer, asked, gold + others, rng, negatives, near=2
+            )
+            if len(chosen) == negatives:
+                groups.append(
+                    Group(q["question"], _text(article, index), tuple(chosen), "realtimeqa")
+                )
+    return groups
+
+
+def _negatives_for(
+    article: Article,
+    index: int,
+    answer: str,
+    asked: frozenset[str],
+    pool: Sequence[Article],
+    rng: random.Random,
+    count: int,
+    near: int,
+) -> list[str]:
+    """`near` neighbours of the positive, then the same article's and the pool's sentences
+    that share most words with the question, then random ones; none holding `answer`, each
+    text once (pools repeat stories under several URLs) and never the positive's text."""
+    positive = _text(article, index)
+
+    def usable(a: Article, i: int) -> bool:
+        s = a.sentences[i]
+        return _long_enough(s) and answer not in s.lower()
+
+    neighbours = [
+        (article, i)
+        for i in (index - 1, index + 1, index - 2, index + 2)
+        if 0 <= i < len(article.sentences) and usable(article, i)
+    ][:near]
+    candidates = [
+        (a, i)
+        for a in pool
+        for i in range(len(a.sentences))
+        if usable(a, i) and (a, i) not in neighbours
+    ]
+    rng.shuffle(candidates)  # random order among equal overlaps
+    candidates.sort(key=lambda ai: -_overlap(asked, ai[0].sentences[ai[1]]))
+    hard = (count - len(neighbours) + 1) // 2
+    rest = candidates[hard:]
+    rng.shuffle(rest)
+    chosen: dict[str, None] = {}
+    for a, i in [*neighbours, *candidates[:hard], *rest]:
+        text = _text(a, i)
+        if text != positive:
+            chosen.setdefault(text)
+        if len(chosen) == count:
+            break
+    return list(chosen)
+
+
+# A name (capitalised words, not the sentence's first) or a number worth asking about.
+_NAME = re.compile(
+    r"(?<=[a-z,;:] )((?:[A-Z][a-zA-Z'’.-]+)(?: (?:of |de |the )?[A-Z][a-zA-Z'’.-]+)*)"
+)
+_NUMBER = re.compile(r"(?<= )(\$?\d[\d,.]*(?: (?:million|billion|percent|%))?)")
+
+
+def cloze_question(sentence: str, rng: random.Random) -> tuple[str, str] | None:
+    """A question made from a sentence by blanking one name or number, or None."""
+    names = [m for m in _NAME.finditer(sentence)]
+    numbers = [m for m in _NUMBER.finditer(sentence)]
+    if not names and not numbers:
+        return None
+    pick = rng.choice(names + numbers)
+    word = "how many" if pick.re is _NUMBER else rng.choice(("who", "what", "which"))
+    before, after = sentence[: pick.start()].split(), sentence[pick.end() :].split()
+    # Drop about a third of the other words so the question is not the sentence verbatim.
+    before = [w for w in before if rng.random() > 0.33]
+    after = [w for w in after if rng.random() > 0.33]
+    question = " ".join([*before, word, *after]).rstrip(" .") + "?"
+    return question[0].upper() + question[1:], pick.group(0)
+
+
+def cloze_groups(
+    articles: Sequence[Article], rng: random.Random, negatives: int, count: int
+) -> list[Group]:
+    groups: list[Group] = []
+    order = list(range(len(articles)))
+    rng.shuffle(order)
+    for n in order:
+        if len(groups) >= count:
+            break
+        article = articles[n]
+        usable = [i for i, s in enumerate(article.sentences) if 8 <= len(s.split()) <= 45]
+        if len(usable) < 4:
+            continue
+        index = rng.choice(usable)
+        made = cloze_question(article.sentences[index], rng)
+        if made is None:
+            continue
+        question, answer = made
+        # Other articles to draw look-alikes from: a few at random (the whole archive is slow).
+        others = [articles[rng.randrange(len(articles))] for _ in range(8)]
+        chosen = _negatives_for(
+            article,
+            index,
+            answer.lower(),
+            _terms(question),
+            [article, *[a for a in others if a is not article]],
+            rng,
+            negatives,
+            near=3,
+        )
+        if len(chosen) == negatives:
+            groups.append(Group(question, _text(article, index), tuple(chosen), "cloze"))
+    return groups

@@ -1,0 +1,77 @@
+"""The recipe's settings and its hash: the weights' JSON records both, so a committed model
+can be traced to the exact code, seed and settings that made it."""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+RECIPE_DIR = Path(__file__).resolve().parent
+READER_DIR = RECIPE_DIR.parent
+REPO = READER_DIR.parents[1]
+# The files whose text makes the weights: the recipe and the text the reader reads. This
+# file is not among them: what it holds that matters (the settings' values) is hashed as JSON.
+SOURCES = (
+    READER_DIR / "text.py",
+    RECIPE_DIR / "data.py",
+    RECIPE_DIR / "train.py",
+    RECIPE_DIR / "export.py",
+    RECIPE_DIR / "__main__.py",
+)
+
+
+@dataclass(frozen=True)
+class RecipeSettings:
+    seed: int = 20
+    layers: int = 3  # of all-MiniLM-L6-v2's 6, from the bottom
+    max_tokens: int = 96
+    pooling: str = "mean"  # "mean" over the pair's tokens, or "cls"
+    negatives: int = 7  # per group, beside its one positive
+    per_question: int = 3  # RealTimeQA answer sentences used per train question
+    cloze: int = 4000  # self-supervised groups
+    epochs: int = 2
+    groups_per_step: int = 4
+    learning_rate: float = 6e-5
+    head_learning_rate: float = 1e-3
+    warmup: float = 0.1
+    weight_decay: float = 0.01
+    freeze_embeddings: bool = True
+    # One thread: on a shared 2-core machine a second torch thread mostly waits for a core
+    # (a 2-layer step took 3x longer with two than with one, measured under load).
+    threads: int = 1
+
+    def with_overrides(self, pairs: list[str]) -> RecipeSettings:
+        """`name=value` strings (make reader ARGS=...) applied over these settings."""
+        changes = {}
+        fields = {f.name: f.type for f in dataclasses.fields(self)}
+        for pair in pairs:
+            name, _, value = pair.partition("=")
+            if name not in fields:
+                raise SystemExit(f"unknown recipe setting {name!r}; known: {', '.join(fields)}")
+            kind = type(getattr(self, name))
+            changes[name] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+        return dataclasses.replace(self, **changes)
+
+
+def recipe_hash(settings: RecipeSettings) -> str:
+    """sha256 over the recipe's source files, then its settings (seed included) as JSON.
+
+    Each file counts by its syntax tree (ast.dump), so reformatting it or editing a comment
+    keeps the hash and any change to what the code does (docstrings included) moves it."""
+    digest = hashlib.sha256()
+    for path in SOURCES:
+        digest.update(path.relative_to(REPO).as_posix().encode())
+        digest.update(ast.dump(ast.parse(path.read_text(encoding="utf-8"))).encode())
+    digest.update(json.dumps(dataclasses.asdict(settings), sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def shared_data() -> Path:
+    """Training and evaluation data (never read by the product at run time)."""
+    configured = os.environ.get("NEWSBOT_SHARED_DATA")
+    return Path(configured) if configured else REPO.parent / "shared" / "data"
