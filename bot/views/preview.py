@@ -47,7 +47,12 @@ def preview_html(preview: TopicPreview, lead: str = "") -> str:
     message whatever the headlines (those that do not fit are counted)."""
     days = f"{preview.days:g} day{'' if preview.days == 1 else 's'}"
     lines = []
-    if preview.screened == 0:
+    if preview.unknown_source:  # followed anyway: the outlet may simply not have posted yet
+        lines.append(
+            f"I have no stories from {escape(label(preview.source, TOPIC_CHARS))} from the last"
+            f" {days} yet; I'll alert when one arrives."
+        )
+    elif preview.screened == 0:
         lines.append(
             f"I have no stories from the last {days} to try this topic on, so I can't tell yet"
             " how often it will match."

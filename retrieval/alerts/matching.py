@@ -7,7 +7,9 @@ names it in its title or opening (first passage) is about it and matches outrigh
 this a name matched its whole neighbourhood ("NFL" got every sports story).
 
 An article matches a topic in either of two ways (`+word` must appear and `-word` must not;
-phrases and alternatives as retrieval/alerts/phrases.py reads them):
+phrases and alternatives as retrieval/alerts/phrases.py reads them; a topic that follows an
+outlet with no words, `source:bbc.co.uk`, matches every story from it outright:
+retrieval/alerts/sources.py):
 - close to the topic's own words: the cosine of the topic's embedding to the article's best
   passage reaches `alerts.threshold`, or `threshold - LEXICAL_RELIEF` when the article also
   contains every word of the topic. Precise for specific topics ("ceasefire talks"), and the
@@ -43,8 +45,10 @@ from index.text import passage_sentences
 from retrieval.alerts.compiled import ArticleEvidence, Screening, SubscriptionIndex
 from retrieval.alerts.phrases import rule_met, text_keys
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
+from retrieval.alerts.sources import source_keys
 from retrieval.alerts.topics import (
     names_topic,
+    source_only,
     topic_threshold,
     typed_as_name,
     written_as_name,
@@ -183,6 +187,8 @@ class AlertMatcher:
         if found is None:
             return None
         passage_id, cosine, profile_score = found
+        if source_only(subscription.query, subscription.required):
+            return passage_id, cosine  # every story from the outlet, whatever it is about
         key = self.subscription_topics([subscription])[0][0]
         query = subscription.query
         if self.own_match(query, evidence, cosine) or self.profile_match(key, profile_score):
@@ -300,7 +306,9 @@ class AlertMatcher:
             ids = tuple(p.id for p in passages)
             vectors = self.archive.vectors.vectors_for(list(ids))
         title = article.get("title") or ""
-        stems = text_keys(words(f"{title}\n{article.get('text') or ''}"))
+        stems = text_keys(words(f"{title}\n{article.get('text') or ''}")) | source_keys(
+            article.get("url"), article.get("feed_url"), article.get("source")
+        )
         opening = passages[0].text if passages else ""
         lead = frozenset(stem(w) for w in words(f"{title}\n{opening}"))
         return ArticleEvidence(article_id, queued_at, stems, ids, vectors, lead)
