@@ -165,7 +165,7 @@ class AlertMatcher:
             if position in unsure:  # too close to a threshold to trust float32 rounding
                 hit = self.score(subscription, evidence)
             else:  # the passage and cosine exactly as `score` finds them
-                hit = _best_passage(evidence, index.topic_vectors[position])
+                hit = _best_passage(evidence, index.topic_vectors[position], subscription)
             if hit is not None:
                 passage_id, score = hit
                 found.append(
@@ -228,7 +228,7 @@ class AlertMatcher:
         ):
             return None  # a name the story does not name
         (key,), (vector,) = self.subscription_topics([subscription])
-        passage_id, cosine = _best_passage(evidence, vector)
+        passage_id, cosine = _best_passage(evidence, vector, subscription)
         profile = self.topic_profiles([key])[0]
         profile_score = profile.score(evidence.vectors) if profile is not None else None
         return passage_id, cosine, profile_score
@@ -319,17 +319,26 @@ class AlertMatcher:
         if record is None:
             return None
         spans = passage_sentences(record.text)
-        sentences = [record.text[s:e] for s, e in spans]
-        cosines = self.archive.embedder.encode(sentences) @ self.topic_vectors([topic_query])[0]
         terms = content_terms(topic_query)
-        total = max(self.archive.vectors.count, 1)
-        weights = term_weights(terms, self.archive.store.document_frequencies(terms), total)
-        marking = mark(record.text, spans, weights, cosines)
+        if terms:
+            sentences = [record.text[s:e] for s, e in spans]
+            vector = self.topic_vectors([topic_query])[0]
+            cosines = self.archive.embedder.encode(sentences) @ vector
+            total = max(self.archive.vectors.count, 1)
+            weights = term_weights(terms, self.archive.store.document_frequencies(terms), total)
+            marking = mark(record.text, spans, weights, cosines)
+        else:  # an outlet followed without words: its opening sentence
+            marking = mark(record.text, spans, {})
         return Quote.of(record, tuple((m.start, m.end) for m in marking.spans), marking.score)
 
 
-def _best_passage(evidence: ArticleEvidence, topic_vector: np.ndarray) -> tuple[int, float]:
-    """The article's passage closest to the topic, and its cosine."""
+def _best_passage(
+    evidence: ArticleEvidence, topic_vector: np.ndarray, subscription: Subscription
+) -> tuple[int, float]:
+    """The article's passage closest to the topic, and its cosine; for an outlet followed
+    without words its opening (what the story is, whatever it is about)."""
     cosines = evidence.vectors @ topic_vector
+    if source_only(subscription.query, subscription.required):
+        return evidence.passage_ids[0], float(cosines[0])
     best = int(np.argmax(cosines))
     return evidence.passage_ids[best], float(cosines[best])
