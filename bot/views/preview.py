@@ -65,7 +65,8 @@ def preview_html(preview: TopicPreview, lead: str = "") -> str:
         else:
             line = f"Of {pool} of the last {days}, {preview.matched:,} would have matched"
             line += ": that is a lot." if preview.flood else "."
-            lines.append(line + (" The best:" if preview.best else ""))
+            best = " The newest:" if preview.newest_first else " The best:"
+            lines.append(line + (best if preview.best else ""))
             lines += [_headline(s) for s in preview.best]
     hint = _suggestions(preview)
     text_budget = MESSAGE_BUDGET - visible_len(lead) - visible_len(hint) - 4

@@ -29,7 +29,7 @@ from retrieval.alerts.compiled import ArticleEvidence
 from retrieval.alerts.matching import AlertMatcher
 from retrieval.alerts.phrases import read_rules, rule_met, rule_words, typed_rule
 from retrieval.alerts.sources import is_source_rule, read_source, shown_source
-from retrieval.alerts.topics import Topic, TopicError, parse_topic
+from retrieval.alerts.topics import Topic, TopicError, parse_topic, source_only
 from retrieval.text_terms import content_terms, stem
 
 # Words of the matched headlines tried as +word / -word for a flood (each costs one more
@@ -64,6 +64,7 @@ class TopicPreview:
     suggestions: tuple[Suggestion, ...] = ()
     source: str | None = None  # the outlet the topic follows, as shown (`bbc.co.uk`)
     from_source: int = 0  # how many of the screened stories are from it
+    newest_first: bool = False  # `best` are the newest matches (an outlet without words)
 
     @property
     def unknown_source(self) -> bool:
@@ -139,10 +140,15 @@ def preview_topic(
     base = _as_subscription(topic.text, topic.query, topic.required, topic.excluded)
     matched = _screen(matcher, [base], evidence, settings)[0]
     count, screened = len(matched), len(evidence)
-    flood = screened > 0 and count > settings.preview_flood_share * screened
-    best = sorted(matched, key=lambda i: -matched[i])[: settings.preview_headlines]
+    # An outlet followed without words asked for all its stories: no flood, the newest first.
+    every = source_only(topic.query, topic.required)
+    flood = screened > 0 and count > settings.preview_flood_share * screened and not every
+    order = sorted(matched) if every else sorted(matched, key=lambda i: -matched[i])
+    best = order[: settings.preview_headlines]
     stories = tuple(replace(recent[i][1], cosine=matched[i]) for i in best)
-    preview = TopicPreview(settings.preview_days, screened, capped, count, stories, flood)
+    preview = TopicPreview(
+        settings.preview_days, screened, capped, count, stories, flood, newest_first=every
+    )
     source = next((r for r in topic.required if is_source_rule(r)), None)
     if source is not None:
         from_source = sum(rule_met(e.stems, source) for e in evidence)

@@ -11,7 +11,7 @@ import pytest
 from config import load_settings
 from index import NewsArchive
 from index.state import DeliveryOutbox, SubscriptionStore
-from retrieval.alerts import AlertMatcher, Topic, TopicError, parse_topic
+from retrieval.alerts import AlertMatcher, Topic, TopicError, parse_topic, preview_topic
 from tests.bot.harness import ARCHIVE_BBC_IDS
 
 
@@ -145,3 +145,16 @@ def test_the_compiled_screening_follows_outlets_as_the_per_pair_rules_do(matcher
         if article is not seed:
             expected = {"source:bbc.co.uk"}
         assert {s.topic for s in subs if s.id in compiled} == expected, article.id
+
+
+def test_an_outlet_previews_its_newest_stories_and_is_no_flood(matcher, bbc):
+    """A preview called following the BBC "a lot" and asked to narrow it."""
+    settings = matcher.settings
+    preview = preview_topic(matcher, parse_topic("source:bbc.co.uk"), settings)
+    assert (preview.screened, preview.matched, preview.from_source) == (5, 4, 4)
+    assert not preview.flood and not preview.suggestions and not preview.unknown_source
+    assert preview.newest_first
+    newest = [bbc[i].title for i in reversed(ARCHIVE_BBC_IDS)][: settings.preview_headlines]
+    assert [s.title for s in preview.best] == newest
+    elsewhere = preview_topic(matcher, parse_topic("source:reuters.com ukraine"), settings)
+    assert elsewhere.unknown_source and elsewhere.source == "reuters.com"
