@@ -5,8 +5,9 @@ The reference below applies the rules one (article, subscription) pair at a time
 `AlertMatcher.match` did before matching was vectorized (benchmarks/README.md "Performance",
 alert matching). Topics cover the ways a rule can go: plain and broad
 (matched by profile), +required and -excluded words, words the articles name (the lexical
-relief), names (the story must name them; in its title or opening they match outright), and
-chats that subscribed after some articles were stored.
+relief), names (the story must name them; in its title or opening they match outright),
+outlets followed alone or with words, and chats that subscribed after some articles were
+stored.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from retrieval.alerts import (
 )
 from retrieval.alerts import compiled as alert_index
 from retrieval.alerts import matching as alerts
+from retrieval.alerts.topics import source_only
 from tests.bbc_news import ARCHIVED, alert_settings, bbc_by_category
 
 EARLY_TOPICS = [
@@ -67,6 +69,12 @@ EARLY_TOPICS = [
     "chelsea OR arsenal",
     'economy +"interest rates" OR +growth',
     '+"prime minister" -"tony blair"',
+    # Outlets (retrieval/alerts/sources.py): alone every story from it, with words both.
+    "source:bbc.co.uk",
+    "source:reuters.com",
+    "source:BBC.co.uk tax",
+    'source:"bbc news" election +labour',
+    "source:example.com football",
 ]
 # Subscribed (by other chats) between the two batches of fresh news: only the second reaches them.
 LATE_TOPICS = ["sport", "technology", "tax", "football -chelsea", "film +oscar", "economy +growth"]
@@ -86,6 +94,9 @@ def reference(matcher: AlertMatcher, evidence: ArticleEvidence, subs: list[Subsc
             continue
         passage_id, cosine, profile_score = hit
         query = subscription.query
+        if source_only(query, subscription.required):  # an outlet without words: all of it
+            found.add((subscription.id, passage_id, cosine))
+            continue
         if matcher.name_topics([query])[0] and names_topic(evidence.lead_stems, query):
             found.add((subscription.id, passage_id, cosine))  # a name in the title or opening
             continue

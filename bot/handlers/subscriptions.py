@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 ADMINS_ONLY = "Sorry, only this chat's admins can change the topics it follows."
 SUBSCRIBE_USAGE = (
     "Usage: /subscribe &lt;topic&gt;, for example /subscribe ceasefire talks +ukraine -football"
-    " (+word must appear, -word must not)"
+    " (+word must appear, -word must not), or /subscribe source:bbc.co.uk for an outlet"
 )
 UNSUBSCRIBE = "unsub"
 

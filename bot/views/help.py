@@ -118,6 +118,8 @@ def help_text_html(
         "<b>Follow a topic</b>",
         "/subscribe &lt;topic&gt; — e.g. /subscribe ceasefire talks +ukraine -football"
         " (+word must appear, -word must not; +&quot;new york&quot; a phrase, a OR b either)",
+        "/subscribe source:bbc.co.uk — every new story from an outlet (its domain, its name"
+        " or a feed's URL); add words for its stories on a topic: source:reuters.com ukraine",
         "/unsubscribe &lt;topic|all&gt; — stop following (buttons without a topic)",
         "/subscriptions — the topics this chat follows",
         f"/digest on|off — one digest every {digest_hours:g} h instead of a message per article",

@@ -47,7 +47,12 @@ def preview_html(preview: TopicPreview, lead: str = "") -> str:
     message whatever the headlines (those that do not fit are counted)."""
     days = f"{preview.days:g} day{'' if preview.days == 1 else 's'}"
     lines = []
-    if preview.screened == 0:
+    if preview.unknown_source:  # followed anyway: the outlet may simply not have posted yet
+        lines.append(
+            f"I have no stories from {escape(label(preview.source, TOPIC_CHARS))} from the last"
+            f" {days} yet; I'll alert when one arrives."
+        )
+    elif preview.screened == 0:
         lines.append(
             f"I have no stories from the last {days} to try this topic on, so I can't tell yet"
             " how often it will match."
@@ -60,7 +65,8 @@ def preview_html(preview: TopicPreview, lead: str = "") -> str:
         else:
             line = f"Of {pool} of the last {days}, {preview.matched:,} would have matched"
             line += ": that is a lot." if preview.flood else "."
-            lines.append(line + (" The best:" if preview.best else ""))
+            best = " The newest:" if preview.newest_first else " The best:"
+            lines.append(line + (best if preview.best else ""))
             lines += [_headline(s) for s in preview.best]
     hint = _suggestions(preview)
     text_budget = MESSAGE_BUDGET - visible_len(lead) - visible_len(hint) - 4

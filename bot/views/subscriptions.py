@@ -12,7 +12,7 @@ from bot.views.display import (
     visible_len,
 )
 from index.state import Subscription
-from retrieval.alerts import show_rule
+from retrieval.alerts import is_source_rule, show_rule
 
 # The words of a topic's +word and -word rules, shown at most this long.
 RULE_CHARS = 200
@@ -27,11 +27,15 @@ def topic_html(topic: str) -> str:
 
 
 def describe(subscription: Subscription) -> str:
-    """“topic” (must mention: a, “new york”, b or c; never: d), escaped: the topic as it
+    """“topic” (from: x.com; must mention: a, “new york”, b or c; never: d), escaped: the topic as it
     was read, so a phrase or an OR that was not meant as typed shows."""
     rules = []
-    if subscription.required:
-        rules.append("must mention: " + _rules(subscription.required))
+    sources = tuple(r for r in subscription.required if is_source_rule(r))
+    words = tuple(r for r in subscription.required if not is_source_rule(r))
+    if sources:
+        rules.append(_rules(sources))  # "from: bbc.co.uk"
+    if words:
+        rules.append("must mention: " + _rules(words))
     if subscription.excluded:
         rules.append("never: " + _rules(subscription.excluded))
     return topic_html(subscription.topic) + (f" ({'; '.join(rules)})" if rules else "")

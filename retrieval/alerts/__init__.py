@@ -14,6 +14,7 @@ from retrieval.alerts.preview import (
     preview_topic,
 )
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
+from retrieval.alerts.sources import MAX_SOURCE_CHARS, is_source_rule, source_keys
 from retrieval.alerts.topics import (
     LEXICAL_RELIEF,
     MAX_TOPIC_CHARS,
@@ -30,6 +31,7 @@ from retrieval.alerts.topics import (
 
 __all__ = [
     "LEXICAL_RELIEF",
+    "MAX_SOURCE_CHARS",
     "MAX_TOPIC_CHARS",
     "AlertMatcher",
     "ArticleEvidence",
@@ -43,6 +45,7 @@ __all__ = [
     "TopicProfiles",
     "VotedTopics",
     "has_word",
+    "is_source_rule",
     "move_topic",
     "names_topic",
     "parse_topic",
@@ -50,6 +53,7 @@ __all__ = [
     "profile_shift",
     "raised_bar",
     "show_rule",
+    "source_keys",
     "topic_threshold",
     "topic_thresholds",
     "typed_as_name",

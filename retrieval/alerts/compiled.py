@@ -22,7 +22,7 @@ from config import AlertSettings
 from index.state import Subscription
 from retrieval.alerts.phrases import rule_keys
 from retrieval.alerts.profiles import TopicProfile, article_vector, unit
-from retrieval.alerts.topics import topic_thresholds
+from retrieval.alerts.topics import source_only, topic_thresholds
 from retrieval.text_terms import content_terms, stem
 
 # Far above the rounding of a float32 dot product of unit vectors (~1e-7), far below any
@@ -168,6 +168,9 @@ class SubscriptionIndex:
         self.subscriptions = tuple(subscriptions)
         self.names = tuple(names) or (False,) * len(self.subscriptions)
         self._names = np.asarray(self.names, dtype=bool)
+        self._source_only = np.array(
+            [source_only(s.query, s.required) for s in self.subscriptions], dtype=bool
+        )
         self.topic_vectors = tuple(topic_vectors)
         self.profiles = tuple(profiles)
         count = len(self.subscriptions)
@@ -254,6 +257,7 @@ class SubscriptionIndex:
             self._present(article.lead_stems)
         )
         matched |= self._names & named_lead
+        matched |= self._source_only  # an outlet followed without words: all its stories
         matched &= gate
         unsure &= gate & ~matched  # one sure way to match settles it
         return Screening(np.flatnonzero(matched), np.flatnonzero(unsure))

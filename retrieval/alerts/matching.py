@@ -7,7 +7,9 @@ names it in its title or opening (first passage) is about it and matches outrigh
 this a name matched its whole neighbourhood ("NFL" got every sports story).
 
 An article matches a topic in either of two ways (`+word` must appear and `-word` must not;
-phrases and alternatives as retrieval/alerts/phrases.py reads them):
+phrases and alternatives as retrieval/alerts/phrases.py reads them; a topic that follows an
+outlet with no words, `source:bbc.co.uk`, matches every story from it outright:
+retrieval/alerts/sources.py):
 - close to the topic's own words: the cosine of the topic's embedding to the article's best
   passage reaches `alerts.threshold`, or `threshold - LEXICAL_RELIEF` when the article also
   contains every word of the topic. Precise for specific topics ("ceasefire talks"), and the
@@ -43,8 +45,10 @@ from index.text import passage_sentences
 from retrieval.alerts.compiled import ArticleEvidence, Screening, SubscriptionIndex
 from retrieval.alerts.phrases import rule_met, text_keys
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
+from retrieval.alerts.sources import source_keys
 from retrieval.alerts.topics import (
     names_topic,
+    source_only,
     topic_threshold,
     typed_as_name,
     written_as_name,
@@ -161,7 +165,7 @@ class AlertMatcher:
             if position in unsure:  # too close to a threshold to trust float32 rounding
                 hit = self.score(subscription, evidence)
             else:  # the passage and cosine exactly as `score` finds them
-                hit = _best_passage(evidence, index.topic_vectors[position])
+                hit = _best_passage(evidence, index.topic_vectors[position], subscription)
             if hit is not None:
                 passage_id, score = hit
                 found.append(
@@ -183,6 +187,8 @@ class AlertMatcher:
         if found is None:
             return None
         passage_id, cosine, profile_score = found
+        if source_only(subscription.query, subscription.required):
+            return passage_id, cosine  # every story from the outlet, whatever it is about
         key = self.subscription_topics([subscription])[0][0]
         query = subscription.query
         if self.own_match(query, evidence, cosine) or self.profile_match(key, profile_score):
@@ -222,7 +228,7 @@ class AlertMatcher:
         ):
             return None  # a name the story does not name
         (key,), (vector,) = self.subscription_topics([subscription])
-        passage_id, cosine = _best_passage(evidence, vector)
+        passage_id, cosine = _best_passage(evidence, vector, subscription)
         profile = self.topic_profiles([key])[0]
         profile_score = profile.score(evidence.vectors) if profile is not None else None
         return passage_id, cosine, profile_score
@@ -300,7 +306,9 @@ class AlertMatcher:
             ids = tuple(p.id for p in passages)
             vectors = self.archive.vectors.vectors_for(list(ids))
         title = article.get("title") or ""
-        stems = text_keys(words(f"{title}\n{article.get('text') or ''}"))
+        stems = text_keys(words(f"{title}\n{article.get('text') or ''}")) | source_keys(
+            article.get("url"), article.get("feed_url"), article.get("source")
+        )
         opening = passages[0].text if passages else ""
         lead = frozenset(stem(w) for w in words(f"{title}\n{opening}"))
         return ArticleEvidence(article_id, queued_at, stems, ids, vectors, lead)
@@ -311,17 +319,26 @@ class AlertMatcher:
         if record is None:
             return None
         spans = passage_sentences(record.text)
-        sentences = [record.text[s:e] for s, e in spans]
-        cosines = self.archive.embedder.encode(sentences) @ self.topic_vectors([topic_query])[0]
         terms = content_terms(topic_query)
-        total = max(self.archive.vectors.count, 1)
-        weights = term_weights(terms, self.archive.store.document_frequencies(terms), total)
-        marking = mark(record.text, spans, weights, cosines)
+        if terms:
+            sentences = [record.text[s:e] for s, e in spans]
+            vector = self.topic_vectors([topic_query])[0]
+            cosines = self.archive.embedder.encode(sentences) @ vector
+            total = max(self.archive.vectors.count, 1)
+            weights = term_weights(terms, self.archive.store.document_frequencies(terms), total)
+            marking = mark(record.text, spans, weights, cosines)
+        else:  # an outlet followed without words: its opening sentence
+            marking = mark(record.text, spans, {})
         return Quote.of(record, tuple((m.start, m.end) for m in marking.spans), marking.score)
 
 
-def _best_passage(evidence: ArticleEvidence, topic_vector: np.ndarray) -> tuple[int, float]:
-    """The article's passage closest to the topic, and its cosine."""
+def _best_passage(
+    evidence: ArticleEvidence, topic_vector: np.ndarray, subscription: Subscription
+) -> tuple[int, float]:
+    """The article's passage closest to the topic, and its cosine; for an outlet followed
+    without words its opening (what the story is, whatever it is about)."""
     cosines = evidence.vectors @ topic_vector
+    if source_only(subscription.query, subscription.required):
+        return evidence.passage_ids[0], float(cosines[0])
     best = int(np.argmax(cosines))
     return evidence.passage_ids[best], float(cosines[best])

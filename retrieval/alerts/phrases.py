@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from retrieval.alerts.sources import is_source_rule, shown_source
 from retrieval.text_terms import stem, words
 
 ALTERNATIVES = "|"  # joins a required rule's alternatives in storage
@@ -120,8 +121,16 @@ def alternatives(rule: str) -> list[tuple[str, ...]]:
 
 
 def rule_words(rules: Iterable[str]) -> list[str]:
-    """Every word of these rules, in order, without repeats."""
-    return list(dict.fromkeys(w for rule in rules for alt in alternatives(rule) for w in alt))
+    """Every word of these rules (not their sources), in order, without repeats."""
+    return list(
+        dict.fromkeys(
+            w
+            for rule in rules
+            if not is_source_rule(rule)
+            for alt in alternatives(rule)
+            for w in alt
+        )
+    )
 
 
 def _keys(alternative: tuple[str, ...]) -> tuple[str, ...]:
@@ -132,7 +141,10 @@ def _keys(alternative: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def rule_keys(rule: str) -> list[tuple[str, ...]]:
-    """Per alternative of the rule, the keys an article must all have (see `text_keys`)."""
+    """Per alternative of the rule, the keys an article must all have (see `text_keys`; a
+    source rule is its own key, retrieval/alerts/sources.py)."""
+    if is_source_rule(rule):
+        return [(rule,)]
     return [_keys(alt) for alt in alternatives(rule)]
 
 
@@ -149,14 +161,19 @@ def rule_met(keys: frozenset[str], rule: str) -> bool:
 
 
 def show_rule(rule: str) -> str:
-    """A stored rule for people: `“new york”`, `ukraine or kyiv`."""
+    """A stored rule for people: `“new york”`, `ukraine or kyiv`, `from: bbc.co.uk`."""
+    if is_source_rule(rule):
+        return f"from: {shown_source(rule)}"
     return " or ".join(
         f"“{' '.join(alt)}”" if len(alt) > 1 else alt[0] for alt in alternatives(rule)
     )
 
 
 def typed_rule(rule: str, sign: str) -> str:
-    """A stored rule as it is typed, signed: `+"new york"`, `+ukraine OR +kyiv`."""
+    """A stored rule as it is typed, signed: `+"new york"`, `+ukraine OR +kyiv`,
+    `source:bbc.co.uk` (never signed)."""
+    if is_source_rule(rule):
+        return rule
     return " OR ".join(
         f'{sign}"{" ".join(alt)}"' if len(alt) > 1 else f"{sign}{alt[0]}"
         for alt in alternatives(rule)

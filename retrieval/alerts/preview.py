@@ -27,8 +27,9 @@ from index.clock import timestamp, utc_now
 from index.state import Subscription
 from retrieval.alerts.compiled import ArticleEvidence
 from retrieval.alerts.matching import AlertMatcher
-from retrieval.alerts.phrases import read_rules, rule_words, typed_rule
-from retrieval.alerts.topics import Topic, TopicError, parse_topic
+from retrieval.alerts.phrases import read_rules, rule_met, rule_words, typed_rule
+from retrieval.alerts.sources import is_source_rule, read_source, shown_source
+from retrieval.alerts.topics import Topic, TopicError, parse_topic, source_only
 from retrieval.text_terms import content_terms, stem
 
 # Words of the matched headlines tried as +word / -word for a flood (each costs one more
@@ -61,6 +62,14 @@ class TopicPreview:
     best: tuple[PreviewStory, ...]
     flood: bool  # matched more than preview_flood_share of the screened stories
     suggestions: tuple[Suggestion, ...] = ()
+    source: str | None = None  # the outlet the topic follows, as shown (`bbc.co.uk`)
+    from_source: int = 0  # how many of the screened stories are from it
+    newest_first: bool = False  # `best` are the newest matches (an outlet without words)
+
+    @property
+    def unknown_source(self) -> bool:
+        """The topic follows an outlet none of the screened stories is from."""
+        return self.source is not None and self.from_source == 0
 
     @property
     def none(self) -> bool:
@@ -131,10 +140,19 @@ def preview_topic(
     base = _as_subscription(topic.text, topic.query, topic.required, topic.excluded)
     matched = _screen(matcher, [base], evidence, settings)[0]
     count, screened = len(matched), len(evidence)
-    flood = screened > 0 and count > settings.preview_flood_share * screened
-    best = sorted(matched, key=lambda i: -matched[i])[: settings.preview_headlines]
+    # An outlet followed without words asked for all its stories: no flood, the newest first.
+    every = source_only(topic.query, topic.required)
+    flood = screened > 0 and count > settings.preview_flood_share * screened and not every
+    order = sorted(matched) if every else sorted(matched, key=lambda i: -matched[i])
+    best = order[: settings.preview_headlines]
     stories = tuple(replace(recent[i][1], cosine=matched[i]) for i in best)
-    preview = TopicPreview(settings.preview_days, screened, capped, count, stories, flood)
+    preview = TopicPreview(
+        settings.preview_days, screened, capped, count, stories, flood, newest_first=every
+    )
+    source = next((r for r in topic.required if is_source_rule(r)), None)
+    if source is not None:
+        from_source = sum(rule_met(e.stems, source) for e in evidence)
+        preview = replace(preview, source=shown_source(source), from_source=from_source)
     if screened == 0 or not (flood or count == 0):
         return preview
     variants = _none_variants(topic) if count == 0 else _flood_variants(topic, recent, matched)
@@ -188,7 +206,7 @@ def _parts(text: str) -> tuple[str, str, tuple[str, ...], tuple[str, ...]]:
 
 def _none_variants(topic: Topic) -> list[str]:
     """Broader phrasings: the topic without each +rule, each of its words alone."""
-    typed = read_rules(topic.text).query
+    typed = read_rules(read_source(topic.text)[0]).query
     variants = [
         " ".join(
             [

@@ -25,6 +25,7 @@ import numpy as np
 
 from config import AlertSettings
 from retrieval.alerts.phrases import RuleError, read_rules, rule_words
+from retrieval.alerts.sources import SourceError, is_source_rule, read_source
 from retrieval.text_terms import content_terms, stem
 
 MAX_TOPIC_CHARS = 200
@@ -45,23 +46,33 @@ class Topic:
 
 def parse_topic(text: str) -> Topic:
     """`ceasefire talks +ukraine -football` -> query "ceasefire talks", +ukraine, -football;
-    phrases and alternatives as retrieval/alerts/phrases.py reads them."""
+    phrases and alternatives as retrieval/alerts/phrases.py reads them, `source:…` as
+    retrieval/alerts/sources.py does (a source alone: no words, every story from it)."""
     text = " ".join((text or "").split())
     if not text:
         raise TopicError("Please name a topic, e.g. ceasefire talks.")
     if len(text) > MAX_TOPIC_CHARS:
         raise TopicError(f"Please keep a topic under {MAX_TOPIC_CHARS} characters.")
     try:
-        rules = read_rules(text)
-    except RuleError as error:
+        words_text, source = read_source(text)
+        rules = read_rules(words_text)
+    except (RuleError, SourceError) as error:
         raise TopicError(str(error)) from None
     required, excluded = rules.required, rules.excluded
     query_text = " ".join(rules.query) or " ".join(rule_words(required))
+    if source is not None:  # first, so "from: …" leads how the topic is shown
+        required = (source, *required)
     if not content_terms(query_text) and not required:
         raise TopicError("That topic has no words to match; try something like ceasefire talks.")
     if set(required) & set(excluded):
         raise TopicError("A word cannot be both required (+) and excluded (-).")
     return Topic(text, query_text, required, excluded)
+
+
+def source_only(query: str, required: tuple[str, ...]) -> bool:
+    """Whether a topic follows an outlet with no words: every new story from it matches,
+    whatever its meaning."""
+    return not content_terms(query) and any(is_source_rule(r) for r in required)
 
 
 def has_word(stems: frozenset[str], word: str) -> bool:

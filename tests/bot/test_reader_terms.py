@@ -32,7 +32,7 @@ async def test_subscribe_shows_how_phrases_and_alternatives_were_read(api, launc
     assert await reply_to(api, USER_ID, "/subscribe oil OR -opec") == (
         "A -word cannot be one of the alternatives of OR; write it apart.\n"
         "Usage: /subscribe <topic>, for example /subscribe ceasefire talks +ukraine -football"
-        " (+word must appear, -word must not)"
+        " (+word must appear, -word must not), or /subscribe source:bbc.co.uk for an outlet"
     )
 
 
@@ -152,6 +152,46 @@ async def test_a_paused_topic_keeps_its_place_and_matches_nothing_until_resumed(
     assert "⏸" not in await reply_to(api, USER_ID, "/subscriptions")
 
 
+async def test_an_outlet_is_followed_alone_or_with_words(api, launch, tmp_path, seed, bbc):
+    """`/subscribe source:bbc.co.uk` followed the words "source", "bbc", "co" and "uk"."""
+    bot = await launch(bot_settings(tmp_path / "data", api))
+    every_bbc, ceasefire_bbc, ceasefire_example = USER_ID, USER_ID + 1, USER_ID + 2
+    assert await reply_to(api, every_bbc, "/subscribe source:www.BBC.co.uk") == (
+        "✅ Subscribed to “source:www.BBC.co.uk” (from: bbc.co.uk). I will post each new"
+        " article about it here.\n\n"
+        "I have no stories from bbc.co.uk from the last 7 days yet; I'll alert when one arrives."
+    )
+    await reply_to(api, ceasefire_bbc, "/subscribe source:bbc.co.uk ceasefire talks")
+    assert (
+        await reply_to(api, ceasefire_example, "/subscribe ceasefire talks source:example.com")
+    ).startswith("✅ Subscribed to “ceasefire talks source:example.com” (from: example.com).")
+    assert (await reply_to(api, every_bbc, "/subscribe source:a.com source:b.com")).startswith(
+        "Please follow one source per topic, e.g. source:bbc.co.uk ukraine.\nUsage: /subscribe"
+    )
+    assert len(bot.query("SELECT id FROM subscriptions")) == 3  # the refused one is not kept
+
+    # Politics and sport from the BBC, the ceasefire story from news.example.com.
+    await bot.ingest([seed, bbc["bbc-politics-001"], bbc["bbc-sport-001"]])
+    await until(lambda: len(alert_requests(api, every_bbc)) == 2)
+    await until(lambda: alert_requests(api, ceasefire_example))
+    await bot.run_job("alert_sweep")
+    delivered = bot.query(
+        "SELECT s.topic, a.url FROM deliveries d JOIN subscriptions s ON s.id = d.subscription_id"
+        " JOIN passages p ON p.id = d.passage_id JOIN articles a ON a.id = p.article_id"
+        " ORDER BY s.id, a.url"
+    )
+    assert delivered == [
+        {"topic": "source:www.BBC.co.uk", "url": bbc["bbc-politics-001"].url},
+        {"topic": "source:www.BBC.co.uk", "url": bbc["bbc-sport-001"].url},
+        {"topic": "ceasefire talks source:example.com", "url": seed.url},
+    ]
+    opening = "\n\n<b>Maternity pay for new mothers is to rise by"  # its first sentence marked
+    assert any(opening in a["text"] for a in alert_requests(api, every_bbc))
+    assert alert_requests(api, ceasefire_bbc) == []
+    listed = await reply_to(api, ceasefire_bbc, "/subscriptions")
+    assert "• “source:bbc.co.uk ceasefire talks” (from: bbc.co.uk)" in listed
+
+
 async def test_every_new_command_is_in_the_menu_and_in_help(api, launch, tmp_path):
     await launch(bot_settings(tmp_path / "data", api))
     new = {"export", "pause", "resume", "quiet", "timezone", "previews"}
@@ -163,3 +203,4 @@ async def test_every_new_command_is_in_the_menu_and_in_help(api, launch, tmp_pat
         assert f"/{command}" in help_text, command
     assert "/digest daily 08:00 or weekly mon 08:00" in help_text
     assert '+"new york" a phrase, a OR b either' in help_text
+    assert "/subscribe source:bbc.co.uk — every new story from an outlet" in help_text

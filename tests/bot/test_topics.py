@@ -4,12 +4,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from config import load_settings
 from index import NewsArchive
 from index.state import DeliveryOutbox, SubscriptionStore
-from retrieval.alerts import AlertMatcher, Topic, TopicError, parse_topic
+from retrieval.alerts import AlertMatcher, Topic, TopicError, parse_topic, preview_topic
 from tests.bot.harness import ARCHIVE_BBC_IDS
 
 
@@ -103,3 +105,56 @@ def test_maternity_pay_matches_the_bbc_politics_story(matcher, bbc):
     """The story tests/bot/test_reader_terms.py pauses this topic against."""
     evidence = matcher.evidence(bbc["bbc-politics-001"].id)
     assert matcher.score(subscription(matcher, "maternity pay"), evidence)
+
+
+def test_an_outlet_alone_matches_every_story_from_it_and_with_words_both_must_hold(
+    matcher, seed, bbc
+):
+    """`source:bbc.co.uk` was four words of meaning; an outlet could not be followed."""
+    seed_evidence = matcher.evidence(seed.id)  # news.example.com, "Example News"
+    bbc_evidence = [matcher.evidence(bbc[i].id) for i in ARCHIVE_BBC_IDS]  # www.bbc.co.uk
+    every_bbc = subscription(matcher, "source:bbc.co.uk")
+    assert all(matcher.score(every_bbc, e) for e in bbc_evidence)  # sport, politics, business…
+    assert matcher.score(every_bbc, seed_evidence) is None
+    for typed in ("example.com", '"Example News"', "https://news.example.com/feed.xml"):
+        assert matcher.score(subscription(matcher, f"source:{typed}"), seed_evidence), typed
+    assert matcher.score(subscription(matcher, "source:sport.example.com"), seed_evidence) is None
+    # With words, the story must be from the outlet and match them.
+    assert matcher.score(subscription(matcher, "source:example.com ceasefire talks"), seed_evidence)
+    on_bbc = subscription(matcher, "source:bbc.co.uk ceasefire talks")
+    assert matcher.score(on_bbc, seed_evidence) is None
+    assert not any(matcher.score(on_bbc, e) for e in bbc_evidence)
+
+
+def test_the_compiled_screening_follows_outlets_as_the_per_pair_rules_do(matcher, seed, bbc):
+    texts = [
+        "source:bbc.co.uk",
+        "source:example.com",
+        "source:reuters.com",
+        "source:example.com ceasefire talks",
+        "source:bbc.co.uk ceasefire talks",
+        "source:example.com -putin",
+    ]
+    subs = [subscription(matcher, t) for t in texts]
+    for article in (seed, *(bbc[i] for i in ARCHIVE_BBC_IDS)):
+        # Stored before the subscriptions, queued after them: every one is eligible.
+        evidence = replace(matcher.evidence(article.id), queued_at="9999")
+        compiled = {d.subscription_id for d in matcher.match(evidence, subs)}
+        assert compiled == {s.id for s in subs if matcher.score(s, evidence)}, article.id
+        expected = {"source:example.com", "source:example.com ceasefire talks"}
+        if article is not seed:
+            expected = {"source:bbc.co.uk"}
+        assert {s.topic for s in subs if s.id in compiled} == expected, article.id
+
+
+def test_an_outlet_previews_its_newest_stories_and_is_no_flood(matcher, bbc):
+    """A preview called following the BBC "a lot" and asked to narrow it."""
+    settings = matcher.settings
+    preview = preview_topic(matcher, parse_topic("source:bbc.co.uk"), settings)
+    assert (preview.screened, preview.matched, preview.from_source) == (5, 4, 4)
+    assert not preview.flood and not preview.suggestions and not preview.unknown_source
+    assert preview.newest_first
+    newest = [bbc[i].title for i in reversed(ARCHIVE_BBC_IDS)][: settings.preview_headlines]
+    assert [s.title for s in preview.best] == newest
+    elsewhere = preview_topic(matcher, parse_topic("source:reuters.com ukraine"), settings)
+    assert elsewhere.unknown_source and elsewhere.source == "reuters.com"
