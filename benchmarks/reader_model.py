@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--weights", type=Path, nargs="*", default=[WEIGHTS_DIR])
     parser.add_argument("--max-tokens", type=int, nargs="*", default=[])
     parser.add_argument("--sentences", type=int, default=24)
+    parser.add_argument("--threads", type=int, default=2, help="ONNX Runtime threads per run")
     parser.add_argument("--latency-questions", type=int, default=200)
     parser.add_argument("--no-quality", action="store_true", help="latency only")
     parser.add_argument("--smoke", action="store_true", help="a few questions of each, quickly")
@@ -86,13 +87,13 @@ def main() -> None:
     if not args.smoke:
         print(json.dumps({"scorer": "word overlap"} | quality(WordOverlap())), flush=True)
     for weights in args.weights:
-        reader = OnnxReader(weights)
+        reader = OnnxReader(weights, threads=args.threads)
         reader.load()
         row = {"weights": str(weights), "layers": reader.settings.get("layers")}
         row |= quality(reader)
         row[f"ms_{args.sentences}_sentences_at_{reader.max_tokens}"] = latency(reader, timed)
         for cut in args.max_tokens:
-            shorter = OnnxReader(weights, max_tokens=cut)
+            shorter = OnnxReader(weights, threads=args.threads, max_tokens=cut)
             row[f"ms_{args.sentences}_sentences_at_{cut}"] = latency(shorter, timed)
         print(json.dumps(row), flush=True)
         if args.smoke and not row.get("xquad_questions"):

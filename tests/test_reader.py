@@ -26,6 +26,7 @@ from retrieval.reader.recipe.data import (
     realtimeqa_groups,
 )
 from retrieval.reader.recipe.settings import RecipeSettings, recipe_hash
+from retrieval.reader.text import coverage, question_terms
 
 REPO = Path(__file__).resolve().parents[1]
 # Sentences from nowhere near the seed article: each must score below its answer sentence.
@@ -138,8 +139,10 @@ def test_committed_weights_are_the_recipes() -> None:
     assert description["recipe_hash"] == recipe_hash(settings_used)
     assert description["layers"] == settings_used.layers
     assert description["max_tokens"] == settings_used.max_tokens
-    assert "xquad_sentence_accuracy" in description["metrics"]
+    assert {"xquad_sentence_accuracy", "dev_mrr"} <= set(description["metrics"])
     assert dataclasses.asdict(settings_used) == description["settings"]
+    # `make reader` (no overrides) rebuilds these weights: its defaults are their settings.
+    assert RecipeSettings() == settings_used
 
 
 def test_the_reader_imports_no_torch() -> None:
@@ -211,3 +214,11 @@ def test_cloze_questions_blank_a_name_or_number() -> None:
         question, answer = made
         assert answer in sentence and answer not in question and question.endswith("?")
     assert cloze_question("nothing here names anything at all.", random.Random(0)) is None
+
+
+def test_coverage_is_the_share_of_question_words_held() -> None:
+    terms = question_terms("Which continent will require a common charger?")
+    assert terms == {"continent", "require", "common", "charger"}
+    assert coverage(terms, "Europe will require one common charger.") == 0.75
+    assert coverage(terms, "Chargers for every continent, commonly required.") == 0.75
+    assert coverage(frozenset(), "anything") == 0.0

@@ -8,7 +8,9 @@ The interface callers rely on:
 - `load_reader(weights_dir=None) -> OnnxReader`: the committed weights unless told otherwise;
   nothing loads until the first score.
 - `Reader.score(question, sentences) -> numpy.ndarray`: float32, one logit per sentence in
-  the same order, higher = more likely to answer. Thread-safe (callers use
+  the same order, higher = more likely to answer. The logit already holds the words'
+  evidence: the network's reading plus a trained weight times the share of the question's
+  words the sentence holds (retrieval/reader/text.py `coverage`). Thread-safe (callers use
   asyncio.to_thread), loads once, batches internally, cuts each pair at the weights' max
   tokens (question + text together).
 - `reader_text(sentence, title="", previous="") -> str`: build each text to score with it,

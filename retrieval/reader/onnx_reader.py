@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedding.embedder import packaged_model_path
+from retrieval.reader.text import coverage, question_terms
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ class OnnxReader:
         self.settings: dict = {}
         self._session = None
         self._tokenizer = None
+        self._wants_coverage = False
         self._lock = threading.Lock()
 
     @property
@@ -100,6 +102,7 @@ class OnnxReader:
         except Exception as error:  # onnxruntime raises its own untyped errors
             raise ReaderError(f"cannot load the reader at {onnx_path}: {error}") from None
         self.settings = settings
+        self._wants_coverage = "coverage" in {i.name for i in session.get_inputs()}
         self._tokenizer = tokenizer
         self._session = session  # last: a set session means "ready"
         log.info("loaded reader %s (%s layers)", onnx_path, settings.get("layers"))
@@ -110,6 +113,7 @@ class OnnxReader:
         if not sentences:
             return out
         self.load()
+        terms = question_terms(question)
         for start in range(0, len(sentences), self.batch_size):
             chunk = list(sentences[start : start + self.batch_size])
             encodings = self._tokenizer.encode_batch([(question, text) for text in chunk])
@@ -121,6 +125,8 @@ class OnnxReader:
                     ("token_type_ids", "type_ids"),
                 )
             }
+            if self._wants_coverage:
+                feed["coverage"] = np.array([coverage(terms, t) for t in chunk], dtype=np.float32)
             out[start : start + len(chunk)] = self._session.run(["logits"], feed)[0]
         return out
 

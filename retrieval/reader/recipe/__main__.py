@@ -24,6 +24,7 @@ from retrieval.reader.recipe.data import (
     cloze_groups,
     read_jsonl,
     realtimeqa_groups,
+    with_other_positives,
 )
 from retrieval.reader.recipe.evaluate import dev_ranking, xquad_accuracy
 from retrieval.reader.recipe.export import export_int8, write_settings
@@ -45,7 +46,7 @@ def build_groups(settings: RecipeSettings, data: Path) -> list:
     if settings.cloze:
         ordered = [articles[u] for u in sorted(articles)]
         groups += cloze_groups(ordered, rng, settings.negatives, settings.cloze)
-    return groups
+    return with_other_positives(groups, rng, settings.other_positives)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -19,6 +19,7 @@ the answerer sees. Everything is drawn from one seeded random.Random: same seed,
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import gzip
 import json
@@ -119,7 +120,12 @@ def realtimeqa_groups(
             )
             if len(chosen) == negatives:
                 groups.append(
-                    Group(q["question"], _text(article, index), tuple(chosen), "realtimeqa")
+                    Group(
+                        q["question"],
+                        _text(article, index),
+                        tuple(chosen),
+                        "realtimeqa",
+                    )
                 )
     return groups
 
@@ -225,3 +231,25 @@ def cloze_groups(
         if len(chosen) == negatives:
             groups.append(Group(question, _text(article, index), tuple(chosen), "cloze"))
     return groups
+
+
+def with_other_positives(groups: list[Group], rng: random.Random, count: int) -> list[Group]:
+    """Each group's last `count` negatives replaced by other questions' positives.
+
+    Without them the reader learns what answer sentences look like (a story's opening
+    sentence, full of names) rather than which one answers this question: trained on
+    neighbours and look-alikes only, it ranked the seed article's first sentence top for
+    every question, "What is the boiling point of water?" included."""
+    if count <= 0 or len(groups) < 2:
+        return groups
+    out = []
+    for n, group in enumerate(groups):
+        others: list[str] = []
+        while len(others) < count:
+            other = groups[rng.randrange(len(groups))]
+            if other is not groups[n] and other.question != group.question:  # noqa: SIM102
+                if other.positive != group.positive and other.positive not in others:
+                    others.append(other.positive)
+        kept = group.negatives[: len(group.negatives) - count]
+        out.append(dataclasses.replace(group, negatives=(*kept, *others)))
+    return out

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from retrieval.reader.onnx_reader import ONNX_FILE, SETTINGS_FILE
 
-INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
+TOKEN_INPUTS = ["input_ids", "attention_mask", "token_type_ids"]
 
 
 def export_int8(model, weights_dir: Path) -> Path:
@@ -34,12 +34,12 @@ def export_int8(model, weights_dir: Path) -> Path:
             warnings.simplefilter("ignore")
             torch.onnx.export(
                 model,
-                (sample, sample, torch.zeros_like(sample)),
+                (sample, sample, torch.zeros_like(sample), torch.zeros(2)),
                 str(fp32),
-                input_names=INPUTS,
+                input_names=[*TOKEN_INPUTS, "coverage"],
                 output_names=["logits"],
-                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in INPUTS}
-                | {"logits": {0: "batch"}},
+                dynamic_axes={name: {0: "batch", 1: "tokens"} for name in TOKEN_INPUTS}
+                | {"coverage": {0: "batch"}, "logits": {0: "batch"}},
                 opset_version=17,
                 dynamo=False,  # needs no onnxscript; quantises well (index/embedding/onnx_int8.py)
             )

@@ -1,6 +1,6 @@
 """Fine-tune the bottom layers of the packaged all-MiniLM-L6-v2 as a cross-encoder: the question
 and one sentence in one input ("[CLS] question [SEP] text [SEP]"), a linear head on the pooled
-output, one logit. Listwise loss: softmax cross-entropy over each group's positive and its
+output plus a trained weight times the share of question words the text holds, one logit. Listwise loss: softmax cross-entropy over each group's positive and its
 hard negatives. AdamW, linear warm-up then linear decay, fixed seed, deterministic kernels.
 
 Training-time only: imports torch and transformers, which the product's reader never does.
@@ -18,6 +18,7 @@ import numpy as np
 
 from retrieval.reader.recipe.data import Group
 from retrieval.reader.recipe.settings import RecipeSettings
+from retrieval.reader.text import coverage, question_terms
 
 log = logging.getLogger(__name__)
 
@@ -41,27 +42,34 @@ def build_model(model_path: Path, settings: RecipeSettings):
     encoder = AutoModel.from_pretrained(
         str(model_path), num_hidden_layers=settings.layers, attn_implementation="eager"
     )
-    return CrossEncoder(encoder, settings.pooling, torch)
+    return CrossEncoder(encoder, settings.pooling, settings.lexical, torch)
 
 
-def CrossEncoder(encoder, pooling: str, torch):  # noqa: N802 (a class made where torch is imported)
+def CrossEncoder(encoder, pooling: str, lexical: float, torch):  # noqa: N802 (a class made where torch is imported)
     class _CrossEncoder(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
             self.encoder = encoder
             self.head = torch.nn.Linear(encoder.config.hidden_size, 1)
+            # The head starts at zero, so the untrained model ranks by word coverage alone
+            # (about what the product's sentence choice reaches) and training adds reading.
+            torch.nn.init.zeros_(self.head.weight)
+            torch.nn.init.zeros_(self.head.bias)
+            self.lexical = torch.nn.Parameter(torch.tensor(float(lexical)))
             self.pooling = pooling
 
-        def forward(self, input_ids, attention_mask, token_type_ids):
+        def forward(self, input_ids, attention_mask, token_type_ids, coverage):
             tokens = self.encoder(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                token_type_ids=token_type_ids,
             ).last_hidden_state
             if self.pooling == "cls":
                 pooled = tokens[:, 0]
             else:
                 mask = attention_mask.unsqueeze(-1).to(tokens.dtype)
                 pooled = (tokens * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
-            return self.head(pooled).squeeze(-1)
+            return self.head(pooled).squeeze(-1) + self.lexical * coverage
 
     return _CrossEncoder()
 
@@ -90,8 +98,8 @@ def train(groups: list[Group], model_path: Path, settings: RecipeSettings):
         # Most of the 30522 word vectors see no gradient in a few thousand groups; freezing
         # them all saves AdamW's pass over 11.7M weights per step and changes little.
         model.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
-    head = list(model.head.parameters())
-    body = [p for n, p in model.named_parameters() if p.requires_grad and not n.startswith("head.")]
+    head = [*model.head.parameters(), model.lexical]
+    body = [p for n, p in model.named_parameters() if p.requires_grad and n.startswith("encoder.")]
     optimiser = torch.optim.AdamW(
         [
             {"params": body, "lr": settings.learning_rate},
@@ -116,7 +124,11 @@ def train(groups: list[Group], model_path: Path, settings: RecipeSettings):
             ids, mask, types = (
                 torch.from_numpy(a) for a in encode_pairs(tokenizer, questions, texts)
             )
-            logits = model(ids, mask, types).view(len(batch), size)
+            covered = torch.tensor(
+                [coverage(question_terms(q), t) for q, t in zip(questions, texts, strict=True)],
+                dtype=torch.float32,
+            )
+            logits = model(ids, mask, types, covered).view(len(batch), size)
             loss = torch.nn.functional.cross_entropy(
                 logits, torch.zeros(len(batch), dtype=torch.long)
             )
