@@ -35,6 +35,11 @@ ARCHIVE_BBC_IDS = ("bbc-sport-001", "bbc-politics-001", "bbc-business-001", "bbc
 SLOW = 90.0  # seconds to wait for anything that runs the model on a busy machine
 
 
+# The test archives hold one story on Zelensky: with the later-quote bars off, other stories
+# fill the further quotes, so there are sources to page through ("More sources").
+NO_QUOTE_BARS = {"retrieval__quote_below": 0.0, "retrieval__reader_quote_below": 0.0}
+
+
 def bot_settings(data_dir: Path, api: FakeBotApi, **overrides: Any) -> Settings:
     """Settings for a bot talking to the fake server; feeds on 127.0.0.1 are allowed."""
     values: dict[str, Any] = {

@@ -9,6 +9,7 @@ import re
 
 from tests.bot.harness import (
     ADMIN_ID,
+    NO_QUOTE_BARS,
     SEED_URL,
     SLOW,
     USER_ID,
@@ -72,11 +73,6 @@ async def test_an_off_topic_question_gets_the_abstention(api, launch, seed_dir):
 
     assert answer.text.startswith("I have no news that answers this.")
     assert answer.buttons == []
-
-
-# The archive holds one story on Zelensky: with the later-quote bars off, other stories
-# fill the further quotes, so there are sources to page through.
-NO_QUOTE_BARS = {"retrieval__quote_below": 0.0, "retrieval__reader_quote_below": 0.0}
 
 
 async def test_more_sources_edits_the_answer_and_back_restores_it(api, launch, indexed_dir):

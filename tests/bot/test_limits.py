@@ -10,7 +10,7 @@ import asyncio
 
 from bot.app import BUTTONS_SLOW_DOWN
 from bot.handlers import SLOW_DOWN
-from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to, until
+from tests.bot.harness import NO_QUOTE_BARS, SLOW, USER_ID, bot_settings, sent_to, until
 from tests.fake_bot_api import OWNER_USER_ID, FakeBotApi
 
 QUESTION = "Who does Zelensky want to meet face to face?"
@@ -89,7 +89,7 @@ async def test_one_users_subscriptions_are_capped_across_chats_and_forum_topics(
 
 
 async def test_a_second_tap_on_more_sources_is_done_not_an_error(api, launch, indexed_dir):
-    await launch(bot_settings(indexed_dir, api))
+    await launch(bot_settings(indexed_dir, api, **NO_QUOTE_BARS))
     api.user_message(USER_ID, QUESTION)
     answer = await api.wait_for(sent_to(USER_ID), timeout=SLOW)
     more = next(b for b in answer.buttons if b["text"].startswith("More sources"))
