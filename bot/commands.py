@@ -9,8 +9,7 @@ menu (`publish_commands`, Telegram's setMyCommands) and by /start and /help
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from telegram import Bot, BotCommand, BotCommandScopeChat
 from telegram.error import TelegramError
@@ -38,6 +37,7 @@ from bot.views import (
     UNSUBSCRIBE,
     Callback,
     Command,
+    Handler,
     Section,
 )
 
@@ -162,8 +162,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("stats", admin.stats, "Archive and delivery figures", Section.ADMIN, admin_only=True),
 )
 
-ButtonHandler = Callable[[Any, Any], Awaitable[None]]
-BUTTONS: tuple[tuple[Callback, ButtonHandler], ...] = (
+BUTTONS: tuple[tuple[Callback, Handler], ...] = (
     (MORE_SOURCES, ask.page_button),
     (FIRST_SOURCES, ask.page_button),
     (ANSWER_VOTE, ask.vote_button),
@@ -185,7 +184,7 @@ def register_commands(application: Application, commands: Sequence[Command] = CO
 
 
 def register_buttons(
-    application: Application, buttons: Sequence[tuple[Callback, ButtonHandler]] = BUTTONS
+    application: Application, buttons: Sequence[tuple[Callback, Handler]] = BUTTONS
 ) -> None:
     """A handler per family of buttons, matched on its prefix."""
     for family, handler in buttons:

@@ -17,7 +17,7 @@ from bot.replies import edit, reply
 from bot.services import BotServices, services
 from bot.views import LATEST_PAGE, example_keyboard, latest_keyboard
 from bot.views.display import escape, label
-from bot.views.help import example_questions
+from bot.views.help import EXAMPLES, example_questions
 from bot.views.stories import stories_html, window_label
 from retrieval import Kind, Routed, read_time
 
@@ -28,7 +28,6 @@ TODAY_USAGE = (
     " /today yesterday, /today 1 June 2024, /today 2024-06-01"
 )
 EMPTY_ARCHIVE = "Nothing is indexed yet; an admin can add feeds with /addfeed."
-EXAMPLES = 3
 TOPIC_CHARS = 100
 
 
@@ -141,5 +140,5 @@ def top_titles(svc: BotServices) -> list[str]:
 
 def example_buttons(svc: BotServices, titles: list[str]) -> InlineKeyboardMarkup | None:
     """A button per example question; pressing it asks the question in the chat."""
-    questions = example_questions(titles, EXAMPLES)
+    questions = example_questions(titles)
     return example_keyboard([(q, svc.examples.remember(q)) for q in questions])

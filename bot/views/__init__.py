@@ -11,7 +11,14 @@ from bot.views.chat_settings import (
 )
 from bot.views.display import MAX_LIST_MESSAGES, escape
 from bot.views.exports import exported_topics_html, feeds_added_html
-from bot.views.help import DIGEST_HOURS, Command, Section, example_questions, help_text_html
+from bot.views.help import (
+    DIGEST_HOURS,
+    Command,
+    Handler,
+    Section,
+    example_questions,
+    help_text_html,
+)
 from bot.views.keyboards import (
     ALERT_VOTE,
     ANSWER_VOTE,
@@ -62,6 +69,7 @@ __all__ = [
     "Callback",
     "Command",
     "DigestItem",
+    "Handler",
     "Section",
     "alert_vote_keyboard",
     "answer_keyboard",

@@ -11,6 +11,8 @@ from typing import Any
 
 from bot.views.display import ELLIPSIS, escape, label
 
+# What answers a command or a button press: python-telegram-bot's (update, context) callback.
+Handler = Callable[[Any, Any], Awaitable[None]]
 # In a command's /help lines: the hours between two interval digests (alerts.digest_minutes).
 DIGEST_HOURS = "{digest_hours}"
 
@@ -32,7 +34,7 @@ class Command:
     `admin_only`: in the menu of the bot's admins only (its handler refuses anyone else)."""
 
     name: str
-    handler: Callable[[Any, Any], Awaitable[None]]
+    handler: Handler
     menu: str
     section: Section
     help: tuple[str, ...] = ()
