@@ -13,16 +13,10 @@ from hypothesis import strategies as st
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler
 
 from bot.commands import BUTTONS, COMMANDS, menu, register_buttons, register_commands
+from bot.handlers import alert_votes, ask, subscriptions, whatsnew
 from bot.token_memory import TokenMemory
 from bot.views import (
-    ALERT_VOTE,
-    ANSWER_VOTE,
     CALLBACKS,
-    EXAMPLE,
-    FIRST_SOURCES,
-    LATEST_PAGE,
-    MORE_SOURCES,
-    UNSUBSCRIBE,
     Callback,
     Command,
     Section,
@@ -121,23 +115,24 @@ async def test_the_running_bot_registers_publishes_and_helps_from_the_table(api,
 # bot/token_memory.py's tokens: a per-process prefix of 4 hex digits, then a counter in hex.
 TOKEN_FORMAT = r"[0-9a-f]{4}[1-9a-f][0-9a-f]{0,15}"
 tokens = st.from_regex(TOKEN_FORMAT, fullmatch=True)
+# What each family's buttons carry, by the prefix every earlier version sent.
 FIELDS = {
-    MORE_SOURCES: st.tuples(tokens),
-    FIRST_SOURCES: st.tuples(tokens),
-    ANSWER_VOTE: st.tuples(tokens, st.sampled_from([1, -1])),
-    LATEST_PAGE: st.tuples(tokens, st.integers(0, 10_000)),
-    EXAMPLE: st.tuples(tokens),
-    UNSUBSCRIBE: st.tuples(st.integers(1, 2**63 - 1) | st.just("all")),
-    ALERT_VOTE: st.tuples(st.integers(1, 10**18 - 1), st.sampled_from(["up", "down"])),
+    "more": st.tuples(tokens),
+    "back": st.tuples(tokens),
+    "vote": st.tuples(tokens, st.sampled_from([1, -1])),
+    "lt": st.tuples(tokens, st.integers(0, 10_000)),
+    "ex": st.tuples(tokens),
+    "unsub": st.tuples(st.integers(1, 2**63 - 1) | st.just("all")),
+    "alert": st.tuples(st.integers(1, 10**18 - 1), st.sampled_from(["up", "down"])),
 }
 
 
 def test_every_family_has_a_strategy_here_and_tokens_look_like_the_real_ones():
-    assert set(FIELDS) == set(CALLBACKS)
+    assert sorted(FIELDS) == sorted(f.prefix for f in CALLBACKS)
     assert re.fullmatch(TOKEN_FORMAT, TokenMemory().remember("question"))
 
 
-@given(st.sampled_from(CALLBACKS).flatmap(lambda f: st.tuples(st.just(f), FIELDS[f])))
+@given(st.sampled_from(CALLBACKS).flatmap(lambda f: st.tuples(st.just(f), FIELDS[f.prefix])))
 def test_each_family_round_trips_within_64_bytes_and_no_other_family_reads_it(case):
     family, fields = case
     data = family.data(*fields)
@@ -172,11 +167,29 @@ def test_any_data_reads_as_its_fields_or_none(family, data):
         assert len(fields) == family.fields and family.pattern.match(data)
 
 
-def test_the_data_of_buttons_already_in_chats_still_reads():
-    """The formats every earlier version sent: changing one would break old buttons."""
-    assert [
-        b.callback_data for row in answer_keyboard("ab1", True, False).inline_keyboard for b in row
-    ] == [
+# Buttons as earlier versions sent them, the handler their press reaches, the fields it reads.
+OLD_BUTTONS = {
+    "more:ab1": (ask.page_button, ("ab1",)),
+    "back:ab1": (ask.page_button, ("ab1",)),
+    "vote:ab1:-1": (ask.vote_button, ("ab1", "-1")),
+    "lt:ab1:3": (whatsnew.latest_page_button, ("ab1", "3")),
+    "ex:ab1": (ask.example_button, ("ab1",)),
+    "unsub:17": (subscriptions.unsubscribe_button, ("17",)),
+    "unsub:all": (subscriptions.unsubscribe_button, ("all",)),
+    "alert:42:down": (alert_votes.alert_vote_button, ("42", "down")),
+}
+
+
+@pytest.mark.parametrize("data", OLD_BUTTONS)
+def test_buttons_already_in_chats_reach_the_same_handler_with_the_same_fields(data):
+    handler, fields = OLD_BUTTONS[data]
+    (routed,) = [(family, h) for family, h in BUTTONS if family.pattern.match(data)]
+    assert routed[1] is handler and routed[0].parse(data) == fields
+
+
+def test_keyboards_build_the_data_earlier_versions_sent():
+    answer = answer_keyboard("ab1", True, False).inline_keyboard
+    assert [b.callback_data for row in answer for b in row] == [
         "more:ab1",
         "vote:ab1:1",
         "vote:ab1:-1",
@@ -186,11 +199,3 @@ def test_the_data_of_buttons_already_in_chats_still_reads():
     assert (newer.callback_data, older.callback_data) == ("lt:ab1:1", "lt:ab1:3")
     up, down = alert_vote_keyboard(42).inline_keyboard[0]
     assert (up.callback_data, down.callback_data) == ("alert:42:up", "alert:42:down")
-    assert MORE_SOURCES.parse("more:ab1") == ("ab1",) and FIRST_SOURCES.parse("back:ab1") == (
-        "ab1",
-    )
-    assert ANSWER_VOTE.parse("vote:ab1:-1") == ("ab1", "-1")
-    assert LATEST_PAGE.parse("lt:ab1:3") == ("ab1", "3")
-    assert EXAMPLE.parse("ex:ab1") == ("ab1",)
-    assert UNSUBSCRIBE.parse("unsub:17") == ("17",) and UNSUBSCRIBE.parse("unsub:all") == ("all",)
-    assert ALERT_VOTE.parse("alert:42:down") == ("42", "down")
