@@ -24,7 +24,6 @@ from telegram.ext import (
     ApplicationHandlerStop,
     CallbackQueryHandler,
     ChatMemberHandler,
-    CommandHandler,
     ContextTypes,
     Defaults,
     InlineQueryHandler,
@@ -32,22 +31,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import (
-    admin,
-    alert_votes,
-    ask,
-    chat_settings,
-    feed_lists,
-    inline,
-    pausing,
-    whatsnew,
-)
+from bot.commands import publish_commands, register_buttons, register_commands
+from bot.handlers import ask, feed_lists, inline
 from bot.handlers import subscriptions as subs
 from bot.log_setup import configure_logging
 from bot.question_limits import Verdict
 from bot.replies import reply, thread_id_of
 from bot.services import SERVICES_KEY, BotServices, services
-from bot.views import publish_commands
 from bot.workers import schedule_jobs
 from config import Settings, SettingsError
 from index.embedding import Embedder
@@ -158,32 +148,7 @@ def build_application(settings: Settings, embedder: Embedder | None = None) -> A
 
 
 def register_handlers(application: Application) -> None:
-    new_posts = filters.UpdateType.MESSAGE | filters.UpdateType.CHANNEL_POST
-    commands = {
-        "start": ask.start,
-        "help": ask.help_command,
-        "ask": ask.ask_command,
-        "latest": whatsnew.latest,
-        "today": whatsnew.today,
-        "subscribe": subs.subscribe,
-        "unsubscribe": subs.unsubscribe,
-        "subscriptions": subs.subscriptions_command,
-        "digest": chat_settings.digest_command,
-        "export": feed_lists.export,
-        "pause": pausing.pause,
-        "resume": pausing.resume,
-        "previews": chat_settings.previews,
-        "quiet": chat_settings.quiet,
-        "timezone": chat_settings.timezone_command,
-        "addfeed": admin.addfeed,
-        "removefeed": admin.removefeed,
-        "feeds": admin.feeds_command,
-        "ingest": admin.ingest,
-        "reindex": admin.reindex,
-        "stats": admin.stats,
-    }
-    for name, callback in commands.items():
-        application.add_handler(CommandHandler(name, callback, filters=new_posts))
+    register_commands(application)
     text = filters.UpdateType.MESSAGE & filters.TEXT & ~filters.COMMAND
     application.add_handler(MessageHandler(text & filters.ChatType.PRIVATE, ask.private_text))
     application.add_handler(MessageHandler(text & filters.ChatType.GROUPS, ask.group_text))
@@ -200,12 +165,7 @@ def register_handlers(application: Application) -> None:
     # Before any button's own handler (group -1): a press past the user's allowance stops here.
     application.add_handler(CallbackQueryHandler(limit_buttons), group=-1)
     application.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, subs.chat_migrated))
-    application.add_handler(CallbackQueryHandler(ask.page_button, pattern=r"^(more|back):"))
-    application.add_handler(CallbackQueryHandler(ask.vote_button, pattern=r"^vote:"))
-    application.add_handler(CallbackQueryHandler(whatsnew.latest_page_button, pattern=r"^lt:"))
-    application.add_handler(CallbackQueryHandler(whatsnew.example_button, pattern=r"^ex:"))
-    application.add_handler(CallbackQueryHandler(subs.unsubscribe_button, pattern=r"^unsub:"))
-    application.add_handler(CallbackQueryHandler(alert_votes.alert_vote_button, pattern=r"^alert:"))
+    register_buttons(application)
     application.add_handler(CallbackQueryHandler(unknown_button))
     application.add_handler(InlineQueryHandler(inline.inline_query))
     application.add_handler(ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER))

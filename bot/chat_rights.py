@@ -1,5 +1,6 @@
-"""Who may change what a chat receives: that chat's administrators (and its creator), asked of
-Telegram with getChatMember and remembered briefly.
+"""Rights. The bot's own admins (telegram.admins) may run the admin commands. Who may change
+what a chat receives: that chat's administrators (and its creator), asked of Telegram with
+getChatMember and remembered briefly.
 
 In a channel the buttons under the bot's messages are pressed by its readers, and in a group
 by its members: neither may unsubscribe the chat, change its settings or move its topics with
@@ -15,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 
@@ -23,6 +24,12 @@ log = logging.getLogger(__name__)
 
 MAX_ENTRIES = 10_000
 ADMIN_STATUSES = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
+
+
+def is_bot_admin(update: Update, admins: tuple[int, ...]) -> bool:
+    """Whether the update comes from one of the bot's admins (their user ids)."""
+    user = update.effective_user
+    return user is not None and user.id in admins
 
 
 class ChatAdmins:

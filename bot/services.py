@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +19,7 @@ from bot.inline_cache import InlineCache
 from bot.listing_memory import RecentListings
 from bot.question_limits import QuestionLimiter
 from bot.token_memory import TokenMemory
+from bot.views import Command
 from config import Settings
 from index import Ingestor, NewsArchive
 from index.embedding import Embedder
@@ -39,6 +40,7 @@ from retrieval.alerts import AlertMatcher, RecentStories, VotedTopics
 log = logging.getLogger(__name__)
 
 SERVICES_KEY = "newsbot.services"
+COMMANDS_KEY = "newsbot.commands"  # the command table (bot/commands.py), for /help
 
 
 @dataclass
@@ -149,3 +151,8 @@ def services(context: CallbackContext) -> BotServices:
 
 def services_of(application: Application) -> BotServices:
     return application.bot_data[SERVICES_KEY]
+
+
+def command_table(context: CallbackContext) -> Sequence[Command]:
+    """The commands bot/commands.py registered, as /start and /help list them."""
+    return context.application.bot_data[COMMANDS_KEY]

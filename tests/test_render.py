@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from bot.commands import COMMANDS
 from bot.views import (
     DigestItem,
     feeds_html,
@@ -116,7 +117,7 @@ def test_a_marked_sentence_longer_than_a_message_is_shortened():
 def test_one_word_headline_of_4500_characters_keeps_help_under_the_limit():
     titles = ["W" * 4_500, "Ordinary headline about talks"]
     for greeting in (True, False):
-        text = help_text_html(titles, greeting=greeting, admin=True, digest_hours=6)
+        text = help_text_html(COMMANDS, titles, greeting=greeting, admin=True, digest_hours=6)
         shown = assert_valid_pieces([text], most=1)
         assert "“Ordinary headline about talks”" in shown and "W…" in shown
 

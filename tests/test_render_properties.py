@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.commands import COMMANDS
 from bot.views import (
     MAX_LIST_MESSAGES,
     DigestItem,
@@ -181,7 +182,7 @@ def test_digests_are_valid_and_at_most_a_few_messages(pairs):
 @given(st.lists(hostile, max_size=10), st.booleans(), st.booleans())
 def test_start_and_help_are_one_valid_message_whatever_the_headlines(titles, greeting, admin):
     with finishes_within(SECONDS):
-        text = help_text_html(titles, greeting=greeting, admin=admin, digest_hours=6)
+        text = help_text_html(COMMANDS, titles, greeting=greeting, admin=admin, digest_hours=6)
     assert_valid_pieces([text], most=1)
 
 

@@ -8,9 +8,9 @@ import logging
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.chat_rights import is_bot_admin
 from bot.replies import reply
 from bot.services import services
-from bot.views import is_admin
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +23,7 @@ async def admin_or_refuse(
 ) -> bool:
     """Whether the sender is an admin; if not, `refusal` is the reply."""
     svc = services(context)
-    if is_admin(svc, update):
+    if is_bot_admin(update, svc.settings.telegram.admins):
         return True
     user = update.effective_user
     text = update.effective_message.text or ""

@@ -24,7 +24,7 @@ from bot.views import ALERT_VOTE, VOTES
 log = logging.getLogger(__name__)
 
 # At most 18 digits: any delivery id SQLite can hold, nothing a client can make huge.
-_DATA = re.compile(rf"{ALERT_VOTE}:(\d{{1,18}}):(up|down)")
+_DELIVERY_ID = re.compile(r"\d{1,18}")
 UNREADABLE = "Sorry, I can't read that button."
 NOT_HERE = "I can't find that alert in this chat."
 UNFOLLOWED = "This chat no longer follows that topic, so there is nothing to teach."
@@ -42,13 +42,14 @@ async def alert_vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     query = update.callback_query
     data = query.data or ""
     user = query.from_user
-    found = _DATA.fullmatch(data)
+    fields = ALERT_VOTE.parse(data)
     message = query.message
-    if found is None or message is None:
+    readable = fields is not None and _DELIVERY_ID.fullmatch(fields[0]) and fields[1] in VOTES
+    if not readable or message is None:
         log.warning("unreadable alert vote %r from user %s", data[:80], user.id)
         await query.answer(UNREADABLE)
         return
-    delivery_id, vote = int(found[1]), VOTES[found[2]]
+    delivery_id, vote = int(fields[0]), VOTES[fields[1]]
     delivery = await asyncio.to_thread(svc.outbox.get, delivery_id)
     # The alert must be one sent to this chat (any of its forum topics: the admin check
     # below decides who may teach the chat's topics).

@@ -1,35 +1,46 @@
 """Asking: /start, /help, /ask, plain messages in private chats, mentions and replies in
-groups, and the buttons under an answer (More sources, 👍/👎). A question about a time may
-get a listing instead of quotes (retrieval/routing.py); a greeting gets example questions;
-a follow-up is asked with the subject of the question it leans on."""
+groups, the example questions' buttons, and the buttons under an answer (More sources,
+👍/👎). A question about a time may get a listing instead of quotes (retrieval/routing.py);
+a greeting gets example questions; a follow-up is asked with the subject of the question it
+leans on."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, MessageEntity, Update
+from telegram import Chat, InlineKeyboardMarkup, MessageEntity, Update
 from telegram.error import BadRequest
 from telegram.ext import ContextTypes
 
+from bot.chat_rights import is_bot_admin
 from bot.handlers.limits import within_question_limit
-from bot.handlers.whatsnew import example_keyboard, listing_html, send_latest, top_titles
+from bot.handlers.whatsnew import example_buttons, listing_html, send_latest, top_titles
 from bot.replies import reply, send_pieces, thread_id_of, typing
-from bot.services import BotServices, services
+from bot.services import BotServices, command_table, services
 from bot.small_talk import small_talk
-from bot.views import escape, help_html, render_answer_html
+from bot.views import (
+    ANSWER_VOTE,
+    EXAMPLE,
+    FIRST_SOURCES,
+    MORE_SOURCES,
+    answer_keyboard,
+    escape,
+    help_text_html,
+    render_answer_html,
+)
 from bot.views.display import label
 from retrieval import Kind, QuestionError, carry_over
 
 log = logging.getLogger(__name__)
 
 ASK_USAGE = "Usage: /ask &lt;question&gt;, for example /ask What condition did Zelensky set?"
-MORE, BACK, VOTE = "more", "back", "vote"
 SMALL_TALK = {
     "greeting": "👋 Hello! Ask me anything about the news, or tap a question:",
     "thanks": "You're welcome! Anything else? For example:",
 }
 UNDERSTOOD_CHARS = 200
+EXPIRED = "This answer has expired; please ask again."
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -49,8 +60,15 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def send_help(update: Update, context: ContextTypes.DEFAULT_TYPE, greeting: bool) -> None:
     svc = services(context)
     titles = await asyncio.to_thread(top_titles, svc)
-    text = await help_html(svc, update, greeting, titles, context.bot.username or "")
-    await reply(update, text, reply_markup=example_keyboard(svc, titles))
+    text = help_text_html(
+        command_table(context),
+        titles,
+        greeting,
+        is_bot_admin(update, svc.settings.telegram.admins),
+        svc.settings.alerts.digest_minutes / 60,
+        context.bot.username or "",
+    )
+    await reply(update, text, reply_markup=example_buttons(svc, titles))
 
 
 async def reply_small_talk(update: Update, context: ContextTypes.DEFAULT_TYPE, kind: str) -> None:
@@ -60,7 +78,7 @@ async def reply_small_talk(update: Update, context: ContextTypes.DEFAULT_TYPE, k
         return
     svc = services(context)
     titles = await asyncio.to_thread(top_titles, svc)
-    markup = example_keyboard(svc, titles)
+    markup = example_buttons(svc, titles)
     text = (
         SMALL_TALK[kind]
         if markup
@@ -169,31 +187,30 @@ def previous_question(svc: BotServices, update: Update) -> str | None:
     return None
 
 
-def answer_keyboard(token: str, has_more: bool, showing_more: bool) -> InlineKeyboardMarkup:
-    rows = []
-    if showing_more:
-        rows.append([InlineKeyboardButton("◂ First sources", callback_data=f"{BACK}:{token}")])
-    elif has_more:
-        rows.append([InlineKeyboardButton("More sources ▸", callback_data=f"{MORE}:{token}")])
-    rows.append(
-        [
-            InlineKeyboardButton("👍", callback_data=f"{VOTE}:{token}:1"),
-            InlineKeyboardButton("👎", callback_data=f"{VOTE}:{token}:-1"),
-        ]
-    )
-    return InlineKeyboardMarkup(rows)
+async def example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An example question's button: ask it, as if the user had written it."""
+    query = update.callback_query
+    svc = services(context)
+    (token,) = EXAMPLE.parse(query.data) or ("",)
+    question = svc.examples.get(token)
+    if question is None or query.message is None:
+        await query.answer("This example has expired; please write your question.")
+        return
+    await query.answer()
+    await answer_question(update, context, question)
 
 
 async def page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """More sources / First sources: show the other quotes by editing the answer."""
     query = update.callback_query
-    kind, _, token = (query.data or "").partition(":")
+    more = MORE_SOURCES.parse(query.data)
+    token = (more or FIRST_SOURCES.parse(query.data) or ("",))[0]
     svc = services(context)
-    shown = _shown(svc, query)
+    shown = _shown(svc, query, token)
     if shown is None:
-        await query.answer("This answer has expired; please ask again.")
+        await query.answer(EXPIRED)
         return
-    showing_more = kind == MORE
+    showing_more = more is not None
     answer = shown.answer
     pieces = render_answer_html(
         answer,
@@ -235,17 +252,17 @@ async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     """👍/👎: record the reader's verdict on an answer."""
     query = update.callback_query
     svc = services(context)
-    parts = (query.data or "").split(":")
-    shown = _shown(svc, query)
-    if shown is None or len(parts) != 3 or parts[2] not in ("1", "-1"):
-        await query.answer("This answer has expired; please ask again.")
+    token, verdict = ANSWER_VOTE.parse(query.data) or ("", "")
+    shown = _shown(svc, query, token)
+    if shown is None or verdict not in ("1", "-1"):
+        await query.answer(EXPIRED)
         return
     user_id = query.from_user.id
     if user_id in shown.voters:
         await query.answer("You already rated this answer.")
         return
     shown.voters.add(user_id)
-    vote = int(parts[2])
+    vote = int(verdict)
     answer = shown.answer
     passage_ids = [q.passage_id for q in (*answer.quotes, *answer.more)]
     await asyncio.to_thread(
@@ -260,8 +277,7 @@ async def vote_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await query.answer("Thanks for the feedback!")
 
 
-def _shown(svc: BotServices, query):
-    token = (query.data or "").split(":")[1] if ":" in (query.data or "") else ""
+def _shown(svc: BotServices, query, token: str):
     if query.message is None:
         return None
     return svc.answers.get(token, query.message.chat.id)

@@ -16,10 +16,11 @@ from telegram import InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.chat_rights import is_bot_admin
 from bot.handlers.access import admin_or_refuse, user_id
 from bot.replies import reply, thread_id_of
 from bot.services import BotServices, services
-from bot.views import escape, exported_topics_html, feeds_added_html, is_admin, reason_html
+from bot.views import escape, exported_topics_html, feeds_added_html, reason_html
 from bot.workers import poll_feeds
 from index import IndexError_
 from index.sources import ListedFeed, feeds_opml, opml_feeds
@@ -86,7 +87,7 @@ async def export(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         svc.subscriptions.for_chat, message.chat_id, thread_id_of(message)
     )
     await reply(update, exported_topics_html(topics))
-    if not is_admin(svc, update):
+    if not is_bot_admin(update, svc.settings.telegram.admins):
         return
     feeds = await asyncio.to_thread(svc.feeds.all)
     if not feeds:

@@ -10,20 +10,21 @@ import asyncio
 import functools
 import logging
 
-from telegram import Chat, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Chat, Update
 from telegram.ext import ContextTypes
 
 from bot.handlers.limits import within_question_limit
 from bot.replies import reply, thread_id_of, typing
 from bot.services import services
 from bot.views import (
-    button_label,
+    UNSUBSCRIBE,
     describe,
     escape,
     preview_html,
     subscriptions_html,
     topic_html,
     topics_html,
+    unsubscribe_keyboard,
 )
 from index.state import Subscription, SubscriptionLimitError
 from retrieval.alerts import Topic, TopicError, parse_topic, preview_topic
@@ -35,7 +36,6 @@ SUBSCRIBE_USAGE = (
     "Usage: /subscribe &lt;topic&gt;, for example /subscribe ceasefire talks +ukraine -football"
     " (+word must appear, -word must not), or /subscribe source:bbc.co.uk for an outlet"
 )
-UNSUBSCRIBE = "unsub"
 
 
 async def subscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -154,12 +154,8 @@ async def unsubscribe(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await reply(update, "This chat follows no topics. " + SUBSCRIBE_USAGE)
         return
     if not wanted:
-        buttons = [
-            [InlineKeyboardButton(button_label(s), callback_data=f"{UNSUBSCRIBE}:{s.id}")]
-            for s in found[: svc.settings.alerts.max_subscriptions_per_chat]
-        ]
-        buttons.append([InlineKeyboardButton("All of them", callback_data=f"{UNSUBSCRIBE}:all")])
-        await reply(update, "Which topic should I stop?", InlineKeyboardMarkup(buttons))
+        shown = found[: svc.settings.alerts.max_subscriptions_per_chat]
+        await reply(update, "Which topic should I stop?", unsubscribe_keyboard(shown))
         return
     chosen = (
         found
@@ -183,7 +179,7 @@ async def unsubscribe_button(update: Update, context: ContextTypes.DEFAULT_TYPE)
     svc = services(context)
     query = update.callback_query
     message = query.message
-    choice = (query.data or "").partition(":")[2]
+    (choice,) = UNSUBSCRIBE.parse(query.data) or ("",)
     if message is None:
         await query.answer("That list is too old; send /unsubscribe again.")
         return

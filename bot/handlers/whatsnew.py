@@ -1,5 +1,6 @@
 """What's new: /latest [topic] a page at a time (◂ ▸), /today [day], the listing a question
-about a time gets, and the example questions under greetings and /help (buttons that ask)."""
+about a time gets, and the example questions under greetings and /help (their buttons ask
+them: bot/handlers/ask.py)."""
 
 from __future__ import annotations
 
@@ -7,29 +8,27 @@ import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import ContextTypes
 
 from bot.handlers.limits import within_question_limit
 from bot.listing_memory import Listing
 from bot.replies import edit, reply
 from bot.services import BotServices, services
+from bot.views import LATEST_PAGE, example_keyboard, latest_keyboard
 from bot.views.display import escape, label
-from bot.views.help import example_questions
+from bot.views.help import EXAMPLES, example_questions
 from bot.views.stories import stories_html, window_label
 from retrieval import Kind, Routed, read_time
 
 log = logging.getLogger(__name__)
 
-LATEST_PAGE, EXAMPLE = "lt", "ex"
 TODAY_USAGE = (
     "Usage: /today for the newest day's main stories, or name a day:"
     " /today yesterday, /today 1 June 2024, /today 2024-06-01"
 )
 EMPTY_ARCHIVE = "Nothing is indexed yet; an admin can add feeds with /addfeed."
-EXAMPLES = 3
 TOPIC_CHARS = 100
-BUTTON_CHARS = 60
 
 
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -63,31 +62,22 @@ def latest_page(
     heading = f"<b>Latest stories{about}</b>" + (f" · page {page + 1}" if page else "")
     empty = f"I have no stories{about}." if topic else EMPTY_ARCHIVE
     text = stories_html(heading, shown, now, empty if not page else "No more stories.")
-    buttons = []
-    if page:
-        buttons.append(InlineKeyboardButton("◂ Newer", callback_data=_page_data(token, page - 1)))
-    if more:
-        buttons.append(InlineKeyboardButton("Older ▸", callback_data=_page_data(token, page + 1)))
-    return text, InlineKeyboardMarkup([buttons]) if buttons else None
-
-
-def _page_data(token: str, page: int) -> str:
-    return f"{LATEST_PAGE}:{token}:{page}"
+    return text, latest_keyboard(token, page, more)
 
 
 async def latest_page_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """◂ ▸ under a /latest listing: show another page by editing the message."""
     query = update.callback_query
     svc = services(context)
-    parts = (query.data or "").split(":")
+    token, page = LATEST_PAGE.parse(query.data) or ("", "")
     listing = None
-    if len(parts) == 3 and parts[2].isdigit() and query.message is not None:
-        listing = svc.listings.get(parts[1], query.message.chat.id)
+    if page.isdigit() and query.message is not None:
+        listing = svc.listings.get(token, query.message.chat.id)
     if listing is None:
         await query.answer("This list has expired; please send /latest again.")
         return
     text, markup = await asyncio.to_thread(
-        latest_page, svc, parts[1], listing.topic, listing.as_of, int(parts[2])
+        latest_page, svc, token, listing.topic, listing.as_of, int(page)
     )
     await query.answer()
     await edit(query.message, text, reply_markup=markup)
@@ -148,27 +138,7 @@ def top_titles(svc: BotServices) -> list[str]:
     return titles
 
 
-def example_keyboard(svc: BotServices, titles: list[str]) -> InlineKeyboardMarkup | None:
+def example_buttons(svc: BotServices, titles: list[str]) -> InlineKeyboardMarkup | None:
     """A button per example question; pressing it asks the question in the chat."""
-    questions = example_questions(titles, EXAMPLES)
-    if not questions:
-        return None
-    rows = [
-        [InlineKeyboardButton(label(q, BUTTON_CHARS), callback_data=f"{EXAMPLE}:{token}")]
-        for q, token in ((q, svc.examples.remember(q)) for q in questions)
-    ]
-    return InlineKeyboardMarkup(rows)
-
-
-async def example_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """An example question's button: ask it, as if the user had written it."""
-    from bot.handlers.ask import answer_question  # ask uses this module's listings
-
-    query = update.callback_query
-    svc = services(context)
-    question = svc.examples.get((query.data or "").partition(":")[2])
-    if question is None or query.message is None:
-        await query.answer("This example has expired; please write your question.")
-        return
-    await query.answer()
-    await answer_question(update, context, question)
+    questions = example_questions(titles)
+    return example_keyboard([(q, svc.examples.remember(q)) for q in questions])

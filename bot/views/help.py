@@ -1,51 +1,49 @@
-"""The /start and /help text, with two example questions made from what is indexed, and the
-command menu published with set_my_commands."""
+"""The /start and /help text: what the bot does, two example questions made from what is
+indexed, and each command's lines from the command table (bot/commands.py), which the command
+menu and the handlers' registration read too."""
 
 from __future__ import annotations
 
-import asyncio
-import logging
+import enum
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, Update
-from telegram.error import TelegramError
-
-from bot.services import BotServices
 from bot.views.display import ELLIPSIS, escape, label
 
-log = logging.getLogger(__name__)
+# What answers a command or a button press: python-telegram-bot's (update, context) callback.
+Handler = Callable[[Any, Any], Awaitable[None]]
+# In a command's /help lines: the hours between two interval digests (alerts.digest_minutes).
+DIGEST_HOURS = "{digest_hours}"
 
-USER_COMMANDS = (
-    ("ask", "Ask a question about the news"),
-    ("latest", "The newest stories: /latest or /latest ceasefire talks"),
-    ("today", "A day's main stories: /today or /today 2024-06-01"),
-    ("subscribe", "Follow a topic: /subscribe ceasefire talks"),
-    ("unsubscribe", "Stop following a topic"),
-    ("subscriptions", "Topics this chat follows"),
-    ("digest", "Alerts as one digest: /digest daily 08:00, on or off"),
-    ("pause", "Pause a topic's alerts: /pause oil prices or all"),
-    ("resume", "Alerts of paused topics again"),
-    ("quiet", "Alerts without a sound: /quiet on, off or 22:00-07:00"),
-    ("timezone", "This chat's time zone: /timezone Europe/Kyiv"),
-    ("previews", "Link previews under alerts: /previews on or off"),
-    ("export", "This chat's topics to copy (and feeds as OPML)"),
-    ("help", "What I can do"),
-)
-ADMIN_COMMANDS = (
-    ("addfeed", "Poll an RSS/Atom feed or an OPML list"),
-    ("removefeed", "Stop polling a feed"),
-    ("feeds", "Feeds with their last poll"),
-    ("ingest", "Read an article or feed now"),
-    ("reindex", "Rebuild the vector index"),
-    ("stats", "Archive and delivery figures"),
-)
+
+class Section(enum.Enum):
+    """Where /help lists a command, under this heading."""
+
+    NONE = ""  # not listed: /start and /help themselves
+    ASK = "Ask"  # in the opening paragraph on asking
+    WHATS_NEW = "What's new"
+    FOLLOW = "Follow a topic"
+    ADMIN = "Admin"  # shown to the bot's admins only
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command: the handler that answers it, its line in the command menu ("" for none) and
+    its lines in /help (HTML; a command named on another command's line has none of its own).
+    `admin_only`: in the menu of the bot's admins only (its handler refuses anyone else)."""
+
+    name: str
+    handler: Handler
+    menu: str
+    section: Section
+    help: tuple[str, ...] = ()
+    admin_only: bool = False
+
+
 EXAMPLES = 3  # example questions under /start, /help and greetings (tappable)
 EXAMPLE_TITLE_WORDS = 10
 EXAMPLE_TITLE_CHARS = 80
-
-
-def is_admin(svc: BotServices, update: Update) -> bool:
-    user = update.effective_user
-    return user is not None and user.id in svc.settings.telegram.admins
 
 
 def example_questions(titles: list[str], count: int = EXAMPLES) -> list[str]:
@@ -65,24 +63,23 @@ def example_questions(titles: list[str], count: int = EXAMPLES) -> list[str]:
     return questions
 
 
-async def help_html(
-    svc: BotServices,
-    update: Update,
+def help_text_html(
+    commands: Sequence[Command],
+    titles: list[str],
     greeting: bool,
-    titles: list[str] | None = None,
+    admin: bool,
+    digest_hours: float,
     bot_username: str = "",
 ) -> str:
-    """`titles`: the headlines the examples are made from (the newest stored, if None)."""
-    if titles is None:
-        titles = await asyncio.to_thread(svc.archive.store.recent_titles, 10)
-    hours = svc.settings.alerts.digest_minutes / 60
-    return help_text_html(titles, greeting, is_admin(svc, update), hours, bot_username)
-
-
-def help_text_html(
-    titles: list[str], greeting: bool, admin: bool, digest_hours: float, bot_username: str = ""
-) -> str:
     """The /start (with `greeting`) and /help text: one message whatever the titles hold."""
+
+    def listed(section: Section) -> list[str]:
+        lines = ["", f"<b>{section.value}</b>"]
+        for command in commands:
+            if command.section is section:
+                lines += [line.replace(DIGEST_HOURS, f"{digest_hours:g}") for line in command.help]
+        return lines
+
     examples = example_questions(titles)
     lines = []
     if greeting:
@@ -103,53 +100,12 @@ def help_text_html(
             "Nothing is indexed yet; an admin can add feeds with /addfeed &lt;feed URL&gt;"
             " (or run <code>newsbot ingest</code> on the server)."
         )
-    lines += [
-        "",
-        "<b>What's new</b>",
-        "/latest [topic] — the newest stories, one line each (◂ ▸ for more)",
-        "/today [day] — a day's main stories, those most outlets carried first",
-    ]
+    lines += listed(Section.WHATS_NEW)
     if bot_username:
         lines.append(
             f"In any chat, type @{escape(bot_username)} and a question to share an answer."
         )
-    lines += [
-        "",
-        "<b>Follow a topic</b>",
-        "/subscribe &lt;topic&gt; — e.g. /subscribe ceasefire talks +ukraine -football"
-        " (+word must appear, -word must not; +&quot;new york&quot; a phrase, a OR b either)",
-        "/subscribe source:bbc.co.uk — every new story from an outlet (its domain, its name"
-        " or a feed's URL); add words for its stories on a topic: source:reuters.com ukraine",
-        "/unsubscribe &lt;topic|all&gt; — stop following (buttons without a topic)",
-        "/subscriptions — the topics this chat follows",
-        f"/digest on|off — one digest every {digest_hours:g} h instead of a message per article",
-        "/digest daily 08:00 or weekly mon 08:00 — the digest at that time instead",
-        "/pause &lt;topic|all&gt; · /resume — stop a topic's alerts for now, and start again",
-        "/quiet on|off|22:00-07:00 — alerts without a sound, always or in those hours",
-        "/timezone &lt;zone&gt; — e.g. Europe/Kyiv or +03:00, for quiet hours",
-        "/previews on|off — a link preview under each alert",
-        "/export — the topics this chat follows, as commands to copy",
-    ]
+    lines += listed(Section.FOLLOW)
     if admin:
-        lines += [
-            "",
-            "<b>Admin</b>",
-            "/addfeed &lt;url&gt; · /removefeed &lt;url|number&gt; · /feeds",
-            "Send me an OPML file (or /addfeed its URL) to poll every feed in it;"
-            " /export sends the feeds as OPML",
-            "/ingest &lt;url&gt; · /reindex · /stats",
-        ]
+        lines += listed(Section.ADMIN)
     return "\n".join(lines)
-
-
-async def publish_commands(bot: Bot, admins: tuple[int, ...]) -> None:
-    """The command menu: user commands for everyone, admin ones added in admins' chats."""
-    await bot.set_my_commands([BotCommand(*c) for c in USER_COMMANDS])
-    for admin in admins:
-        try:
-            await bot.set_my_commands(
-                [BotCommand(*c) for c in USER_COMMANDS + ADMIN_COMMANDS],
-                scope=BotCommandScopeChat(admin),
-            )
-        except TelegramError as error:  # the admin has not started a chat with the bot yet
-            log.info("admin menu for %s not set: %s", admin, error)

@@ -1,10 +1,7 @@
-"""What /subscribe says a topic would have sent lately (retrieval/alerts/preview.py), and the
-👍/👎 buttons under an alert, as Telegram HTML: headlines escaped and linked, the whole preview
-within one message."""
+"""What /subscribe says a topic would have sent lately (retrieval/alerts/preview.py), as
+Telegram HTML: headlines escaped and linked, the whole preview within one message."""
 
 from __future__ import annotations
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.views.answers import safe_link
 from bot.views.dates import display_date
@@ -19,26 +16,6 @@ from bot.views.display import (
     visible_len,
 )
 from retrieval.alerts import PreviewStory, TopicPreview
-
-# An alert's buttons: "alert:<delivery id>:up|down", far under Telegram's 64 bytes.
-ALERT_VOTE = "alert"
-VOTES = {"up": 1, "down": -1}
-
-
-def alert_vote_keyboard(delivery_id: int) -> InlineKeyboardMarkup:
-    """👍 more like this / 👎 less like this, for one delivered alert."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    "👍 More like this", callback_data=f"{ALERT_VOTE}:{delivery_id}:up"
-                ),
-                InlineKeyboardButton(
-                    "👎 Less like this", callback_data=f"{ALERT_VOTE}:{delivery_id}:down"
-                ),
-            ]
-        ]
-    )
 
 
 def preview_html(preview: TopicPreview, lead: str = "") -> str:

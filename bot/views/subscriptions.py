@@ -18,7 +18,6 @@ from retrieval.alerts import is_source_rule, show_rule
 RULE_CHARS = 200
 # Topics named inline in one sentence ("It follows “a”, “b”…"); the rest are counted.
 TOPICS_NAMED = 10
-BUTTON_CHARS = 60  # an /unsubscribe button's label
 
 
 def topic_html(topic: str) -> str:
@@ -67,8 +66,3 @@ def subscriptions_html(
     messages = pack_lines(lines, "topic", budget=MESSAGE_BUDGET - visible_len(footer) - 2)
     messages[-1] += "\n\n" + footer
     return messages
-
-
-def button_label(subscription: Subscription) -> str:
-    """An /unsubscribe button: the topic, short (a button needs some text)."""
-    return label(subscription.topic, BUTTON_CHARS) or "(empty topic)"

@@ -84,10 +84,6 @@ class _WordSets:
         absent = self.owners[~present[self.stems]]
         return np.bincount(absent, minlength=len(self.sizes)) == 0
 
-    def any_present(self, present: np.ndarray) -> np.ndarray:
-        found = self.owners[present[self.stems]]
-        return np.bincount(found, minlength=len(self.sizes)) > 0
-
 
 class _Rules:
     """The +rules (or -rules) of each subscription (retrieval/alerts/phrases.py): a rule is met
