@@ -35,8 +35,8 @@ reliability: setup
 	NEWSBOT_HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -m "slow or properties"
 
 # Rebuild the reader's weights (retrieval/reader/weights) from its recipe and seed: about
-# 35 min to train on 2 shared cores, then 10-20 to measure (benchmarks/README.md
-# "The reader (issue 20)"). Needs the training
+# 25 min to train and 3 to measure on 2 cores it has to itself, ~95 min when it shares them
+# (benchmarks/README.md "The reader (issue 20)"). Needs the training
 # data at ../shared/data or NEWSBOT_SHARED_DATA; not run by CI. Override settings with
 # READER_ARGS="layers=2 epochs=1".
 reader: setup

@@ -13,8 +13,8 @@ fitted on the other folds' questions: a passage is right when it holds the answe
 marked sentence when it does; abstention as the suite measures it (a seeded half asked without
 the articles holding its answer; the highest bar keeping 0.90 of the right answers @5), and
 quote precision as retrieval/evaluation/quotes.py counts it (the later-quote bar calibrated the
-same way). The weights fitted on every question are printed last: retrieval/reading.py
-DEFAULT_COMBINATION. Figures: benchmarks/README.md "The reader (issue 20)".
+same way). The weights fitted on every question for the `--fit` variant are printed last:
+retrieval/reading.py DEFAULT_COMBINATION. Figures: benchmarks/README.md "The reader (issue 20)".
 """
 
 from __future__ import annotations
@@ -203,6 +203,14 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--limit", type=int, default=None, help="a seeded sample of questions")
     parser.add_argument("--label", default="", help="names the cached readings")
+    parser.add_argument(
+        "--fit",
+        type=int,
+        nargs=2,
+        default=None,
+        metavar=("DEPTH", "SENTENCES"),
+        help="the variant whose weights to fit on every dev question (default: deepest, all)",
+    )
     parser.add_argument("--json", type=Path, default=REPO / "benchmarks/out/reader_ablation.json")
     args = parser.parse_args()
     settings = load_settings(overrides=dict(item.split("=", 1) for item in args.set))
@@ -230,8 +238,9 @@ def main() -> int:
                 )
                 results[label] = figures
                 print(label, json.dumps({k: round(v, 3) for k, v in figures.items()}), flush=True)
-    combination = fit_combination([a for a in asked if not a.unanswerable], max(args.depths), 0)
-    print("fitted on every dev question:", combination)
+    depth, sentences = args.fit or (max(args.depths), 0)
+    combination = fit_combination([a for a in asked if not a.unanswerable], depth, sentences)
+    print(f"fitted on every dev question (read {depth}, sentences {sentences}):", combination)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(
         json.dumps({"cross_validated": results, "combination": repr(combination)}, indent=2)

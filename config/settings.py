@@ -133,11 +133,11 @@ class RetrievalSettings:
     lexical_window: PositiveInt = 200_000
     reader: bool = False
     reader_candidates: PositiveInt = 6
-    reader_sentences: NonNegativeInt = 0
+    reader_sentences: NonNegativeInt = 2
     reader_rerank: bool = True
     reader_mark: bool = True
-    reader_abstain_below: Share = 0.2
-    reader_quote_below: Share = 0.18
+    reader_abstain_below: Share = 0.25
+    reader_quote_below: Share = 0.24
 
 
 @_section

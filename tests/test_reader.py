@@ -23,6 +23,7 @@ from retrieval.reader.onnx_reader import ONNX_FILE, SETTINGS_FILE, WEIGHTS_DIR
 from retrieval.reader.recipe.data import (
     Article,
     cloze_question,
+    headline_groups,
     realtimeqa_groups,
 )
 from retrieval.reader.recipe.settings import RecipeSettings, recipe_hash
@@ -204,6 +205,26 @@ def test_realtimeqa_groups_pair_the_answer_sentence_with_negatives() -> None:
     assert again == groups  # same seed, same groups
     # Too small a pool for the negatives asked: no group rather than a short one.
     assert realtimeqa_groups([question], articles, random.Random(1), 9, 2) == []
+
+
+def test_headline_groups_pair_a_headline_with_its_opening_sentence() -> None:
+    story = Article(
+        "https://example.org/charger",
+        "Europe will require one common charger for smartphones",
+        GOLD.sentences,
+    )
+    others = [
+        Article(f"https://example.org/{n}", f"Other story {n}", OTHER.sentences) for n in range(3)
+    ]
+    groups = headline_groups([story, *others], random.Random(2), negatives=3, count=5)
+    mine = [g for g in groups if g.question == story.title]
+    assert len(mine) == 1
+    group = mine[0]
+    # The opening sentence that shares most words with the headline, not the first one.
+    assert group.positive == reader_text(GOLD.sentences[1]) and group.source == "headline"
+    # Negatives come from other stories only: the story's own sentences also match its headline.
+    assert len(group.negatives) == 3 and not set(group.negatives) & set(GOLD.sentences)
+    assert headline_groups([story, *others], random.Random(2), 3, 5) == groups
 
 
 def test_cloze_questions_blank_a_name_or_number() -> None:

@@ -70,3 +70,34 @@ def test_with_the_reader_off_nothing_is_read(seed_archive):
     settings = replace(seed_archive.settings.retrieval, reader=False)
     answer = Answerer(seed_archive, settings, reader).answer("What condition did Zelensky set?")
     assert answer.answered and reader.calls == []
+
+
+class SteeredReader(CountingReader):
+    """The real reader with one text's logit raised far above the rest."""
+
+    def __init__(self, favourite: str) -> None:
+        super().__init__()
+        self.favourite = favourite
+
+    def score(self, question, sentences):
+        scores = super().score(question, sentences)
+        return scores + np.array([40.0 if s == self.favourite else 0.0 for s in sentences])
+
+
+def test_the_answer_is_the_one_the_reader_chooses(seed_archive):
+    # The product's own reading settings (config/default.toml), only the reader switched on
+    # should a test configuration have it off.
+    settings = replace(seed_archive.settings.retrieval, reader=True)
+    question = "What condition did Zelensky set?"
+    counting = CountingReader()
+    before = Answerer(seed_archive, settings, counting).answer(question)
+    read = counting.calls[0][1]
+    assert 0 < len(read) <= settings.reader_candidates * (settings.reader_sentences or 99)
+    # A text the reader read outside the first quote's marked sentence: raised by the reader
+    # alone, it must become the first quote's marked sentence.
+    first = before.quotes[0]
+    favourite = next(t for t in read if t not in " ".join(first.marked.split()))
+    steered = SteeredReader(favourite)
+    after = Answerer(seed_archive, settings, steered).answer(question)
+    assert after.answered
+    assert favourite in " ".join(after.quotes[0].marked.split())

@@ -5,6 +5,7 @@ sentence the reply opens with."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -24,7 +25,18 @@ def seed_questions(shared_data):
 
 @both_backends
 def test_every_seed_question(seed_archive, shared_data):
-    answerer = Answerer(seed_archive, seed_archive.settings.retrieval)
+    _answers_every_seed_question(
+        Answerer(seed_archive, seed_archive.settings.retrieval), shared_data
+    )
+
+
+def test_every_seed_question_with_the_reader(seed_archive, shared_data):
+    # The trained reader re-ranks, marks and decides abstention on its own bars (issue 20).
+    settings = replace(seed_archive.settings.retrieval, reader=True)
+    _answers_every_seed_question(Answerer(seed_archive, settings), shared_data)
+
+
+def _answers_every_seed_question(answerer: Answerer, shared_data) -> None:
     for item in seed_questions(shared_data):
         answer = answerer.answer(item["question"])
         if item["answer"] is None:

@@ -22,6 +22,7 @@ from retrieval.reader.onnx_reader import WEIGHTS_DIR, OnnxReader
 from retrieval.reader.recipe.data import (
     articles_by_url,
     cloze_groups,
+    headline_groups,
     read_jsonl,
     realtimeqa_groups,
     with_other_positives,
@@ -43,9 +44,17 @@ def build_groups(settings: RecipeSettings, data: Path) -> list:
     articles = articles_by_url(read_jsonl(folder / "realtimeqa-train-articles.jsonl.gz"))
     questions = list(read_jsonl(folder / "realtimeqa-train-questions.jsonl.gz"))
     groups = realtimeqa_groups(questions, articles, rng, settings.negatives, settings.per_question)
+    # The self-supervised groups never read an article of the dev pool (cross-validation on
+    # dev scores its sentences); BBC's articles (2004-05) widen the pool when asked.
+    dev = {row["url"] for row in read_jsonl(folder / "realtimeqa-dev-articles.jsonl.gz")}
+    pool = [articles[u] for u in sorted(articles) if u not in dev]
+    if settings.bbc:
+        bbc = articles_by_url(read_jsonl(data / "bbc" / "bbc-articles.jsonl.gz"))
+        pool += [bbc[u] for u in sorted(bbc)]
     if settings.cloze:
-        ordered = [articles[u] for u in sorted(articles)]
-        groups += cloze_groups(ordered, rng, settings.negatives, settings.cloze)
+        groups += cloze_groups(pool, rng, settings.negatives, settings.cloze)
+    if settings.headlines:
+        groups += headline_groups(pool, rng, settings.negatives, settings.headlines)
     return with_other_positives(groups, rng, settings.other_positives)
 
 

@@ -13,6 +13,14 @@ Two sources, both from the RealTimeQA TRAIN split only (never dev; XQuAD is eval
   replaced by a question word and a third of its other words dropped; its neighbours and
   look-alike sentences of other articles are the negatives.
 
+- `headline_groups`: self-supervised from the same articles and BBC's: the headline is the
+  question, the opening sentence sharing most words with it the positive, and other articles'
+  sentences sharing most words with the headline (look-alikes) the negatives: which story a
+  sentence belongs to, the re-ranking half of the reader's job.
+
+Articles that are also in the dev pool are left out of the self-supervised groups (the train
+pool shares 655 of them), so cross-validation on dev never scores sentences trained on.
+
 Sentences come from the product's own splitter (index.text.sentences), so training sees what
 the answerer sees. Everything is drawn from one seeded random.Random: same seed, same groups.
 """
@@ -63,7 +71,8 @@ def articles_by_url(rows: Iterable[dict]) -> dict[str, Article]:
     out = {}
     for row in rows:
         sentences = tuple(s for s in split_sentences(row.get("text") or "") if s.strip())
-        out[row["url"]] = Article(row["url"], row.get("title") or "", sentences)
+        url = row.get("url") or row["id"]  # BBC's rows carry an id, not a URL
+        out[url] = Article(url, row.get("title") or "", sentences)
     return out
 
 
@@ -253,3 +262,33 @@ def with_other_positives(groups: list[Group], rng: random.Random, count: int) ->
         kept = group.negatives[: len(group.negatives) - count]
         out.append(dataclasses.replace(group, negatives=(*kept, *others)))
     return out
+
+
+def headline_groups(
+    articles: Sequence[Article], rng: random.Random, negatives: int, count: int
+) -> list[Group]:
+    """Headline -> the opening sentence (of the first three) sharing most words with it."""
+    groups: list[Group] = []
+    order = list(range(len(articles)))
+    rng.shuffle(order)
+    for n in order:
+        if len(groups) >= count:
+            break
+        article = articles[n]
+        title = " ".join(article.title.split())
+        asked = _terms(title)
+        opening = [
+            i for i in range(min(3, len(article.sentences))) if _long_enough(article.sentences[i])
+        ]
+        if len(asked) < 3 or len(article.sentences) < 4 or not opening:
+            continue
+        index = max(opening, key=lambda i: _overlap(asked, article.sentences[i]))
+        if _overlap(asked, article.sentences[index]) < 2:
+            continue
+        others = [articles[rng.randrange(len(articles))] for _ in range(12)]
+        others = [a for a in others if a is not article and a.title != article.title]
+        # No neighbours: the story's other sentences also match its headline.
+        chosen = _negatives_for(article, index, "\0", asked, others, rng, negatives, near=0)
+        if len(chosen) == negatives:
+            groups.append(Group(title, _text(article, index), tuple(chosen), "headline"))
+    return groups
