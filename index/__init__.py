@@ -10,7 +10,7 @@ from index._exports import lazy_exports
 __all__, __getattr__, __dir__ = lazy_exports(
     __name__,
     {
-        "index.storage.archive": ["NewsArchive"],
+        "index.archive": ["NewsArchive"],
         "index.ingest": ["IngestReport", "Ingestor"],
         "index.errors": [
             "FetchError",

@@ -87,7 +87,7 @@ class AlertVoteStore(Statements):
         return {int(s): (int(n), int(last)) for s, n, last in rows}
 
 
-# -- the tables this module owns, created and changed by schema version (index/schema.py
+# -- the tables this module owns, created and changed by schema version (index/backends/sqlite/schema.py
 # runs every owner's migrations in one ordered list)
 
 

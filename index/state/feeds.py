@@ -109,7 +109,7 @@ def feed_from_row(row: tuple) -> FeedRecord:
     return FeedRecord(*row[:8], int(row[8] or 0), int(row[9] or 0), int(row[10] or 0), row[11])
 
 
-# -- the tables this module owns, created and changed by schema version (index/schema.py
+# -- the tables this module owns, created and changed by schema version (index/backends/sqlite/schema.py
 # runs every owner's migrations in one ordered list)
 
 

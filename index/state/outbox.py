@@ -322,7 +322,7 @@ def delivery_from_row(row: tuple) -> Delivery:
     )
 
 
-# -- the tables this module owns, created and changed by schema version (index/schema.py
+# -- the tables this module owns, created and changed by schema version (index/backends/sqlite/schema.py
 # runs every owner's migrations in one ordered list)
 
 

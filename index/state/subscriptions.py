@@ -302,7 +302,7 @@ def chat_from_row(row: tuple) -> ChatSettings:
     return ChatSettings(int(row[0]), bool(row[1]), bool(row[2]), row[3])
 
 
-# -- the tables this module owns, created and changed by schema version (index/schema.py
+# -- the tables this module owns, created and changed by schema version (index/backends/sqlite/schema.py
 # runs every owner's migrations in one ordered list)
 
 

@@ -17,7 +17,6 @@ __all__, __getattr__, __dir__ = lazy_exports(
             "VectorHome",
             "VectorStore",
         ],
-        "index.storage.archive": ["NewsArchive"],
         "index.storage.article_store": ["ArticleStore"],
         "index.storage.database": ["Database", "Transaction"],
         "index.storage.vectors": ["FaissFileHome", "VectorIndex", "metadata_path"],

@@ -2,17 +2,22 @@
 the job locks), the same interfaces as the SQLite stores, for many workers sharing one database.
 Importing it needs psycopg (`pip install 'newsbot[postgres]'`)."""
 
-from index._exports import lazy_exports
+from index.state.postgres.alert_votes import PostgresAlertVotes
+from index.state.postgres.chat_settings import PostgresChatSettings
+from index.state.postgres.feedback import PostgresFeedback
+from index.state.postgres.feeds import PostgresFeeds
+from index.state.postgres.jobs import AdvisoryJobLocks
+from index.state.postgres.outbox import PostgresOutbox
+from index.state.postgres.statements import database_clock
+from index.state.postgres.subscriptions import PostgresSubscriptions
 
-__all__, __getattr__, __dir__ = lazy_exports(
-    __name__,
-    {
-        "index.state.postgres.alert_votes": ["PostgresAlertVotes"],
-        "index.state.postgres.chat_settings": ["PostgresChatSettings"],
-        "index.state.postgres.feedback": ["PostgresFeedback"],
-        "index.state.postgres.feeds": ["PostgresFeeds"],
-        "index.state.postgres.jobs": ["AdvisoryJobLocks"],
-        "index.state.postgres.outbox": ["PostgresOutbox"],
-        "index.state.postgres.subscriptions": ["PostgresSubscriptions"],
-    },
-)
+__all__ = [
+    "AdvisoryJobLocks",
+    "PostgresAlertVotes",
+    "PostgresChatSettings",
+    "PostgresFeedback",
+    "PostgresFeeds",
+    "PostgresOutbox",
+    "PostgresSubscriptions",
+    "database_clock",
+]

@@ -1,0 +1,50 @@
+"""What differs between the SQL the two backends run, in one small object each database
+carries (`database.dialect`): the stores write a statement once, with `?` marks and the
+syntax both accept (RETURNING, ON CONFLICT ... DO NOTHING), and ask the dialect for the rest.
+
+Where the backends truly differ (full-text search, bulk inserts, claiming work among many
+workers) each keeps its own code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    mark: str  # the driver's placeholder
+    # Appended to a SELECT that must hold its rows until the transaction ends. SQLite needs
+    # none: its one writer at a time (BEGIN IMMEDIATE) already holds the whole file.
+    for_update: str
+    # Appended to a SELECT claiming rows other workers may be claiming at once.
+    skip_locked: str
+
+    def sql(self, statement: str) -> str:
+        """`statement`, written with `?` marks (and no other `?` or `%`), in this driver's."""
+        return statement if self.mark == "?" else statement.replace("?", self.mark)
+
+    def any_of(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """A condition that `column` is one of `values`, and its parameters."""
+        if self.name == "postgresql":
+            return f"{column} = ANY(?)", [list(values)]
+        return f"{column} IN ({','.join('?' * len(values)) or 'NULL'})", list(values)
+
+
+SQLITE = Dialect("sqlite", mark="?", for_update="", skip_locked="")
+POSTGRESQL = Dialect(
+    "postgresql", mark="%s", for_update=" FOR UPDATE", skip_locked=" FOR UPDATE SKIP LOCKED"
+)
+
+
+class Marked:
+    """A transaction whose statements are written with `?` marks (Dialect.sql)."""
+
+    def __init__(self, transaction: Any, dialect: Dialect) -> None:
+        self.transaction = transaction
+        self.dialect = dialect
+
+    def execute(self, statement: str, params: Sequence[Any] | None = None) -> Any:
+        return self.transaction.execute(self.dialect.sql(statement), params)
