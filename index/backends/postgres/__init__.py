@@ -8,7 +8,7 @@ from config import Settings
 from index.backends.backend import Backend, OnAcquire
 from index.backends.postgres.schema import MIGRATIONS
 from index.clock import Clock
-from index.state import BotState
+from index.state import BotState, SubscriptionStore
 from index.state.postgres import (
     AdvisoryJobLocks,
     PostgresAlertVotes,
@@ -16,7 +16,6 @@ from index.state.postgres import (
     PostgresFeedback,
     PostgresFeeds,
     PostgresOutbox,
-    PostgresSubscriptions,
     database_clock,
 )
 from index.storage.lock import process_label
@@ -40,7 +39,7 @@ def state_on(database: PostgresDatabase, clock: Clock | None = None) -> BotState
     """The state stores in PostgreSQL. Workers compare moments by the server's clock (each
     one's own may be off), and take the jobs by advisory locks."""
     return BotState(
-        subscriptions=PostgresSubscriptions(database),
+        subscriptions=SubscriptionStore(database, PostgresOutbox),
         outbox=PostgresOutbox(database, clock or database_clock(database)),
         feeds=PostgresFeeds(database),
         feedback=PostgresFeedback(database),

@@ -9,7 +9,6 @@ from index.state.postgres.feeds import PostgresFeeds
 from index.state.postgres.jobs import AdvisoryJobLocks
 from index.state.postgres.outbox import PostgresOutbox
 from index.state.postgres.statements import database_clock
-from index.state.postgres.subscriptions import PostgresSubscriptions
 
 __all__ = [
     "AdvisoryJobLocks",
@@ -18,6 +17,5 @@ __all__ = [
     "PostgresFeedback",
     "PostgresFeeds",
     "PostgresOutbox",
-    "PostgresSubscriptions",
     "database_clock",
 ]

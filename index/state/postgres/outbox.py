@@ -25,6 +25,7 @@ from index.state.outbox import (
     RELEASE,
     DeliveryOutbox,
     delivery_from_row,
+    move_deliveries,
     next_try,
 )
 from index.storage.postgres.database import PostgresDatabase
@@ -145,6 +146,11 @@ class PostgresOutbox(DeliveryOutbox):
                 WHERE subscription_id = ANY(%s) AND status = 'pending'""",
             [list(subscription_ids)],
         )
+
+    @staticmethod
+    def move_for_chat(tx: psycopg.Connection, old_chat_id: int, new_chat_id: int) -> None:
+        """The chat got a new id: its alerts go with it, in `tx`."""
+        move_deliveries(tx.execute, "%s", old_chat_id, new_chat_id)
 
     @staticmethod
     def hold_for_chat(tx: psycopg.Connection, chat_id: int) -> None:
