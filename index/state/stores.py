@@ -5,13 +5,16 @@ archive hands it out (`NewsArchive.open_state`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from index.state.chat_settings import ChatPreferenceStore
 from index.state.interfaces import AlertVotes, Feedback, Feeds, JobLocks, Outbox, Subscriptions
 
-if TYPE_CHECKING:
-    from index.archive import NewsArchive
+
+class HasStats(Protocol):
+    """An archive's own figures (`NewsArchive.stats`)."""
+
+    def stats(self) -> dict[str, object]: ...
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class OneProcess:
 
 
 def archive_stats(
-    archive: NewsArchive, feeds: Feeds, subscriptions: Subscriptions
+    archive: HasStats, feeds: Feeds, subscriptions: Subscriptions
 ) -> dict[str, object]:
     """The archive's figures with its feeds and subscriptions counted by their owners, in the
     order `newsbot stats` prints them."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import Any
 
 from index.clock import timestamp
 from index.state.interfaces import ChatSettings, Subscription, SubscriptionLimitError
@@ -27,20 +27,6 @@ SUBSCRIPTION_COLUMNS = (
 BUMP_VERSION = "UPDATE subscriptions_version SET version = version + 1"
 
 
-class WithdrawsAlerts(Protocol):
-    """What the outbox does, in a subscription change's own transaction (its backend's raw
-    transaction), to the alerts waiting for the subscriptions or chat changed."""
-
-    @staticmethod
-    def cancel_for_subscriptions(tx: Any, subscription_ids: Sequence[int]) -> None: ...
-
-    @staticmethod
-    def hold_for_chat(tx: Any, chat_id: int) -> None: ...
-
-    @staticmethod
-    def move_for_chat(tx: Any, old_chat_id: int, new_chat_id: int) -> None: ...
-
-
 class SubscriptionStore(Statements):
     """Reads and writes the `subscriptions` and `chats` tables, on either backend; the alerts
     waiting for them are withdrawn by the outbox, inside the same transaction.
@@ -49,10 +35,8 @@ class SubscriptionStore(Statements):
     identity column in PostgreSQL): alerts, votes and buttons name subscriptions by id, and a
     reused id would hand them to another chat."""
 
-    def __init__(self, database: Any, outbox: type[WithdrawsAlerts] = DeliveryOutbox) -> None:
-        """`outbox`: the outbox class of `database`'s backend."""
+    def __init__(self, database: Any) -> None:
         super().__init__(database)
-        self._outbox = outbox
         self._active: tuple[tuple, list[Subscription]] | None = None
 
     def add(
@@ -158,7 +142,7 @@ class SubscriptionStore(Statements):
                 [chat_id, *params],
             ).fetchall()
             if rows:
-                self._outbox.cancel_for_subscriptions(tx.transaction, [row[0] for row in rows])
+                DeliveryOutbox.cancel_for_subscriptions(tx, [row[0] for row in rows])
                 tx.execute(BUMP_VERSION)
         return sorted((subscription_from_row(row) for row in rows), key=lambda s: s.id)
 
@@ -169,7 +153,7 @@ class SubscriptionStore(Statements):
         subscriptions moved; 0 when there was nothing left to move (a repeated move)."""
         with self._transaction() as tx:
             moved = move_chat_rows(tx.execute, old_chat_id, new_chat_id)
-            self._outbox.move_for_chat(tx.transaction, old_chat_id, new_chat_id)
+            DeliveryOutbox.move_for_chat(tx, old_chat_id, new_chat_id)
             if moved:
                 tx.execute(BUMP_VERSION)
         return moved
@@ -196,7 +180,7 @@ class SubscriptionStore(Statements):
             self._ensure_chat(tx, chat_id)
             tx.execute("UPDATE chats SET paused = 1 WHERE chat_id = ?", [chat_id])
             tx.execute(BUMP_VERSION)
-            self._outbox.hold_for_chat(tx.transaction, chat_id)
+            DeliveryOutbox.hold_for_chat(tx, chat_id)
 
     def resume_chat(self, chat_id: int) -> bool:
         """The chat is reachable again; True if it had been paused. Held alerts stay held:

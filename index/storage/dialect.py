@@ -19,8 +19,14 @@ class Dialect:
     # Appended to a SELECT that must hold its rows until the transaction ends. SQLite needs
     # none: its one writer at a time (BEGIN IMMEDIATE) already holds the whole file.
     for_update: str
-    # Appended to a SELECT claiming rows other workers may be claiming at once.
+    # Appended to a SELECT claiming rows other workers may be claiming at once (a worker
+    # passes over rows another is claiming this instant instead of waiting for them); `{}` is
+    # the claimed table's name in the query.
     skip_locked: str
+    greatest: str  # the larger of two values: SQLite's scalar MAX, PostgreSQL's GREATEST
+    # The column numbering a table's rows in the order they were added: SQLite's rowid; in
+    # PostgreSQL, where there is none, the tables that need one have `seq`.
+    added_order: str
 
     def sql(self, statement: str) -> str:
         """`statement`, written with `?` marks (and no other `?` or `%`), in this driver's."""
@@ -33,9 +39,16 @@ class Dialect:
         return f"{column} IN ({','.join('?' * len(values)) or 'NULL'})", list(values)
 
 
-SQLITE = Dialect("sqlite", mark="?", for_update="", skip_locked="")
+SQLITE = Dialect(
+    "sqlite", mark="?", for_update="", skip_locked="", greatest="MAX", added_order="rowid"
+)
 POSTGRESQL = Dialect(
-    "postgresql", mark="%s", for_update=" FOR UPDATE", skip_locked=" FOR UPDATE SKIP LOCKED"
+    "postgresql",
+    mark="%s",
+    for_update=" FOR UPDATE",
+    skip_locked=" FOR UPDATE OF {} SKIP LOCKED",
+    greatest="GREATEST",
+    added_order="seq",
 )
 
 

@@ -8,14 +8,13 @@ from config import Settings
 from index.backends.backend import Backend, OnAcquire
 from index.backends.postgres.schema import MIGRATIONS
 from index.clock import Clock
-from index.state import BotState, SubscriptionStore
+from index.state import BotState, DeliveryOutbox, SubscriptionStore
 from index.state.postgres import (
     AdvisoryJobLocks,
     PostgresAlertVotes,
     PostgresChatSettings,
     PostgresFeedback,
     PostgresFeeds,
-    PostgresOutbox,
     database_clock,
 )
 from index.storage.lock import process_label
@@ -39,8 +38,8 @@ def state_on(database: PostgresDatabase, clock: Clock | None = None) -> BotState
     """The state stores in PostgreSQL. Workers compare moments by the server's clock (each
     one's own may be off), and take the jobs by advisory locks."""
     return BotState(
-        subscriptions=SubscriptionStore(database, PostgresOutbox),
-        outbox=PostgresOutbox(database, clock or database_clock(database)),
+        subscriptions=SubscriptionStore(database),
+        outbox=DeliveryOutbox(database, clock or database_clock(database)),
         feeds=PostgresFeeds(database),
         feedback=PostgresFeedback(database),
         alert_votes=PostgresAlertVotes(database),

@@ -7,7 +7,6 @@ from index.state.postgres.chat_settings import PostgresChatSettings
 from index.state.postgres.feedback import PostgresFeedback
 from index.state.postgres.feeds import PostgresFeeds
 from index.state.postgres.jobs import AdvisoryJobLocks
-from index.state.postgres.outbox import PostgresOutbox
 from index.state.postgres.statements import database_clock
 
 __all__ = [
@@ -16,6 +15,5 @@ __all__ = [
     "PostgresChatSettings",
     "PostgresFeedback",
     "PostgresFeeds",
-    "PostgresOutbox",
     "database_clock",
 ]
