@@ -22,7 +22,7 @@ from index.state import (
     Subscriptions,
     SubscriptionStore,
 )
-from index.storage import ArticleStore, PassageStore, VectorIndex, VectorStore
+from index.storage import PassageStore, SqlitePassageStore, VectorIndex, VectorStore
 
 REPO = Path(__file__).resolve().parents[1]
 ENGINES = {"sqlite3", "sqlite_utils", "faiss", "psycopg", "pgvector"}
@@ -51,7 +51,7 @@ def test_no_storage_engine_imported_above_storage(package: str) -> None:
 
 def test_sqlite_and_faiss_classes_provide_their_protocols(tmp_path: Path) -> None:
     database = open_database(tmp_path / "news.db")
-    assert isinstance(ArticleStore(database), PassageStore)
+    assert isinstance(SqlitePassageStore(database), PassageStore)
     assert isinstance(SubscriptionStore(database), Subscriptions)
     assert isinstance(DeliveryOutbox(database), Outbox)
     assert isinstance(FeedRegistry(database), Feeds)

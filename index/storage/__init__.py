@@ -1,6 +1,6 @@
 """The archive behind two interfaces: `PassageStore` (articles, passages, full-text search)
 and `VectorStore` (ids and vectors), with `VectorHome` (where vectors are kept between
-processes). `NewsArchive` opens them from the settings: `ArticleStore` (SQLite) and
+processes). `NewsArchive` opens them from the settings: `SqlitePassageStore` (SQLite) and
 `VectorIndex` (FAISS, kept by `FaissFileHome`) in the data directory, or the PostgreSQL +
 pgvector classes of `index.storage.postgres` when `storage.url` is set."""
 
@@ -17,7 +17,7 @@ __all__, __getattr__, __dir__ = lazy_exports(
             "VectorHome",
             "VectorStore",
         ],
-        "index.storage.article_store": ["ArticleStore"],
+        "index.storage.passages": ["SqlitePassageStore"],
         "index.storage.database": ["Database", "Transaction"],
         "index.storage.vectors": ["FaissFileHome", "VectorIndex", "metadata_path"],
         "index.storage.lock": ["ArchiveBusyError", "ArchiveLock", "BotRunLock"],

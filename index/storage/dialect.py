@@ -7,7 +7,7 @@ workers) each keeps its own code."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,6 +31,14 @@ class Dialect:
     def sql(self, statement: str) -> str:
         """`statement`, written with `?` marks (and no other `?` or `%`), in this driver's."""
         return statement if self.mark == "?" else statement.replace("?", self.mark)
+
+    def batches(self, values: Sequence[Any]) -> Iterator[list[Any]]:
+        """`values` in lists small enough for one `any_of`: SQLite binds each value (and
+        limits how many one statement takes), PostgreSQL binds the whole list as one array."""
+        values = list(values)
+        size = 500 if self.name == "sqlite" else max(len(values), 1)
+        for start in range(0, len(values), size):
+            yield values[start : start + size]
 
     def any_of(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """A condition that `column` is one of `values`, and its parameters."""

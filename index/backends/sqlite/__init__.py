@@ -20,7 +20,7 @@ from index.state import (
     OneProcess,
     SubscriptionStore,
 )
-from index.storage import ArchiveLock, ArticleStore, Database, FaissFileHome
+from index.storage import ArchiveLock, Database, FaissFileHome, SqlitePassageStore
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "open_backend", "open_database", "state_on"]
 
@@ -52,7 +52,7 @@ def open_backend(
     return Backend(
         label="SQLite + FAISS",
         database=database,
-        store=ArticleStore(database),
+        store=SqlitePassageStore(database),
         home=FaissFileHome(data_dir / "vectors.faiss", dimension, model_name, settings.vectors),
         write_lock=ArchiveLock(
             data_dir / "write.lock", settings.storage.lock_timeout_seconds, on_acquire=on_acquire
