@@ -17,8 +17,6 @@ FEED_COLUMNS = (
 class FeedRegistry(Statements):
     """Reads and writes the `feeds` table."""
 
-    # After `added_at`, the order feeds were added in: SQLite's rowid.
-    _ADDED = "rowid"
     # What else recording a poll sets, given the recording worker: nothing here (an SQLite
     # archive's feeds have no lease).
     _ALSO_POLLED = ""
@@ -53,7 +51,9 @@ class FeedRegistry(Statements):
 
     def all(self) -> list[FeedRecord]:
         """Every feed, oldest first (the order /feeds numbers them in)."""
-        rows = self._read(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY added_at, {self._ADDED}")
+        rows = self._read(
+            f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY added_at, {self.dialect.added_order}"
+        )
         return [feed_from_row(row) for row in rows]
 
     def record_success(

@@ -19,6 +19,9 @@ class Dialect:
     # Appended to a SELECT that must hold its rows until the transaction ends. SQLite needs
     # none: its one writer at a time (BEGIN IMMEDIATE) already holds the whole file.
     for_update: str
+    # Appended to a SELECT whose rows must not change or go until the transaction ends, while
+    # others may read them too.
+    for_share: str
     # Appended to a SELECT claiming rows other workers may be claiming at once (a worker
     # passes over rows another is claiming this instant instead of waiting for them); `{}` is
     # the claimed table's name in the query.
@@ -48,12 +51,19 @@ class Dialect:
 
 
 SQLITE = Dialect(
-    "sqlite", mark="?", for_update="", skip_locked="", greatest="MAX", added_order="rowid"
+    "sqlite",
+    mark="?",
+    for_update="",
+    for_share="",
+    skip_locked="",
+    greatest="MAX",
+    added_order="rowid",
 )
 POSTGRESQL = Dialect(
     "postgresql",
     mark="%s",
     for_update=" FOR UPDATE",
+    for_share=" FOR SHARE",
     skip_locked=" FOR UPDATE OF {} SKIP LOCKED",
     greatest="GREATEST",
     added_order="seq",

@@ -8,12 +8,16 @@ from config import Settings
 from index.backends.backend import Backend, OnAcquire
 from index.backends.postgres.schema import MIGRATIONS
 from index.clock import Clock
-from index.state import BotState, DeliveryOutbox, SubscriptionStore
+from index.state import (
+    AlertVoteStore,
+    BotState,
+    ChatSettingsStore,
+    DeliveryOutbox,
+    FeedbackStore,
+    SubscriptionStore,
+)
 from index.state.postgres import (
     AdvisoryJobLocks,
-    PostgresAlertVotes,
-    PostgresChatSettings,
-    PostgresFeedback,
     PostgresFeeds,
     database_clock,
 )
@@ -37,14 +41,15 @@ def open_database(url: str, **options) -> PostgresDatabase:
 def state_on(database: PostgresDatabase, clock: Clock | None = None) -> BotState:
     """The state stores in PostgreSQL. Workers compare moments by the server's clock (each
     one's own may be off), and take the jobs by advisory locks."""
+    now = database_clock(database)
     return BotState(
         subscriptions=SubscriptionStore(database),
-        outbox=DeliveryOutbox(database, clock or database_clock(database)),
-        feeds=PostgresFeeds(database),
-        feedback=PostgresFeedback(database),
-        alert_votes=PostgresAlertVotes(database),
+        outbox=DeliveryOutbox(database, clock or now),
+        feeds=PostgresFeeds(database, now),
+        feedback=FeedbackStore(database),
+        alert_votes=AlertVoteStore(database),
         jobs=AdvisoryJobLocks(database),
-        chat_settings=PostgresChatSettings(database),
+        chat_settings=ChatSettingsStore(database),
     )
 
 
