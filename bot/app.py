@@ -50,6 +50,7 @@ from bot.services import SERVICES_KEY, BotServices, services
 from bot.views import publish_commands
 from bot.workers import schedule_jobs
 from config import Settings, SettingsError
+from index.backends import keeps_data_dir
 from index.embedding import Embedder
 from index.storage import BotRunLock
 
@@ -318,7 +319,7 @@ def run_bot(settings: Settings) -> None:
     if webhook is not None:
         secrets.add(webhook["secret_token"])  # generated when none is configured
     running = BotRunLock(settings.data_dir)
-    if not settings.storage.url:
+    if keeps_data_dir(settings):
         running.hold_for_the_bot()  # `newsbot migrate` must not copy the directory meanwhile
     application = build_application(settings)
     try:

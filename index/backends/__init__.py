@@ -5,6 +5,6 @@ that opens its own schema, passage store, vectors and state stores; adding one i
 and a line in `BACKENDS` (index/backends/choice.py)."""
 
 from index.backends.backend import Backend, OnAcquire
-from index.backends.choice import BACKENDS, open_backend
+from index.backends.choice import BACKENDS, Choice, keeps_data_dir, open_backend
 
-__all__ = ["BACKENDS", "Backend", "OnAcquire", "open_backend"]
+__all__ = ["BACKENDS", "Backend", "Choice", "OnAcquire", "keeps_data_dir", "open_backend"]

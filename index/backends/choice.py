@@ -3,19 +3,44 @@
 from __future__ import annotations
 
 import importlib
+from dataclasses import dataclass
 
 from config import Settings
 from index.backends.backend import Backend, OnAcquire
 from index.errors import StoreError
 
-# scheme of storage.url -> (the backend's module, the pip extra that installs its drivers).
-# Each module has `open_backend(settings, dimension, model_name, on_acquire) -> Backend`, and
-# is imported only when chosen: the default never needs another backend's drivers.
-BACKENDS: dict[str, tuple[str, str]] = {
-    "": ("index.backends.sqlite", ""),
-    "postgresql": ("index.backends.postgres", "postgres"),
-    "postgres": ("index.backends.postgres", "postgres"),
+
+@dataclass(frozen=True)
+class Choice:
+    # The backend's folder: `open_backend(settings, dimension, model_name, on_acquire) ->
+    # Backend`, imported only when chosen (the default never needs another's drivers).
+    module: str
+    extra: str  # the pip extra that installs its drivers ("" when none are needed)
+    in_data_dir: bool  # the archive is files in the data directory, for one process
+
+
+# scheme of storage.url -> the backend it names.
+BACKENDS: dict[str, Choice] = {
+    "": Choice("index.backends.sqlite", "", in_data_dir=True),
+    "postgresql": Choice("index.backends.postgres", "postgres", in_data_dir=False),
+    "postgres": Choice("index.backends.postgres", "postgres", in_data_dir=False),
 }
+
+
+def chosen(settings: Settings) -> Choice:
+    """The backend `settings.storage.url` names; a StoreError for a scheme none serves."""
+    url = settings.storage.url
+    scheme = url.partition("://")[0] if url else ""
+    if scheme not in BACKENDS:
+        known = ", ".join(f"{s}://" for s in BACKENDS if s)
+        raise StoreError(f"storage.url: no backend for {scheme}:// (known: {known}, or none)")
+    return BACKENDS[scheme]
+
+
+def keeps_data_dir(settings: Settings) -> bool:
+    """Whether the archive is files in the data directory (SQLite + FAISS): one process at a
+    time runs the bot on it, and `newsbot migrate` may copy it."""
+    return chosen(settings).in_data_dir
 
 
 def open_backend(
@@ -23,22 +48,15 @@ def open_backend(
 ) -> Backend:
     """The backend `settings.storage.url` names, opened and migrated; a StoreError naming
     what to install when its driver is missing."""
-    scheme = settings.storage.url.partition("://")[0] if settings.storage.url else ""
-    if scheme not in BACKENDS:
-        raise StoreError(f"storage.url: no backend for {scheme}:// (known: {_known()})")
-    module_name, extra = BACKENDS[scheme]
+    choice = chosen(settings)
     try:
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(choice.module)
     except ImportError as error:
         driver = (error.name or "").split(".")[0]
-        if not extra or driver in ("index", "config", ""):
+        if not choice.extra or driver in ("index", "config", ""):
             raise
         raise StoreError(
-            f"storage.url names {scheme}, but {driver} is not installed: "
-            f"pip install 'newsbot[{extra}]'"
+            f"storage.url names {settings.storage.url.partition('://')[0]}, but {driver} is "
+            f"not installed: pip install 'newsbot[{choice.extra}]'"
         ) from None
     return module.open_backend(settings, dimension, model_name, on_acquire)
-
-
-def _known() -> str:
-    return ", ".join(f"{scheme}://" for scheme in BACKENDS if scheme) + ", or empty for SQLite"
