@@ -136,7 +136,7 @@ class PostgresRun:
         self.seconds += time.perf_counter() - began
 
     def stop(self) -> None:
-        self.archive.postgres.close()
+        self.archive.database.close()
         self.server.stop()
 
 

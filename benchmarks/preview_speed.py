@@ -25,7 +25,6 @@ from measuring import add_backend_argument, build_smoke_archive, machine, make_b
 
 from config import load_settings
 from index import NewsArchive
-from index.state import open_state
 from retrieval.alerts import AlertMatcher, RecentStories, parse_topic, preview_topic
 
 TOPICS = (
@@ -65,7 +64,7 @@ def main() -> int:
             overrides["alerts.preview_max_articles"] = args.max_articles
         settings = load_settings(env={}, overrides=overrides)
         archive = NewsArchive(settings, embedder=embedder)
-        state = open_state(archive)
+        state = archive.open_state()
         matcher = AlertMatcher(archive, state.subscriptions, state.outbox, settings.alerts)
         print(machine())
         print(

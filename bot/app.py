@@ -40,6 +40,7 @@ from bot.replies import reply, thread_id_of
 from bot.services import SERVICES_KEY, BotServices, services
 from bot.workers import schedule_jobs
 from config import Settings, SettingsError
+from index.backends import keeps_data_dir
 from index.embedding import Embedder
 from index.storage import BotRunLock
 
@@ -278,7 +279,7 @@ def run_bot(settings: Settings) -> None:
     if webhook is not None:
         secrets.add(webhook["secret_token"])  # generated when none is configured
     running = BotRunLock(settings.data_dir)
-    if not settings.storage.url:
+    if keeps_data_dir(settings):
         running.hold_for_the_bot()  # `newsbot migrate` must not copy the directory meanwhile
     application = build_application(settings)
     try:

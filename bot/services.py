@@ -32,7 +32,6 @@ from index.state import (
     JobLocks,
     Outbox,
     Subscriptions,
-    open_state,
 )
 from retrieval import Answerer, QuestionRouter, StoryFinder
 from retrieval.alerts import AlertMatcher, RecentStories, VotedTopics
@@ -86,7 +85,7 @@ class BotServices:
         if changed:
             log.info("vector index brought in line with the database (%d passages)", changed)
         archive.embedder.encode(["warm up"])  # load the weights now, not on the first question
-        state = open_state(archive)
+        state = archive.open_state()
         matcher = AlertMatcher(
             archive,
             state.subscriptions,

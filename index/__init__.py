@@ -5,19 +5,17 @@ subpackages name their own: `index.sources`, `index.text`, `index.embedding`, `i
 and `index.state`.
 """
 
-from index._exports import lazy_exports
+from index.archive import NewsArchive
+from index.errors import FetchError, ForeignIndexError, IndexError_, SourceError, StoreError
+from index.ingest import Ingestor, IngestReport
 
-__all__, __getattr__, __dir__ = lazy_exports(
-    __name__,
-    {
-        "index.storage.archive": ["NewsArchive"],
-        "index.ingest": ["IngestReport", "Ingestor"],
-        "index.errors": [
-            "FetchError",
-            "ForeignIndexError",
-            "IndexError_",
-            "SourceError",
-            "StoreError",
-        ],
-    },
-)
+__all__ = [
+    "FetchError",
+    "ForeignIndexError",
+    "IndexError_",
+    "IngestReport",
+    "Ingestor",
+    "NewsArchive",
+    "SourceError",
+    "StoreError",
+]

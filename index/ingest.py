@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from index.archive import NewsArchive
 from index.errors import IndexError_
 from index.sources.web import SourceFailure
-from index.storage.archive import NewsArchive
 from index.text.articles import Article
 from index.text.passages import chunk_text
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from config import Settings
+from index.backends.postgres import open_database as open_postgres
+from index.backends.sqlite import open_database as open_sqlite
 from index.clock import timestamp
 from index.errors import StoreError
 from index.migrate_copy import (
@@ -37,7 +39,6 @@ from index.migrate_copy import (
     count_rows,
     load_faiss,
 )
-from index.storage.database import Database
 from index.storage.lock import ArchiveLock, BotRunLock
 from index.storage.postgres.database import PostgresDatabase, describe
 from index.storage.postgres.vectors import LIVE
@@ -61,7 +62,7 @@ class Snapshot:
     since (the snapshot ends then)."""
 
     def __init__(self, sqlite_path: Path, faiss_path: Path, settings: Settings) -> None:
-        self.database = Database(sqlite_path)  # brings an older file's schema up to date
+        self.database = open_sqlite(sqlite_path)  # brings an older file's schema up to date
         self.connection = self.database.connection()
         self._version = self._data_version()
         self.connection.execute("BEGIN")
@@ -108,7 +109,7 @@ def copy_to_postgres(settings: Settings, url: str, progress: Progress | None = N
             # Per index build (and shared by a parallel build's workers): the HNSW graph and
             # the postings' key are built in memory when they fit.
             memory = {"maintenance_work_mem": f"{int(settings.storage.migrate_memory_mb)}MB"}
-            target = PostgresDatabase(url, application_name="newsbot migrate", session=memory)
+            target = open_postgres(url, application_name="newsbot migrate", session=memory)
             try:
                 earlier = _earlier_run(target, url, source_name)
                 if earlier is None:

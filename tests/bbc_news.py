@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 from config import Settings, load_settings
+from index.archive import NewsArchive
 from index.embedding.embedder import Embedder
 from index.ingest import Ingestor
 from index.state.outbox import DeliveryOutbox
-from index.storage.archive import NewsArchive
 from index.text.articles import Article
 
 CATEGORIES = ("sport", "tech", "business", "politics", "entertainment")

@@ -20,11 +20,11 @@ from hypothesis import HealthCheck, settings
 
 from config import Settings, load_settings
 from index import Ingestor, NewsArchive
+from index.backends import Backend, open_backend
 from index.embedding import TorchEmbedder
 from index.embedding.embedder import packaged_model_path
 from index.embedding.onnx_int8 import ONNX_FILE, OnnxInt8Embedder
 from index.sources import read_file
-from index.storage import Database
 from tests.bbc_news import build_alert_archive
 from tests.postgres import TestPostgres
 from tests.remembering_embedder import RememberingEmbedder
@@ -194,17 +194,13 @@ def storage_url(request) -> str:
 
 
 @pytest.fixture
-def state_database(tmp_path: Path, storage_url: str) -> Callable[[], object]:
-    """Opens the test's state database, each call a new handle with connections of its own
-    (as another process would): an SQLite file in tmp_path, or the test's PostgreSQL
-    database (tests/postgres.py `both_backends`; `state_on` puts the stores on it)."""
+def state_database(make_settings) -> Callable[[], Backend]:
+    """Opens the test's backend, each call a new handle with connections of its own (as
+    another process would): SQLite in tmp_path, or the test's PostgreSQL database
+    (tests/postgres.py `both_backends`); `.open_state()` puts the stores on it."""
 
-    def open_database():
-        if storage_url:
-            from index.storage.postgres import PostgresDatabase
-
-            return PostgresDatabase(storage_url)
-        return Database(tmp_path / "news.db")
+    def open_database() -> Backend:
+        return open_backend(make_settings(), 8, "test/model")
 
     return open_database
 

@@ -171,11 +171,11 @@ class TestPostgres:
         return self.url(name)
 
     def _make_template(self) -> None:
-        from index.storage.postgres import PostgresDatabase
+        from index.backends.postgres import open_database as open_postgres
 
         with psycopg.connect(self.url(), autocommit=True) as connection:
             connection.execute(f"CREATE DATABASE {TEMPLATE}")
-        PostgresDatabase(self.url(TEMPLATE)).close()
+        open_postgres(self.url(TEMPLATE)).close()
 
     def stop(self) -> None:
         self._ahead.shutdown(wait=True, cancel_futures=True)

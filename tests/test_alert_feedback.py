@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from config import load_settings
-from index.state import AlertVotes, Subscriptions, state_on
+from index.state import AlertVotes, Subscriptions
 from retrieval.alerts import TopicProfile, move_topic, profile_shift, raised_bar
 from tests.postgres import both_backends
 
@@ -79,7 +79,7 @@ def test_straight_opposition_cannot_flip_the_topic():
 
 @pytest.fixture
 def stores(state_database) -> tuple[Subscriptions, AlertVotes]:
-    state = state_on(state_database())
+    state = state_database().open_state()
     return state.subscriptions, state.alert_votes
 
 

@@ -18,7 +18,7 @@ import pytest
 from config import load_settings
 from index import Ingestor, NewsArchive
 from index.sources import read_file
-from index.state import DeliveryOutbox, SubscriptionStore, open_state
+from index.state import DeliveryOutbox, SubscriptionStore
 from retrieval.alerts import AlertMatcher, VotedTopics, parse_topic, raised_bar
 from retrieval.text_terms import words
 from tests.bbc_news import ARCHIVED, alert_settings, bbc_by_category
@@ -204,7 +204,7 @@ def test_dislikes_raise_a_voted_topics_profile_bar_and_likes_do_not(setup):
     benchmark measures: benchmarks/alerts_sections.py votes); the chat next door, same topic
     without votes, keeps the default bar, and 👍 alone move the profile without raising it."""
     archive, matcher, articles, _ = setup
-    state = open_state(archive)
+    state = archive.open_state()
     matcher.subscriptions = state.subscriptions
     settings = matcher.settings
     matcher.adjust_topics = VotedTopics(archive, state.alert_votes, settings, matcher.profiles)

@@ -22,22 +22,23 @@ from bot.chat_clock import (
     zone_of,
 )
 from bot.workers.send_manner import SendManner, send_manner
-from index.postgres_schema import MIGRATIONS as POSTGRES_MIGRATIONS
-from index.schema import MIGRATIONS
-from index.state import ChatPreferences, ChatPreferenceStore, state_on
+from index.backends import sqlite
+from index.backends.postgres.schema import MIGRATIONS as POSTGRES_MIGRATIONS
+from index.backends.sqlite.schema import MIGRATIONS
+from index.state import ChatPreferences, ChatPreferenceStore
 from index.storage import Database
 from tests.postgres import both_backends
 
 
 @both_backends
 def test_a_chat_has_defaults_until_it_sets_one_row(state_database):
-    store = state_on(state_database()).chat_settings
+    store = state_database().open_state().chat_settings
     assert isinstance(store, ChatPreferenceStore)
     assert store.get(42) == ChatPreferences(42)
     store.update(42, quiet=True)
     store.update(42, timezone="Europe/Kyiv", quiet_from="22:00", quiet_until="07:00")
     store.update(-100, digest_schedule="daily 08:00")
-    again = state_on(state_database()).chat_settings  # another process sees it
+    again = state_database().open_state().chat_settings  # another process sees it
     assert again.get(42) == ChatPreferences(42, False, True, "22:00", "07:00", "Europe/Kyiv")
     store.update(42, quiet=False, quiet_from=None, quiet_until=None)
     assert again.get(42) == ChatPreferences(42, timezone="Europe/Kyiv")
@@ -49,11 +50,11 @@ def test_a_chat_has_defaults_until_it_sets_one_row(state_database):
 def test_an_archive_made_before_chat_settings_is_migrated_and_keeps_its_state(tmp_path):
     path = tmp_path / "news.db"
     old = Database(path, migrations=MIGRATIONS[:7])
-    state_on(old).subscriptions.add(7, None, "oil prices", "oil prices")
+    sqlite.state_on(old).subscriptions.add(7, None, "oil prices", "oil prices")
     assert "chat_settings" not in old.connection().table_names()
-    upgraded = Database(path)
+    upgraded = sqlite.open_database(path)
     assert upgraded.schema_version() == len(MIGRATIONS)
-    state = state_on(upgraded)
+    state = sqlite.state_on(upgraded)
     assert [s.topic for s in state.subscriptions.for_chat(7, None)] == ["oil prices"]
     assert state.chat_settings.update(7, previews=True).previews
 
@@ -61,14 +62,15 @@ def test_an_archive_made_before_chat_settings_is_migrated_and_keeps_its_state(tm
 def test_a_postgresql_database_made_before_chat_settings_is_migrated(postgres_server):
     import psycopg
 
+    from index.backends import postgres
     from index.storage.postgres import PostgresDatabase
 
     with psycopg.connect(postgres_server.url(), autocommit=True) as connection:
         connection.execute("CREATE DATABASE before_chat_settings")
     storage_url = postgres_server.url("before_chat_settings")
     old = PostgresDatabase(storage_url, migrations=POSTGRES_MIGRATIONS[:5])
-    state_on(old).subscriptions.add(7, None, "oil prices", "oil prices")
-    state = state_on(PostgresDatabase(storage_url))
+    postgres.state_on(old).subscriptions.add(7, None, "oil prices", "oil prices")
+    state = postgres.state_on(postgres.open_database(storage_url))
     assert [s.topic for s in state.subscriptions.for_chat(7, None)] == ["oil prices"]
     assert state.chat_settings.update(7, quiet=True).quiet
 
@@ -169,11 +171,11 @@ def test_schedules_are_read_and_described(typed, stored, shown):
 
 @both_backends
 def test_paused_topics_are_named_by_id_and_topic(state_database):
-    store = state_on(state_database()).chat_settings
+    store = state_database().open_state().chat_settings
     store.pause(7, [(1, "oil prices"), (2, "tax")])
     store.pause(7, [(1, "oil prices")])  # again: no change
     store.pause(8, [(3, "rugby")])
-    assert state_on(state_database()).chat_settings.paused(7) == {(1, "oil prices"), (2, "tax")}
+    assert state_database().open_state().chat_settings.paused(7) == {(1, "oil prices"), (2, "tax")}
     assert store.paused() == {(1, "oil prices"), (2, "tax"), (3, "rugby")}
     assert store.resume(7, [2, 3]) == 1  # 3 is another chat's
     assert store.resume(7) == 1 and store.paused() == {(3, "rugby")}

@@ -154,9 +154,8 @@ def test_the_readme_says_addfeed_polls_at_the_default_interval():
 
 def test_feeds_add_list_remove_and_export(newsbot, tmp_path):
     """There was no way to manage the bot's feeds from the terminal."""
+    from index.backends.sqlite import open_database, state_on
     from index.sources import opml_feeds
-    from index.state import state_on
-    from index.storage import Database
     from tests.bot.test_feed_lists import BOMB
     from tests.test_cli import opml_of
 
@@ -174,7 +173,7 @@ def test_feeds_add_list_remove_and_export(newsbot, tmp_path):
     ]
     stats = newsbot("stats", data_dir=data_dir).stdout
     assert "feed https://c.example.org/atom: not read yet" in stats
-    state = state_on(Database(data_dir / "newsbot.db"))
+    state = state_on(open_database(data_dir / "newsbot.db"))
     state.feeds.record_success("https://c.example.org/atom", None, None, 2)
     state.feeds.record_failure("https://a.example.org/rss", "answered HTTP 500")
     read = state.feeds.get("https://c.example.org/atom").last_polled_at

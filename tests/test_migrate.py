@@ -15,7 +15,7 @@ from config import load_settings
 from index import Ingestor, NewsArchive
 from index.embedding.sentence_vectors import SentenceVectors
 from index.sources import read_file
-from index.state import NewDelivery, open_state
+from index.state import NewDelivery
 from index.text import Article
 from tests.conftest import SAMPLE_ARTICLE
 from tests.in_process_cli import run_cli
@@ -46,7 +46,7 @@ def sqlite_archive(tmp_path):
     pending, feedback, a vote on the sent alert, and one article still queued for matching."""
     data_dir = tmp_path / "data"
     archive = NewsArchive(settings_for(data_dir), embedder=HashEmbedder())
-    state = open_state(archive)
+    state = archive.open_state()
     ingest_articles(archive)
     first_passage = archive.store.passage_ids()[0]
     spans = ((0, 10), (11, 30))
@@ -102,7 +102,7 @@ def test_migrate_copies_the_archive_and_its_state_without_embedding_again(
     found = [[i for i, _ in store.lexical_search(words, 5)] for store in (copy.store, source.store)]
     assert found[0] == found[1] != []
 
-    state = open_state(copy)
+    state = copy.open_state()
     assert state.subscriptions.active() == source_state.subscriptions.active()
     assert state.outbox.counts() == source_state.outbox.counts()
     assert state.outbox.queued_articles(10) == source_state.outbox.queued_articles(10)
@@ -126,7 +126,7 @@ def test_a_removed_newest_subscriptions_id_is_not_given_again_after_migrate(
     url = postgres_server.create_database()
     result = run_cli("--data-dir", str(data_dir), "migrate", "--to", url)
     assert result.returncode == 0, result.stderr
-    state = open_state(NewsArchive(settings_for(data_dir, url), embedder=HashEmbedder()))
+    state = NewsArchive(settings_for(data_dir, url), embedder=HashEmbedder()).open_state()
     added, _ = state.subscriptions.add(4, None, "tsunami", "tsunami")
     assert added.id > newest.id
 

@@ -18,13 +18,12 @@ import pytest
 
 from config import load_settings
 from index import NewsArchive
+from index.backends.sqlite import open_database
 from index.errors import StoreError
 from index.migrate import copy_to_postgres
 from index.migrate_copy import TABLES
-from index.state import open_state
 from index.state.feeds import FeedRegistry
 from index.storage import ArchiveBusyError, BotRunLock
-from index.storage.database import Database
 from tests.in_process_cli import run_cli
 from tests.test_archive_lock import HashEmbedder
 from tests.test_migrate import settings_for
@@ -79,7 +78,7 @@ def source_archive(data_dir: Path, articles: int) -> None:
         )
         for n in range(articles)
     )
-    state = open_state(archive)
+    state = archive.open_state()
     state.feeds.add("https://news.example.org/feed.xml", "Example", added_by=7)
     state.subscriptions.add(1, None, "bridge", "bridge")
 
@@ -171,7 +170,7 @@ def test_a_source_written_during_the_copy_is_not_committed(tmp_path, postgres_se
     source_archive(data_dir, 20)
     settings = settings_for(data_dir)
     url = postgres_server.create_database()
-    other = FeedRegistry(Database(data_dir / "newsbot.db"))
+    other = FeedRegistry(open_database(data_dir / "newsbot.db"))
 
     def write_meanwhile(what: str, done: int) -> None:
         if what == "articles":
@@ -241,8 +240,8 @@ def test_a_cancelled_vector_copy_stops_between_batches_and_builds_no_graph(
     import numpy as np
 
     from config import VectorSettings
+    from index.backends.postgres import open_database as open_postgres
     from index.migrate_copy import VECTOR_BATCH, VectorCopy
-    from index.storage.postgres import PostgresDatabase
     from index.storage.vectors import VectorIndex
 
     count = VECTOR_BATCH + 1  # two batches
@@ -253,7 +252,7 @@ def test_a_cancelled_vector_copy_stops_between_batches_and_builds_no_graph(
         env={},
         overrides={"data_dir": str(tmp_path), "vectors.approximate_after": 1},
     )
-    target = PostgresDatabase(postgres_server.create_database())
+    target = open_postgres(postgres_server.create_database())
     copy = VectorCopy(vectors, target, settings)
     reports = []
 

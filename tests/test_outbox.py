@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlite_utils
 
-from index.schema import MIGRATIONS
-from index.state import DeliveryOutbox, NewDelivery, RetryPolicy, state_on
+from index.backends.sqlite import open_database
+from index.backends.sqlite.schema import MIGRATIONS
+from index.state import DeliveryOutbox, NewDelivery, RetryPolicy
 from index.storage import Database
 from tests.postgres import both_backends, both_backends_slow_on_postgres
 
@@ -39,7 +40,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def state(state_database, clock):
-    return state_on(state_database(), clock)
+    return state_database().open_state(clock)
 
 
 @pytest.fixture
@@ -87,13 +88,13 @@ def test_a_claimed_row_is_held_by_one_worker_only(outbox, store):
 
 @both_backends
 def test_concurrent_claimers_never_take_the_same_row(state_database, clock):
-    seed = state_on(state_database(), clock)
+    seed = state_database().open_state(clock)
     for n in range(200):
         enqueue(seed.outbox, seed.subscriptions, chat_id=1 + n % 7, article=f"article-{n}")
     taken: dict[str, list[int]] = {}
 
     def claimer(name: str) -> None:
-        outbox = state_on(state_database(), clock).outbox  # its own connections
+        outbox = state_database().open_state(clock).outbox  # its own connections
         taken[name] = []
         while claimed := outbox.claim_due(name, 3, LEASE):
             taken[name].extend(d.id for d in claimed)
@@ -281,7 +282,7 @@ def test_the_migration_keeps_existing_deliveries(tmp_path):
     old.conn.commit()
     old.close()
 
-    outbox = DeliveryOutbox(Database(path))
+    outbox = DeliveryOutbox(open_database(path))
     assert outbox.counts() == {"pending": 1, "sent": 1, "queued_articles": 0}
     [row] = outbox.claim_due("A", 5, LEASE)
     assert (row.article_id, row.pieces_sent, row.body) == ("a", 0, None)

@@ -87,7 +87,7 @@ def test_kill_9_in_the_middle_of_a_reindex_keeps_the_old_index(tmp_path, embedde
     reopened = assert_archive_recovers(url, tmp_path / "data", embedder)
     assert sorted(reopened.vectors.ids().tolist()) == before
     rebuilding = "SELECT tablename FROM pg_tables WHERE tablename LIKE 'passage_vectors_rebuild_%'"
-    [(killed,)] = reopened.postgres.execute(rebuilding).fetchall()
+    [(killed,)] = reopened.database.execute(rebuilding).fetchall()
     # The next re-index may start (the killed one's lock went with it) and drops its table.
     started = reopened.home.fresh()
-    assert reopened.postgres.execute(rebuilding).fetchall() == [(started.table,)] != [(killed,)]
+    assert reopened.database.execute(rebuilding).fetchall() == [(started.table,)] != [(killed,)]

@@ -58,9 +58,9 @@ def test_a_worker_with_a_fast_clock_waits_for_others_leases(
 ) -> None:
     """Leases were compared with each worker's own clock: a worker an hour fast took a feed
     another was polling and alerts another was sending. The server's clock decides now."""
-    from index.state import NewDelivery, state_on
+    from index.state import NewDelivery
 
-    honest, fast = state_on(state_database()), state_on(state_database())
+    honest, fast = state_database().open_state(), state_database().open_state()
     honest.feeds.add("https://news.example.org/feed.xml", "Example")
     assert honest.feeds.lease("https://news.example.org/feed.xml", "honest", 600)
     subscription, _ = honest.subscriptions.add(1, None, "tsunami", "tsunami")
@@ -80,7 +80,7 @@ def test_stats_on_postgresql_neither_makes_nor_reports_an_sqlite_file(
     not use (and opening the archive made that file)."""
     import json
 
-    from index.postgres_schema import MIGRATIONS
+    from index.backends.postgres.schema import MIGRATIONS
     from tests.in_process_cli import run_cli
 
     settings = make_settings()
@@ -114,11 +114,11 @@ def locks_across_a_restart(settings, restart, caplog) -> None:
     """The write lock and a job lock held, the server's sessions ended by `restart`: taking
     each again works (and says so) and the job whose lock was lost mid-run is named."""
     from index import NewsArchive
-    from index.state import DIGEST_JOB, MATCHING_JOB, open_state
+    from index.state import DIGEST_JOB, MATCHING_JOB
     from tests.test_archive_lock import HashEmbedder
 
     archive = NewsArchive(settings, embedder=HashEmbedder())
-    jobs = open_state(archive).jobs
+    jobs = archive.open_state().jobs
     with archive.write_lock:
         pass
     assert jobs.take(DIGEST_JOB)  # the digest job runs while the server restarts

@@ -140,7 +140,8 @@ def test_without_the_driver_the_archive_says_what_to_install(make_settings, monk
     import sys
 
     monkeypatch.setitem(sys.modules, "psycopg", None)  # as if it were not installed
-    for module in [m for m in sys.modules if m.startswith("index.storage.postgres")]:
+    postgres_modules = ("index.storage.postgres", "index.state.postgres", "index.backends.postgres")
+    for module in [m for m in sys.modules if m.startswith(postgres_modules)]:
         monkeypatch.delitem(sys.modules, module)
     with pytest.raises(
         StoreError, match=r"psycopg is not installed: pip install 'newsbot\[postgres\]'"
@@ -172,7 +173,7 @@ def _postings_from_stored_terms(connection: psycopg.Connection) -> set[tuple]:
 def _bbc_archive_before_postings(postgres_server, shared_data, per_category: int):
     """A database at the schema version before the postings, holding BBC articles; the
     URL, the articles (the rest of each category's first `per_category + 2` not stored)."""
-    from index.postgres_schema import MIGRATIONS
+    from index.backends.postgres.schema import MIGRATIONS
     from index.storage.postgres import PostgresDatabase
     from index.storage.postgres.passages import PostgresPassageStore
 
@@ -198,11 +199,11 @@ _databases = iter(range(1_000_000))
 def test_postings_are_filled_by_their_migration_and_kept_in_step(postgres_server, shared_data):
     """Opening a database from before the postings fills them from the stored terms; storing
     and deleting articles afterwards keeps them equal to those terms."""
-    from index.storage.postgres import PostgresDatabase
+    from index.backends.postgres import open_database as open_postgres
     from index.storage.postgres.passages import PostgresPassageStore
 
     url, stored, rest = _bbc_archive_before_postings(postgres_server, shared_data, 2)
-    database = PostgresDatabase(url)
+    database = open_postgres(url)
     try:
         connection = database.connection()
         postings = set(connection.execute("SELECT * FROM passage_postings"))
@@ -277,11 +278,11 @@ def _bm25_from_stored_terms(connection, stored, terms, k, title_weight, after_id
 def test_bm25_from_the_postings_is_bm25_from_the_stored_terms(postgres_server, shared_data):
     """The search reads postings, not the passages' terms, and finds and scores exactly what
     the terms give: words, phrases, title weight, the id window."""
-    from index.storage.postgres import PostgresDatabase
+    from index.backends.postgres import open_database as open_postgres
     from index.storage.postgres.passages import PostgresPassageStore
 
     url, stored, _ = _bbc_archive_before_postings(postgres_server, shared_data, 5)
-    database = PostgresDatabase(url)
+    database = open_postgres(url)
     try:
         store = PostgresPassageStore(database)
         connection = database.connection()

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from index.schema import MIGRATIONS, SCHEMA_VERSION
+from index.backends.sqlite import open_database
+from index.backends.sqlite.schema import MIGRATIONS, SCHEMA_VERSION
 from index.storage import Database
 
 
@@ -205,7 +206,7 @@ def test_a_version_4_database_is_upgraded_keeping_its_tables_and_data(tmp_path: 
     old["feeds"].insert({"url": "https://example.org/feed", "title": "Example", "added_at": ""})
     before = _schema(old)
     old.close()
-    reopened = Database(path)
+    reopened = open_database(path)
     assert reopened.schema_version() == SCHEMA_VERSION > 4
     after = _schema(reopened.connection())
     # Later versions only add, but for the subscriptions table, rebuilt by version 7 (ids

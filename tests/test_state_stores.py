@@ -19,8 +19,6 @@ from index.state import (
     NewDelivery,
     Outbox,
     Subscriptions,
-    open_state,
-    state_on,
 )
 from tests.postgres import both_backends
 from tests.test_archive_lock import HashEmbedder
@@ -32,7 +30,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "index/samples/zelensky-putin-mee
 
 
 def test_every_store_provides_its_protocol(state_database):
-    state = state_on(state_database())
+    state = state_database().open_state()
     assert isinstance(state.subscriptions, Subscriptions)
     assert isinstance(state.outbox, Outbox)
     assert isinstance(state.feeds, Feeds)
@@ -41,7 +39,7 @@ def test_every_store_provides_its_protocol(state_database):
 
 
 def test_feeds_are_registered_polled_and_removed(state_database):
-    feeds = state_on(state_database()).feeds
+    feeds = state_database().open_state().feeds
     assert feeds.add(FEED, "Example", added_by=7)
     assert not feeds.add(FEED, "Example News")  # already there: the title is refreshed
     assert feeds.add("https://other.example.org/rss", "Other")
@@ -60,7 +58,7 @@ def test_feeds_are_registered_polled_and_removed(state_database):
 
 
 def test_a_feed_is_polled_by_one_worker_at_a_time(state_database, storage_url):
-    first, second = state_on(state_database()).feeds, state_on(state_database()).feeds
+    first, second = state_database().open_state().feeds, state_database().open_state().feeds
     first.add(FEED, "Example")
     assert first.lease(FEED, "worker-a", 60)
     assert first.lease(FEED, "worker-a", 60)  # its own lease, renewed
@@ -75,7 +73,7 @@ def test_a_feed_is_polled_by_one_worker_at_a_time(state_database, storage_url):
 def test_recording_a_poll_ends_only_the_recorders_lease(state_database, storage_url):
     """worker-a's lease ran out mid-poll and worker-b took the feed: worker-a recording its
     late poll ended worker-b's lease too, and a third worker polled the feed at once."""
-    first, second = state_on(state_database()).feeds, state_on(state_database()).feeds
+    first, second = state_database().open_state().feeds, state_database().open_state().feeds
     first.add(FEED, "Example")
     assert first.lease(FEED, "worker-a", 0.05)
     time.sleep(0.1)
@@ -91,7 +89,7 @@ def test_a_feed_is_polled_once_per_interval_by_its_last_poller(state_database, s
     """With several workers each polling every interval, a feed is still read once per
     interval: the worker that polled it last keeps it, another takes it only when that poll
     is an interval old (its poller stopped)."""
-    first, second = state_on(state_database()).feeds, state_on(state_database()).feeds
+    first, second = state_database().open_state().feeds, state_database().open_state().feeds
     first.add(FEED, "Example")
     assert first.lease(FEED, "worker-a", 60, interval=3600)
     first.record_success(FEED, None, None, 0, worker="worker-a")
@@ -110,11 +108,12 @@ def test_a_feed_is_polled_once_per_interval_by_its_last_poller(state_database, s
 
 
 def test_feedback_is_kept(state_database, storage_url):
-    database = state_database()
-    state_on(database).feedback.record(1, 2, "Who won?", [5, 6], -1)
-    state_on(database).feedback.record(1, 3, "Who won?", [5], 1)
+    backend = state_database()
+    database = backend.database
+    backend.open_state().feedback.record(1, 2, "Who won?", [5, 6], -1)
+    backend.open_state().feedback.record(1, 3, "Who won?", [5], 1)
     # A question with a NUL (PostgreSQL's text refuses it; the vote was lost) is kept without.
-    state_on(database).feedback.record(1, 4, "Who\x00 won?", [5], 1)
+    backend.open_state().feedback.record(1, 4, "Who\x00 won?", [5], 1)
     query = "SELECT passage_ids, vote, question FROM feedback ORDER BY id"
     if storage_url:
         rows = database.execute(query).fetchall()
@@ -128,7 +127,7 @@ def test_feedback_is_kept(state_database, storage_url):
 
 
 def test_each_job_runs_on_one_worker_at_a_time(state_database, storage_url):
-    one, other = state_on(state_database()).jobs, state_on(state_database()).jobs
+    one, other = state_database().open_state().jobs, state_database().open_state().jobs
     assert one.take(DIGEST_JOB)
     assert other.take(DIGEST_JOB) == (not storage_url)
     assert other.take(MATCHING_JOB)  # another job is free
@@ -147,7 +146,7 @@ def test_each_job_runs_on_one_worker_at_a_time(state_database, storage_url):
 
 def test_articles_stored_in_the_archive_are_queued_for_alerts(make_settings):
     archive = NewsArchive(make_settings(), embedder=HashEmbedder())
-    state = open_state(archive)
+    state = archive.open_state()
     subscription, _ = state.subscriptions.add(1, None, "ceasefire talks", "ceasefire talks")
     report = Ingestor(archive).ingest(read_file(SAMPLE))
     [(article_id, _)] = state.outbox.queued_articles(10)

@@ -11,17 +11,14 @@ import pytest
 
 from config import Settings, load_settings
 from index import ForeignIndexError, Ingestor, NewsArchive, StoreError
+from index.backends import open_backend
 from index.embedding.sentence_vectors import SentenceVectors
 from index.storage import (
     ArchiveBusyError,
-    ArticleStore,
-    Database,
-    FaissFileHome,
     PassageStore,
     VectorHome,
     VectorStore,
 )
-from index.storage.postgres import open_postgres
 from index.text import Article
 from index.text.passages import PassageSpan
 from tests.postgres import both_backends
@@ -43,15 +40,8 @@ def open_stores(
     settings: Settings, dimension: int = DIM, model: str = MODEL
 ) -> tuple[PassageStore, VectorHome]:
     """The passage store and vector home of `settings`' backend, as NewsArchive opens them."""
-    if settings.storage.url:
-        backend = open_postgres(settings, dimension, model, on_acquire=lambda: None)
-        return backend.store, backend.home
-    data = settings.data_dir
-    data.mkdir(parents=True, exist_ok=True)
-    return (
-        ArticleStore(Database(data / "newsbot.db")),
-        FaissFileHome(data / "vectors.faiss", dimension, model, settings.vectors),
-    )
+    backend = open_backend(settings, dimension, model)
+    return backend.store, backend.home
 
 
 @pytest.fixture

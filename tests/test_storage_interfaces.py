@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from config import VectorSettings
+from index.backends.sqlite import open_database
 from index.state import (
     DeliveryOutbox,
     Feedback,
@@ -21,7 +22,7 @@ from index.state import (
     Subscriptions,
     SubscriptionStore,
 )
-from index.storage import ArticleStore, Database, PassageStore, VectorIndex, VectorStore
+from index.storage import PassageStore, SqlitePassageStore, VectorIndex, VectorStore
 
 REPO = Path(__file__).resolve().parents[1]
 ENGINES = {"sqlite3", "sqlite_utils", "faiss", "psycopg", "pgvector"}
@@ -49,8 +50,8 @@ def test_no_storage_engine_imported_above_storage(package: str) -> None:
 
 
 def test_sqlite_and_faiss_classes_provide_their_protocols(tmp_path: Path) -> None:
-    database = Database(tmp_path / "news.db")
-    assert isinstance(ArticleStore(database), PassageStore)
+    database = open_database(tmp_path / "news.db")
+    assert isinstance(SqlitePassageStore(database), PassageStore)
     assert isinstance(SubscriptionStore(database), Subscriptions)
     assert isinstance(DeliveryOutbox(database), Outbox)
     assert isinstance(FeedRegistry(database), Feeds)

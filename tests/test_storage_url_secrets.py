@@ -16,8 +16,8 @@ import pytest
 from config import SettingsError, load_settings
 from config.redaction import redacted_url, scrubbed
 from index import NewsArchive
+from index.backends.sqlite import open_database
 from index.errors import IndexError_
-from index.storage.database import Database
 from tests.in_process_cli import run_cli
 from tests.test_archive_lock import HashEmbedder
 
@@ -75,7 +75,7 @@ def outputs_of(url: str, tmp_path: Path, caplog) -> list[str]:
         seen += [result.stdout, result.stderr]
     source = tmp_path / "source"
     source.mkdir()
-    Database(source / "newsbot.db")  # an archive to copy: migrate gets as far as connecting
+    open_database(source / "newsbot.db")  # an archive to copy: migrate gets as far as connecting
     result = run_cli("--data-dir", str(source), "migrate", "--to", url)
     seen += [result.stdout, result.stderr]
     seen += [p.read_text() for p in tmp_path.rglob("newsbot.log")]

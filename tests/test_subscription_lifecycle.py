@@ -31,7 +31,8 @@ from hypothesis.stateful import (
 )
 
 from bot.workers.outbox_sender import alert_subscription
-from index.state import NewDelivery, state_on
+from index.backends import sqlite
+from index.state import BotState, NewDelivery
 from index.storage import Database
 from tests.postgres import both_backends_slow_on_postgres
 
@@ -49,9 +50,11 @@ LEASE = 60.0
 STATE_TABLES = "alert_votes, deliveries, alert_queue, subscriptions, chats"
 
 
-def lifecycle_machine(open_database: Callable[[], object], query: Callable) -> type:
+def lifecycle_machine(
+    open_database: Callable[[], object], state_on: Callable[[object], BotState], query: Callable
+) -> type:
     """The state machine over the database `open_database` opens (emptied per case); a
-    restart opens it again and makes new stores on it."""
+    restart opens it again and makes new stores on it (`state_on`, its backend's)."""
 
     class SubscriptionLifecycle(RuleBasedStateMachine):
         def __init__(self) -> None:
@@ -232,11 +235,12 @@ def _count_postgres(database, sql: str) -> int:
 @both_backends_slow_on_postgres
 def test_no_alert_or_vote_ever_reaches_another_chat(storage_url: str, tmp_path: Path) -> None:
     if storage_url:
-        from index.storage.postgres import PostgresDatabase
+        from index.backends import postgres
 
         # One pool for the whole test: opening one costs ~80 ms, and what a restart loses is
         # the stores' own state (their caches), made afresh on it by `state_on`.
-        shared = PostgresDatabase(storage_url)
+        shared = postgres.open_database(storage_url)
+        state_on = postgres.state_on
 
         def open_database():
             return shared
@@ -251,20 +255,21 @@ def test_no_alert_or_vote_ever_reaches_another_chat(storage_url: str, tmp_path: 
         cases = itertools.count()
         paths: list[Path] = []
         template = tmp_path / "template.db"
-        made = Database(template).connection()  # migrated once, copied for each case
+        made = sqlite.open_database(template).connection()  # migrated once, copied for each case
         made.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         made.conn.close()
 
         def open_database():
-            return Database(paths[-1])
+            return sqlite.open_database(paths[-1])
 
         def fresh() -> None:
             paths.append(tmp_path / f"case-{next(cases)}.db")
             shutil.copyfile(template, paths[-1])
 
         count = _count_sqlite
+        state_on = sqlite.state_on
 
-    machine = lifecycle_machine(open_database, count)
+    machine = lifecycle_machine(open_database, state_on, count)
     original_init = machine.__init__
 
     def init(self) -> None:  # a fresh database per case, then the case's own handles

@@ -11,7 +11,8 @@ import threading
 
 import pytest
 
-from index.state import NewDelivery, SubscriptionLimitError, state_on
+from index.backends.sqlite import open_database, state_on
+from index.state import NewDelivery, SubscriptionLimitError
 from tests.postgres import both_backends, both_backends_slow_on_postgres
 
 
@@ -19,7 +20,7 @@ from tests.postgres import both_backends, both_backends_slow_on_postgres
 # through adding, pausing, resuming and removing.
 @both_backends
 def test_active_subscriptions_follow_every_change(state_database):
-    store = state_on(state_database()).subscriptions
+    store = state_database().open_state().subscriptions
     first, _ = store.add(1, None, "ceasefire talks", "ceasefire talks")
     store.add(2, None, "oil prices", "oil prices", required=["brent"])
     assert [s.topic for s in store.active()] == ["ceasefire talks", "oil prices"]
@@ -38,7 +39,7 @@ def test_active_subscriptions_follow_every_change(state_database):
 
 @both_backends_slow_on_postgres
 def test_settle_counts_each_new_delivery_once(state_database):
-    state = state_on(state_database())
+    state = state_database().open_state()
     store, outbox = state.subscriptions, state.outbox
     subscription, _ = store.add(1, None, "tsunami", "tsunami")
     match = NewDelivery(1, None, subscription.id, 7, 0.5)
@@ -51,7 +52,7 @@ def test_settle_counts_each_new_delivery_once(state_database):
 def test_concurrent_subscribes_never_pass_the_cap(state_database):
     # Two database handles on one database: the cap holds through the database's transaction,
     # not through a lock of this process.
-    stores = [state_on(state_database()).subscriptions for _ in range(2)]
+    stores = [state_database().open_state().subscriptions for _ in range(2)]
     start = threading.Barrier(40)
     outcomes: list[str] = []
 
@@ -81,7 +82,7 @@ def test_a_removed_subscriptions_id_is_never_given_again(state_database):
     # The newest subscription removed, the next one (any chat's) used to get its id on SQLite:
     # the matcher's cached list (keyed on count, max and sum of ids) then kept the removed
     # one, and the removed one's alerts and votes went to the new one.
-    store = state_on(state_database()).subscriptions
+    store = state_database().open_state().subscriptions
     store.add(1, None, "tsunami", "tsunami")
     removed, _ = store.add(2, None, "ceasefire talks", "ceasefire talks")
     assert [s.chat_id for s in store.active()] == [1, 2]  # cached now
@@ -90,7 +91,7 @@ def test_a_removed_subscriptions_id_is_never_given_again(state_database):
     assert new.id > removed.id
     assert [(s.chat_id, s.topic) for s in store.active()] == [(1, "tsunami"), (3, new.topic)]
     # Not after a restart either (AUTOINCREMENT is kept in the file, the sequence in PostgreSQL).
-    reopened = state_on(state_database()).subscriptions
+    reopened = state_database().open_state().subscriptions
     reopened.remove(3, [new.id])
     assert reopened.add(4, None, "oil", "oil")[0].id > new.id
     assert reopened.get(new.id) is None
@@ -100,7 +101,7 @@ def test_a_removed_subscriptions_id_is_never_given_again(state_database):
 def test_the_cached_list_follows_a_change_that_keeps_every_id(state_database):
     # A chat's subscriptions moving to its new id (a group upgraded to a supergroup) keeps
     # count and ids: only a version bumped by every change tells the cache.
-    store = state_on(state_database()).subscriptions
+    store = state_database().open_state().subscriptions
     store.add(-5, None, "tsunami", "tsunami")
     assert [s.chat_id for s in store.active()] == [-5]
     assert store.move_chat(-5, -1005) == 1
@@ -110,7 +111,7 @@ def test_the_cached_list_follows_a_change_that_keeps_every_id(state_database):
 
 @both_backends
 def test_a_moved_chat_keeps_its_settings_and_paused_topics(state_database):
-    state = state_on(state_database())
+    state = state_database().open_state()
     [topic, _] = state.subscriptions.add(-5, None, "tsunami", "tsunami")
     state.chat_settings.update(-5, quiet=True, timezone="Europe/Kyiv")
     state.chat_settings.pause(-5, [(topic.id, topic.topic)])
@@ -123,7 +124,7 @@ def test_a_moved_chat_keeps_its_settings_and_paused_topics(state_database):
 
 @both_backends
 def test_a_vote_is_kept_only_on_a_subscription_of_the_alerts_own_chat(state_database):
-    state = state_on(state_database())
+    state = state_database().open_state()
     mine, _ = state.subscriptions.add(1, None, "tsunami", "tsunami")
     theirs, _ = state.subscriptions.add(2, None, "tsunami", "tsunami")
     with pytest.raises(ValueError, match="no subscription"):
@@ -135,7 +136,7 @@ def test_a_vote_is_kept_only_on_a_subscription_of_the_alerts_own_chat(state_data
 
 @both_backends_slow_on_postgres
 def test_votes_are_pruned_to_what_the_vote_rule_reads(state_database):
-    state = state_on(state_database())
+    state = state_database().open_state()
     votes = state.alert_votes
     mine, _ = state.subscriptions.add(1, None, "tsunami", "tsunami")
     for n in range(12):
@@ -150,7 +151,7 @@ def test_votes_are_pruned_to_what_the_vote_rule_reads(state_database):
 
 @both_backends_slow_on_postgres
 def test_one_user_may_make_only_so_many_subscriptions_across_chats(state_database):
-    store = state_on(state_database()).subscriptions
+    store = state_database().open_state().subscriptions
     for chat in range(3):
         for thread in (None, 7):
             store.add(-chat - 1, thread, "tsunami", "tsunami", user_id=42, user_limit=6)
@@ -161,7 +162,7 @@ def test_one_user_may_make_only_so_many_subscriptions_across_chats(state_databas
 
 
 def test_an_archive_of_the_old_schema_keeps_every_row_id_and_vote(tmp_path):
-    from index.schema import MIGRATIONS
+    from index.backends.sqlite.schema import MIGRATIONS
     from index.storage import Database
 
     path = tmp_path / "news.db"
@@ -182,7 +183,7 @@ def test_an_archive_of_the_old_schema_keeps_every_row_id_and_vote(tmp_path):
     )
     old.conn.close()
 
-    state = state_on(Database(path))
+    state = state_on(open_database(path))
     store = state.subscriptions
     assert [(s.id, s.chat_id, s.topic) for s in store.active()] == [
         (1, 1, "tsunami"),

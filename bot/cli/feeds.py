@@ -36,9 +36,8 @@ def add_feeds_command(commands, parents: Sequence[argparse.ArgumentParser]) -> N
 
 def _state(settings: Settings):
     from bot.cli.main import open_archive
-    from index.state import open_state
 
-    return open_state(open_archive(settings))
+    return open_archive(settings).open_state()
 
 
 def _listed(source: str, settings: Settings) -> list[tuple[str, str]]:

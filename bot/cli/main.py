@@ -446,10 +446,10 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
     from bot.cli.feeds import poll_line
     from index.clock import timestamp
-    from index.state import archive_stats, open_state
+    from index.state import archive_stats
 
     archive = open_archive(settings)
-    state = open_state(archive)
+    state = archive.open_state()
     stats = archive_stats(archive, state.feeds, state.subscriptions)
     # How fresh the archive is: its newest story, and when each feed was last read.
     stats["newest_story"] = archive.store.newest_published(timestamp())

@@ -12,10 +12,10 @@ import logging
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from types import ModuleType
 from urllib.parse import urlsplit
 
 import feedparser
-import trafilatura
 
 from config import SourceSettings
 from index.errors import SourceError
@@ -39,6 +39,14 @@ _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _TAG = re.compile(r"<[^>]+>")
 _DEFAULTS = SourceSettings()
 _MENU_SEPARATORS = ("|", "•")
+
+
+def _trafilatura() -> ModuleType:
+    """trafilatura, imported on first use: it loads lxml and its extractors, which
+    a process reading only feeds or files never needs."""
+    import trafilatura
+
+    return trafilatura
 
 
 @dataclass(frozen=True)
@@ -77,7 +85,7 @@ def extract_article(
     menu, a cookie wall), judged by `limits.min_article_words`."""
     where = url or fallback_source or "the page"
     try:
-        document = trafilatura.bare_extraction(
+        document = _trafilatura().bare_extraction(
             html, url=url, with_metadata=True, include_comments=False, include_tables=False
         )
     except Exception:  # lxml and trafilatura raise many kinds on hostile markup
@@ -346,7 +354,7 @@ def _is_html(resource: FetchedResource) -> bool:
 def _html_to_text(html: str) -> str:
     if "<" not in html:
         return clean_text(html)
-    text = trafilatura.extract(f"<html><body><article>{html}</article></body></html>", fast=True)
+    text = _trafilatura().extract(f"<html><body><article>{html}</article></body></html>", fast=True)
     if text:
         return clean_text(text)
     # trafilatura rejects very short fragments; dropping the tags is enough for those.

@@ -12,10 +12,6 @@ from index.storage.database import Migration, Transaction
 class AlertVoteStore(Statements):
     """Reads and writes the `alert_votes` table."""
 
-    # Added to the check that the subscription still exists: nothing in SQLite, whose write
-    # transaction (BEGIN IMMEDIATE) already keeps a removal out until the vote is in.
-    _KEEP_SUBSCRIPTION = ""
-
     def record(
         self,
         delivery_id: int,
@@ -39,7 +35,7 @@ class AlertVoteStore(Statements):
             known = tx.execute(
                 self._sql(
                     "SELECT 1 FROM subscriptions WHERE id = ? AND chat_id = ?"
-                    + self._KEEP_SUBSCRIPTION
+                    + self.dialect.for_share  # no removal slips in before the insert
                 ),
                 [subscription_id, chat_id],
             ).fetchone()
@@ -87,7 +83,7 @@ class AlertVoteStore(Statements):
         return {int(s): (int(n), int(last)) for s, n, last in rows}
 
 
-# -- the tables this module owns, created and changed by schema version (index/schema.py
+# -- the tables this module owns, created and changed by schema version (index/backends/sqlite/schema.py
 # runs every owner's migrations in one ordered list)
 
 

@@ -128,7 +128,7 @@ def _preferences(row: tuple) -> ChatPreferences:
     return ChatPreferences(**values)
 
 
-# -- the table this module owns (index/schema.py runs every owner's migrations in order)
+# -- the table this module owns (index/backends/sqlite/schema.py runs every owner's migrations in order)
 
 CREATE_TABLE = """CREATE TABLE chat_settings (
     chat_id {integer} PRIMARY KEY,

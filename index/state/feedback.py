@@ -34,7 +34,7 @@ class FeedbackStore(Statements):
         )
 
 
-# -- the tables this module owns, created and changed by schema version (index/schema.py
+# -- the tables this module owns, created and changed by schema version (index/backends/sqlite/schema.py
 # runs every owner's migrations in one ordered list)
 
 

@@ -17,8 +17,6 @@ FEED_COLUMNS = (
 class FeedRegistry(Statements):
     """Reads and writes the `feeds` table."""
 
-    # After `added_at`, the order feeds were added in: SQLite's rowid.
-    _ADDED = "rowid"
     # What else recording a poll sets, given the recording worker: nothing here (an SQLite
     # archive's feeds have no lease).
     _ALSO_POLLED = ""
@@ -53,7 +51,9 @@ class FeedRegistry(Statements):
 
     def all(self) -> list[FeedRecord]:
         """Every feed, oldest first (the order /feeds numbers them in)."""
-        rows = self._read(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY added_at, {self._ADDED}")
+        rows = self._read(
+            f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY added_at, {self.dialect.added_order}"
+        )
         return [feed_from_row(row) for row in rows]
 
     def record_success(
@@ -109,7 +109,7 @@ def feed_from_row(row: tuple) -> FeedRecord:
     return FeedRecord(*row[:8], int(row[8] or 0), int(row[9] or 0), int(row[10] or 0), row[11])
 
 
-# -- the tables this module owns, created and changed by schema version (index/schema.py
+# -- the tables this module owns, created and changed by schema version (index/backends/sqlite/schema.py
 # runs every owner's migrations in one ordered list)
 
 

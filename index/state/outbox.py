@@ -23,41 +23,53 @@ only as sent, partial, failed, paused or cancelled, and a killed worker's claim 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from index.clock import Clock, timestamp, utc_now
 from index.state.interfaces import Delivery, NewDelivery, RetryPolicy
-from index.storage.database import Database, Migration, Transaction
+from index.state.statements import Statements
+from index.storage.database import Migration, Transaction
+from index.storage.dialect import Marked
 
 DELIVERY_FIELDS = (
     "id, chat_id, thread_id, article_id, subscription_id, passage_id, score, status, attempts,"
     " pieces_sent, body, created_at"
 )
 _COLUMNS = ", ".join("d." + name.strip() for name in DELIVERY_FIELDS.split(","))
-# Due, not held by a live claim, for a chat that is not paused.
-_CLAIMABLE = """d.status = 'pending' AND COALESCE(d.next_attempt_at, '') <= :now
-    AND COALESCE(d.claimed_until, '') <= :now AND COALESCE(c.paused, 0) = 0"""
+# Due, not held by a live claim, for a chat that is not paused (the moment twice).
+_CLAIMABLE = """d.status = 'pending' AND COALESCE(d.next_attempt_at, '') <= ?
+    AND COALESCE(d.claimed_until, '') <= ? AND COALESCE(c.paused, 0) = 0"""
 RELEASE = "claimed_by = NULL, claimed_until = NULL"
 # Deliveries that are still waiting; unsubscribing or pausing withdraws them, and drops any
 # claim on them: a sender holding one finds its claim gone and sends no further piece.
-_WAITING = "('pending')"
+_WAITING = "status = 'pending'"
 
 
-class DeliveryOutbox:
-    """Reads and writes `alert_queue` and `deliveries`. `clock` gives the current UTC time."""
+class DeliveryOutbox(Statements):
+    """Reads and writes `alert_queue` and `deliveries`, on either backend. `clock` gives the
+    current UTC time: the process's on SQLite (one process runs the bot on the file), the
+    database server's on PostgreSQL (index/backends/postgres), since each worker's own clock
+    may be off.
 
-    def __init__(self, database: Database, clock: Clock = utc_now) -> None:
-        self.database = database
+    A claim is one `UPDATE ... WHERE id IN (SELECT ...) RETURNING`: on SQLite the one writer
+    at a time makes it atomic; on PostgreSQL the SELECT skips rows another worker is claiming
+    this instant (SKIP LOCKED) instead of waiting for them, and a row it finds claimed since
+    its snapshot is checked again at its latest version, so no two workers ever hold one row.
+    """
+
+    def __init__(self, database: Any, clock: Clock = utc_now) -> None:
+        super().__init__(database)
         self.clock = clock
 
     # -- the queue of articles to match
 
     def queued_articles(self, limit: int) -> list[tuple[str, str]]:
         """(article_id, queued_at) of articles not yet matched, oldest first."""
-        rows = self._db.execute(
-            "SELECT article_id, queued_at FROM alert_queue ORDER BY queued_at, rowid LIMIT ?",
+        rows = self._read(
+            "SELECT article_id, queued_at FROM alert_queue"
+            f" ORDER BY queued_at, {self.dialect.added_order} LIMIT ?",
             [limit],
         )
         return [(row[0], row[1]) for row in rows]
@@ -66,19 +78,12 @@ class DeliveryOutbox:
         """Enqueue the matches of an article and take it off the queue, in one transaction.
         Returns how many deliveries were new (a chat's topic gets an article at most once)."""
         now = timestamp(self.clock())
-        rows = [
-            (m.chat_id, m.thread_id, article_id, m.subscription_id, m.passage_id, m.score, now, now)
-            for m in sorted(matches, key=lambda m: -m.score)
-        ]
-        with self.database.transaction() as tx:
+        ordered = sorted(matches, key=lambda m: -m.score)
+        insert = _INSERT_MATCHES[self.dialect.name]
+        with self._transaction() as tx:
             # One statement for all of an article's matches: a story that matches thousands
             # of subscriptions is written in milliseconds, not one round trip each.
-            added = tx.conn.executemany(
-                """INSERT OR IGNORE INTO deliveries (chat_id, thread_id, article_id,
-                   subscription_id, passage_id, score, status, attempts, next_attempt_at,
-                   created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)""",
-                rows,
-            ).rowcount
+            added = insert(tx.transaction, article_id, ordered, now)
             tx.execute("DELETE FROM alert_queue WHERE article_id = ?", [article_id])
         return max(added, 0)
 
@@ -87,33 +92,28 @@ class DeliveryOutbox:
     def claim_due(self, worker: str, limit: int, lease_seconds: float) -> list[Delivery]:
         """Take up to `limit` due deliveries of chats taking alerts one by one, for `worker`
         alone until the lease runs out. Atomic: no two workers ever hold the same row."""
-        return self._claim("COALESCE(c.digest, 0) = 0", {}, worker, limit, lease_seconds)
+        return self._claim("COALESCE(c.digest, 0) = 0", [], worker, limit, lease_seconds)
 
     def claim_for_chat(
         self, chat_id: int, worker: str, limit: int, lease_seconds: float
     ) -> list[Delivery]:
         """Take a digest chat's due deliveries, oldest first, the same way as `claim_due`."""
-        return self._claim("d.chat_id = :chat", {"chat": chat_id}, worker, limit, lease_seconds)
+        return self._claim("d.chat_id = ?", [chat_id], worker, limit, lease_seconds)
 
     def _claim(
-        self, where: str, params: dict, worker: str, limit: int, lease_seconds: float
+        self, where: str, params: list, worker: str, limit: int, lease_seconds: float
     ) -> list[Delivery]:
         now = self.clock()
-        values = {
-            **params,
-            "now": timestamp(now),
-            "worker": worker,
-            "until": timestamp(now + timedelta(seconds=lease_seconds)),
-            "limit": limit,
-        }
-        with self.database.transaction() as tx:
+        until = timestamp(now + timedelta(seconds=lease_seconds))
+        with self._transaction() as tx:
             rows = tx.execute(
-                f"""UPDATE deliveries SET claimed_by = :worker, claimed_until = :until
+                f"""UPDATE deliveries SET claimed_by = ?, claimed_until = ?
                     WHERE id IN (SELECT d.id FROM deliveries d
                         LEFT JOIN chats c ON c.chat_id = d.chat_id
-                        WHERE {_CLAIMABLE} AND {where} ORDER BY d.id LIMIT :limit)
+                        WHERE {_CLAIMABLE} AND {where} ORDER BY d.id LIMIT ?
+                        {self.dialect.skip_locked.format("d")})
                     RETURNING {DELIVERY_FIELDS}""",
-                values,
+                [worker, until, timestamp(now), timestamp(now), *params, limit],
             ).fetchall()
         return sorted((delivery_from_row(row) for row in rows), key=lambda d: d.id)
 
@@ -160,20 +160,20 @@ class DeliveryOutbox:
         self, ids: Sequence[int], worker: str, error: str, policy: RetryPolicy
     ) -> list[int]:
         """Count a failed attempt and back off; the ids whose retry window is over are given
-        up (failed, or partial when some pieces arrived) and returned."""
+        up (failed, or partial when some pieces arrived) and returned, in the order given."""
         now = self.clock()
         given_up = []
-        with self.database.transaction() as tx:
-            for delivery_id in ids:
-                row = tx.execute(
-                    "SELECT attempts, created_at FROM deliveries WHERE id = ? AND claimed_by = ?"
-                    " AND status = 'pending'",
-                    [delivery_id, worker],
-                ).fetchone()
-                if row is None:
-                    continue  # the claim was lost: the new holder decides
-                attempts = int(row[0] or 0) + 1
-                retry_at = next_try(attempts, row[1], now, policy)
+        among, params = self.dialect.any_of("id", ids)
+        with self._transaction() as tx:
+            rows = tx.execute(
+                f"""SELECT id, attempts, created_at FROM deliveries WHERE {among}
+                    AND claimed_by = ? AND status = 'pending'
+                    ORDER BY id{self.dialect.for_update}""",
+                [*params, worker],
+            ).fetchall()
+            for delivery_id, attempts, created_at in rows:
+                attempts = int(attempts or 0) + 1
+                retry_at = next_try(attempts, created_at, now, policy)
                 if retry_at is None:
                     given_up.append(delivery_id)
                     changes, values = f"status = {GIVEN_UP}, {RELEASE}", []
@@ -183,7 +183,8 @@ class DeliveryOutbox:
                     f"UPDATE deliveries SET attempts = ?, last_error = ?, {changes} WHERE id = ?",
                     [attempts, error[:500], *values, delivery_id],
                 )
-        return given_up
+        order = {delivery_id: n for n, delivery_id in enumerate(ids)}
+        return sorted(given_up, key=order.__getitem__)
 
     def refuse(self, ids: Sequence[int], worker: str, error: str) -> None:
         """Telegram refused a piece for good (400): failed, or partial if pieces arrived."""
@@ -198,38 +199,49 @@ class DeliveryOutbox:
     # -- withdrawn by the subscriptions, inside their transaction
 
     @staticmethod
-    def cancel_for_subscriptions(tx: Transaction, subscription_ids: Sequence[int]) -> None:
+    def cancel_for_subscriptions(tx: Marked, subscription_ids: Sequence[int]) -> None:
         """Unsubscribed: the subscriptions' waiting deliveries become cancelled, in `tx`, the
         transaction that deletes the subscriptions."""
-        marks = ",".join("?" * len(subscription_ids))
+        among, params = tx.dialect.any_of("subscription_id", subscription_ids)
         tx.execute(
-            f"""UPDATE deliveries SET status = 'cancelled', {RELEASE}
-                WHERE subscription_id IN ({marks}) AND status IN {_WAITING}""",
-            list(subscription_ids),
+            f"UPDATE deliveries SET status = 'cancelled', {RELEASE} WHERE {among} AND {_WAITING}",
+            params,
         )
 
     @staticmethod
-    def hold_for_chat(tx: Transaction, chat_id: int) -> None:
+    def hold_for_chat(tx: Marked, chat_id: int) -> None:
         """The chat was paused: its waiting deliveries become paused, in `tx`, the
         transaction that pauses the chat."""
         tx.execute(
-            f"""UPDATE deliveries SET status = 'paused', {RELEASE}
-                WHERE chat_id = ? AND status IN {_WAITING}""",
+            f"UPDATE deliveries SET status = 'paused', {RELEASE} WHERE chat_id = ? AND {_WAITING}",
             [chat_id],
         )
 
     @staticmethod
-    def move_for_chat(tx: Transaction, old_chat_id: int, new_chat_id: int) -> None:
-        """The chat got a new id: its alerts (sent, waiting, held) go with it, in `tx`, the
-        transaction that moves its subscriptions."""
-        move_deliveries(tx.execute, "?", old_chat_id, new_chat_id)
+    def move_for_chat(tx: Marked, old_chat_id: int, new_chat_id: int) -> None:
+        """The chat got a new id: its alerts go with it, in `tx`, the transaction that moves
+        its subscriptions, keeping the claims (a sender holding one sends it to the new id on
+        its next try). One the new chat already has (the same article in the same forum
+        topic) is not moved, and withdrawn if still waiting."""
+        tx.execute(
+            """UPDATE deliveries SET chat_id = ? WHERE chat_id = ? AND NOT EXISTS
+                (SELECT 1 FROM deliveries e WHERE e.chat_id = ?
+                 AND COALESCE(e.thread_id, 0) = COALESCE(deliveries.thread_id, 0)
+                 AND e.article_id = deliveries.article_id)""",
+            [new_chat_id, old_chat_id, new_chat_id],
+        )
+        tx.execute(
+            f"UPDATE deliveries SET status = 'cancelled', {RELEASE} WHERE chat_id = ? AND {_WAITING}",
+            [old_chat_id],
+        )
 
     # -- reading
 
     def next_due_at(self) -> datetime | None:
         """When the earliest pending one-by-one delivery can be claimed (None: nothing waits)."""
-        row = self._db.execute(
-            """SELECT MIN(MAX(COALESCE(d.next_attempt_at, ''), COALESCE(d.claimed_until, '')))
+        row = self._read(
+            f"""SELECT MIN({self.dialect.greatest}(COALESCE(d.next_attempt_at, ''),
+                                                  COALESCE(d.claimed_until, '')))
                FROM deliveries d LEFT JOIN chats c ON c.chat_id = d.chat_id
                WHERE d.status = 'pending' AND COALESCE(c.digest, 0) = 0
                AND COALESCE(c.paused, 0) = 0"""
@@ -239,15 +251,15 @@ class DeliveryOutbox:
         return datetime.fromisoformat(row[0]) if row[0] else self.clock()
 
     def get(self, delivery_id: int) -> Delivery | None:
-        row = self._db.execute(
+        row = self._read(
             f"SELECT {_COLUMNS} FROM deliveries d WHERE d.id = ?", [delivery_id]
         ).fetchone()
         return delivery_from_row(row) if row else None
 
     def counts(self) -> dict[str, int]:
-        rows = self._db.execute("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
+        rows = self._read("SELECT status, COUNT(*) FROM deliveries GROUP BY status")
         counts = {row[0]: int(row[1]) for row in rows}
-        queued = int(self._db.execute("SELECT COUNT(*) FROM alert_queue").fetchone()[0])
+        queued = int(self._read("SELECT COUNT(*) FROM alert_queue").fetchone()[0])
         return {**counts, "queued_articles": queued}
 
     def _update(
@@ -256,42 +268,64 @@ class DeliveryOutbox:
         """Change pending rows that `worker` still holds; returns how many it changed."""
         if not ids:
             return 0
-        marks = ",".join("?" * len(ids))
-        with self.database.transaction() as tx:
-            cursor = tx.execute(
-                f"""UPDATE deliveries SET {changes} WHERE id IN ({marks}) AND claimed_by = ?
-                    AND status = 'pending' {extra}""",
-                [*values, *ids, worker],
-            )
+        among, params = self.dialect.any_of("id", ids)
+        cursor = self._write(
+            f"""UPDATE deliveries SET {changes} WHERE {among} AND claimed_by = ?
+                AND status = 'pending' {extra}""",
+            [*values, *params, worker],
+        )
         return cursor.rowcount
 
-    @property
-    def _db(self):
-        return self.database.connection()
+
+def _insert_matches_sqlite(
+    tx: Any, article_id: str, ordered: Sequence[NewDelivery], now: str
+) -> int:
+    """An article's matches in one executemany; how many were new."""
+    return tx.conn.executemany(
+        """INSERT OR IGNORE INTO deliveries (chat_id, thread_id, article_id,
+           subscription_id, passage_id, score, status, attempts, next_attempt_at,
+           created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)""",
+        [
+            (m.chat_id, m.thread_id, article_id, m.subscription_id, m.passage_id, m.score, now, now)
+            for m in ordered
+        ],
+    ).rowcount
+
+
+def _insert_matches_postgresql(
+    tx: Any, article_id: str, ordered: Sequence[NewDelivery], now: str
+) -> int:
+    """An article's matches in one INSERT from arrays (unnest), in their order; how many
+    were new."""
+    return tx.execute(
+        """INSERT INTO deliveries (chat_id, thread_id, article_id, subscription_id,
+               passage_id, score, status, attempts, next_attempt_at, created_at)
+           SELECT chat, thread, %(article)s, subscription, passage, score, 'pending', 0,
+                  %(now)s, %(now)s
+           FROM unnest(%(chats)s::bigint[], %(threads)s::bigint[],
+                       %(subscriptions)s::bigint[], %(passages)s::bigint[],
+                       %(scores)s::float8[])
+                WITH ORDINALITY AS m(chat, thread, subscription, passage, score, n)
+           ORDER BY n
+           ON CONFLICT (chat_id, COALESCE(thread_id, 0), article_id) DO NOTHING""",
+        {
+            "article": article_id,
+            "now": now,
+            "chats": [m.chat_id for m in ordered],
+            "threads": [m.thread_id for m in ordered],
+            "subscriptions": [m.subscription_id for m in ordered],
+            "passages": [m.passage_id for m in ordered],
+            "scores": [m.score for m in ordered],
+        },
+    ).rowcount
+
+
+# Bulk inserts are where the two drivers truly differ.
+_INSERT_MATCHES = {"sqlite": _insert_matches_sqlite, "postgresql": _insert_matches_postgresql}
 
 
 # Given up on: partial when some pieces arrived, so /stats tells the two apart.
 GIVEN_UP = "CASE WHEN pieces_sent > 0 THEN 'partial' ELSE 'failed' END"
-
-
-def move_deliveries(
-    execute: Callable[..., Any], mark: str, old_chat_id: int, new_chat_id: int
-) -> None:
-    """Both backends: the chat's deliveries under its new id, keeping the claims (a sender
-    holding one sends it to the new id on its next try). One the new chat already has (the
-    same article in the same forum topic) is not moved, and withdrawn if still waiting."""
-    execute(
-        f"""UPDATE deliveries SET chat_id = {mark} WHERE chat_id = {mark} AND NOT EXISTS
-            (SELECT 1 FROM deliveries e WHERE e.chat_id = {mark}
-             AND COALESCE(e.thread_id, 0) = COALESCE(deliveries.thread_id, 0)
-             AND e.article_id = deliveries.article_id)""",
-        [new_chat_id, old_chat_id, new_chat_id],
-    )
-    execute(
-        f"""UPDATE deliveries SET status = 'cancelled', {RELEASE}
-            WHERE chat_id = {mark} AND status IN {_WAITING}""",
-        [old_chat_id],
-    )
 
 
 def next_try(
@@ -322,7 +356,7 @@ def delivery_from_row(row: tuple) -> Delivery:
     )
 
 
-# -- the tables this module owns, created and changed by schema version (index/schema.py
+# -- the tables this module owns, created and changed by schema version (index/backends/sqlite/schema.py
 # runs every owner's migrations in one ordered list)
 
 

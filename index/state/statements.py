@@ -1,31 +1,38 @@
-"""How the small state stores (feeds, feedback, alert votes) run their SQL: written once, with
-SQLite's `?` marks, and run here on the archive's SQLite `Database`. Their PostgreSQL stores
-inherit them and run the same statements through `PostgresStatements`
-(index/state/postgres/statements.py), keeping only what PostgreSQL does differently."""
+"""How the state stores run their SQL on either backend: written once, with `?` marks and
+the syntax both accept, and run here on the archive's database (an SQLite `Database` or a
+`PostgresDatabase`), whose dialect (index/storage/dialect.py) supplies what differs."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from index.storage.database import Database
+from index.storage.dialect import Dialect, Marked
 
 
 class Statements:
-    """A store's statements on SQLite."""
+    """A store's statements on its database."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Any) -> None:
         self.database = database
+        self.dialect: Dialect = database.dialect
 
     def _sql(self, statement: str) -> str:
-        """`statement` with this database's marks (SQLite's own here)."""
-        return statement
+        """`statement` with this database's marks."""
+        return self.dialect.sql(statement)
 
     def _read(self, statement: str, params: Sequence[Any] | None = None) -> Any:
         """The cursor of one query, on this thread's connection."""
-        return self.database.connection().execute(statement, params)
+        return self.database.execute(self._sql(statement), params)
 
     def _write(self, statement: str, params: Sequence[Any]) -> Any:
         """One statement, committed on its own; its cursor (for `rowcount`)."""
         with self.database.transaction() as tx:
-            return tx.execute(statement, params)
+            return tx.execute(self._sql(statement), params)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Marked]:
+        """Everything inside commits together or not at all; statements with `?` marks."""
+        with self.database.transaction() as tx:
+            yield Marked(tx, self.dialect)

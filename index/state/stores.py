@@ -1,25 +1,20 @@
 """The state stores of an archive, opened together, so the bot never builds a storage class
-itself: `open_state(archive)` is the one place that knows where they live: in the archive's
-SQLite file, or with `storage.url` in its PostgreSQL database beside the articles."""
+itself: each backend (index/backends/) makes a `BotState` on its own database, and the
+archive hands it out (`NewsArchive.open_state`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from index.clock import Clock, utc_now
-from index.state.alert_votes import AlertVoteStore
-from index.state.chat_settings import ChatPreferenceStore, ChatSettingsStore
-from index.state.feedback import FeedbackStore
-from index.state.feeds import FeedRegistry
+from index.state.chat_settings import ChatPreferenceStore
 from index.state.interfaces import AlertVotes, Feedback, Feeds, JobLocks, Outbox, Subscriptions
-from index.state.outbox import DeliveryOutbox
-from index.state.subscriptions import SubscriptionStore
-from index.storage.database import Database
 
-if TYPE_CHECKING:
-    from index.storage.archive import NewsArchive
-    from index.storage.postgres import PostgresDatabase
+
+class HasStats(Protocol):
+    """An archive's own figures (`NewsArchive.stats`)."""
+
+    def stats(self) -> dict[str, object]: ...
 
 
 @dataclass(frozen=True)
@@ -47,50 +42,8 @@ class OneProcess:
         return None
 
 
-def open_state(archive: NewsArchive) -> BotState:
-    """The state stores kept beside `archive`'s articles (the schema is already migrated)."""
-    return state_on(archive.postgres if archive.settings.storage.url else archive.database)
-
-
-def state_on(database: Database | PostgresDatabase, clock: Clock | None = None) -> BotState:
-    """The state stores on an SQLite `Database` or a `PostgresDatabase`. The outbox keeps
-    time by `clock` when given (tests drive it by hand); else by the one clock every writer
-    shares: on SQLite the process's (one process runs the bot on the file), on PostgreSQL
-    the server's, since each worker's own clock may be off."""
-    if isinstance(database, Database):
-        return BotState(
-            subscriptions=SubscriptionStore(database),
-            outbox=DeliveryOutbox(database, clock or utc_now),
-            feeds=FeedRegistry(database),
-            feedback=FeedbackStore(database),
-            alert_votes=AlertVoteStore(database),
-            jobs=OneProcess(),
-            chat_settings=ChatSettingsStore(database),
-        )
-    from index.state.postgres import (
-        AdvisoryJobLocks,
-        PostgresAlertVotes,
-        PostgresChatSettings,
-        PostgresFeedback,
-        PostgresFeeds,
-        PostgresOutbox,
-        PostgresSubscriptions,
-    )
-    from index.state.postgres.statements import database_clock
-
-    return BotState(
-        subscriptions=PostgresSubscriptions(database),
-        outbox=PostgresOutbox(database, clock or database_clock(database)),
-        feeds=PostgresFeeds(database),
-        feedback=PostgresFeedback(database),
-        alert_votes=PostgresAlertVotes(database),
-        jobs=AdvisoryJobLocks(database),
-        chat_settings=PostgresChatSettings(database),
-    )
-
-
 def archive_stats(
-    archive: NewsArchive, feeds: Feeds, subscriptions: Subscriptions
+    archive: HasStats, feeds: Feeds, subscriptions: Subscriptions
 ) -> dict[str, object]:
     """The archive's figures with its feeds and subscriptions counted by their owners, in the
     order `newsbot stats` prints them."""

@@ -64,14 +64,14 @@ def near_duplicate_of(text: str, fingerprint: int, candidates: Candidates) -> st
     return None
 
 
-# Stories of a time range, newest first; `{mark}` is the backend's parameter mark. The partial
+# Stories of a time range, newest first (`?` marks: Dialect.sql). The partial
 # indexes of schema version 9 (SQLite) / 7 (PostgreSQL) serve both statements.
 STORIES_SQL = """SELECT a.id, a.title, a.source, a.url, a.published,
         (SELECT MIN(p.id) FROM passages p WHERE p.article_id = a.id)
     FROM articles a
-    WHERE a.duplicate_of IS NULL AND a.published >= {mark} AND a.published < {mark}
-    ORDER BY a.published DESC, a.id LIMIT {mark}"""
-COPIES_SQL = "SELECT duplicate_of, source FROM articles WHERE duplicate_of IN ({marks})"
+    WHERE a.duplicate_of IS NULL AND a.published >= ? AND a.published < ?
+    ORDER BY a.published DESC, a.id LIMIT ?"""
+COPIES_SQL = "SELECT duplicate_of, source FROM articles WHERE {among}"
 STORY_INDEXES = (
     "CREATE INDEX articles_original_published ON articles (published) WHERE duplicate_of IS NULL",
     "CREATE INDEX articles_copies ON articles (duplicate_of, source)"

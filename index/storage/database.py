@@ -1,8 +1,8 @@
 """The SQLite file: connections (one per thread, WAL) and the schema, migrated in order.
 
-Each table's owner declares its migrations by schema version (index/schema.py lists the
-owners); they are append-only, and each version runs in its own transaction with the version
-bump, so running them again is a no-op and an upgrade never loses subscriptions.
+Each table's owner declares its migrations by schema version (index/backends/sqlite/schema.py
+lists the owners); they are append-only, and each version runs in its own transaction with the
+version bump, so running them again is a no-op and an upgrade never loses subscriptions.
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
 from index.errors import StoreError
+from index.storage.dialect import SQLITE
 
 # What `Database.transaction()` yields: run statements on it to make them part of the
 # transaction.
@@ -46,14 +48,12 @@ def _step(migrations: list[Migration]) -> Migration:
 class Database:
     """Opens the SQLite file once per thread (sqlite3 connections must not cross threads)."""
 
-    def __init__(self, path: Path, migrations: Sequence[Migration] | None = None) -> None:
+    dialect = SQLITE
+
+    def __init__(self, path: Path, migrations: Sequence[Migration]) -> None:
         """Open (creating if need be) the file at `path` and bring its schema up to date:
-        `migrations`, one per version in order; the archive's whole schema (index/schema.py,
-        every table owner's migrations) when omitted."""
-        if migrations is None:
-            # The tables' owners (index/state) build on this module, so their list is
-            # assembled above it and looked up only now.
-            from index.schema import MIGRATIONS as migrations
+        `migrations`, one per version in order (the archive's: index/backends/sqlite/schema.py,
+        opened by `index.backends.sqlite.open_database`)."""
         self.path = path
         self.migrations = list(migrations)
         self._local = threading.local()
@@ -73,6 +73,10 @@ class Database:
             db = sqlite_utils.Database(conn)
             self._local.db = db
         return db
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> sqlite3.Cursor:
+        """One statement on this thread's connection (a write commits on its own)."""
+        return self.connection().execute(sql, params)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

@@ -1,5 +1,5 @@
 """What the layers above storage may ask of it: the archive of articles and passages, and the
-vector index. SQLite (article_store.py) with FAISS (vectors.py) is one implementation,
+vector index. SQLite (passages.py) with FAISS (vectors.py) is one implementation,
 PostgreSQL with pgvector (postgres/) the other; code in
 retrieval/, bot/ and index/ingest.py depends on these Protocols only, so another backend can
 take their place without them knowing.

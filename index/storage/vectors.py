@@ -10,6 +10,7 @@ on load, so vectors of another model never mix.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -18,8 +19,9 @@ import uuid
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
-import faiss
 import numpy as np
 
 from config import VectorSettings
@@ -27,14 +29,30 @@ from index.clock import timestamp
 from index.errors import ForeignIndexError, StoreError
 from index.storage.interfaces import checked_batch
 
+if TYPE_CHECKING:
+    import faiss
+
 log = logging.getLogger(__name__)
+
+
+def _faiss() -> ModuleType:
+    """faiss, imported on first use: the storage package's face (the interfaces, the
+    database) must not load it for a process that never opens a FAISS index."""
+    import faiss
+
+    return faiss
+
+
+@functools.cache
+def _all_threads() -> int:
+    return _faiss().omp_get_max_threads()
+
 
 # A search of a few queries runs on the calling thread alone: assembling an OpenMP team costs
 # more than it saves, and on a busy 2-core machine waiting for it took 8 ms against 0.3 ms
 # for a 60-result search of a small index (measured). OpenMP thread counts are per calling
 # thread, so this never slows a bulk build running in another thread.
 _SINGLE_THREAD_BELOW = 16
-_ALL_THREADS = faiss.omp_get_max_threads()
 
 # Past this share of removed-but-still-stored vectors an HNSW index is rebuilt without them,
 # so memory and search work do not grow with deletions.
@@ -85,7 +103,7 @@ class VectorIndex:
         self.dimension = dimension
         self.model_name = model_name
         self.settings = settings
-        self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimension))
+        self._index = _faiss().IndexIDMap2(_faiss().IndexFlatIP(dimension))
         self._lock = _ReadWriteLock()
         self._writer = threading.Lock()  # one add/remove at a time; searches are not held
         self._deleted: set[int] = set()  # removed from an HNSW index, still inside it
@@ -179,7 +197,7 @@ class VectorIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock.reading():
             tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-            faiss.write_index(self._index, str(tmp))
+            _faiss().write_index(self._index, str(tmp))
             meta = {
                 "model": self.model_name,
                 "dimension": self.dimension,
@@ -215,16 +233,16 @@ class VectorIndex:
                 f" not {model_name}; run `newsbot reindex`"
             )
         try:
-            index = faiss.read_index(str(path))
+            index = _faiss().read_index(str(path))
         except RuntimeError as error:
             raise StoreError(f"vector index {path} is unreadable: {error}") from None
-        if index.d != dimension or not isinstance(index, faiss.IndexIDMap2):
+        if index.d != dimension or not isinstance(index, _faiss().IndexIDMap2):
             raise StoreError(f"vector index {path} does not match its metadata; run reindex")
         loaded = cls(dimension, model_name, settings)
         loaded._index = index
         loaded.generation = str(meta.get("generation", ""))
         if cls._is_hnsw(index):
-            faiss.downcast_index(index.index).hnsw.efSearch = settings.hnsw_ef_search
+            _faiss().downcast_index(index.index).hnsw.efSearch = settings.hnsw_ef_search
             deleted = np.asarray(meta.get("deleted", []), dtype=np.int64)
             loaded._deleted = set(np.intersect1d(loaded._all_ids(), deleted).tolist())
             loaded._search_params = cls._skip_deleted(loaded._deleted)
@@ -233,7 +251,7 @@ class VectorIndex:
     # -- internals -------------------------------------------------------------------------
 
     def _all_ids(self) -> np.ndarray:
-        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        return _faiss().vector_to_array(self._index.id_map).astype(np.int64)
 
     def _rebuild_as_hnsw(self) -> None:
         """Build an HNSW index of the live vectors beside the current one, then swap it in.
@@ -246,10 +264,12 @@ class VectorIndex:
         if self._deleted:
             keep = ~np.isin(ids, np.fromiter(self._deleted, dtype=np.int64))
             ids, vectors = ids[keep], vectors[keep]
-        hnsw = faiss.IndexHNSWFlat(self.dimension, self.settings.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+        hnsw = _faiss().IndexHNSWFlat(
+            self.dimension, self.settings.hnsw_m, _faiss().METRIC_INNER_PRODUCT
+        )
         hnsw.hnsw.efConstruction = self.settings.hnsw_ef_construction
         hnsw.hnsw.efSearch = self.settings.hnsw_ef_search
-        rebuilt = faiss.IndexIDMap2(hnsw)
+        rebuilt = _faiss().IndexIDMap2(hnsw)
         # Added in slices so the copy of the vectors is never made whole a second time.
         for start in range(0, len(ids), 65536):
             rebuilt.add_with_ids(
@@ -264,9 +284,9 @@ class VectorIndex:
     def _skip_deleted(deleted: set[int]) -> faiss.SearchParameters | None:
         if not deleted:
             return None
-        inner = faiss.IDSelectorBatch(np.fromiter(deleted, dtype=np.int64))
-        params = faiss.SearchParameters()
-        outer = faiss.IDSelectorNot(inner)
+        inner = _faiss().IDSelectorBatch(np.fromiter(deleted, dtype=np.int64))
+        params = _faiss().SearchParameters()
+        outer = _faiss().IDSelectorNot(inner)
         params.sel = outer
         # The C++ objects hold bare pointers to each other: keep the Python owners alive.
         params.referenced_objects = [inner, outer]
@@ -274,7 +294,7 @@ class VectorIndex:
 
     @staticmethod
     def _is_hnsw(index: faiss.Index) -> bool:
-        return isinstance(faiss.downcast_index(index.index), faiss.IndexHNSW)
+        return isinstance(_faiss().downcast_index(index.index), _faiss().IndexHNSW)
 
 
 def _stored_vectors(index: faiss.IndexIDMap2) -> np.ndarray:
@@ -282,13 +302,15 @@ def _stored_vectors(index: faiss.IndexIDMap2) -> np.ndarray:
 
     A view (rather than reconstruct_n) avoids a second full copy at a million vectors.
     """
-    inner = faiss.downcast_index(index.index)
-    flat = faiss.downcast_index(inner.storage) if isinstance(inner, faiss.IndexHNSW) else inner
+    inner = _faiss().downcast_index(index.index)
+    flat = (
+        _faiss().downcast_index(inner.storage) if isinstance(inner, _faiss().IndexHNSW) else inner
+    )
     n, d = index.ntotal, index.d
     if n == 0:
         return np.zeros((0, d), dtype=np.float32)
-    if isinstance(flat, faiss.IndexFlat):
-        return faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
+    if isinstance(flat, _faiss().IndexFlat):
+        return _faiss().rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
     return inner.reconstruct_n(0, n)
 
 
@@ -296,12 +318,12 @@ def _stored_vectors(index: faiss.IndexIDMap2) -> np.ndarray:
 def _omp_threads(threads: int) -> Iterator[None]:
     """FAISS's OpenMP threads for this thread's calls inside the block (0 = all)."""
     if threads:
-        faiss.omp_set_num_threads(threads)
+        _faiss().omp_set_num_threads(threads)
     try:
         yield
     finally:
         if threads:
-            faiss.omp_set_num_threads(_ALL_THREADS)
+            _faiss().omp_set_num_threads(_all_threads())
 
 
 def file_signature(path: Path) -> tuple[int, int, int] | None:

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from config import Settings
 from index import Ingestor, NewsArchive, SourceError, StoreError
+from index.backends import keeps_data_dir
 from index.embedding import Embedder
 from index.sources import read_file
 from index.text import Article
@@ -169,7 +170,7 @@ def prepared_archive(
     would share one PostgreSQL database, and the READY marker would speak for data kept
     elsewhere, so that is refused.
     """
-    if settings.storage.url:
+    if not keeps_data_dir(settings):
         raise StoreError(
             "newsbot eval builds its own archives in files; run it without storage.url "
             "(NEWSBOT_STORAGE_URL)"

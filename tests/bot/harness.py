@@ -86,7 +86,7 @@ class RunningBot:
         if archive.settings.storage.url:
             from psycopg.rows import dict_row
 
-            with archive.postgres.connect() as connection:
+            with archive.database.connect() as connection:
                 cursor = connection.cursor(row_factory=dict_row)
                 return cursor.execute(sql.replace("?", "%s"), params or []).fetchall()
         return list(archive.database.connection().query(sql, params or []))

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import psycopg
 
-from index.state import state_on
-from index.storage.postgres import PostgresDatabase
+from index.backends.postgres import open_database, state_on
 from index.text import Article
 from tests.bot.harness import feed_item, rss
 from tests.fake_bot_api import FakeBotApi
@@ -115,7 +114,7 @@ FULL_PLAN = IngestPlan(
 
 def subscribe_chats(url: str, plan: IngestPlan) -> None:
     """Every chat follows its topic, as /subscribe stores it."""
-    database = PostgresDatabase(url)
+    database = open_database(url)
     try:
         subscriptions = state_on(database).subscriptions
         for chat in plan.chat_ids():
@@ -251,7 +250,7 @@ def tally_ingest(
         arrived[key] += 1
         if key not in expected:
             unexpected += 1
-    database = PostgresDatabase(url)
+    database = open_database(url)
     try:
 
         def one(sql: str) -> int:

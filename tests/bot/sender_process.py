@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.backends.sqlite import open_database
 from index.clock import timestamp
-from index.storage import Database
 from tests.bot.harness import TOKEN
 from tests.fake_bot_api import FakeBotApi
 
@@ -92,7 +92,7 @@ def _rows(outbox: Outbox, sql: str, many: Sequence[tuple] = ()) -> list[tuple]:
 def write_outbox(outbox: Outbox, alerts: list[PlannedAlert]) -> None:
     """Pending outbox rows with pre-rendered bodies, as the matcher and renderer leave them."""
     if not isinstance(outbox, str):
-        Database(outbox / "newsbot.db")  # the schema, made as the bot makes it
+        open_database(outbox / "newsbot.db")  # the schema, made as the bot makes it
     now = timestamp()
     _rows(
         outbox,

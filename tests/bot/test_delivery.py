@@ -16,8 +16,8 @@ import pytest
 
 from bot.workers import drain_outbox, request_send
 from bot.workers.outbox_sender import Outcome, send_claimed
+from index.backends.sqlite import open_database
 from index.state import DeliveryOutbox
-from index.storage import Database
 from tests.bot.harness import (
     ADMIN_ID,
     SLOW,
@@ -276,7 +276,9 @@ async def test_two_concurrent_senders_never_send_the_same_alert(api, launch, tmp
     svc = bot.services
     # A second sender on its own connection, as another process would have.
     other = dataclasses.replace(
-        svc, outbox=DeliveryOutbox(Database(svc.archive.database.path)), send_lock=asyncio.Lock()
+        svc,
+        outbox=DeliveryOutbox(open_database(svc.archive.database.path)),
+        send_lock=asyncio.Lock(),
     )
     await asyncio.gather(
         drain_outbox(bot.app.bot, svc, "first"), drain_outbox(bot.app.bot, other, "second")
@@ -297,7 +299,9 @@ async def test_a_claim_whose_lease_ran_out_while_rendering_is_renewed_before_sen
     alerts = [PlannedAlert(USER_ID, ("🔔 Slow to render",))]
     await asyncio.to_thread(write_outbox, svc.settings.data_dir, alerts)
     other = dataclasses.replace(
-        svc, outbox=DeliveryOutbox(Database(svc.archive.database.path)), send_lock=asyncio.Lock()
+        svc,
+        outbox=DeliveryOutbox(open_database(svc.archive.database.path)),
+        send_lock=asyncio.Lock(),
     )
     [claimed] = svc.outbox.claim_due("slow", 1, lease_seconds=0.05)
     await asyncio.sleep(0.2)  # rendering: the lease runs out, nobody has taken the row yet

@@ -27,8 +27,8 @@ from telegram.request import HTTPXRequest
 
 from bot.workers import drain_outbox
 from config import load_settings
+from index.backends.sqlite import open_database
 from index.state import ChatSettingsStore, DeliveryOutbox
-from index.storage import Database
 from tests.bot.harness import TOKEN
 from tests.bot.sender_process import PlannedAlert, write_outbox
 from tests.fake_bot_api import FakeBotApi
@@ -113,7 +113,7 @@ async def deliver(
             "alerts.retry_max_seconds": 2.0,
         },
     )
-    database = Database(data_dir / "newsbot.db")
+    database = open_database(data_dir / "newsbot.db")
     svc = SimpleNamespace(
         outbox=DeliveryOutbox(database, clock),
         chat_settings=ChatSettingsStore(database),  # no chat set any: alerts as ever

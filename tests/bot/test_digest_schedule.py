@@ -13,8 +13,7 @@ import pytest
 
 from bot.handlers.chat_settings import DIGEST_USAGE
 from bot.workers.digests import run_digests
-from index.state import state_on
-from index.storage.postgres import PostgresDatabase
+from index.backends.postgres import open_database, state_on
 from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to
 from tests.postgres import both_backends_slow_on_postgres
 
@@ -93,7 +92,7 @@ async def test_two_workers_on_postgresql_send_one_digest_per_slot(
     await bot.ingest([seed])
     await asyncio.to_thread(bot.services.subscriptions.mark_digest_sent, USER_ID, LONG_AGO)
     # A second worker: its own connections to the same database (its own job lock session).
-    state = state_on(PostgresDatabase(storage_url))
+    state = state_on(open_database(storage_url))
     other = dataclasses.replace(
         bot.services,
         subscriptions=state.subscriptions,

@@ -1,18 +1,9 @@
-"""Readers' votes on alerts in PostgreSQL: index/state/alert_votes.py's store and statements."""
+"""Readers' votes on alerts in PostgreSQL: its table (the store is
+index/state/alert_votes.py, for both backends)."""
 
 from __future__ import annotations
 
 import psycopg
-
-from index.state.alert_votes import AlertVoteStore
-from index.state.postgres.statements import PostgresStatements
-
-
-class PostgresAlertVotes(PostgresStatements, AlertVoteStore):
-    """Reads and writes the `alert_votes` table."""
-
-    # Locks the subscription's row, so a removal cannot slip in before the insert.
-    _KEEP_SUBSCRIPTION = " FOR SHARE"
 
 
 def create_alert_votes(db: psycopg.Connection) -> None:

@@ -1,15 +1,11 @@
-"""Chat settings in PostgreSQL: index/state/chat_settings.py's store and statements."""
+"""Chat settings in PostgreSQL: its tables (the store is
+index/state/chat_settings.py, for both backends)."""
 
 from __future__ import annotations
 
 import psycopg
 
-from index.state.chat_settings import CREATE_PAUSED, CREATE_TABLE, ChatSettingsStore
-from index.state.postgres.statements import PostgresStatements
-
-
-class PostgresChatSettings(PostgresStatements, ChatSettingsStore):
-    """Reads and writes `chat_settings`."""
+from index.state.chat_settings import CREATE_PAUSED, CREATE_TABLE
 
 
 def create_chat_settings(db: psycopg.Connection) -> None:

@@ -1,15 +1,8 @@
-"""Users' votes on answers, in PostgreSQL: index/state/feedback.py's store and statements."""
+"""Users' votes on answers, in PostgreSQL: its table (the store is index/state/feedback.py, for both backends)."""
 
 from __future__ import annotations
 
 import psycopg
-
-from index.state.feedback import FeedbackStore
-from index.state.postgres.statements import PostgresStatements
-
-
-class PostgresFeedback(PostgresStatements, FeedbackStore):
-    """Writes the `feedback` table."""
 
 
 def create_feedback(db: psycopg.Connection) -> None:

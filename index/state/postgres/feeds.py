@@ -16,18 +16,16 @@ import psycopg
 
 from index.clock import timestamp
 from index.state.feeds import FeedRegistry
-from index.state.postgres.statements import PostgresStatements
 
 # Recording a poll ends the recording worker's own lease (a worker whose lease ran out and
 # was taken over ends no one else's); `leased_by` stays, naming the feed's last poller.
 _POLLED = "leased_until = CASE WHEN leased_by = ? THEN NULL ELSE leased_until END"
 
 
-class PostgresFeeds(PostgresStatements, FeedRegistry):
+class PostgresFeeds(FeedRegistry):
     """Reads and writes the `feeds` table: FeedRegistry's statements, but for adding a feed
     and its lease."""
 
-    _ADDED = "seq"  # PostgreSQL has no rowid: `seq` numbers the feeds as they are added
     _ALSO_POLLED = f", {_POLLED}"
 
     def _polled_by(self, worker: str | None) -> list:

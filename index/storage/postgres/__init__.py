@@ -1,16 +1,19 @@
-"""The PostgreSQL + pgvector backend: the same PassageStore and VectorStore as SQLite + FAISS,
-chosen by `storage.url`. Importing it needs psycopg (`pip install 'newsbot[postgres]'`)."""
+"""The PostgreSQL + pgvector backend's storage: the same PassageStore and VectorStore as
+SQLite + FAISS, opened by index/backends/postgres. Importing it needs psycopg
+(`pip install 'newsbot[postgres]'`)."""
 
-from index._exports import lazy_exports
+from index.storage.postgres.database import PostgresDatabase, describe
+from index.storage.postgres.lock import AdvisoryLock
+from index.storage.postgres.passages import PostgresPassageStore
+from index.storage.postgres.schema import MIGRATIONS
+from index.storage.postgres.vectors import PostgresVectorHome, PostgresVectorStore
 
-__all__, __getattr__, __dir__ = lazy_exports(
-    __name__,
-    {
-        "index.storage.postgres.backend": ["PostgresBackend", "open_postgres"],
-        "index.storage.postgres.database": ["PostgresDatabase"],
-        "index.storage.postgres.lock": ["AdvisoryLock"],
-        "index.storage.postgres.passages": ["PostgresPassageStore"],
-        "index.storage.postgres.schema": ["MIGRATIONS"],
-        "index.storage.postgres.vectors": ["PostgresVectorHome", "PostgresVectorStore"],
-    },
-)
+__all__ = [
+    "MIGRATIONS",
+    "AdvisoryLock",
+    "PostgresDatabase",
+    "PostgresPassageStore",
+    "PostgresVectorHome",
+    "PostgresVectorStore",
+    "describe",
+]

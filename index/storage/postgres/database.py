@@ -1,5 +1,5 @@
 """The PostgreSQL database: one connection per thread, transactions, and this backend's own
-schema migrations (the SQLite file's are in index/schema.py).
+schema migrations (the SQLite file's are in index/backends/sqlite/schema.py).
 
 Connections run in autocommit; `transaction()` groups statements. psycopg is imported here
 only, so the SQLite + FAISS default never needs it installed.
@@ -18,6 +18,7 @@ from pgvector.psycopg import register_vector
 
 from config.redaction import scrubbed
 from index.errors import StoreError
+from index.storage.dialect import POSTGRESQL
 
 Migration = Callable[[psycopg.Connection], None]
 
@@ -51,20 +52,18 @@ class PostgresDatabase:
     """Opens `url` once per thread (psycopg serialises a shared connection's statements, so
     threads answering questions would queue behind each other) and migrates its schema."""
 
+    dialect = POSTGRESQL
+
     def __init__(
         self,
         url: str,
-        migrations: Sequence[Migration] | None = None,
+        migrations: Sequence[Migration],
         application_name: str = "newsbot",
         session: dict[str, str] | None = None,
     ) -> None:
-        """`migrations`: one per version in order, the whole schema (index/postgres_schema.py,
-        every table owner's) when omitted. `session`: settings every connection starts with
-        (e.g. hnsw.ef_search)."""
-        if migrations is None:
-            # The state tables' owners (index/state/postgres) build on this module, so their
-            # list is assembled above it and looked up only now.
-            from index.postgres_schema import MIGRATIONS as migrations
+        """`migrations`: one per version in order (the archive's:
+        index/backends/postgres/schema.py, opened by `index.backends.postgres.open_database`).
+        `session`: settings every connection starts with (e.g. hnsw.ef_search)."""
         self.url = url
         self.session = dict(session or {})
         self.migrations = list(migrations)

@@ -1,4 +1,4 @@
-"""Articles and passages in PostgreSQL: the same `PassageStore` as the SQLite ArticleStore,
+"""Articles and passages in PostgreSQL: the same `PassageStore` as SqlitePassageStore,
 with full-text search scored by the BM25 that SQLite's FTS5 uses (k1 1.2, b 0.75, its idf and
 its column weights), so both backends rank alike: summed from the postings kept beside the
 passages (schema.py), phrases checked on the passages' GIN-indexed tsvector."""
@@ -6,21 +6,18 @@ passages (schema.py), phrases checked on the passages' GIN-indexed tsvector."""
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import psycopg
 
 from index.embedding.sentence_vectors import SentenceVectors
 from index.storage.article_rows import (
     ARTICLE_COLUMNS,
-    COPIES_SQL,
-    STORIES_SQL,
     article_values,
-    copies_by_original,
     near_duplicate_of,
-    story_records,
 )
-from index.storage.interfaces import PassageRecord, StoredArticle, StoryRecord
+from index.storage.interfaces import StoredArticle
+from index.storage.passage_reads import PassageReads
 from index.storage.postgres.database import PostgresDatabase
 from index.text.articles import Article
 from index.text.near_duplicates import simhash
@@ -32,9 +29,6 @@ _DF_CACHE_SIZE = 50_000
 _DF_CACHE_DRIFT = 0.01
 _STEM_CACHE_SIZE = 50_000
 _ARTICLE_COLUMNS = ", ".join(ARTICLE_COLUMNS)
-_PASSAGE_RECORD = """SELECT p.id, p.article_id, p.ordinal, p.start, p."end", p.text, a.title,
-                            a.source, a.url, a.published
-                     FROM passages p JOIN articles a ON a.id = p.article_id"""
 
 
 # FTS5's BM25 from the postings (schema.py, version 4), read by index for the searched words
@@ -82,19 +76,16 @@ _BM25_PUBLISHED_BY = _bm25_sql(
 )
 
 
-class PostgresPassageStore:
-    """Reads and writes articles and passages in PostgreSQL; lexical search by BM25."""
+class PostgresPassageStore(PassageReads):
+    """Reads and writes articles and passages in PostgreSQL; lexical search by BM25. What
+    both backends read alike is PassageReads'."""
 
     def __init__(self, database: PostgresDatabase) -> None:
-        self.database = database
+        super().__init__(database)
         self._df_cache: dict[tuple[str, int, bool], int] = {}
         self._df_cache_passages = 0  # how many passages there were when the cache started
         # A term's stemmed words: the text search configuration changes only with the schema.
         self._stem_cache: dict[str, list[str]] = {}
-
-    def has_article(self, article_id: str) -> bool:
-        row = self._execute("SELECT 1 FROM articles WHERE id = %s", [article_id]).fetchone()
-        return row is not None
 
     def add_article(
         self,
@@ -146,56 +137,6 @@ class PostgresPassageStore:
                 if sentences is not None:
                     _put_sentences(tx, zip(ids, sentences, strict=True))
         return StoredArticle(article.id, True, duplicate_of, tuple(ids))
-
-    def delete_article(self, article_id: str) -> list[int]:
-        """Remove an article and its passages (their sentences go with them)."""
-        with self.database.transaction() as tx:
-            ids = [
-                int(r[0])
-                for r in tx.execute(
-                    "DELETE FROM passages WHERE article_id = %s RETURNING id", [article_id]
-                )
-            ]
-            tx.execute("DELETE FROM articles WHERE id = %s", [article_id])
-        return sorted(ids)
-
-    def passages(self, ids: Sequence[int]) -> dict[int, PassageRecord]:
-        if not len(ids):
-            return {}
-        rows = self._execute(
-            f"{_PASSAGE_RECORD} WHERE p.id = ANY(%s)", [[int(i) for i in ids]]
-        ).fetchall()
-        return {int(row[0]): PassageRecord(*row) for row in rows}
-
-    def article_passages(self, article_id: str) -> list[PassageRecord]:
-        rows = self._execute(
-            f"{_PASSAGE_RECORD} WHERE p.article_id = %s ORDER BY p.ordinal", [article_id]
-        ).fetchall()
-        return [PassageRecord(*row) for row in rows]
-
-    def passage_ids_of_articles(self, article_ids: Sequence[str]) -> list[int]:
-        rows = self._execute(
-            "SELECT id FROM passages WHERE article_id = ANY(%s)", [list(article_ids)]
-        )
-        return [int(r[0]) for r in rows]
-
-    def passage_ids_published_after(self, moment: str) -> list[int]:
-        """The passages of articles published after `moment` (ISO, UTC)."""
-        rows = self._execute(
-            """SELECT p.id FROM articles a JOIN passages p ON p.article_id = a.id
-               WHERE a.published > %s""",
-            [moment],
-        )
-        return [int(r[0]) for r in rows]
-
-    def article(self, article_id: str) -> dict | None:
-        cursor = self._execute(
-            f"SELECT {_ARTICLE_COLUMNS} FROM articles WHERE id = %s", [article_id]
-        )
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        return dict(zip([c.name for c in cursor.description], row, strict=True))
 
     def lexical_search(
         self,
@@ -253,24 +194,6 @@ class PostgresPassageStore:
             out[term] = self._frequency(words, after_id, True) if words else 0
         return out
 
-    def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
-        rows = self._execute(
-            "SELECT passage_id, spans, vectors FROM passage_sentences WHERE passage_id = ANY(%s)",
-            [[int(i) for i in dict.fromkeys(ids)]],
-        )
-        return SentenceVectors.read_rows(rows)
-
-    def put_sentence_vectors(self, rows: Sequence[tuple[int, SentenceVectors]]) -> None:
-        """Store (or replace) the sentence vectors of existing passages (re-indexing)."""
-        with self.database.transaction() as tx:
-            _put_sentences(tx, rows)
-
-    def max_passage_id(self) -> int:
-        return int(self._execute("SELECT COALESCE(MAX(id), 0) FROM passages").fetchone()[0])
-
-    def passage_ids(self) -> list[int]:
-        return [int(r[0]) for r in self._execute("SELECT id FROM passages ORDER BY id")]
-
     def passage_summary(self) -> tuple[int, int]:
         """(count, max id) of passages: the count from the running totals, no table scan."""
         count, max_id = self._execute(
@@ -278,59 +201,6 @@ class PostgresPassageStore:
             "(SELECT COALESCE(MAX(id), 0) FROM passages)"
         ).fetchone()
         return int(count), int(max_id)
-
-    def iter_passages_for_embedding(
-        self, after_id: int = 0, batch: int = 2048
-    ) -> Iterator[list[tuple[int, str, str]]]:
-        last = after_id
-        while True:
-            rows = self._execute(
-                "SELECT id, title, text FROM passages WHERE id > %s ORDER BY id LIMIT %s",
-                [last, batch],
-            ).fetchall()
-            if not rows:
-                return
-            yield [(int(r[0]), r[1], r[2]) for r in rows]
-            last = rows[-1][0]
-
-    def recent_article_passage_ids(self, limit: int) -> dict[str, list[int]]:
-        """Passage ids (in order) of the `limit` most recently stored non-duplicate articles."""
-        rows = self._execute(
-            """SELECT p.article_id, p.id FROM passages p JOIN (
-                   SELECT seq, id FROM articles WHERE duplicate_of IS NULL
-                   ORDER BY seq DESC LIMIT %s) a ON a.id = p.article_id
-               ORDER BY a.seq DESC, p.ordinal""",
-            [limit],
-        )
-        found: dict[str, list[int]] = {}
-        for article_id, passage_id in rows:
-            found.setdefault(article_id, []).append(int(passage_id))
-        return found
-
-    def newest_published(self, before: str) -> str | None:
-        row = self._execute(
-            "SELECT MAX(published) FROM articles WHERE published < %s", [before]
-        ).fetchone()
-        return row[0] if row else None
-
-    def recent_titles(self, limit: int) -> list[str]:
-        rows = self._execute(
-            """SELECT title FROM articles WHERE duplicate_of IS NULL AND title != ''
-               ORDER BY COALESCE(published, ingested_at) DESC LIMIT %s""",
-            [limit],
-        )
-        return [r[0] for r in rows]
-
-    def stories(self, since: str, before: str, limit: int) -> list[StoryRecord]:
-        rows = self._execute(STORIES_SQL.format(mark="%s"), [since, before, limit]).fetchall()
-        return story_records(rows, self.copies_of([row[0] for row in rows]))
-
-    def copies_of(self, article_ids: Sequence[str]) -> dict[str, list[str]]:
-        ids = list(article_ids)
-        if not ids:
-            return {}
-        marks = ",".join(["%s"] * len(ids))
-        return copies_by_original(self._execute(COPIES_SQL.format(marks=marks), ids).fetchall())
 
     def counts(self) -> dict[str, int]:
         articles, duplicates, passages = self._execute(
@@ -340,6 +210,9 @@ class PostgresPassageStore:
                FROM articles"""
         ).fetchone()
         return {"articles": int(articles), "duplicates": int(duplicates), "passages": int(passages)}
+
+    def _put_sentences(self, tx: psycopg.Connection, rows) -> None:
+        _put_sentences(tx, rows)
 
     # -- internals -------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """This backend's tables of articles, passages and vectors, by version: append-only, like the
 SQLite file's (a database already at a version never runs an edited one again). Each step runs
-inside the migration transaction; index/postgres_schema.py puts them in one list with the
+inside the migration transaction; index/backends/postgres/schema.py puts them in one list with the
 state tables' (index/state/postgres/).
 
 The vectors' table is not here: its column type needs the embedder's dimension, so

@@ -7,12 +7,12 @@ A schema change goes into the owner of the table it changes, under the next vers
 from __future__ import annotations
 
 from index.state import alert_votes, chat_settings, feedback, feeds, outbox, subscriptions
-from index.storage import article_store
+from index.storage import passages
 from index.storage.database import in_version_order
 
 # Within a version, the owners run in this order (the tables' order in sqlite_master).
 OWNERS = (
-    article_store.MIGRATIONS,  # articles, passages, passages_fts
+    passages.MIGRATIONS,  # articles, passages, passages_fts
     feeds.MIGRATIONS,  # feeds
     subscriptions.MIGRATIONS,  # chats, subscriptions
     outbox.MIGRATIONS,  # deliveries, alert_queue (and the trigger on articles that fills it)

@@ -2,36 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from index.embedding.sentence_vectors import SentenceVectors
 from index.storage.article_rows import (
     ARTICLE_COLUMNS,
-    COPIES_SQL,
-    STORIES_SQL,
     STORY_INDEXES,
     article_values,
-    copies_by_original,
     near_duplicate_of,
-    story_records,
 )
 from index.storage.database import Database, Migration, Transaction
-from index.storage.interfaces import PassageRecord, StoredArticle, StoryRecord
+from index.storage.interfaces import StoredArticle
+from index.storage.passage_reads import PassageReads
 from index.text.articles import Article
 from index.text.near_duplicates import simhash
 from index.text.passages import PassageSpan
 
 
-class ArticleStore:
-    """Reads and writes articles and passages; lexical search through FTS5."""
+class SqlitePassageStore(PassageReads):
+    """Reads and writes articles and passages in the SQLite file; lexical search through
+    FTS5. What both backends read alike is PassageReads'."""
 
     def __init__(self, database: Database) -> None:
-        self.database = database
+        super().__init__(database)
         self._df_cache: dict[tuple[str, int], int] = {}
-
-    def has_article(self, article_id: str) -> bool:
-        row = self._db.execute("SELECT 1 FROM articles WHERE id = ?", [article_id]).fetchone()
-        return row is not None
 
     def add_article(
         self,
@@ -85,63 +79,6 @@ class ArticleStore:
                     _put_sentences(tx, zip(ids, sentences, strict=True))
         return StoredArticle(article_id, True, duplicate_of, tuple(ids))
 
-    def delete_article(self, article_id: str) -> list[int]:
-        """Remove an article and its passages; returns the removed passage ids."""
-        with self.database.transaction() as tx:
-            ids = [
-                r[0]
-                for r in tx.execute("SELECT id FROM passages WHERE article_id = ?", [article_id])
-            ]
-            tx.execute(
-                "DELETE FROM passage_sentences WHERE passage_id IN "
-                "(SELECT id FROM passages WHERE article_id = ?)",
-                [article_id],
-            )
-            tx.execute("DELETE FROM passages WHERE article_id = ?", [article_id])
-            tx.execute("DELETE FROM articles WHERE id = ?", [article_id])
-        return ids
-
-    def passages(self, ids: Sequence[int]) -> dict[int, PassageRecord]:
-        if not ids:
-            return {}
-        rows = self._db.execute(
-            f"""SELECT p.id, p.article_id, p.ordinal, p.start, p."end", p.text, a.title,
-                       a.source, a.url, a.published
-                FROM passages p JOIN articles a ON a.id = p.article_id
-                WHERE p.id IN ({",".join("?" * len(ids))})""",
-            [int(i) for i in ids],
-        ).fetchall()
-        return {row[0]: PassageRecord(*row) for row in rows}
-
-    def article_passages(self, article_id: str) -> list[PassageRecord]:
-        ids = [
-            r[0]
-            for r in self._db.execute(
-                "SELECT id FROM passages WHERE article_id = ? ORDER BY ordinal", [article_id]
-            )
-        ]
-        found = self.passages(ids)
-        return [found[i] for i in ids]
-
-    def passage_ids_of_articles(self, article_ids: Sequence[str]) -> list[int]:
-        """The passage ids of these articles (unknown ids are ignored)."""
-        ids = list(article_ids)
-        found: list[int] = []
-        for start in range(0, len(ids), 500):  # under SQLite's limit on bound parameters
-            chunk = ids[start : start + 500]
-            found.extend(
-                row[0]
-                for row in self._db.execute(
-                    f"SELECT id FROM passages WHERE article_id IN ({','.join('?' * len(chunk))})",
-                    chunk,
-                )
-            )
-        return found
-
-    def article(self, article_id: str) -> dict | None:
-        rows = list(self._db.query("SELECT * FROM articles WHERE id = ?", [article_id]))
-        return rows[0] if rows else None
-
     def lexical_search(
         self,
         terms: Sequence[str],
@@ -177,17 +114,6 @@ class ArticleStore:
             ).fetchall()
         return [(int(r[0]), -float(r[1])) for r in rows]
 
-    def passage_ids_published_after(self, moment: str) -> list[int]:
-        """The passages of articles published after `moment` (ISO, UTC)."""
-        return [
-            r[0]
-            for r in self._db.execute(
-                """SELECT p.id FROM articles a JOIN passages p ON p.article_id = a.id
-                   WHERE a.published > ?""",
-                [moment],
-            )
-        ]
-
     def document_frequencies(self, terms: Sequence[str], after_id: int = 0) -> dict[str, int]:
         """How many passages with id > after_id contain each term (after FTS stemming);
         cached, as it moves slowly."""
@@ -210,67 +136,6 @@ class ArticleStore:
             out[term] = cached
         return out
 
-    def sentence_vectors(self, ids: Sequence[int]) -> dict[int, SentenceVectors]:
-        """The stored sentence vectors of those passages that have them."""
-        found: dict[int, SentenceVectors] = {}
-        ids = list(dict.fromkeys(ids))
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            rows = self._db.execute(
-                "SELECT passage_id, spans, vectors FROM passage_sentences "
-                f"WHERE passage_id IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            found.update(SentenceVectors.read_rows(rows))
-        return found
-
-    def put_sentence_vectors(self, rows: Sequence[tuple[int, SentenceVectors]]) -> None:
-        """Store (or replace) the sentence vectors of existing passages (re-indexing)."""
-        with self.database.transaction() as tx:
-            _put_sentences(tx, rows)
-
-    def max_passage_id(self) -> int:
-        return int(self._db.execute("SELECT COALESCE(MAX(id), 0) FROM passages").fetchone()[0])
-
-    def iter_passages_for_embedding(
-        self, after_id: int = 0, batch: int = 2048
-    ) -> Iterator[list[tuple[int, str, str]]]:
-        """(id, title, text) of every passage with id > after_id, in id order, in batches."""
-        last = after_id
-        while True:
-            rows = self._db.execute(
-                "SELECT id, title, text FROM passages WHERE id > ? ORDER BY id LIMIT ?",
-                [last, batch],
-            ).fetchall()
-            if not rows:
-                return
-            yield [(int(r[0]), r[1], r[2]) for r in rows]
-            last = rows[-1][0]
-
-    def recent_article_passage_ids(self, limit: int) -> dict[str, list[int]]:
-        """Passage ids (in order) of the `limit` most recently stored non-duplicate articles."""
-        rows = self._db.execute(
-            """SELECT p.article_id, p.id FROM passages p JOIN (
-                   SELECT rowid AS r, id FROM articles WHERE duplicate_of IS NULL
-                   ORDER BY rowid DESC LIMIT ?) a ON a.id = p.article_id
-               ORDER BY a.r DESC, p.ordinal""",
-            [limit],
-        )
-        found: dict[str, list[int]] = {}
-        for article_id, passage_id in rows:
-            found.setdefault(article_id, []).append(int(passage_id))
-        return found
-
-    def passage_ids(self) -> list[int]:
-        return [r[0] for r in self._db.execute("SELECT id FROM passages ORDER BY id")]
-
-    def newest_published(self, before: str) -> str | None:
-        """The latest publication date (ISO, UTC) earlier than `before`, or None."""
-        row = self._db.execute(
-            "SELECT MAX(published) FROM articles WHERE published < ?", [before]
-        ).fetchone()
-        return row[0] if row else None
-
     def passage_summary(self) -> tuple[int, int]:
         """(count, max id) of passages: a cheap consistency check against the vector index."""
         count, max_id = self._db.execute(
@@ -288,33 +153,15 @@ class ArticleStore:
             "passages": one("SELECT COUNT(*) FROM passages"),
         }
 
-    def recent_titles(self, limit: int) -> list[str]:
-        rows = self._db.execute(
-            """SELECT title FROM articles WHERE duplicate_of IS NULL AND title != ''
-               ORDER BY COALESCE(published, ingested_at) DESC LIMIT ?""",
-            [limit],
-        )
-        return [r[0] for r in rows]
-
-    def stories(self, since: str, before: str, limit: int) -> list[StoryRecord]:
-        rows = self._db.execute(STORIES_SQL.format(mark="?"), [since, before, limit]).fetchall()
-        return story_records(rows, self.copies_of([row[0] for row in rows]))
-
-    def copies_of(self, article_ids: Sequence[str]) -> dict[str, list[str]]:
-        ids = list(article_ids)
-        rows = []
-        for start in range(0, len(ids), 500):  # under SQLite's limit on bound parameters
-            chunk = ids[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            rows += self._db.execute(COPIES_SQL.format(marks=marks), chunk).fetchall()
-        return copies_by_original(rows)
+    def _put_sentences(self, tx: Transaction, rows) -> None:
+        _put_sentences(tx, rows)
 
     @property
     def _db(self):
         return self.database.connection()
 
 
-# -- the tables this module owns, created and changed by schema version (index/schema.py
+# -- the tables this module owns, created and changed by schema version (index/backends/sqlite/schema.py
 # runs every owner's migrations in one ordered list)
 
 

@@ -1,5 +1,5 @@
 """The PostgreSQL backend's schema: every table owner's migrations, in one list ordered by
-version, as index/schema.py is for the SQLite file (a change goes into the owner of the table
+version, as index/backends/sqlite/schema.py is for the SQLite file (a change goes into the owner of the table
 it changes, under the next version number). Importing it needs psycopg."""
 
 from __future__ import annotations

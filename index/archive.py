@@ -1,7 +1,7 @@
 """The news archive: the passages, the vector index beside them, and the embedder.
 
-Two backends, chosen by `storage.url`: SQLite + FAISS in the data directory (the default), or
-PostgreSQL + pgvector (index/storage/postgres/). Either way the passage store is the source
+The backend is opened by `open_backend` (index/backends/), which reads `storage.url`: SQLite +
+FAISS in the data directory (the default), or PostgreSQL + pgvector. Either way the passage store is the source
 of truth. On opening, the vector index is checked against it and any passage it lacks (a
 crash between the two writes) is embedded and added, so the two agree. Re-indexing builds a
 new index beside the old one and swaps it in; searches in flight keep the old one until then.
@@ -14,8 +14,8 @@ loaded or saved it, this one loads it again (keeping its own unsaved vectors) be
 so no process ever saves over another's vectors. With PostgreSQL every process reads the one
 table, so there is nothing to load again and nothing to save.
 
-Subscriptions, the outbox, feeds and feedback (index/state) live beside the articles: in the
-SQLite file, or in the PostgreSQL database, where many workers share them.
+Subscriptions, the outbox, feeds and feedback (index/state) live beside the articles, in the
+backend's database: `open_state()` hands them out.
 """
 
 from __future__ import annotations
@@ -23,23 +23,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from config import Settings
+from index.backends import Backend, open_backend
+from index.clock import Clock
 from index.embedding.embedder import Embedder, encode_passages, make_embedder
 from index.embedding.sentence_vectors import SentenceVectors
-from index.errors import StoreError
-from index.storage.article_store import ArticleStore
-from index.storage.database import Database
-from index.storage.interfaces import PassageStore, VectorHome, VectorStore
-from index.storage.lock import ArchiveLock
-from index.storage.vectors import FaissFileHome
+from index.state import BotState
+from index.storage.interfaces import VectorStore
 from index.text.passages import passage_sentences
-
-if TYPE_CHECKING:
-    from index.storage.postgres import AdvisoryLock
 
 log = logging.getLogger(__name__)
 
@@ -59,57 +53,25 @@ class NewsArchive:
         self._rebuilding = rebuilding
         self.data_dir = Path(settings.data_dir)
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        # The SQLite file only for the SQLite backend: with PostgreSQL none is made or read.
-        self.database: Database | None = (
-            None if settings.storage.url else Database(self.data_dir / "newsbot.db")
-        )
         self.embedder = embedder or make_embedder(settings.embedding, self.data_dir)
         self.vectors_path = self.data_dir / "vectors.faiss"
-        self.store: PassageStore
-        self.home: VectorHome
+        self.backend: Backend = open_backend(
+            settings, self.embedder.dimension, self.embedder.model_name, self._catch_up
+        )
+        self.database = self.backend.database  # the backend's own handle, for tools and tests
+        self.store = self.backend.store
+        self.home = self.backend.home
         # Held while passages are written with their vectors, and while a rebuilt index
         # catches up and is swapped in, so no passage lands in only one of them.
-        # Re-entrant; across processes, one writer at a time.
-        self.write_lock: ArchiveLock | AdvisoryLock
-        if settings.storage.url:
-            self._open_postgres()
-        else:
-            assert self.database is not None
-            self.store = ArticleStore(self.database)
-            self.home = FaissFileHome(
-                self.vectors_path,
-                self.embedder.dimension,
-                self.embedder.model_name,
-                settings.vectors,
-            )
-            self.write_lock = ArchiveLock(
-                self.data_dir / "write.lock",
-                settings.storage.lock_timeout_seconds,
-                on_acquire=self._catch_up,
-            )
+        self.write_lock = self.backend.write_lock
         self._vectors: VectorStore | None = None
         self._replacing = False  # a re-index is swapping its index in: no catching up
         with self.write_lock:  # never read a pair of files another process is replacing
             self._vectors = self.home.open(rebuilding)
 
-    def _open_postgres(self) -> None:
-        try:
-            from index.storage.postgres.backend import open_postgres
-        except ImportError as error:
-            driver = (error.name or "").split(".")[0]
-            if driver not in ("psycopg", "pgvector"):
-                raise
-            raise StoreError(
-                f"storage.url names PostgreSQL, but {driver} is not installed: "
-                "pip install 'newsbot[postgres]'"
-            ) from None
-        backend = open_postgres(
-            self.settings, self.embedder.dimension, self.embedder.model_name, self._catch_up
-        )
-        self.postgres = backend.database  # the state stores (index/state/postgres) use it too
-        self.store = backend.store
-        self.home = backend.home
-        self.write_lock = backend.write_lock
+    def open_state(self, clock: Clock | None = None) -> BotState:
+        """The state stores kept beside the articles (subscriptions, the outbox, feeds...)."""
+        return self.backend.open_state(clock)
 
     @property
     def vectors(self) -> VectorStore:
@@ -230,26 +192,10 @@ class NewsArchive:
             "vectors": self.vectors.count,
             "index_type": self.vectors.kind,
             "index_bytes": self.home.size_bytes(),
-            "database_bytes": self._database_bytes(),
+            "database_bytes": self.backend.size_bytes(),
             "model": self.embedder.model_name,
             "embedding_backend": self.settings.embedding.backend,
-            "schema_version": (self.database or self.postgres).schema_version(),
+            "schema_version": self.backend.schema_version(),
             "data_dir": str(self.data_dir),
-            "storage": self._storage_label(),
+            "storage": self.backend.label,
         }
-
-    def _database_bytes(self) -> int:
-        """The SQLite file's size, or the PostgreSQL database's."""
-        if self.database is not None:
-            return self.database.path.stat().st_size
-        row = self.postgres.execute("SELECT pg_database_size(current_database())").fetchone()
-        return int(row[0])
-
-    def _storage_label(self) -> str:
-        """Where the passages and vectors are: "SQLite + FAISS", or PostgreSQL's host:port/db
-        (never the URL's password)."""
-        if not self.settings.storage.url:
-            return "SQLite + FAISS"
-        from index.storage.postgres.database import describe
-
-        return f"PostgreSQL {describe(self.settings.storage.url)}"
