@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.cli.common import CommandError, open_archive, read_bounded
 from config import Settings
 
 
@@ -35,13 +36,11 @@ def add_feeds_command(commands, parents: Sequence[argparse.ArgumentParser]) -> N
 
 
 def _state(settings: Settings):
-    from bot.cli.main import open_archive
 
     return open_archive(settings).open_state()
 
 
 def _listed(source: str, settings: Settings) -> list[tuple[str, str]]:
-    from bot.cli.main import read_bounded
     from index.sources import opml_feeds
 
     if source.startswith(("http://", "https://")):
@@ -88,7 +87,6 @@ def cmd_feeds_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feeds_remove(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli.main import CommandError
 
     state = _state(settings)
     wanted = args.feed
@@ -102,7 +100,6 @@ def cmd_feeds_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feeds_export(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli.main import CommandError
     from index.sources import ListedFeed, feeds_opml
 
     feeds = _state(settings).feeds.all()

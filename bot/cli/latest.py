@@ -8,12 +8,12 @@ import argparse
 import json
 from collections.abc import Sequence
 
+from bot.cli.common import CommandError, open_archive, parse_day
 from config import Settings
 
 
 def add_latest_command(subparsers, parents: Sequence[argparse.ArgumentParser] = ()) -> None:
     """Register `newsbot latest` on the CLI's subparsers."""
-    from bot.cli.main import _parse_day
 
     command = subparsers.add_parser(
         "latest",
@@ -22,7 +22,7 @@ def add_latest_command(subparsers, parents: Sequence[argparse.ArgumentParser] = 
     )
     command.add_argument("topic", nargs="*", help="a topic, e.g. ceasefire talks (optional)")
     command.add_argument(
-        "--as-of", type=_parse_day, metavar="YYYY-MM-DD", help="list as if that day were today"
+        "--as-of", type=parse_day, metavar="YYYY-MM-DD", help="list as if that day were today"
     )
     command.add_argument("--count", type=int, metavar="N", help="how many stories (default 8)")
     command.add_argument("--json", action="store_true", help="one JSON object per story")
@@ -30,7 +30,6 @@ def add_latest_command(subparsers, parents: Sequence[argparse.ArgumentParser] = 
 
 
 def cmd_latest(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli.main import CommandError, open_archive
     from bot.views.stories import stories_text
     from retrieval import StoryFinder, validate_question
 

@@ -13,21 +13,16 @@ import logging
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 from pathlib import Path
 
+from bot.cli.common import CommandError, UsageError, open_archive, parse_day, read_bounded
+from bot.cli.evaluate import add_eval_command
+from bot.cli.feeds import add_feeds_command, poll_line
+from bot.cli.latest import add_latest_command
 from bot.log_setup import configure_logging, installed_secrets
 from config import Settings, SettingsError, load_settings
 
 log = logging.getLogger("newsbot")
-
-
-class CommandError(Exception):
-    """A command could not do what was asked; the message is shown as is."""
-
-
-class UsageError(CommandError):
-    """The command was asked for something it does not do (exit 2, as argparse's mistakes)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,7 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question (or use --questions)")
     ask.add_argument("--json", action="store_true", help="print one JSON object (see README)")
     ask.add_argument(
-        "--as-of", type=_parse_day, metavar="YYYY-MM-DD", help="answer as if that day were today"
+        "--as-of", type=parse_day, metavar="YYYY-MM-DD", help="answer as if that day were today"
     )
     ask.add_argument(
         "--questions",
@@ -152,32 +147,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     migrate.set_defaults(handler=cmd_migrate)
 
-    from bot.cli.evaluate import add_eval_command
-    from bot.cli.feeds import add_feeds_command
-    from bot.cli.latest import add_latest_command
-
     add_eval_command(commands, parents=[common])
     add_feeds_command(commands, parents=[common])
     add_latest_command(commands, parents=[common])
     return parser
-
-
-def _parse_day(text: str) -> datetime:
-    """--as-of: the end of that day in UTC, as every "as of a day" (retrieval/dates.py)."""
-    from retrieval import DayError, end_of_day
-
-    try:
-        return end_of_day(text)
-    except DayError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def open_archive(settings: Settings):
-    from index import NewsArchive
-
-    archive = NewsArchive(settings)
-    archive.reconcile()
-    return archive
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -230,20 +203,6 @@ def _read_source(source: str, settings: Settings) -> Iterator:
         yield from _stream_web(settings, feeds=parse_opml(data, str(path)))
         return
     yield from read_file(path, settings.sources)
-
-
-def read_bounded(path: Path, limit: int) -> bytes:
-    """A local file of at most `limit` bytes (an OPML list); SourceError otherwise."""
-    from index import SourceError
-
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as error:
-        raise SourceError(f"{path}: cannot be read ({error.strerror})") from None
-    if len(data) > limit:
-        raise SourceError(f"{path}: larger than {limit:,} bytes")
-    return data
 
 
 _QUEUED_ITEMS = 64  # articles read ahead of the ingest, at most
@@ -444,7 +403,6 @@ def cmd_reindex(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.cli.feeds import poll_line
     from index.clock import timestamp
     from index.state import archive_stats
 
