@@ -28,8 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from config import Settings
-from index.embedding.embedder import Embedder, encode_passages, make_embedder
-from index.embedding.sentence_vectors import SentenceVectors
+from index.embedding import Embedder, SentenceVectors, encode_passages, make_embedder
 from index.errors import StoreError
 from index.storage.article_store import ArticleStore
 from index.storage.database import Database
