@@ -6,14 +6,13 @@ own matching put in the outbox. Archives are made without sentence vectors
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import numpy as np
 
-from config import AlertSettings, load_settings
+from config import load_settings
 from index import Ingestor, NewsArchive
 from index.embedding import make_embedder
 from index.state import Subscription, SubscriptionStore
@@ -89,10 +88,8 @@ class Archives:
         self.overrides.update(overrides)
         self.embedder = None
 
-    def open(self, data_dir: Path, alerts: AlertSettings | None = None) -> NewsArchive:
+    def open(self, data_dir: Path) -> NewsArchive:
         settings = load_settings(env={}, overrides={"data_dir": str(data_dir), **self.overrides})
-        if alerts is not None:
-            settings = dataclasses.replace(settings, alerts=alerts)
         if self.embedder is None:  # the model loads once
             self.embedder = PassageVectorsOnly(make_embedder(settings.embedding, data_dir))
         return NewsArchive(settings, self.embedder)
@@ -114,7 +111,7 @@ def profile_value(
     """What decides whether the article matches at a profile threshold t (it does when the
     value is >= t): +inf when it matches whatever t (by its cosine, or a name in the title or
     opening), -inf when it cannot (a gate, or under the profile's reach floor), else its
-    profile score. A threshold is chosen on these values, then set (AlertSettings)."""
+    profile score. A threshold is chosen on these values, then set (AlertModel)."""
     found = matcher.relevance(subscription, evidence)
     if found is None:
         return -np.inf

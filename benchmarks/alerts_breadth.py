@@ -28,10 +28,9 @@ import alerts_sections as sections
 import numpy as np
 from alerting import Archives, jaccard, prf, profile_value, stored_ids, subscribe_all
 
-from config import load_settings
 from index import Ingestor
 from index.state import DeliveryOutbox, SubscriptionStore
-from retrieval.alerts import AlertMatcher, parse_topic
+from retrieval.alerts import DEFAULT_ALERT_MODEL, AlertMatcher, parse_topic
 
 SHORT = [t for texts in sections.BROAD.values() for t in texts]
 BBC_TOPICS = list(bbc.TOPICS.values())
@@ -52,9 +51,9 @@ def breadth(matcher: AlertMatcher, text: str) -> dict[str, float]:
         return dict.fromkeys(SLOPES, 0.0)
     # The sample is private to TopicProfiles: a benchmark may look.
     scores = matcher.profiles._sample.articles @ profile.vector
-    settings = matcher.settings
-    relative = settings.feedback_relative_cosine
-    most = max(min(settings.feedback_articles, len(scores) // 5), 1)
+    model = matcher.model
+    relative = model.feedback_relative_cosine
+    most = max(min(model.feedback_articles, len(scores) // 5), 1)
     k = int(np.clip((scores >= relative * scores.max()).sum(), min(10, most), most))
     return dict(
         zip(SLOPES, (float(np.log(k / len(scores))), len(query.split()), profile.top), strict=True)
@@ -65,11 +64,11 @@ class Corpus:
     """One benchmark's topics, their breadth, and profile values on both halves."""
 
     def __init__(self, archives, history: Path, texts, news, halves, gold, scratch: Path):
-        settings = load_settings(env={}).alerts
-        archive = archives.open(Path(shutil.copytree(history, scratch)), settings)
+        archive = archives.open(Path(shutil.copytree(history, scratch)))
         store = SubscriptionStore(archive.database)
         subscribe_all(store, texts)
-        matcher = AlertMatcher(archive, store, DeliveryOutbox(archive.database), settings)
+        outbox = DeliveryOutbox(archive.database)
+        matcher = AlertMatcher(archive, store, outbox, archive.settings.alerts)
         active = {s.query: s for s in store.active()}
         matcher.topic_profiles(list(active))  # learnt from the archive half only
         self.breadth = {t: breadth(matcher, t) for t in texts}
@@ -159,7 +158,7 @@ def main() -> int:
                 Path(work) / "bbc",
             ),
         }
-    default = load_settings(env={}).alerts.profile_threshold
+    default = DEFAULT_ALERT_MODEL.profile_threshold
     chosen_by = {"sections": SHORT, "bbc": BBC_TOPICS}
     print(
         f"one bar {default}: sections {section_goals(corpora['sections'], 'words in the topic', default, 0.0)};"

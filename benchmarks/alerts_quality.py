@@ -42,11 +42,11 @@ from alerting import Archives, add_common_arguments, prf, stored_ids
 from alerting import best_threshold as shared_best_threshold
 from measuring import DATA, machine
 
-from config import AlertSettings, load_settings
+from config import load_settings
 from index import Ingestor, NewsArchive
 from index.state import DeliveryOutbox, SubscriptionStore
 from index.text import Article
-from retrieval.alerts import LEXICAL_RELIEF, AlertMatcher, names_topic, parse_topic
+from retrieval.alerts import DEFAULT_ALERT_MODEL, AlertMatcher, names_topic, parse_topic
 
 BBC = DATA / "bbc" / "bbc-articles.jsonl.gz"
 TOPICS = {
@@ -92,8 +92,8 @@ class Bench:
         self.archives = Archives(cache_path)
         self.articles, self.category, self.half = load_bbc()
 
-    def archive(self, data_dir: Path, alerts: AlertSettings | None = None) -> NewsArchive:
-        return self.archives.open(data_dir, alerts)
+    def archive(self, data_dir: Path) -> NewsArchive:
+        return self.archives.open(data_dir)
 
     def history(self) -> Path:
         """The tuning half, stored once (delete the folder to rebuild it)."""
@@ -199,7 +199,8 @@ def main() -> int:
     bench = Bench(args.work_dir, args.cache_path)
     began = time.perf_counter()
     history = bench.history()
-    defaults = load_settings(env={}).alerts
+    settings = load_settings(env={}).alerts
+    defaults = DEFAULT_ALERT_MODEL
     unguarded = dataclasses.replace(defaults, profile_min_overlap=0.0, profile_max_expansion=1e9)
     variants = {
         "final (defaults)": defaults,
@@ -227,9 +228,9 @@ def main() -> int:
         tune_ids = stored_ids(tune_archive, {i for i, h in bench.half.items() if h == 0})
         tune_gold = bench.gold(tune_ids)
         tuned = {}
-        for name, alerts in variants.items():
+        for name, model in variants.items():
             matcher = AlertMatcher(
-                tune_archive, store, DeliveryOutbox(tune_archive.database), alerts
+                tune_archive, store, DeliveryOutbox(tune_archive.database), settings, model=model
             )
             tuned[name] = scores(matcher, tune_ids)
         cosine_threshold, cosine_tune = best_threshold(
@@ -249,18 +250,19 @@ def main() -> int:
 
         # Reporting: the other half arrives as news; the bot's own matching fills the outbox.
         report_dir = Path(shutil.copytree(history, Path(work) / "report"))
-        alerts = dataclasses.replace(defaults, profile_threshold=chosen)
-        archive = bench.archive(report_dir, alerts)
+        model = dataclasses.replace(defaults, profile_threshold=chosen)
+        archive = bench.archive(report_dir)
         store = SubscriptionStore(archive.database)
         by_subscription = subscribe(store)
         outbox = DeliveryOutbox(archive.database)
-        matcher = AlertMatcher(archive, store, outbox, alerts)
+        matcher = AlertMatcher(archive, store, outbox, settings, model=model)
         matchers = {
             name: AlertMatcher(
                 archive,
                 store,
                 outbox,
-                dataclasses.replace(a, profile_threshold=thresholds[name][0]),
+                settings,
+                model=dataclasses.replace(a, profile_threshold=thresholds[name][0]),
             )
             for name, a in variants.items()
         }
@@ -289,6 +291,7 @@ def main() -> int:
             {k: prf(delivered[k] & set(report_ids), gold[k]) for k in TOPICS},
         )
         results["final"]["profile_threshold"] = chosen
+        results["final"]["model"] = dataclasses.asdict(model)  # every fitted value it ran with
 
         base = scores(matchers["final (defaults)"], report_ids)
         results["topic_alone_best_threshold"] = table(
@@ -296,11 +299,11 @@ def main() -> int:
             rows_for(base, gold, lambda f: f[0] >= cosine_threshold),
         )
         absolute = AlertMatcher(
-            archive, store, outbox, dataclasses.replace(defaults, profile_articles=0)
+            archive, store, outbox, dataclasses.replace(settings, profile_articles=0)
         )
         results["absolute_rule_only"] = table(
             f"Before this change: best passage cosine >= {defaults.threshold}"
-            f" (-{LEXICAL_RELIEF} when naming the topic), no profile",
+            f" (-{defaults.lexical_relief} when naming the topic), no profile",
             rows_for(scores(absolute, report_ids), gold, lambda f: f[2]),
         )
         for name, m in matchers.items():

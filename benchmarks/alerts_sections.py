@@ -63,12 +63,13 @@ from alerting import (
 )
 from measuring import machine, rtqa_articles
 
-from config import AlertSettings, load_settings
 from index import Ingestor
 from index.state import DeliveryOutbox, SubscriptionStore
 from index.text import Article
 from retrieval.alerts import (
+    DEFAULT_ALERT_MODEL,
     AlertMatcher,
+    AlertModel,
     move_topic,
     parse_topic,
     profile_shift,
@@ -261,14 +262,15 @@ class Bench:
             f"archive half of the RealTimeQA dev pool ({len(self.pool.articles)} articles)",
         )
 
-    def news(self, scratch: Path, alerts: AlertSettings) -> tuple[dict[str, set[str]], dict]:
+    def news(self, scratch: Path, model: AlertModel) -> tuple[dict[str, set[str]], dict]:
         """Subscribe every topic on a copy of the archive half, then let the news half arrive
         through the bot's path; the alerts per topic text and the run's counts."""
         data_dir = Path(shutil.copytree(self.history(), scratch))
-        archive = self.archives.open(data_dir, alerts)
+        archive = self.archives.open(data_dir)
         store = SubscriptionStore(archive.database)
         by_subscription = subscribe_all(store, phrasings())
-        matcher = AlertMatcher(archive, store, DeliveryOutbox(archive.database), alerts)
+        outbox = DeliveryOutbox(archive.database)
+        matcher = AlertMatcher(archive, store, outbox, archive.settings.alerts, model=model)
         matcher.topic_profiles([s.query for s in store.active()])  # learnt from the archive half
         began = time.perf_counter()
         news = self.pool.of_half(1)
@@ -282,15 +284,16 @@ class Bench:
         )
         return found, {"ids": ids, "archive": archive, "matcher": matcher}
 
-    def choose_threshold(self, scratch: Path, alerts: AlertSettings) -> tuple[float, float]:
+    def choose_threshold(self, scratch: Path, model: AlertModel) -> tuple[float, float]:
         """(profile threshold, macro-F1 over the short phrasings) with the best macro-F1 on the
         archive half, every archive story scored for every topic, as alerts_quality.py chooses
         it on BBC's tuning half."""
         data_dir = Path(shutil.copytree(self.history(), scratch))
-        archive = self.archives.open(data_dir, alerts)
+        archive = self.archives.open(data_dir)
         store = SubscriptionStore(archive.database)
         subscribe_all(store, phrasings())
-        matcher = AlertMatcher(archive, store, DeliveryOutbox(archive.database), alerts)
+        outbox = DeliveryOutbox(archive.database)
+        matcher = AlertMatcher(archive, store, outbox, archive.settings.alerts, model=model)
         ids = stored_ids(archive, {a.id for a in self.pool.of_half(0)})
         evidence = [e for e in (matcher.evidence(i) for i in ids) if e is not None]
         active = {s.query: s for s in store.active()}
@@ -320,7 +323,7 @@ class Bench:
         gold = self.pool.gold(news_ids)
         evidence = [e for e in (matcher.evidence(i) for i in news_ids) if e is not None]
         by_query = {s.query: s for s in matcher.subscriptions.active()}
-        bar = matcher.settings.profile_threshold
+        bar = matcher.model.profile_threshold
         out: dict = {"bot": {}, "move": {}, "profile": {}}
         for key, texts in BROAD.items():
             for text in texts:
@@ -442,12 +445,12 @@ def moved_profile(matcher: AlertMatcher, query: str, voted, liked_ids: set[str],
         liked_vectors = liked_vectors.reshape(-1, dimension)
         disliked_vectors = disliked_vectors.reshape(-1, dimension)
         key = f"{query}\0{len(voted)}"
-        shift = profile_shift(liked_vectors, disliked_vectors, matcher.settings)
+        shift = profile_shift(liked_vectors, disliked_vectors, matcher.model)
         # "move": the profile moved, its bar left where it was (the bot's rule before 👎
         # raised it).
-        bar = raised_bar(len(liked), len(disliked), matcher.settings) if kind == "bot" else 0.0
+        bar = raised_bar(len(liked), len(disliked), matcher.model) if kind == "bot" else 0.0
         matcher.profiles.move(key, query, topic, shift, bar)
-        moved = move_topic(topic, liked_vectors, disliked_vectors, matcher.settings)
+        moved = move_topic(topic, liked_vectors, disliked_vectors, matcher.model)
         return matcher.profiles.profiles([key], [moved])[0]
     profile = matcher.topic_profiles([query])[0]
     if profile is None:
@@ -464,10 +467,10 @@ def moved_profile(matcher: AlertMatcher, query: str, voted, liked_ids: set[str],
     # TopicProfiles: a benchmark may look; the bot's rule will own this).
     sample = matcher.profiles._sample.articles
     scores = sample @ vector
-    k = int((scores >= matcher.settings.feedback_relative_cosine * scores.max()).sum())
+    k = int((scores >= matcher.model.feedback_relative_cosine * scores.max()).sum())
     k = int(np.clip(k, 10, max(len(scores) // 5, 10)))
     baseline, top = float(scores.mean()), float(np.sort(scores)[-k:].mean())
-    reach = int(matcher.settings.profile_max_expansion * k)
+    reach = int(matcher.model.profile_max_expansion * k)
     floor = -np.inf
     if reach < len(scores):
         floor = (float(np.sort(scores)[-reach - 1]) - baseline) / (top - baseline)
@@ -495,23 +498,24 @@ def main() -> int:
         if args.smoke:
             args.work_dir = Path(work) / "cache"
         bench = Bench(args)
-        alerts = load_settings(env={}, overrides=bench.archives.overrides).alerts
+        model = DEFAULT_ALERT_MODEL
         results: dict = {"machine": machine(), "stories": len(bench.pool.articles)}
         if args.profile_threshold is not None:
-            alerts = dataclasses.replace(alerts, profile_threshold=args.profile_threshold)
+            model = dataclasses.replace(model, profile_threshold=args.profile_threshold)
         if args.choose_threshold:
-            chosen, tuned = bench.choose_threshold(Path(work) / "tune", alerts)
+            chosen, tuned = bench.choose_threshold(Path(work) / "tune", model)
             print(
                 f"archive half: profile threshold {chosen:.3f} (macro-F1 there {tuned:.3f});"
-                f" default {alerts.profile_threshold}"
+                f" default {model.profile_threshold}"
             )
-            alerts = dataclasses.replace(alerts, profile_threshold=chosen)
+            model = dataclasses.replace(model, profile_threshold=chosen)
             results["chosen_profile_threshold"] = chosen
-        found, run = bench.news(Path(work) / "news", alerts)
+        results["model"] = dataclasses.asdict(model)  # every fitted value the run matched with
+        found, run = bench.news(Path(work) / "news", model)
         results["bot"] = report(
             found,
             bench.pool.gold(run["ids"]),
-            f"The bot's matching (profile threshold {alerts.profile_threshold:.3f})",
+            f"The bot's matching (profile threshold {model.profile_threshold:.3f})",
         )
         results["votes"] = bench.votes(run["matcher"], run["ids"])
         tuning_ids = stored_ids(run["archive"], {a.id for a in bench.pool.of_half(0)})

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
+from config.moved import moved_message
 from config.redaction import redacted_url
 
 
@@ -47,6 +48,9 @@ def one_line(
     origin = origin_of(path) if origin_of else None
     source, written = origin if origin else ("", details["input"])
     if details["type"] in _UNKNOWN_ERRORS:
+        moved = moved_message(path, source)
+        if moved:
+            return SettingsError(moved)
         shown = name if len(path) > 1 else repr(name)
         return SettingsError(f"unknown setting {shown} in {source or 'the settings'}")
     field = _field(model, path)

@@ -26,6 +26,7 @@ from pydantic_settings import (
 from pydantic_settings.sources.utils import parse_env_vars
 
 from config.errors import Origin, SettingsError, one_line
+from config.moved import MOVED
 from config.settings import Settings
 
 DEFAULT_TOML = Path(__file__).with_name("default.toml")
@@ -135,9 +136,12 @@ def _environment_layer(env: Mapping[str, str]) -> _Layer:
     values = _Environment(env)()
     for section, fields in values.items():
         if section in _SECTIONS:
-            # Unknown NEWSBOT_<SECTION>_* variables are not ours to judge: ignore them.
+            # Unknown NEWSBOT_<SECTION>_* variables are not ours to judge: ignore them. One that
+            # named a setting that moved (config/moved.py) is ours, and is refused.
             values[section] = {
-                name: value for name, value in fields.items() if name in _SECTIONS[section]
+                name: value
+                for name, value in fields.items()
+                if name in _SECTIONS[section] or (section, name) in MOVED
             }
     aliased = {}
     for name, path in ENV_ALIASES.items():

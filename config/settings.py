@@ -192,21 +192,9 @@ class TelegramSettings:
 @_section
 class AlertSettings:
     feed_poll_minutes: PositiveFloat = 15.0
-    threshold: Annotated[Float, Field(ge=-1, le=1)] = 0.45
-    profile_threshold: Float = 0.479
     profile_articles: NonNegativeInt = 5000  # 0 = off
     profile_min_articles: PositiveInt = 300
-    feedback_articles: PositiveInt = 200
-    feedback_rounds: PositiveInt = 3
-    feedback_relative_cosine: Annotated[Float, Field(gt=0, le=1)] = 0.5
-    feedback_topic_weight: Share = 0.0
-    profile_min_overlap: Share = 0.3
-    profile_max_expansion: PositiveFloat = 2.0
     profile_refresh_minutes: PositiveFloat = 360.0
-    name_max_words: PositiveInt = 3
-    name_capitalised_share: Share = 0.9
-    name_min_mentions: PositiveInt = 5
-    name_evidence_passages: PositiveInt = 50
     digest_minutes: PositiveFloat = 360.0
     send_interval_seconds: NonNegativeFloat = 1.0
     retry_seconds: PositiveFloat = 30.0
@@ -221,13 +209,7 @@ class AlertSettings:
     preview_max_articles: PositiveInt = 2000
     preview_headlines: NonNegativeInt = 3
     preview_flood_share: Share = 0.34
-    vote_topic_weight: PositiveFloat = 1.0
-    vote_liked_weight: NonNegativeFloat = 0.5
-    vote_disliked_weight: NonNegativeFloat = 0.5
-    vote_prior: NonNegativeFloat = 2.0
-    vote_min_cosine: Annotated[Float, Field(ge=0, le=1)] = 0.7
     vote_memory: PositiveInt = 50
-    vote_dislike_raise: NonNegativeFloat = 0.4
 
 
 # SQLAlchemy's spelling of the same URL, as an operator may copy it from another program.

@@ -29,8 +29,7 @@ import numpy as np
 from config import Settings
 from index.backends import Backend, open_backend
 from index.clock import Clock
-from index.embedding.embedder import Embedder, encode_passages, make_embedder
-from index.embedding.sentence_vectors import SentenceVectors
+from index.embedding import Embedder, SentenceVectors, encode_passages, make_embedder
 from index.state import BotState
 from index.storage.interfaces import VectorStore
 from index.text.passages import passage_sentences

@@ -16,18 +16,33 @@ import numpy as np
 
 from retrieval.text_terms import stem, words
 
-SEMANTIC_WEIGHT = 0.35
-LEXICAL_WEIGHT = 0.65
-TIE_RATIO = 0.97
-# The better neighbour of the best sentence is marked too when it scores at least this share
-# of the best: news copy often names the answer in the sentence before or after the one that
-# echoes the question ("... said on Tuesday." / "McConaughey, who grew up in Uvalde, ...").
-# It marks the answer more often on RealTimeQA and XQuAD at under two sentences marked on
-# average (benchmarks/README.md "Answer quality", neighbour marking). Consecutive marked
-# sentences become one span (see _merge_consecutive).
-NEIGHBOUR_RATIO = 0.5
-# A word that only shares a stem with the question's ("conditions" for "condition") counts less.
-STEM_MATCH_CREDIT = 0.7
+
+@dataclass(frozen=True)
+class MarkingWeights:
+    """The values the marking rule was tuned with (benchmarks/README.md "Answer quality"), in
+    one place: the evaluation records them whole (retrieval/evaluation/suite.py)."""
+
+    # A sentence scores semantic x its cosine to the question + lexical x the share of the
+    # question's word weight it carries.
+    semantic: float
+    lexical: float
+    # Sentences within this share of the best are marked with it (near-ties).
+    tie_ratio: float
+    # The better neighbour of the best sentence is marked too when it scores at least this
+    # share of the best: news copy often names the answer in the sentence before or after the
+    # one that echoes the question ("... said on Tuesday." / "McConaughey, who grew up in
+    # Uvalde, ..."). It marks the answer more often on RealTimeQA and XQuAD at under two
+    # sentences marked on average (benchmarks/README.md "Answer quality", neighbour marking).
+    # Consecutive marked sentences become one span (see _merge_consecutive).
+    neighbour_ratio: float
+    # A word that only shares a stem with the question's ("conditions" for "condition")
+    # earns this share of its weight (also in the answer selection's coverage features).
+    stem_match_credit: float
+
+
+DEFAULT_WEIGHTS = MarkingWeights(
+    semantic=0.35, lexical=0.65, tie_ratio=0.97, neighbour_ratio=0.5, stem_match_credit=0.7
+)
 
 
 @dataclass(frozen=True)
@@ -59,6 +74,7 @@ def mark(
     spans: list[tuple[int, int]],
     weights: Mapping[str, float],
     sentence_cosines: np.ndarray | None = None,
+    tuned: MarkingWeights = DEFAULT_WEIGHTS,
 ) -> Marking:
     """The answering sentence(s) of a passage. Without sentence cosines the words alone
     decide: cheap enough for every candidate, and as good for ranking them (see answer.py)."""
@@ -66,20 +82,21 @@ def mark(
     if sentence_cosines is None:
         cosines, semantic, lexical = [0.0] * len(spans), 0.0, 1.0
     else:
-        cosines, semantic, lexical = sentence_cosines.tolist(), SEMANTIC_WEIGHT, LEXICAL_WEIGHT
+        cosines, semantic, lexical = sentence_cosines.tolist(), tuned.semantic, tuned.lexical
     scores = []
     for (start, end), cosine in zip(spans, cosines, strict=True):
         sentence = text[start:end]
-        covered = coverage(sentence, weights) / total_weight
+        covered = coverage(sentence, weights, tuned) / total_weight
         length_factor = min(1.0, len(sentence.split()) / 6)
         score = (semantic * max(cosine, 0.0) + lexical * covered) * length_factor
         scores.append(score)
     best = int(np.argmax(scores))
-    chosen = [i for i, s in enumerate(scores) if s >= TIE_RATIO * scores[best] and s > 0] or [best]
+    tie = tuned.tie_ratio * scores[best]
+    chosen = [i for i, s in enumerate(scores) if s >= tie and s > 0] or [best]
     neighbours = [i for i in (best - 1, best + 1) if 0 <= i < len(scores)]
     if neighbours:
         neighbour = max(neighbours, key=lambda i: scores[i])
-        if scores[neighbour] >= NEIGHBOUR_RATIO * scores[best] > 0:
+        if scores[neighbour] >= tuned.neighbour_ratio * scores[best] > 0:
             chosen = sorted({*chosen, neighbour})
     return Marking(
         spans=_merge_consecutive(spans, chosen),
@@ -87,17 +104,22 @@ def mark(
     )
 
 
-def coverage(sentence: str, weights: Mapping[str, float]) -> float:
+def coverage(
+    sentence: str, weights: Mapping[str, float], tuned: MarkingWeights = DEFAULT_WEIGHTS
+) -> float:
     """The question's word weight a sentence carries (a shared stem earns part of it)."""
-    return coverage_of_words(words(sentence), weights)
+    return coverage_of_words(words(sentence), weights, tuned)
 
 
-def coverage_of_words(split: Iterable[str], weights: Mapping[str, float]) -> float:
+def coverage_of_words(
+    split: Iterable[str], weights: Mapping[str, float], tuned: MarkingWeights = DEFAULT_WEIGHTS
+) -> float:
     """`coverage` of a sentence already split by `words`."""
     exact = set(split)
     stems = set(map(stem, exact))
+    credit = tuned.stem_match_credit
     return sum(
-        w if term in exact else STEM_MATCH_CREDIT * w if stem(term) in stems else 0.0
+        w if term in exact else credit * w if stem(term) in stems else 0.0
         for term, w in weights.items()
     )
 

@@ -10,12 +10,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from config import load_settings
 from index.state import AlertVotes, Subscriptions
-from retrieval.alerts import TopicProfile, move_topic, profile_shift, raised_bar
+from retrieval.alerts import (
+    DEFAULT_ALERT_MODEL,
+    TopicProfile,
+    move_topic,
+    profile_shift,
+    raised_bar,
+)
 from tests.postgres import both_backends
 
-SETTINGS = load_settings(env={}).alerts
+MODEL = DEFAULT_ALERT_MODEL
 DIMENSION = 16
 
 
@@ -26,13 +31,13 @@ def unit_vectors(count: int, seed: int) -> np.ndarray:
 
 def test_without_votes_the_topic_stays_where_it_is():
     topic = unit_vectors(1, 0)[0]
-    assert np.allclose(move_topic(topic, [], [], SETTINGS), topic, atol=1e-6)
+    assert np.allclose(move_topic(topic, [], [], MODEL), topic, atol=1e-6)
 
 
 def test_likes_move_the_topic_towards_the_liked_stories_and_dislikes_away():
     topic, liked, disliked = unit_vectors(1, 1)[0], unit_vectors(3, 2), unit_vectors(3, 3)
-    towards = move_topic(topic, liked, [], SETTINGS)
-    away = move_topic(topic, [], disliked, SETTINGS)
+    towards = move_topic(topic, liked, [], MODEL)
+    away = move_topic(topic, [], disliked, MODEL)
     assert (liked @ towards).mean() > (liked @ topic).mean()
     assert (disliked @ away).mean() < (disliked @ topic).mean()
 
@@ -40,7 +45,7 @@ def test_likes_move_the_topic_towards_the_liked_stories_and_dislikes_away():
 def test_more_votes_move_further():
     topic, disliked = unit_vectors(1, 4)[0], unit_vectors(1, 5)
     cosines = [
-        float(move_topic(topic, [], np.repeat(disliked, n, axis=0), SETTINGS) @ topic)
+        float(move_topic(topic, [], np.repeat(disliked, n, axis=0), MODEL) @ topic)
         for n in (1, 5, 10)
     ]
     assert cosines[0] > cosines[1] > cosines[2]
@@ -58,7 +63,7 @@ def test_a_moved_topic_is_a_unit_vector_within_reach_of_the_topic(
     seed, liked, disliked, min_cosine, liked_weight, disliked_weight
 ):
     settings = replace(
-        SETTINGS,
+        MODEL,
         vote_min_cosine=min_cosine,
         vote_liked_weight=liked_weight,
         vote_disliked_weight=disliked_weight,
@@ -73,8 +78,8 @@ def test_a_moved_topic_is_a_unit_vector_within_reach_of_the_topic(
 
 def test_straight_opposition_cannot_flip_the_topic():
     topic = unit_vectors(1, 6)[0]
-    moved = move_topic(topic, [], np.repeat(-topic[None], 50, axis=0), SETTINGS)
-    assert float(moved @ topic) >= SETTINGS.vote_min_cosine - 1e-4
+    moved = move_topic(topic, [], np.repeat(-topic[None], 50, axis=0), MODEL)
+    assert float(moved @ topic) >= MODEL.vote_min_cosine - 1e-4
 
 
 @pytest.fixture
@@ -119,11 +124,11 @@ def test_a_profile_moved_by_votes_scores_the_liked_story_higher_and_the_disliked
     profile_vector = vectors[0] - center
     profile = TopicProfile(profile_vector / np.linalg.norm(profile_vector), center, 0.0, 1.0)
     liked, disliked = vectors[1:2], vectors[2:3]
-    moved = profile_shift(liked, disliked, SETTINGS)(profile)
+    moved = profile_shift(liked, disliked, MODEL)(profile)
     after = replace(profile, vector=moved)
     assert after.score(liked) > profile.score(liked)
     assert after.score(disliked) < profile.score(disliked)
-    unmoved = profile_shift(np.empty((0, DIMENSION)), np.empty((0, DIMENSION)), SETTINGS)(profile)
+    unmoved = profile_shift(np.empty((0, DIMENSION)), np.empty((0, DIMENSION)), MODEL)(profile)
     assert np.allclose(unmoved, profile.vector, atol=1e-6)
 
 
@@ -131,9 +136,9 @@ def test_a_profile_moved_by_votes_scores_the_liked_story_higher_and_the_disliked
 def test_dislikes_raise_the_bar_more_the_more_of_the_votes_they_are_and_never_past_the_step(
     liked, disliked
 ):
-    raised = raised_bar(liked, disliked, SETTINGS)
-    assert 0.0 <= raised < SETTINGS.vote_dislike_raise
+    raised = raised_bar(liked, disliked, MODEL)
+    assert 0.0 <= raised < MODEL.vote_dislike_raise
     assert (raised > 0) == (disliked > 0)
-    assert raised_bar(liked, disliked + 1, SETTINGS) > raised
+    assert raised_bar(liked, disliked + 1, MODEL) > raised
     if disliked:
-        assert raised_bar(liked + 1, disliked, SETTINGS) < raised
+        assert raised_bar(liked + 1, disliked, MODEL) < raised

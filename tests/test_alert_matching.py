@@ -219,8 +219,9 @@ def test_dislikes_raise_a_voted_topics_profile_bar_and_likes_do_not(setup):
     keys, vectors = matcher.subscription_topics([disliked, liked, plain])
     profiles = matcher.profiles.profiles(keys, vectors)
     assert all(p is not None for p in profiles)
-    bar = settings.profile_threshold + raised_bar(0, 6, settings)
-    assert raised_bar(0, 6, settings) > 0
+    model = matcher.model
+    bar = model.profile_threshold + raised_bar(0, 6, model)
+    assert raised_bar(0, 6, model) > 0
     assert profiles[0].floor >= bar - 1e-9
     assert profiles[1].floor < bar and profiles[2].floor < bar
     assert keys[2] == topic.query  # no votes: the topic as typed
@@ -233,4 +234,4 @@ def test_dislikes_raise_a_voted_topics_profile_bar_and_likes_do_not(setup):
         own = matcher.own_match(topic.query, evidence, matcher.relevance(disliked, evidence)[1])
         got = matcher.score(disliked, evidence) is not None
         assert got == (own or score >= max(bar, profiles[0].floor)), article.title
-    assert raised_bar(0, 10_000, settings) < settings.vote_dislike_raise  # bounded
+    assert raised_bar(0, 10_000, model) < model.vote_dislike_raise  # bounded

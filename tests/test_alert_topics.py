@@ -3,13 +3,14 @@ and the compiled screen take their thresholds from it, so they agree to the bit.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from config import load_settings
 from retrieval.alerts import (
-    LEXICAL_RELIEF,
+    DEFAULT_ALERT_MODEL,
     names_topic,
     topic_threshold,
     topic_thresholds,
@@ -18,19 +19,19 @@ from retrieval.alerts import (
 )
 from retrieval.text_terms import stem
 
-ALERTS = load_settings(env={}).alerts
+MODEL = DEFAULT_ALERT_MODEL
 
 
 @given(st.floats(0.0, 1.0), st.lists(st.booleans(), max_size=20))
 def test_the_array_form_is_the_scalar_rule_value_for_value(threshold: float, named: list[bool]):
-    settings = load_settings(env={}, overrides={"alerts.threshold": threshold}).alerts
-    expected = [topic_threshold(n, settings) for n in named]
-    assert topic_thresholds(np.array(named, dtype=bool), settings).tolist() == expected
+    model = replace(MODEL, threshold=threshold)
+    expected = [topic_threshold(n, model) for n in named]
+    assert topic_thresholds(np.array(named, dtype=bool), model).tolist() == expected
 
 
 def test_naming_the_topic_lowers_the_threshold_by_the_relief():
-    assert topic_threshold(False, ALERTS) == ALERTS.threshold
-    assert topic_threshold(True, ALERTS) == ALERTS.threshold - LEXICAL_RELIEF
+    assert topic_threshold(False, MODEL) == MODEL.threshold
+    assert topic_threshold(True, MODEL) == MODEL.threshold - MODEL.lexical_relief
 
 
 def test_an_article_names_a_topic_when_it_has_every_content_word_by_stem():

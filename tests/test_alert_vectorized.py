@@ -22,6 +22,7 @@ import pytest
 from index import Ingestor, NewsArchive
 from index.state import DeliveryOutbox, Subscription, SubscriptionStore
 from retrieval.alerts import (
+    DEFAULT_ALERT_MODEL,
     AlertMatcher,
     ArticleEvidence,
     names_topic,
@@ -100,7 +101,7 @@ def reference(matcher: AlertMatcher, evidence: ArticleEvidence, subs: list[Subsc
         if matcher.name_topics([query])[0] and names_topic(evidence.lead_stems, query):
             found.add((subscription.id, passage_id, cosine))  # a name in the title or opening
             continue
-        needed = topic_threshold(names_topic(evidence.stems, query), matcher.settings)
+        needed = topic_threshold(names_topic(evidence.stems, query), matcher.model)
         if cosine >= needed or matcher.profile_match(query, profile_score):
             found.add((subscription.id, passage_id, cosine))
     return found
@@ -153,10 +154,10 @@ def test_vectorized_matching_is_the_per_pair_rules(news, margin, monkeypatch):
     subs = store.active()
     late = {s.id for s in subs if s.chat_id >= 100}
     queued = outbox.queued_articles(1000)
-    base = archive.settings.alerts
+    base = DEFAULT_ALERT_MODEL
     # The product's thresholds, and low ones that make many more (and closer) decisions.
-    for settings in (base, dataclasses.replace(base, threshold=0.25, profile_threshold=0.2)):
-        matcher = AlertMatcher(archive, store, outbox, settings)
+    for model in (base, dataclasses.replace(base, threshold=0.25, profile_threshold=0.2)):
+        matcher = AlertMatcher(archive, store, outbox, archive.settings.alerts, model=model)
         assert all(p is not None for p in matcher.topic_profiles(["sport", "technology"]))
         total = 0
         for article_id, queued_at in queued:

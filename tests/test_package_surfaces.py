@@ -27,7 +27,9 @@ def test_every_public_name_resolves(name: str) -> None:
     assert missing == []
 
 
-@pytest.mark.parametrize("module", ["index.errors", "index.sources", "index.state"])
+@pytest.mark.parametrize(
+    "module", ["index.errors", "index.sources", "index.state", "index.embedding"]
+)
 def test_a_light_import_loads_no_heavy_library(module: str) -> None:
     heavy = ["torch", "faiss", "onnxruntime", "trafilatura", "sentence_transformers"]
     loaded = subprocess.run(

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from config import Settings, SettingsError, load_settings
 from config.loading import DEFAULT_TOML, read_toml
+from config.moved import MOVED
+from retrieval.alerts import DEFAULT_ALERT_MODEL
 
 
 def test_defaults_are_valid():
@@ -78,6 +80,23 @@ def test_unknown_keys_and_bad_toml(tmp_path):
         load_settings(broken, env={})
     with pytest.raises(SettingsError, match="does not exist"):
         load_settings(tmp_path / "missing.toml", env={})
+
+
+@pytest.mark.parametrize("name", sorted(n for _, n in MOVED))
+def test_a_moved_fitted_value_in_an_old_file_or_variable_is_refused_with_where_it_went(
+    tmp_path, name
+):
+    """Issue 23 moved the alert matcher's fitted values out of [alerts]: an operator's old
+    file (or variable) that still sets one must not run as if it applied."""
+    old = tmp_path / "old.toml"
+    old.write_text(f"[alerts]\n{name} = 0.5\n")
+    with pytest.raises(SettingsError, match=f"alerts.{name} in {re.escape(str(old))} is no") as e:
+        load_settings(old, env={})
+    assert "retrieval/alerts/fitted.py" in str(e.value)
+    variable = f"NEWSBOT_ALERTS_{name.upper()}"
+    with pytest.raises(SettingsError, match=f"alerts.{name} in {variable} is no longer"):
+        load_settings(env={variable: "0.5"})
+    assert name in DEFAULT_ALERT_MODEL.__dataclass_fields__
 
 
 def test_the_cli_stops_with_one_line_and_exit_2(tmp_path):

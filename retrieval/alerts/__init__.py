@@ -4,6 +4,7 @@ topic would have matched lately (preview) and readers' votes moving a topic (fee
 
 from retrieval.alerts.compiled import ArticleEvidence
 from retrieval.alerts.feedback import VotedTopics, move_topic, profile_shift, raised_bar
+from retrieval.alerts.fitted import DEFAULT_ALERT_MODEL, AlertModel
 from retrieval.alerts.matching import AlertMatcher
 from retrieval.alerts.phrases import show_rule
 from retrieval.alerts.preview import (
@@ -16,7 +17,6 @@ from retrieval.alerts.preview import (
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
 from retrieval.alerts.sources import MAX_SOURCE_CHARS, is_source_rule, source_keys
 from retrieval.alerts.topics import (
-    LEXICAL_RELIEF,
     MAX_TOPIC_CHARS,
     Topic,
     TopicError,
@@ -30,10 +30,11 @@ from retrieval.alerts.topics import (
 )
 
 __all__ = [
-    "LEXICAL_RELIEF",
     "MAX_SOURCE_CHARS",
     "MAX_TOPIC_CHARS",
+    "DEFAULT_ALERT_MODEL",
     "AlertMatcher",
+    "AlertModel",
     "ArticleEvidence",
     "PreviewStory",
     "RecentStories",

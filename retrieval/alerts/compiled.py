@@ -18,8 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from config import AlertSettings
 from index.state import Subscription
+from retrieval.alerts.fitted import AlertModel
 from retrieval.alerts.phrases import rule_keys
 from retrieval.alerts.profiles import TopicProfile, article_vector, unit
 from retrieval.alerts.topics import source_only, topic_thresholds
@@ -197,9 +197,7 @@ class SubscriptionIndex:
             and all(a is b for a, b in zip(profiles, self.profiles, strict=True))
         )
 
-    def screen(
-        self, articles: Sequence[ArticleEvidence], settings: AlertSettings
-    ) -> list[Screening]:
+    def screen(self, articles: Sequence[ArticleEvidence], model: AlertModel) -> list[Screening]:
         """One Screening per article, in order."""
         if not self.subscriptions:
             return [_NOTHING] * len(articles)
@@ -213,7 +211,7 @@ class SubscriptionIndex:
             profile_gaps = None
             if len(self.profile_table.rows):
                 vectors = [a.vectors for a in with_passages]
-                profile_gaps = self.profile_table.gaps(vectors, settings.profile_threshold)
+                profile_gaps = self.profile_table.gaps(vectors, model.profile_threshold)
             start, row = 0, 0
             for article in chunk:
                 if not article.passage_ids:
@@ -222,7 +220,7 @@ class SubscriptionIndex:
                 end = start + len(article.passage_ids)
                 best = cosines[start:end].max(axis=0)
                 gaps = profile_gaps[row] if profile_gaps is not None else None
-                found.append(self._decide(article, best, gaps, settings))
+                found.append(self._decide(article, best, gaps, model))
                 start, row = end, row + 1
         return found
 
@@ -231,7 +229,7 @@ class SubscriptionIndex:
         article: ArticleEvidence,
         best: np.ndarray,
         profile_gaps: np.ndarray | None,
-        settings: AlertSettings,
+        model: AlertModel,
     ) -> Screening:
         present = self._present(article.stems)
         # Subscribed after the article was stored: not matched (created_at > queued_at).
@@ -240,7 +238,7 @@ class SubscriptionIndex:
         named = (self.terms.sizes > 0) & self.terms.all_present(present)
         gate = eligible & self.required.all_met(present) & ~self.excluded.any_met(present)
         gate &= ~self._names | named  # a name the story does not name cannot match
-        needed = topic_thresholds(named, settings)
+        needed = topic_thresholds(named, model)
         gap = best.astype(np.float64) - needed
         matched = gap >= MARGIN
         unsure = np.abs(gap) < MARGIN

@@ -2,13 +2,14 @@
 
     moved = unit(a * topic + b' * mean(liked) - c' * mean(disliked))
 
-with a = `alerts.vote_topic_weight`, and b' (c') = `vote_liked_weight` (`vote_disliked_weight`)
+with a = `vote_topic_weight`, and b' (c') = `vote_liked_weight` (`vote_disliked_weight`)
 scaled by n / (n + `vote_prior`) for the n liked (disliked) articles, so a single stray tap
 moves a topic little. The move is bounded: the moved vector keeps a cosine of at least
 `vote_min_cosine` to the topic as typed (past it, it is turned back towards the topic along
 the same plane), so no run of votes drags a subscription onto another subject. An article
 is represented as profiles do it: the unit mean of its passage vectors. Only a subscription's
-latest `vote_memory` votes count, so it follows what its readers want now, in bounded work.
+latest `alerts.vote_memory` votes count, so it follows what its readers want now, in bounded
+work. The other weights are fitted values of AlertModel (retrieval/alerts/fitted.py).
 
 `move_topic` is the rule, a plain function of vectors, and `profile_shift` the same rule on a
 learnt profile (the alert benchmark simulates votes with both); `VotedTopics` applies it to
@@ -37,6 +38,7 @@ import numpy as np
 from config import AlertSettings
 from index import NewsArchive
 from index.state import AlertVotes, Subscription
+from retrieval.alerts.fitted import AlertModel
 from retrieval.alerts.profiles import (
     ProfileShift,
     TopicProfile,
@@ -53,26 +55,26 @@ def move_topic(
     topic: np.ndarray,
     liked: Sequence[np.ndarray] | np.ndarray,
     disliked: Sequence[np.ndarray] | np.ndarray,
-    settings: AlertSettings,
+    model: AlertModel,
 ) -> np.ndarray:
     """The topic vector moved towards the liked article vectors and away from the disliked
     ones (Rocchio, bounded as the module says); the topic itself (as a unit vector) when
     there are no votes."""
     topic = unit(np.asarray(topic, dtype=np.float32))
-    moved = settings.vote_topic_weight * topic
+    moved = model.vote_topic_weight * topic
     for vectors, weight in (
-        (liked, settings.vote_liked_weight),
-        (disliked, -settings.vote_disliked_weight),
+        (liked, model.vote_liked_weight),
+        (disliked, -model.vote_disliked_weight),
     ):
         vectors = np.asarray(vectors, dtype=np.float32).reshape(-1, topic.shape[-1])
         count = len(vectors)
         if count and weight:
-            share = count / (count + settings.vote_prior)
+            share = count / (count + model.vote_prior)
             moved = moved + weight * share * unit(unit(vectors).mean(axis=0))
-    return _within_reach(topic, unit(moved), settings.vote_min_cosine)
+    return _within_reach(topic, unit(moved), model.vote_min_cosine)
 
 
-def profile_shift(liked: np.ndarray, disliked: np.ndarray, settings: AlertSettings) -> ProfileShift:
+def profile_shift(liked: np.ndarray, disliked: np.ndarray, model: AlertModel) -> ProfileShift:
     """How votes move a topic's learnt profile (`TopicProfiles.move`): `move_topic` applied
     to the profile's vector, in the profile's own (centred) space, with the liked and
     disliked article vectors centred as the profile centres every article. The alert
@@ -83,22 +85,22 @@ def profile_shift(liked: np.ndarray, disliked: np.ndarray, settings: AlertSettin
             profile.vector,
             _centred(liked, profile.center),
             _centred(disliked, profile.center),
-            settings,
+            model,
         )
 
     return shift
 
 
-def raised_bar(liked: int, disliked: int, settings: AlertSettings) -> float:
+def raised_bar(liked: int, disliked: int, model: AlertModel) -> float:
     """How far `disliked` 👎 (of liked + disliked votes) raise a voted topic's profile match
-    bar above `alerts.profile_threshold`: `vote_dislike_raise` x disliked / (votes +
+    bar above the model's `profile_threshold`: `vote_dislike_raise` x disliked / (votes +
     `vote_prior`), so always less than `vote_dislike_raise` however many 👎. A topic its
     readers mostly dislike gets fewer, closer alerts: moving the profile alone leaves its bar
     where the typed topic had it, and a small section's profile then keeps most of the
     neighbouring stories (benchmarks/README.md "Topic alerts on news sections", votes)."""
     if not disliked:
         return 0.0
-    return settings.vote_dislike_raise * disliked / (liked + disliked + settings.vote_prior)
+    return model.vote_dislike_raise * disliked / (liked + disliked + model.vote_prior)
 
 
 def _centred(vectors: np.ndarray, center: np.ndarray) -> np.ndarray:
@@ -136,7 +138,8 @@ class VotedTopics:
         profiles: TopicProfiles,
     ) -> None:
         """`profiles`: the matcher's own (AlertMatcher.profiles), so a moved topic's profile
-        is learnt and cached where the matcher looks it up."""
+        is learnt and cached where the matcher looks it up, and votes move topics by the
+        matcher's model (`profiles.model`)."""
         self.archive = archive
         self.votes = votes
         self.settings = settings
@@ -172,11 +175,11 @@ class VotedTopics:
         votes = self.votes.for_subscription(subscription.id)[-self.settings.vote_memory :]
         liked = self._article_vectors([v.article_id for v in votes if v.vote > 0])
         disliked = self._article_vectors([v.article_id for v in votes if v.vote < 0])
-        moved = move_topic(base, liked, disliked, self.settings)
+        moved = move_topic(base, liked, disliked, self.profiles.model)
         key = f"{query}{_KEY_MARK}{subscription.id}:{version[0]}:{version[1]}"
-        shift = profile_shift(liked, disliked, self.settings)
+        shift = profile_shift(liked, disliked, self.profiles.model)
         likes = sum(1 for v in votes if v.vote > 0)
-        bar = raised_bar(likes, len(votes) - likes, self.settings)
+        bar = raised_bar(likes, len(votes) - likes, self.profiles.model)
         self.profiles.move(key, query, base, shift, bar)
         with self._lock:
             if cached is not None:

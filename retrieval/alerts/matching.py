@@ -11,12 +11,12 @@ phrases and alternatives as retrieval/alerts/phrases.py reads them; a topic that
 outlet with no words, `source:bbc.co.uk`, matches every story from it outright:
 retrieval/alerts/sources.py):
 - close to the topic's own words: the cosine of the topic's embedding to the article's best
-  passage reaches `alerts.threshold`, or `threshold - LEXICAL_RELIEF` when the article also
+  passage reaches the model's `threshold`, or `threshold - lexical_relief` when the article also
   contains every word of the topic. Precise for specific topics ("ceasefire talks"), and the
   only way while the archive is too small to learn from;
 - close to the topic's profile (retrieval/alerts/profiles.py): the topic expanded by the stored
   articles that match it best, scored on the topic's own scale, reaches
-  `alerts.profile_threshold` (and the profile's reach cap). A topic whose feedback drifted
+  `profile_threshold` (and the profile's reach cap). A topic whose feedback drifted
   away from its own closest articles has no profile. This is what finds the articles of broad
   topics ("sport", "business and the economy"), whose words alone sit at low cosines to them.
 
@@ -28,7 +28,8 @@ need the full threshold. Profile rule: its threshold is chosen on the archive ha
 news-sections benchmark (one- and two-word topics as people type them) and reported on its
 news half and on BBC; chosen on BBC, it is reported on the news sections too. Figures:
 benchmarks/README.md "Topic alerts" and "Topic alerts on news sections"
-(benchmarks/alerts_quality.py, benchmarks/alerts_sections.py).
+(benchmarks/alerts_quality.py, benchmarks/alerts_sections.py). The fitted values are one
+AlertModel (retrieval/alerts/fitted.py); the operator's settings are AlertSettings.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from index import NewsArchive
 from index.state import NewDelivery, Outbox, Subscription, Subscriptions
 from index.text import passage_sentences
 from retrieval.alerts.compiled import ArticleEvidence, Screening, SubscriptionIndex
+from retrieval.alerts.fitted import DEFAULT_ALERT_MODEL, AlertModel
 from retrieval.alerts.phrases import rule_met, text_keys
 from retrieval.alerts.profiles import TopicProfile, TopicProfiles
 from retrieval.alerts.sources import source_keys
@@ -81,14 +83,17 @@ class AlertMatcher:
         settings: AlertSettings,
         adjust_topics: TopicAdjuster | None = None,
         paused_topics: Callable[[], set[tuple[int, str]]] | None = None,
+        model: AlertModel = DEFAULT_ALERT_MODEL,
     ) -> None:
+        """`settings`: the operator's; `model`: the fitted values (benchmarks pass others)."""
         self.archive = archive
         self.subscriptions = subscriptions
         self.outbox = outbox
         self.settings = settings
+        self.model = model
         self._topic_vectors: dict[str, np.ndarray] = {}
         self._names: dict[str, bool] = {}
-        self.profiles = TopicProfiles(archive, settings)
+        self.profiles = TopicProfiles(archive, settings, model)
         self._index: SubscriptionIndex | None = None
         self.adjust_topics = adjust_topics
         # (subscription id, topic) of the topics chats paused (/pause): matched to nothing.
@@ -153,7 +158,7 @@ class AlertMatcher:
     def _screen(
         self, index: SubscriptionIndex, evidence: Sequence[ArticleEvidence]
     ) -> list[Screening]:
-        return index.screen(evidence, self.settings)
+        return index.screen(evidence, self.model)
 
     def _deliveries(
         self, index: SubscriptionIndex, evidence: ArticleEvidence, screening: Screening
@@ -197,11 +202,11 @@ class AlertMatcher:
 
     def own_match(self, query: str, evidence: ArticleEvidence, cosine: float) -> bool:
         """Whether the article matches the topic's own words (no profile): a name in its
-        title or opening, or its best passage at `alerts.threshold` (less the relief when it
+        title or opening, or its best passage at the model's threshold (less the relief when it
         names the topic)."""
         if self.name_topics([query])[0] and names_topic(evidence.lead_stems, query):
             return True  # a name in the title or the opening: the story is about it
-        return cosine >= topic_threshold(names_topic(evidence.stems, query), self.settings)
+        return cosine >= topic_threshold(names_topic(evidence.stems, query), self.model)
 
     def profile_match(self, query: str, profile_score: float | None) -> bool:
         """Whether a profile score is a match: above the threshold and within the profile's
@@ -210,7 +215,7 @@ class AlertMatcher:
             return False
         profile = self.topic_profiles([query])[0]
         floor = profile.floor if profile is not None else -np.inf
-        return profile_score >= max(self.settings.profile_threshold, floor)
+        return profile_score >= max(self.model.profile_threshold, floor)
 
     def relevance(
         self, subscription: Subscription, evidence: ArticleEvidence
@@ -264,15 +269,15 @@ class AlertMatcher:
 
     def _written_as_name(self, query: str) -> bool:
         terms = content_terms(query)
-        if not terms or len(terms) > self.settings.name_max_words:
+        model = self.model
+        if not terms or len(terms) > model.name_max_words:
             return False
         store = self.archive.store
         for term in terms:
-            hits = store.lexical_search([term], self.settings.name_evidence_passages)
+            hits = store.lexical_search([term], model.name_evidence_passages)
             texts = [r.text for r in store.passages([h[0] for h in hits]).values()]
-            settings = self.settings
             if not written_as_name(
-                term, texts, settings.name_min_mentions, settings.name_capitalised_share
+                term, texts, model.name_min_mentions, model.name_capitalised_share
             ):
                 return False
         return True

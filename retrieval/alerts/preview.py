@@ -138,7 +138,7 @@ def preview_topic(
     recent, capped = (stories or RecentStories(matcher, settings)).read()
     evidence = [e for e, _ in recent]
     base = _as_subscription(topic.text, topic.query, topic.required, topic.excluded)
-    matched = _screen(matcher, [base], evidence, settings)[0]
+    matched = _screen(matcher, [base], evidence)[0]
     count, screened = len(matched), len(evidence)
     # An outlet followed without words asked for all its stories: no flood, the newest first.
     every = source_only(topic.query, topic.required)
@@ -158,7 +158,7 @@ def preview_topic(
     variants = _none_variants(topic) if count == 0 else _flood_variants(topic, recent, matched)
     if not variants:
         return preview
-    found = _screen(matcher, [_as_subscription(*_parts(v)) for v in variants], evidence, settings)
+    found = _screen(matcher, [_as_subscription(*_parts(v)) for v in variants], evidence)
     ranked = [Suggestion(v, len(m)) for v, m in zip(variants, found, strict=True)]
     if count == 0:
         useful = sorted((s for s in ranked if s.matched), key=lambda s: -s.matched)
@@ -172,7 +172,6 @@ def _screen(
     matcher: AlertMatcher,
     topics: list[Subscription],
     evidence: list[ArticleEvidence],
-    settings: AlertSettings,
 ) -> list[dict[int, float]]:
     """For each topic: {story position: cosine of its best passage} of the stories it
     matches, decided as AlertMatcher decides deliveries (the compiled screening, and the
@@ -181,7 +180,7 @@ def _screen(
     vectors = index.topic_vectors
     found: list[dict[int, float]] = [{} for _ in topics]
     for position, (article, screening) in enumerate(
-        zip(evidence, index.screen(evidence, settings), strict=True)
+        zip(evidence, index.screen(evidence, matcher.model), strict=True)
     ):
         for t in screening.matched.tolist():  # the cosine only orders the headlines
             found[t][position] = float((article.vectors @ vectors[t]).max())

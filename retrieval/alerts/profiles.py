@@ -35,9 +35,11 @@ category (politics). Two guards (benchmarks/README.md, "Topic alerts"):
   of the sample than broad ones: the cap bounds how far a narrow topic spills into its
   category.
 
-The sample is the `profile_articles` most recently stored articles, read once per refresh and
-shared by every topic. Below `profile_min_articles` there is no profile: a near-empty archive
-cannot say what a topic's articles look like, and matching falls back to the topic alone.
+The sample is the `alerts.profile_articles` most recently stored articles, read once per
+refresh and shared by every topic. Below `alerts.profile_min_articles` there is no profile: a
+near-empty archive cannot say what a topic's articles look like, and matching falls back to
+the topic alone. The other names above are fitted values of AlertModel
+(retrieval/alerts/fitted.py).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ import numpy as np
 
 from config import AlertSettings
 from index import NewsArchive
+from retrieval.alerts.fitted import AlertModel
 
 _BUILD_CHUNK = 64
 _MIN_FEEDBACK = 10
@@ -72,8 +75,9 @@ class TopicProfile:
     center: np.ndarray  # the sample's mean article, subtracted before comparing
     baseline: float  # mean score of the sample's articles
     top: float  # mean score of the feedback articles
-    # Least score (on the topic's scale) that still matches besides `alerts.profile_threshold`:
-    # what ranks within the reach cap in the sample, or above the bar readers' 👎 raised.
+    # Least score (on the topic's scale) that still matches besides the model's
+    # `profile_threshold`: what ranks within the reach cap in the sample, or above the bar
+    # readers' 👎 raised.
     floor: float = -np.inf
 
     def score(self, passage_vectors: np.ndarray) -> float:
@@ -101,15 +105,16 @@ class _Move:
     base_key: str  # the topic whose profile is moved
     base_vector: np.ndarray
     shift: ProfileShift
-    raised_bar: float  # added to `alerts.profile_threshold` for this profile's matches
+    raised_bar: float  # added to the model's `profile_threshold` for this profile's matches
 
 
 class TopicProfiles:
     """Builds and caches the profiles of topics; rebuilt every `profile_refresh_minutes`."""
 
-    def __init__(self, archive: NewsArchive, settings: AlertSettings) -> None:
+    def __init__(self, archive: NewsArchive, settings: AlertSettings, model: AlertModel) -> None:
         self.archive = archive
         self.settings = settings
+        self.model = model
         self._sample: _Sample | None = None
         self._profiles: dict[str, TopicProfile | None] = {}
         self._moves: dict[str, _Move] = {}
@@ -147,7 +152,7 @@ class TopicProfiles:
         at every refresh. Readers' votes move what decides a broad topic's matches this way:
         a profile learnt afresh from a moved topic vector settles back on the same articles
         (benchmarks/README.md "Topic alerts on news sections", votes). `raised_bar` > 0: the
-        moved profile matches only from `alerts.profile_threshold` + raised_bar (its floor),
+        moved profile matches only from the model's `profile_threshold` + raised_bar (its floor),
         as readers' 👎 ask for fewer of its alerts."""
         self._moves[key] = _Move(base_key, base_vector, shift, raised_bar)
         self._profiles.pop(key, None)
@@ -165,7 +170,7 @@ class TopicProfiles:
         moved = self._shifted(base, move.shift, sample)
         if move.raised_bar <= 0:
             return moved
-        bar = self.settings.profile_threshold + move.raised_bar
+        bar = self.model.profile_threshold + move.raised_bar
         return dataclasses.replace(moved, floor=max(moved.floor, bar))
 
     def _shifted(self, base: TopicProfile, shift: ProfileShift, sample: _Sample) -> TopicProfile:
@@ -173,14 +178,14 @@ class TopicProfiles:
         scores = sample.articles @ vector
         k = _reach_count(
             scores,
-            self.settings.feedback_relative_cosine,
-            _most_feedback(self.settings, len(scores)),
+            self.model.feedback_relative_cosine,
+            _most_feedback(self.model, len(scores)),
         )
         baseline = float(scores.mean())
         top_mean = float(-np.sort(-scores)[:k].mean())
         if top_mean <= baseline + 1e-6:
             return base
-        reach = int(self.settings.profile_max_expansion * k)
+        reach = int(self.model.profile_max_expansion * k)
         floor = -np.inf
         if reach < len(scores):
             floor = (float(-np.partition(-scores, reach)[reach]) - baseline) / (top_mean - baseline)
@@ -239,21 +244,21 @@ class TopicProfiles:
     def _build_chunk(
         self, sample: _Sample, topic_vectors: list[np.ndarray]
     ) -> list[TopicProfile | None]:
-        settings = self.settings
+        model = self.model
         matrix = sample.articles
         topics = unit(np.asarray(topic_vectors, dtype=np.float32))
         best, sizes = self._feedback_sizes(sample, topics)
-        weight = settings.feedback_topic_weight
+        weight = model.feedback_topic_weight
         built: list[TopicProfile | None] = []
-        most = _most_feedback(settings, len(matrix))
+        most = _most_feedback(model, len(matrix))
         for topic, own, first_k in zip(topics, best, sizes, strict=True):
             vector, k = topic, first_k
-            for _ in range(settings.feedback_rounds):
+            for _ in range(model.feedback_rounds):
                 top = np.argpartition(-(matrix @ vector), k - 1)[:k]
                 vector = unit(weight * topic + (1 - weight) * unit(matrix[top].mean(axis=0)))
                 # k read again from the profile itself: phrasings that settle on the same
                 # articles ("business", "economy") then learn from as many and get one scale.
-                k = _reach_count(matrix @ vector, settings.feedback_relative_cosine, most)
+                k = _reach_count(matrix @ vector, model.feedback_relative_cosine, most)
             scores = matrix @ vector
             feedback = np.argpartition(-scores, k - 1)[:k]
             # Drift: the profile's first_k best articles against the topic's own first_k.
@@ -262,10 +267,10 @@ class TopicProfiles:
             kept = len(np.intersect1d(settled, closest)) / first_k
             baseline = float(scores.mean())
             top_mean = float(scores[feedback].mean())
-            if kept < settings.profile_min_overlap or top_mean <= baseline + 1e-6:
+            if kept < model.profile_min_overlap or top_mean <= baseline + 1e-6:
                 built.append(None)  # drifted away from the topic: its own words decide
                 continue
-            reach = int(settings.profile_max_expansion * max(k, first_k))
+            reach = int(model.profile_max_expansion * max(k, first_k))
             floor = -np.inf
             if reach < len(scores):
                 floor = float(-np.partition(-scores, reach)[reach])
@@ -280,14 +285,14 @@ class TopicProfiles:
         ("chelsea") has a few close matches far above the rest and learns from few articles;
         a broad one ("sport") matches many articles about equally and learns from many."""
         best = np.maximum.reduceat(topics @ sample.passages.T, sample.starts, axis=1)
-        most = _most_feedback(self.settings, len(sample.articles))
-        relative = self.settings.feedback_relative_cosine
+        most = _most_feedback(self.model, len(sample.articles))
+        relative = self.model.feedback_relative_cosine
         return best, [_reach_count(row, relative, most) for row in best]
 
 
-def _most_feedback(settings: AlertSettings, sample_size: int) -> int:
+def _most_feedback(model: AlertModel, sample_size: int) -> int:
     # Never more than a fifth of the sample: feedback is about what stands out.
-    return max(min(settings.feedback_articles, sample_size // 5), 1)
+    return max(min(model.feedback_articles, sample_size // 5), 1)
 
 
 def _reach_count(scores: np.ndarray, relative: float, most: int) -> int:

@@ -2,11 +2,12 @@
 a topic a name.
 
 The rule ("lexical relief"): an article that contains every content word of a topic (stemmed)
-names it, and its best passage then needs only `alerts.threshold - LEXICAL_RELIEF` instead
-of `alerts.threshold`. Short topics score low even on articles about them, and such
-articles name the topic; stories that merely share one word still need the full threshold
-(retrieval/alerts/matching.py explains the calibration). AlertMatcher applies the rule pair by
-pair, SubscriptionIndex to arrays of subscriptions; both take it from here.
+names it, and its best passage then needs only `threshold - lexical_relief` instead of
+`threshold` (AlertModel, retrieval/alerts/fitted.py). Short topics score low even on articles
+about them, and such articles name the topic; stories that merely share one word still need
+the full threshold (retrieval/alerts/matching.py explains the calibration). AlertMatcher
+applies the rule pair by pair, SubscriptionIndex to arrays of subscriptions; both take it
+from here.
 
 Names ("NFL", "Taylor Swift", "Gaza") are matched differently (retrieval/alerts/matching.py):
 the story must name them. A topic is a name when it is typed as one (an acronym, a word with
@@ -23,13 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from config import AlertSettings
+from retrieval.alerts.fitted import AlertModel
 from retrieval.alerts.phrases import RuleError, read_rules, rule_words
 from retrieval.alerts.sources import SourceError, is_source_rule, read_source
 from retrieval.text_terms import content_terms, stem
 
 MAX_TOPIC_CHARS = 200
-LEXICAL_RELIEF = 0.15
 
 
 class TopicError(ValueError):
@@ -87,15 +87,15 @@ def names_topic(stems: frozenset[str], query: str) -> bool:
     return bool(terms) and all(has_word(stems, t) for t in terms)
 
 
-def topic_threshold(named: bool, settings: AlertSettings) -> float:
-    """The cosine a topic's best passage must reach: `alerts.threshold`, less
-    LEXICAL_RELIEF when the article names the topic."""
-    return settings.threshold - LEXICAL_RELIEF if named else settings.threshold
+def topic_threshold(named: bool, model: AlertModel) -> float:
+    """The cosine a topic's best passage must reach: the model's threshold, less its
+    lexical_relief when the article names the topic."""
+    return model.threshold - model.lexical_relief if named else model.threshold
 
 
-def topic_thresholds(named: np.ndarray, settings: AlertSettings) -> np.ndarray:
+def topic_thresholds(named: np.ndarray, model: AlertModel) -> np.ndarray:
     """topic_threshold for an array of `named` flags, value for value."""
-    return np.where(named, topic_threshold(True, settings), topic_threshold(False, settings))
+    return np.where(named, topic_threshold(True, model), topic_threshold(False, model))
 
 
 def typed_as_name(query: str) -> bool:

@@ -187,10 +187,11 @@ def describe_settings(settings: Settings) -> dict:
         "embedding_backend": settings.embedding.backend,
         "constants": {
             "answer.POOL": answer_module.POOL,
-            "marking.STEM_MATCH_CREDIT": marking_module.STEM_MATCH_CREDIT,
+            "marking.DEFAULT_WEIGHTS": asdict(marking_module.DEFAULT_WEIGHTS),
             "selection.FEATURES": list(selection_module.FEATURES),
             "selection.DEFAULT_MODEL": asdict(selection_module.DEFAULT_MODEL),
             "selection.FOLLOWING_RATIO": selection_module.FOLLOWING_RATIO,
+            "selection.DENSE_SHARE": selection_module.DENSE_SHARE,
             "reading.DEFAULT_COMBINATION": asdict(reading_module.DEFAULT_COMBINATION),
         },
     }

@@ -70,7 +70,7 @@ def subscription(matcher: AlertMatcher, text: str):
 def test_ceasefire_talks_matches_the_seed_story_and_no_bbc_article(matcher, seed, bbc):
     topic = subscription(matcher, "ceasefire talks")
     hit = matcher.score(topic, matcher.evidence(seed.id))
-    assert hit is not None and hit[1] >= matcher.settings.threshold
+    assert hit is not None and hit[1] >= matcher.model.threshold
     passage = matcher.archive.store.passages([hit[0]])[hit[0]]
     assert passage.article_id == seed.id
     for bbc_id in ARCHIVE_BBC_IDS:  # sport, politics, business, tech
