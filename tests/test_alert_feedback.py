@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from config import load_settings
 from index.state import AlertVotes, Subscriptions, state_on
+from newsbot_testing.postgres import both_backends
 from retrieval.alerts import TopicProfile, move_topic, profile_shift, raised_bar
-from tests.postgres import both_backends
 
 SETTINGS = load_settings(env={}).alerts
 DIMENSION = 16

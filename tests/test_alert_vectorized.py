@@ -21,6 +21,7 @@ import pytest
 
 from index import Ingestor, NewsArchive
 from index.state import DeliveryOutbox, Subscription, SubscriptionStore
+from newsbot_testing.bbc_news import ARCHIVED, alert_settings, bbc_by_category
 from retrieval.alerts import (
     AlertMatcher,
     ArticleEvidence,
@@ -31,7 +32,6 @@ from retrieval.alerts import (
 from retrieval.alerts import compiled as alert_index
 from retrieval.alerts import matching as alerts
 from retrieval.alerts.topics import source_only
-from tests.bbc_news import ARCHIVED, alert_settings, bbc_by_category
 
 EARLY_TOPICS = [
     "sport",
@@ -114,7 +114,7 @@ def subscribe(store: SubscriptionStore, texts: list[str], first_chat: int) -> No
 
 @pytest.fixture(scope="module")
 def built_news(tmp_path_factory, embedder, shared_data, bbc_alert_archive) -> tuple[Path, set[str]]:
-    """An archive to learn profiles from (the session's, tests/bbc_news.py), then two batches
+    """An archive to learn profiles from (the session's, tests/support/newsbot_testing/bbc_news.py), then two batches
     of fresh news, queued, with the late topics subscribed in between. Built once; each test
     gets a copy."""
     data_dir = shutil.copytree(bbc_alert_archive, tmp_path_factory.mktemp("alert-news") / "data")

@@ -22,7 +22,14 @@ from index.text.articles import (
     normalise_date,
     parse_published,
 )
-from tests.hostile import TIGHT, assert_bounded, date_texts, long_texts, moments, url_texts
+from newsbot_testing.hostile import (
+    TIGHT,
+    assert_bounded,
+    date_texts,
+    long_texts,
+    moments,
+    url_texts,
+)
 
 
 def test_unclosed_ipv6_link_has_an_id_and_is_no_http_url():

@@ -8,9 +8,9 @@ import json
 
 from index import Ingestor
 from index.text import Article
+from newsbot_testing.postgres import both_backends
 from retrieval import Answerer
 from retrieval.dates import end_of_day
-from tests.postgres import both_backends
 from tests.test_cli import newsbot  # noqa: F401 (the fixture)
 
 QUESTION = "Which club won the cup final?"

@@ -26,7 +26,7 @@ from index.postgres_schema import MIGRATIONS as POSTGRES_MIGRATIONS
 from index.schema import MIGRATIONS
 from index.state import ChatPreferences, ChatPreferenceStore, state_on
 from index.storage import Database
-from tests.postgres import both_backends
+from newsbot_testing.postgres import both_backends
 
 
 @both_backends

@@ -1,5 +1,5 @@
 """The `newsbot` command line, run as a user runs it (real files, real model): in-process through
-`bot.cli.main.main` (tests/in_process_cli.py), and once as a real process, the README demo."""
+`bot.cli.main.main` (tests/support/newsbot_testing/in_process_cli.py), and once as a real process, the README demo."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
+from newsbot_testing.in_process_cli import BASE_ENV, CliResult, run_cli
+from newsbot_testing.static_site import StaticSite, article_page, rss_feed
 from tests.conftest import SAMPLE_ARTICLE
-from tests.in_process_cli import BASE_ENV, CliResult, run_cli
-from tests.static_site import StaticSite, article_page, rss_feed
 from tests.test_web_sources import SEED_PARAGRAPHS
 
 NEWSBOT = [sys.executable, "-m", "bot.cli"]

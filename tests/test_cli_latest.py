@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.in_process_cli import run_cli
+from newsbot_testing.in_process_cli import run_cli
 
 WIRE = (
     "Engineers finished the new suspension bridge across the river on Tuesday after three years"

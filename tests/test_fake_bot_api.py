@@ -33,7 +33,7 @@ from telegram.ext import (
     filters,
 )
 
-from tests.fake_bot_api import FakeBotApi
+from newsbot_testing.fake_bot_api import FakeBotApi
 
 TOKEN = "123:ABC"
 USER_CHAT = 4242

@@ -10,7 +10,7 @@ import pytest
 from telegram import Bot, InlineQueryResultArticle, InputTextMessageContent
 from telegram.error import BadRequest
 
-from tests.fake_bot_api import MAX_INLINE_RESULTS, FakeBotApi
+from newsbot_testing.fake_bot_api import MAX_INLINE_RESULTS, FakeBotApi
 
 TOKEN = "123:ABC"
 USER = 4242

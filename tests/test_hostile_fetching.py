@@ -1,4 +1,4 @@
-"""The fetcher against hostile servers (tests/hostile_web.py): bombs, rebinding DNS, tarpits,
+"""The fetcher against hostile servers (tests/support/newsbot_testing/hostile_web.py): bombs, rebinding DNS, tarpits,
 redirects, and addresses that are not globally routable."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from index.sources.address_guard import AddressGuard
 from index.sources.content_decoding import PIECE, BodyDecoder, DecodingError
 from index.sources.fetching import FetchedResource, Fetcher, redirect_target
 from index.sources.pinned_network import PinnedTransport
-from tests.hostile_web import HostileWeb, RebindingResolver, fixed_resolver
+from newsbot_testing.hostile_web import HostileWeb, RebindingResolver, fixed_resolver
 
 ALLOW_LOOPBACK = {"fetch.allow_private_networks": ["127.0.0.1/32"]}
 TEXT = b"The parliament passed the budget on Tuesday night. " * 200

@@ -9,8 +9,8 @@ from index import NewsArchive
 from index.ingest import KEPT_FAILURES, Ingestor
 from index.sources import read_file
 from index.text import Article
+from newsbot_testing.postgres import both_backends
 from tests.conftest import SAMPLE_ARTICLE
-from tests.postgres import both_backends
 
 WIRE = (
     "Officials in the capital confirmed on Tuesday that the new bridge across the river will open "

@@ -17,8 +17,8 @@ from index.embedding.sentence_vectors import SentenceVectors
 from index.sources import read_file
 from index.state import NewDelivery, open_state
 from index.text import Article
+from newsbot_testing.in_process_cli import run_cli
 from tests.conftest import SAMPLE_ARTICLE
-from tests.in_process_cli import run_cli
 from tests.test_archive_lock import HashEmbedder
 
 

@@ -25,7 +25,7 @@ from index.state import open_state
 from index.state.feeds import FeedRegistry
 from index.storage import ArchiveBusyError, BotRunLock
 from index.storage.database import Database
-from tests.in_process_cli import run_cli
+from newsbot_testing.in_process_cli import run_cli
 from tests.test_archive_lock import HashEmbedder
 from tests.test_migrate import settings_for
 
@@ -209,9 +209,9 @@ async def test_a_running_bot_keeps_migrate_off_its_data_directory(tmp_path, post
     state without the write lock); once it stopped, migrate copies."""
     import asyncio
 
-    from tests.bot.harness import TOKEN
+    from newsbot_testing.fake_bot_api import FakeBotApi
+    from newsbot_testing.harness import TOKEN
     from tests.bot.test_secrets import run_newsbot
-    from tests.fake_bot_api import FakeBotApi
 
     data_dir = tmp_path / "data"  # the bot makes its (empty) archive
     url = postgres_server.create_database()

@@ -15,7 +15,7 @@ import sqlite_utils
 from index.schema import MIGRATIONS
 from index.state import DeliveryOutbox, NewDelivery, RetryPolicy, state_on
 from index.storage import Database
-from tests.postgres import both_backends, both_backends_slow_on_postgres
+from newsbot_testing.postgres import both_backends, both_backends_slow_on_postgres
 
 LEASE = 60.0
 POLICY = RetryPolicy(base_seconds=30, max_seconds=900, window=timedelta(hours=24))

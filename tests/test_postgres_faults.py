@@ -81,7 +81,7 @@ def test_stats_on_postgresql_neither_makes_nor_reports_an_sqlite_file(
     import json
 
     from index.postgres_schema import MIGRATIONS
-    from tests.in_process_cli import run_cli
+    from newsbot_testing.in_process_cli import run_cli
 
     settings = make_settings()
     data_dir = tmp_path / "data"
@@ -148,7 +148,7 @@ def test_locks_reconnect_after_their_sessions_end(make_settings, postgres_server
 @pytest.mark.slow
 def test_locks_reconnect_after_a_server_restart(tmp_path, caplog):
     from config import load_settings
-    from tests.postgres import TestPostgres
+    from newsbot_testing.postgres import TestPostgres
 
     server = TestPostgres().start()  # its own: restarting the shared one would upset others
     try:

@@ -14,7 +14,7 @@ from config import PassageSettings
 from index import NewsArchive, StoreError
 from index.storage import ArchiveBusyError
 from index.text.passages import chunk_text
-from tests.bbc_news import bbc_by_category
+from newsbot_testing.bbc_news import bbc_by_category
 from tests.test_archive_lock import HashEmbedder
 from tests.test_storage_contract import DIM as CONTRACT_DIM
 from tests.test_storage_contract import open_stores

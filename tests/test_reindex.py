@@ -5,8 +5,8 @@ from __future__ import annotations
 import threading
 
 from index import Ingestor
+from newsbot_testing.postgres import both_backends
 from retrieval import Answerer
-from tests.postgres import both_backends
 from tests.test_ingest import distinct_article
 
 

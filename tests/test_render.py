@@ -19,9 +19,9 @@ from bot.views import (
 )
 from bot.views.display import label, lead_window, shorten, utf16_len
 from index.state import FeedRecord
+from newsbot_testing.fake_bot_api import parse_html
+from newsbot_testing.telegram_pieces import assert_valid_pieces, finishes_within
 from retrieval import Answer, Quote
-from tests.fake_bot_api import parse_html
-from tests.telegram_pieces import assert_valid_pieces, finishes_within
 
 HOSTILE = (
     "<script>alert('x')</script> AT&T & Co. said <b>unmatched bold and a <a href=x>link "

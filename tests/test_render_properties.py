@@ -33,10 +33,10 @@ from bot.views.display import blank_controls
 from index import IngestReport
 from index.sources import SourceFailure
 from index.state import FeedRecord, Subscription
+from newsbot_testing.fake_bot_api import entity_text, parse_html, utf16_len
+from newsbot_testing.telegram_pieces import assert_valid_pieces, finishes_within
 from retrieval import Answer, Quote
 from retrieval.alerts import PreviewStory, Suggestion, TopicPreview
-from tests.fake_bot_api import entity_text, parse_html, utf16_len
-from tests.telegram_pieces import assert_valid_pieces, finishes_within
 
 SECONDS = 1.0  # per example; the renderers take milliseconds
 # Fragments an attacker (or a broken feed) puts in stored text.

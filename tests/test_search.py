@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from config import RetrievalSettings
 from index import Ingestor
 from index.text import Article
+from newsbot_testing.postgres import both_backends
 from retrieval import Answerer, HybridSearcher
-from tests.postgres import both_backends
 
 pytestmark = both_backends
 

@@ -23,7 +23,7 @@ from index.sources import (
     read_file,
 )
 from index.text import Article
-from tests.hostile import (
+from newsbot_testing.hostile import (
     TIGHT,
     RefusingFetcher,
     assert_bounded,

@@ -22,7 +22,7 @@ from index.state import (
     open_state,
     state_on,
 )
-from tests.postgres import both_backends
+from newsbot_testing.postgres import both_backends
 from tests.test_archive_lock import HashEmbedder
 
 pytestmark = both_backends

@@ -24,7 +24,7 @@ from index.storage import (
 from index.storage.postgres import open_postgres
 from index.text import Article
 from index.text.passages import PassageSpan
-from tests.postgres import both_backends
+from newsbot_testing.postgres import both_backends
 from tests.test_archive_lock import HashEmbedder, articles
 
 pytestmark = both_backends

@@ -18,7 +18,7 @@ from config.redaction import redacted_url, scrubbed
 from index import NewsArchive
 from index.errors import IndexError_
 from index.storage.database import Database
-from tests.in_process_cli import run_cli
+from newsbot_testing.in_process_cli import run_cli
 from tests.test_archive_lock import HashEmbedder
 
 SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://", " postgresql://", "pg://")

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from bot.handlers.whatsnew import listing_html
 from bot.views.stories import carried_by, stories_html, stories_text, time_ago
+from newsbot_testing.fake_bot_api import parse_html
+from newsbot_testing.telegram_pieces import assert_valid_pieces
 from retrieval import Kind, Routed, Story
-from tests.fake_bot_api import parse_html
-from tests.telegram_pieces import assert_valid_pieces
 
 NOW = datetime(2024, 12, 19, 23, 59, 59, tzinfo=UTC)
 moments = st.datetimes(

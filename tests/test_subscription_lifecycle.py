@@ -33,7 +33,7 @@ from hypothesis.stateful import (
 from bot.workers.outbox_sender import alert_subscription
 from index.state import NewDelivery, state_on
 from index.storage import Database
-from tests.postgres import both_backends_slow_on_postgres
+from newsbot_testing.postgres import both_backends_slow_on_postgres
 
 # (logical chat, its first id, forum threads where its members subscribe)
 CHATS = {

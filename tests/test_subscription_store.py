@@ -12,7 +12,7 @@ import threading
 import pytest
 
 from index.state import NewDelivery, SubscriptionLimitError, state_on
-from tests.postgres import both_backends, both_backends_slow_on_postgres
+from newsbot_testing.postgres import both_backends, both_backends_slow_on_postgres
 
 
 # On PostgreSQL in the fast suite (the others there in the slow run): it takes the store

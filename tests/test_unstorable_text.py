@@ -14,8 +14,8 @@ from index import Ingestor
 from index.sources import SourceFailure, read_url
 from index.sources.fetching import Fetcher
 from index.text import Article
-from tests.postgres import both_backends
-from tests.static_site import StaticSite
+from newsbot_testing.postgres import both_backends
+from newsbot_testing.static_site import StaticSite
 
 TOPICS = (
     "The river authority said the new bridge across the valley would open to traffic next "

@@ -16,7 +16,7 @@ from index.sources import (
     read_feeds,
     read_url,
 )
-from tests.static_site import StaticSite, article_page, rss_feed
+from newsbot_testing.static_site import StaticSite, article_page, rss_feed
 
 SEED_PARAGRAPHS = [
     "Ukrainian President Volodymyr Zelensky has made a fresh push for diplomacy by proposing a "

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from tests.bot.harness import (
+from newsbot_testing.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
+from newsbot_testing.harness import (
     ADMIN_ID,
     SLOW,
     USER_ID,
@@ -22,8 +23,7 @@ from tests.bot.harness import (
     sent_to,
     until,
 )
-from tests.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
-from tests.postgres import both_backends_slow_on_postgres
+from newsbot_testing.postgres import both_backends_slow_on_postgres
 
 RSS = "application/rss+xml"
 SECOND_USER = 5151

@@ -10,8 +10,8 @@ import asyncio
 
 from bot.handlers import ADMINS_ONLY
 from bot.handlers.alert_votes import NOT_ALLOWED, UNFOLLOWED
-from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to, until
-from tests.fake_bot_api import OWNER_USER_ID, FakeBotApi
+from newsbot_testing.fake_bot_api import OWNER_USER_ID, FakeBotApi
+from newsbot_testing.harness import SLOW, USER_ID, bot_settings, sent_to, until
 
 SECOND_USER, THIRD_USER = 5151, 5252
 CHANNEL, READER, CHANNEL_ADMIN = -1009002, 6262, 6363

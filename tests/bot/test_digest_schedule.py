@@ -15,8 +15,8 @@ from bot.handlers.chat_settings import DIGEST_USAGE
 from bot.workers.digests import run_digests
 from index.state import state_on
 from index.storage.postgres import PostgresDatabase
-from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to
-from tests.postgres import both_backends_slow_on_postgres
+from newsbot_testing.harness import SLOW, USER_ID, bot_settings, sent_to
+from newsbot_testing.postgres import both_backends_slow_on_postgres
 
 LONG_AGO = "2020-01-01T00:00:00.000+00:00"  # before any slot: the latest slot is due
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.bot.harness import (
+from newsbot_testing.harness import (
     ADMIN_ID,
     SLOW,
     USER_ID,

@@ -6,7 +6,7 @@ admins, the feeds as an OPML file that reads back to the same feeds."""
 from __future__ import annotations
 
 from index.sources import opml_feeds
-from tests.bot.harness import ADMIN_ID, SLOW, USER_ID, bot_settings, rss, sent_to, until
+from newsbot_testing.harness import ADMIN_ID, SLOW, USER_ID, bot_settings, rss, sent_to, until
 from tests.test_cli import opml_of
 
 BOMB = b"""<?xml version="1.0"?>

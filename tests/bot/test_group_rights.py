@@ -4,8 +4,8 @@ its buttons, /digest); members get a polite refusal. Asked of Telegram with getC
 from __future__ import annotations
 
 from bot.handlers import ADMINS_ONLY
-from tests.bot.harness import SLOW, bot_settings, sent_to
-from tests.fake_bot_api import DEFAULT_USER_ID, OWNER_USER_ID, FakeBotApi, detect_entities
+from newsbot_testing.fake_bot_api import DEFAULT_USER_ID, OWNER_USER_ID, FakeBotApi, detect_entities
+from newsbot_testing.harness import SLOW, bot_settings, sent_to
 
 GROUP = -100777
 ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group"}

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.bot.harness import (
+from newsbot_testing.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
+from newsbot_testing.harness import (
     SEED_URL,
     SLOW,
     USER_ID,
@@ -19,7 +20,6 @@ from tests.bot.harness import (
     sent_to,
     until,
 )
-from tests.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
 
 # Athletics stories about doping (three about Marion Jones, two about the Balco case), on top
 # of the archive's seed story and four BBC stories of other kinds.

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 from bot.handlers.chat_settings import PREVIEWS_USAGE, QUIET_USAGE
 from bot.handlers.subscriptions import ADMINS_ONLY
 from index.clock import utc_now
-from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to, until
-from tests.fake_bot_api import OWNER_USER_ID  # a group's creator may change its settings
+from newsbot_testing.fake_bot_api import OWNER_USER_ID  # a group's creator may change its settings
+from newsbot_testing.harness import SLOW, USER_ID, bot_settings, sent_to, until
 
 
 async def reply_to(api, chat_id: int, text: str) -> str:

@@ -14,8 +14,8 @@ from urllib.parse import quote
 import pytest
 
 from bot.log_setup import REDACTED, RedactingFormatter, Secrets
-from tests.bot.harness import TOKEN
-from tests.fake_bot_api import FakeBotApi
+from newsbot_testing.fake_bot_api import FakeBotApi
+from newsbot_testing.harness import TOKEN
 
 SECRET_PART = TOKEN.partition(":")[2]
 

@@ -11,8 +11,8 @@ import pytest
 from config import load_settings
 from index import NewsArchive
 from index.state import DeliveryOutbox, SubscriptionStore
+from newsbot_testing.harness import ARCHIVE_BBC_IDS
 from retrieval.alerts import AlertMatcher, Topic, TopicError, parse_topic, preview_topic
-from tests.bot.harness import ARCHIVE_BBC_IDS
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import time
 import unicodedata
 from collections.abc import Iterator
 
-from tests.fake_bot_api import MAX_TEXT_LENGTH, parse_html, utf16_len
+from newsbot_testing.fake_bot_api import MAX_TEXT_LENGTH, parse_html, utf16_len
 
 
 def assert_valid_pieces(pieces: list[str], most: int) -> str:

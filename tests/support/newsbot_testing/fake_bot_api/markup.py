@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fake_bot_api.html import _normalize_link
-from tests.fake_bot_api.protocol import MAX_CALLBACK_DATA_BYTES, MAX_INLINE_BUTTONS, bad_request
+from newsbot_testing.fake_bot_api.html import _normalize_link
+from newsbot_testing.fake_bot_api.protocol import (
+    MAX_CALLBACK_DATA_BYTES,
+    MAX_INLINE_BUTTONS,
+    bad_request,
+)
 
 # --------------------------------------------------------------------------- reply markup
 

@@ -41,11 +41,11 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fake_bot_api.documents import DocumentMethods, document_methods
-from tests.fake_bot_api.html import _strip_text, detect_entities, parse_html, utf16_len
-from tests.fake_bot_api.inline import InlineAnswer, check_answer, inline_query_update
-from tests.fake_bot_api.markup import _inline_markup
-from tests.fake_bot_api.protocol import (
+from newsbot_testing.fake_bot_api.documents import DocumentMethods, document_methods
+from newsbot_testing.fake_bot_api.html import _strip_text, detect_entities, parse_html, utf16_len
+from newsbot_testing.fake_bot_api.inline import InlineAnswer, check_answer, inline_query_update
+from newsbot_testing.fake_bot_api.markup import _inline_markup
+from newsbot_testing.fake_bot_api.protocol import (
     _BOT_ADMIN_RIGHTS,
     _GIFT_TYPES,
     BLOCKED_DESCRIPTIONS,
@@ -63,7 +63,7 @@ from tests.fake_bot_api.protocol import (
     _fault_kind,
     bad_request,
 )
-from tests.fake_bot_api.state import (
+from newsbot_testing.fake_bot_api.state import (
     CallbackAnswer,
     ChatActionRecord,
     RequestRecord,
@@ -72,7 +72,7 @@ from tests.fake_bot_api.state import (
     _FaultRule,
     _Pulse,
 )
-from tests.fake_bot_api.transport import _number, _read_params, _require
+from newsbot_testing.fake_bot_api.transport import _number, _read_params, _require
 
 _LOGGER = logging.getLogger(__name__)
 

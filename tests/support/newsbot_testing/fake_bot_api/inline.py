@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.fake_bot_api.markup import _inline_markup
-from tests.fake_bot_api.protocol import bad_request
+from newsbot_testing.fake_bot_api.markup import _inline_markup
+from newsbot_testing.fake_bot_api.protocol import bad_request
 
 MAX_INLINE_RESULTS = 50
 MAX_RESULT_ID_BYTES = 64

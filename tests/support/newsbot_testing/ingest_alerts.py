@@ -23,9 +23,9 @@ import psycopg
 from index.state import state_on
 from index.storage.postgres import PostgresDatabase
 from index.text import Article
-from tests.bot.harness import feed_item, rss
-from tests.fake_bot_api import FakeBotApi
-from tests.static_site import StaticSite
+from newsbot_testing.fake_bot_api import FakeBotApi
+from newsbot_testing.harness import feed_item, rss
+from newsbot_testing.static_site import StaticSite
 from tests.test_crash_safety import made_up_words
 
 TITLE = re.compile(r"bulletin (\d+)\b")
@@ -150,7 +150,7 @@ class IngestProcess:
             "NEWSBOT_CONFIG": "",
             "NEWSBOT_DATA_DIR": str(data_dir),
             "NEWSBOT_STORAGE_URL": url,
-            "NEWSBOT_EMBEDDING_BACKEND": "torch",  # as the workers embed (tests/bot/sender_process.py)
+            "NEWSBOT_EMBEDDING_BACKEND": "torch",  # as the workers embed (newsbot_testing/sender_process.py)
             "NEWSBOT_FETCH_ALLOW_PRIVATE_NETWORKS": "127.0.0.1/32",
         }
         self.feeds = feeds

@@ -22,8 +22,8 @@ from bot.services import BotServices, services_of
 from bot.workers import after_ingest
 from config import Settings, load_settings
 from index.text import Article
-from tests.fake_bot_api import FakeBotApi, SentRecord
-from tests.static_site import article_page
+from newsbot_testing.fake_bot_api import FakeBotApi, SentRecord
+from newsbot_testing.static_site import article_page
 
 TOKEN = "123456789:AAHfake-newsbot-test-token-0123456789"
 ADMIN_ID = 777

@@ -6,17 +6,26 @@ error answers; state: what the server records; transport: request parameters; se
 aiohttp server and every Bot API method the bot uses.
 """
 
-from tests.fake_bot_api.html import detect_entities, entity_text, parse_html, utf16_len
-from tests.fake_bot_api.inline import MAX_INLINE_RESULTS, MAX_RESULT_ID_BYTES, InlineAnswer
-from tests.fake_bot_api.protocol import (
+from newsbot_testing.fake_bot_api.html import detect_entities, entity_text, parse_html, utf16_len
+from newsbot_testing.fake_bot_api.inline import (
+    MAX_INLINE_RESULTS,
+    MAX_RESULT_ID_BYTES,
+    InlineAnswer,
+)
+from newsbot_testing.fake_bot_api.protocol import (
     DEFAULT_USER_ID,
     MAX_TEXT_LENGTH,
     OWNER_USER_ID,
     ApiError,
     bad_request,
 )
-from tests.fake_bot_api.server import FakeBotApi
-from tests.fake_bot_api.state import CallbackAnswer, ChatActionRecord, RequestRecord, SentRecord
+from newsbot_testing.fake_bot_api.server import FakeBotApi
+from newsbot_testing.fake_bot_api.state import (
+    CallbackAnswer,
+    ChatActionRecord,
+    RequestRecord,
+    SentRecord,
+)
 
 __all__ = [
     "DEFAULT_USER_ID",

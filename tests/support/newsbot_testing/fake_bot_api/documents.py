@@ -11,9 +11,9 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fake_bot_api.html import utf16_len
-from tests.fake_bot_api.protocol import ApiError, bad_request
-from tests.fake_bot_api.transport import _require
+from newsbot_testing.fake_bot_api.html import utf16_len
+from newsbot_testing.fake_bot_api.protocol import ApiError, bad_request
+from newsbot_testing.fake_bot_api.transport import _require
 
 MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024
 MAX_CAPTION_CHARS = 1024

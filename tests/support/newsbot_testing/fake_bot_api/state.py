@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fake_bot_api.html import entity_text
+from newsbot_testing.fake_bot_api.html import entity_text
 
 # --------------------------------------------------------------------------- records
 

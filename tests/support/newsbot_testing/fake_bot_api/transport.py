@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fake_bot_api.protocol import bad_request
+from newsbot_testing.fake_bot_api.protocol import bad_request
 
 # --------------------------------------------------------------------------- parameters
 

@@ -23,8 +23,8 @@ from pathlib import Path
 
 from index.clock import timestamp
 from index.storage import Database
-from tests.bot.harness import TOKEN
-from tests.fake_bot_api import FakeBotApi
+from newsbot_testing.fake_bot_api import FakeBotApi
+from newsbot_testing.harness import TOKEN
 
 REFUSED_MARK = "⛔"  # the fake refuses (400) any piece holding it
 

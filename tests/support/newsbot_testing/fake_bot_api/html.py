@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from tests.fake_bot_api.protocol import ApiError, bad_request
+from newsbot_testing.fake_bot_api.protocol import ApiError, bad_request
 
 
 def utf16_len(text: str) -> int:
