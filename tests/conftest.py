@@ -26,11 +26,10 @@ from index.embedding.onnx_int8 import ONNX_FILE, OnnxInt8Embedder
 from index.sources import read_file
 from index.storage import Database
 from newsbot_testing.bbc_news import build_alert_archive
+from newsbot_testing.in_process_cli import CliResult, run_cli
+from newsbot_testing.paths import REPO, SAMPLE_ARTICLE
 from newsbot_testing.postgres import TestPostgres
 from newsbot_testing.remembering_embedder import RememberingEmbedder
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE_ARTICLE = REPO / "index" / "samples" / "zelensky-putin-meeting.txt"
 
 # Property tests (hypothesis): a quick profile for `make test`, and a thorough one for the
 # reliability run (`pytest --hypothesis-profile=thorough`, see benchmarks/README.md
@@ -235,3 +234,27 @@ def seed_archive(make_archive) -> NewsArchive:
     archive = make_archive()
     Ingestor(archive).ingest(read_file(SAMPLE_ARTICLE))
     return archive
+
+
+# The command line in-process (newsbot_testing/in_process_cli.py), for every test of it.
+@pytest.fixture(scope="session")
+def newsbot(onnx_model):
+    """`newsbot --data-dir DATA_DIR ARGS` in-process; the data directory gets the session's
+    ONNX export first, as a directory that had run once would have it."""
+
+    def run(
+        *args: str, data_dir: Path, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> CliResult:
+        onnx_model(data_dir)
+        return run_cli("--data-dir", str(data_dir), *args, env=env, stdin=stdin)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory, newsbot) -> Path:
+    data_dir = tmp_path_factory.mktemp("cli") / "data"
+    result = newsbot("ingest", str(SAMPLE_ARTICLE), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    assert "1 new article" in result.stdout
+    return data_dir

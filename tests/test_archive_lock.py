@@ -4,7 +4,6 @@ over each other's vectors. Fast: random vectors, no model."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import signal
@@ -13,33 +12,11 @@ import sys
 import threading
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from index import Ingestor, NewsArchive
 from index.storage import ArchiveBusyError, ArchiveLock, VectorIndex
-from index.text import Article
-
-
-class HashEmbedder:
-    """A stand-in model: a fixed random unit vector per text."""
-
-    model_name, dimension = "test/hash-embedder", 16
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        rows = []
-        for text in texts:
-            seed = int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "little")
-            row = np.random.default_rng(seed).standard_normal(self.dimension)
-            rows.append(row / np.linalg.norm(row))
-        return np.array(rows, dtype=np.float32).reshape(-1, self.dimension)
-
-
-def articles(prefix: str, count: int) -> list[Article]:
-    return [
-        Article(f"{prefix} story {n}", f"{prefix} sentence number {n} happened today.", None)
-        for n in range(count)
-    ]
+from newsbot_testing.made_up import HashEmbedder, articles
 
 
 def assert_every_passage_has_a_vector_on_disk(make_settings, data_dir: Path) -> None:

@@ -11,7 +11,6 @@ from index.text import Article
 from newsbot_testing.postgres import both_backends
 from retrieval import Answerer
 from retrieval.dates import end_of_day
-from tests.test_cli import newsbot  # noqa: F401 (the fixture)
 
 QUESTION = "Which club won the cup final?"
 EARLIER = Article(
@@ -70,7 +69,7 @@ def test_later_news_does_not_push_an_earlier_story_out_of_the_candidates(make_ar
 
 
 def test_ask_as_of_and_a_questions_file_see_nothing_after_their_day(
-    newsbot,  # noqa: F811
+    newsbot,
     tmp_path,
 ):
     articles = tmp_path / "cup.jsonl"

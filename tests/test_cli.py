@@ -9,41 +9,15 @@ import os
 import subprocess
 import sys
 from importlib.metadata import entry_points
-from pathlib import Path
 
 import pytest
 
 from bot.cli import main
-from newsbot_testing.in_process_cli import BASE_ENV, CliResult, run_cli
-from newsbot_testing.static_site import StaticSite, article_page, rss_feed
-from tests.conftest import SAMPLE_ARTICLE
-from tests.test_web_sources import SEED_PARAGRAPHS
+from newsbot_testing.in_process_cli import BASE_ENV
+from newsbot_testing.paths import README_QUESTION, SAMPLE_ARTICLE
+from newsbot_testing.static_site import SEED_PARAGRAPHS, StaticSite, article_page, opml_of, rss_feed
 
 NEWSBOT = [sys.executable, "-m", "bot.cli"]
-README_QUESTION = "What condition did Zelensky set?"
-
-
-@pytest.fixture(scope="session")
-def newsbot(onnx_model):
-    """`newsbot --data-dir DATA_DIR ARGS` in-process; the data directory gets the session's
-    ONNX export first, as a directory that had run once would have it."""
-
-    def run(
-        *args: str, data_dir: Path, stdin: str | None = None, env: dict[str, str] | None = None
-    ) -> CliResult:
-        onnx_model(data_dir)
-        return run_cli("--data-dir", str(data_dir), *args, env=env, stdin=stdin)
-
-    return run
-
-
-@pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory, newsbot) -> Path:
-    data_dir = tmp_path_factory.mktemp("cli") / "data"
-    result = newsbot("ingest", str(SAMPLE_ARTICLE), data_dir=data_dir)
-    assert result.returncode == 0, result.stderr
-    assert "1 new article" in result.stdout
-    return data_dir
 
 
 def test_the_demo_on_postgresql_quotes_what_it_quotes_on_sqlite(
@@ -173,11 +147,6 @@ async def test_ingest_a_feed_served_locally(tmp_path, newsbot):
     assert result.returncode == 0, result.stderr
     assert "1 new article" in result.stdout
     assert "/zelensky" in site.hits
-
-
-def opml_of(*feeds: str) -> str:
-    outlines = "".join(f'<outline text="f" xmlUrl="{feed}"/>' for feed in feeds)
-    return f'<?xml version="1.0"?><opml version="2.0"><body>{outlines}</body></opml>'
 
 
 async def test_local_opml_reads_every_feed_and_a_bad_jsonl_line_is_skipped(tmp_path, newsbot):

@@ -7,12 +7,9 @@ import json
 import re
 
 from config import Settings
-from tests import test_cli
-from tests.conftest import REPO, SAMPLE_ARTICLE
-from tests.test_cli import README_QUESTION
-
-# test_cli's fixtures: the in-process `newsbot` and an archive holding the README's sample.
-newsbot, demo_dir = test_cli.newsbot, test_cli.demo_dir
+from newsbot_testing.hostile import BOMB
+from newsbot_testing.paths import README_QUESTION, REPO, SAMPLE_ARTICLE
+from newsbot_testing.static_site import opml_of
 
 
 def _one_line(stderr: str) -> bool:
@@ -157,8 +154,6 @@ def test_feeds_add_list_remove_and_export(newsbot, tmp_path):
     from index.sources import opml_feeds
     from index.state import state_on
     from index.storage import Database
-    from tests.bot.test_feed_lists import BOMB
-    from tests.test_cli import opml_of
 
     data_dir = tmp_path / "d"
     listed = tmp_path / "list.opml"

@@ -5,112 +5,19 @@ agrees with SQLite after reconcile, and is not locked."""
 
 from __future__ import annotations
 
-import fcntl
-import json
-import os
-import pty
-import random
-import re
-import select
-import signal
 import sqlite3
-import string
-import struct
-import subprocess
-import sys
-import termios
-import time
 from pathlib import Path
 
 import pytest
 
-from config import load_settings
 from index import Ingestor, NewsArchive
 from index.sources import read_file
 from index.storage import ArchiveLock, VectorIndex
+from newsbot_testing.made_up import write_articles
+from newsbot_testing.paths import settings_for
+from newsbot_testing.processes import kill_when_progress_shows, start_newsbot
 
 pytestmark = pytest.mark.slow
-
-ENV = {
-    **os.environ,
-    "NEWSBOT_CONFIG": "",
-    "TELEGRAM_BOT_TOKEN": "",
-    "NEWSBOT_EMBEDDING_BACKEND": "torch",
-}
-
-
-def made_up_words(seed: str, count: int) -> list[str]:
-    """Words no other article shares, so no article is a near-duplicate of another."""
-    rng = random.Random(seed)
-    return ["".join(rng.choices(string.ascii_lowercase, k=rng.randint(4, 9))) for _ in range(count)]
-
-
-def write_articles(path: Path, prefix: str, count: int, paragraphs: int = 1) -> Path:
-    """A jsonl file of distinct articles, each about `paragraphs` passages long."""
-    with path.open("w", encoding="utf-8") as out:
-        for n in range(count):
-            words = made_up_words(f"{prefix}-{n}", 130 * paragraphs)
-            sentences = [
-                " ".join(words[i : i + 13]).capitalize() + "." for i in range(0, len(words), 13)
-            ]
-            record = {
-                "url": f"https://news.example.com/{prefix}/{n}",
-                "title": f"{prefix.title()} story {n}",
-                "published": "2025-08-20",
-                "source": "Example News",
-                "text": " ".join(sentences),
-            }
-            out.write(json.dumps(record) + "\n")
-    return path
-
-
-def start_newsbot(
-    data_dir: Path, *args: str, on_terminal: bool = False, env: dict[str, str] | None = None
-):
-    """`newsbot --data-dir DIR args` (with ENV and `env`); with `on_terminal` its stderr is a
-    pseudo-terminal, so it draws its progress bar (read from the returned fd)."""
-    command = [sys.executable, "-m", "bot.cli", "--data-dir", str(data_dir), *args]
-    env = {**ENV, **(env or {})}
-    if not on_terminal:
-        process = subprocess.Popen(
-            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        return process, None
-    leader, follower = pty.openpty()
-    # A terminal of 0 columns (a new pty's size) gets an empty progress bar.
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=follower)
-    os.close(follower)
-    return process, leader
-
-
-def kill_when_progress_shows(process, terminal: int, pattern: str, timeout: float = 120) -> str:
-    """SIGKILL the process once its progress bar matches `pattern`; returns what it drew."""
-    seen = ""
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline and process.poll() is None:
-            ready, _, _ = select.select([terminal], [], [], 0.5)
-            if ready:
-                try:
-                    seen += os.read(terminal, 4096).decode("utf-8", "replace")
-                except OSError:  # the process closed the terminal: it has ended
-                    break
-                if re.search(pattern, seen):
-                    process.send_signal(signal.SIGKILL)
-                    break
-        assert process.poll() is None or process.returncode == -signal.SIGKILL, seen
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-        os.close(terminal)
-    assert process.returncode == -signal.SIGKILL, f"it finished before the kill: {seen}"
-    return seen
-
-
-def settings_for(data_dir: Path):
-    return load_settings(env={}, overrides={"data_dir": str(data_dir)})
 
 
 def assert_archive_recovers(data_dir: Path, embedder) -> NewsArchive:

@@ -11,7 +11,7 @@ from config import SourceSettings
 from index import SourceError
 from index.sources import SourceFailure, read_file
 from index.text import Article
-from tests.conftest import SAMPLE_ARTICLE
+from newsbot_testing.paths import SAMPLE_ARTICLE
 
 
 def test_plain_text_takes_the_title_from_the_first_line():

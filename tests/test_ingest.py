@@ -9,15 +9,9 @@ from index import NewsArchive
 from index.ingest import KEPT_FAILURES, Ingestor
 from index.sources import read_file
 from index.text import Article
+from newsbot_testing.made_up import WIRE, distinct_article
+from newsbot_testing.paths import SAMPLE_ARTICLE
 from newsbot_testing.postgres import both_backends
-from tests.conftest import SAMPLE_ARTICLE
-
-WIRE = (
-    "Officials in the capital confirmed on Tuesday that the new bridge across the river will open "
-    "to traffic next month after three years of construction and repeated delays caused by floods. "
-    "The mayor said the project came in under budget and would cut travel times for commuters. "
-    "Local businesses welcomed the news, saying the bridge would bring more customers downtown."
-)
 
 
 @both_backends
@@ -49,12 +43,6 @@ def test_same_url_with_tracking_parameters_is_the_same_article(make_archive):
     b = Article("Bridge", WIRE, "http://a.example/bridge", "A")
     report = Ingestor(archive).ingest([a, b])
     assert len(report.added) == 1 and report.unchanged == 1
-
-
-def distinct_article(i: int) -> Article:
-    words = WIRE.split()
-    shuffled = [words[(j * (i + 3)) % len(words)] for j in range(len(words))]
-    return Article(f"Story {i}", " ".join(shuffled) + ".", f"https://n.example/{i}")
 
 
 class FailingEmbedder:

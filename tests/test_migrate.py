@@ -11,19 +11,14 @@ import numpy as np
 import psycopg
 import pytest
 
-from config import load_settings
 from index import Ingestor, NewsArchive
 from index.embedding.sentence_vectors import SentenceVectors
 from index.sources import read_file
 from index.state import NewDelivery, open_state
 from index.text import Article
 from newsbot_testing.in_process_cli import run_cli
-from tests.conftest import SAMPLE_ARTICLE
-from tests.test_archive_lock import HashEmbedder
-
-
-def settings_for(data_dir, url: str = ""):
-    return load_settings(env={}, overrides={"data_dir": str(data_dir), "storage.url": url})
+from newsbot_testing.made_up import HashEmbedder
+from newsbot_testing.paths import SAMPLE_ARTICLE, settings_for
 
 
 def ingest_articles(archive: NewsArchive) -> None:

@@ -26,8 +26,8 @@ from index.state.feeds import FeedRegistry
 from index.storage import ArchiveBusyError, BotRunLock
 from index.storage.database import Database
 from newsbot_testing.in_process_cli import run_cli
-from tests.test_archive_lock import HashEmbedder
-from tests.test_migrate import settings_for
+from newsbot_testing.made_up import HashEmbedder
+from newsbot_testing.paths import settings_for
 
 KILLS = 5
 # Besides the tables copied one for one: what the copy makes, and the marker's source.
@@ -211,7 +211,7 @@ async def test_a_running_bot_keeps_migrate_off_its_data_directory(tmp_path, post
 
     from newsbot_testing.fake_bot_api import FakeBotApi
     from newsbot_testing.harness import TOKEN
-    from tests.bot.test_secrets import run_newsbot
+    from newsbot_testing.processes import run_newsbot
 
     data_dir = tmp_path / "data"  # the bot makes its (empty) archive
     url = postgres_server.create_database()

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from index.text.near_duplicates import bands, is_near_duplicate, simhash
-from tests.conftest import SAMPLE_ARTICLE
+from newsbot_testing.paths import SAMPLE_ARTICLE
 
 
 def reference_simhash(text: str) -> int:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from config import PassageSettings
 from index.text import chunk_text, sentence_spans, split_sentences
-from tests.conftest import SAMPLE_ARTICLE
+from newsbot_testing.paths import SAMPLE_ARTICLE
 
 
 def test_sentence_splitting_handles_news_traps():

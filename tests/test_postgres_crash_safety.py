@@ -13,8 +13,9 @@ from config import load_settings
 from index import Ingestor, NewsArchive
 from index.sources import read_file
 from index.storage.postgres import AdvisoryLock
-from tests.test_crash_safety import kill_when_progress_shows, write_articles
-from tests.test_crash_safety import start_newsbot as start_in_data_dir
+from newsbot_testing.made_up import write_articles
+from newsbot_testing.processes import kill_when_progress_shows
+from newsbot_testing.processes import start_newsbot as start_in_data_dir
 
 pytestmark = pytest.mark.slow
 

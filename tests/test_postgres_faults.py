@@ -8,7 +8,7 @@ import psycopg
 import pytest
 
 from index.errors import StoreError
-from tests.test_storage_contract import open_stores
+from newsbot_testing.stores import open_stores
 
 postgres_only = pytest.mark.parametrize("storage_url", ["postgres"], indirect=True)
 
@@ -115,7 +115,7 @@ def locks_across_a_restart(settings, restart, caplog) -> None:
     each again works (and says so) and the job whose lock was lost mid-run is named."""
     from index import NewsArchive
     from index.state import DIGEST_JOB, MATCHING_JOB, open_state
-    from tests.test_archive_lock import HashEmbedder
+    from newsbot_testing.made_up import HashEmbedder
 
     archive = NewsArchive(settings, embedder=HashEmbedder())
     jobs = open_state(archive).jobs

@@ -15,11 +15,11 @@ from index import NewsArchive, StoreError
 from index.storage import ArchiveBusyError
 from index.text.passages import chunk_text
 from newsbot_testing.bbc_news import bbc_by_category
-from tests.test_archive_lock import HashEmbedder
-from tests.test_storage_contract import DIM as CONTRACT_DIM
-from tests.test_storage_contract import open_stores
-from tests.test_vectors import DIM as VECTOR_DIM
-from tests.test_vectors import clustered, exact_top
+from newsbot_testing.made_up import HashEmbedder
+from newsbot_testing.stores import DIM as CONTRACT_DIM
+from newsbot_testing.stores import open_stores
+from newsbot_testing.vectors import DIM as VECTOR_DIM
+from newsbot_testing.vectors import clustered, exact_top
 
 postgres_only = pytest.mark.parametrize("storage_url", ["postgres"], indirect=True)
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 
-from tests.test_cli import newsbot  # noqa: F401 (the fixture)
-
 QUESTION = "Who won the Champions League final?"
 FINAL = {
     "url": "https://sport.example/final",
@@ -50,7 +48,7 @@ UNRELATED = [
 ]
 
 
-def ask(newsbot, tmp_path, articles: list[dict]) -> list[dict]:  # noqa: F811
+def ask(newsbot, tmp_path, articles: list[dict]) -> list[dict]:
     source = tmp_path / "news.jsonl"
     source.write_text("".join(json.dumps(a) + "\n" for a in articles))
     data = tmp_path / "data"
@@ -60,11 +58,11 @@ def ask(newsbot, tmp_path, articles: list[dict]) -> list[dict]:  # noqa: F811
     return json.loads(result.stdout)["quotes"]
 
 
-def test_unrelated_stories_are_not_shown_after_the_answer(newsbot, tmp_path):  # noqa: F811
+def test_unrelated_stories_are_not_shown_after_the_answer(newsbot, tmp_path):
     quotes = ask(newsbot, tmp_path, [FINAL, *UNRELATED])
     assert [q["url"] for q in quotes] == [FINAL["url"]]
 
 
-def test_a_second_story_that_answers_is_still_shown(newsbot, tmp_path):  # noqa: F811
+def test_a_second_story_that_answers_is_still_shown(newsbot, tmp_path):
     quotes = ask(newsbot, tmp_path, [FINAL, FINAL_AGAIN, *UNRELATED])
     assert sorted(q["url"] for q in quotes) == sorted([FINAL["url"], FINAL_AGAIN["url"]])

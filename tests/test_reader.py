@@ -10,7 +10,6 @@ import random
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.text.sentences import split_sentences
+from newsbot_testing.paths import REPO
 from retrieval.reader import OnnxReader, ReaderError, load_reader, reader_text
 from retrieval.reader.onnx_reader import ONNX_FILE, SETTINGS_FILE, WEIGHTS_DIR
 from retrieval.reader.recipe.data import (
@@ -28,7 +28,6 @@ from retrieval.reader.recipe.data import (
 from retrieval.reader.recipe.settings import RecipeSettings, recipe_hash
 from retrieval.reader.text import coverage, question_terms
 
-REPO = Path(__file__).resolve().parents[1]
 # Sentences from nowhere near the seed article: each must score below its answer sentence.
 UNRELATED = [
     "The central bank raised interest rates by half a percentage point on Wednesday.",

@@ -5,9 +5,9 @@ from __future__ import annotations
 import threading
 
 from index import Ingestor
+from newsbot_testing.made_up import distinct_article
 from newsbot_testing.postgres import both_backends
 from retrieval import Answerer
-from tests.test_ingest import distinct_article
 
 
 @both_backends

@@ -12,9 +12,9 @@ import pytest
 from index import Ingestor
 from index.sources import read_file
 from index.text import Article, split_sentences
+from newsbot_testing.paths import SAMPLE_ARTICLE
 from newsbot_testing.postgres import both_backends
 from retrieval import Answerer, QuestionError
-from tests.conftest import SAMPLE_ARTICLE
 
 
 def seed_questions(shared_data):

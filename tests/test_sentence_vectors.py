@@ -12,7 +12,7 @@ from index.embedding import SentenceVectors, encode_passages
 from index.embedding.sentence_vectors import pool_sentences
 from index.sources import read_file
 from index.text import passage_sentences
-from tests.conftest import SAMPLE_ARTICLE
+from newsbot_testing.paths import SAMPLE_ARTICLE
 
 
 @given(st.integers(1, 12), st.integers(0, 2**32 - 1), st.floats(0.05, 20))

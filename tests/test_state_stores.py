@@ -6,7 +6,6 @@ process; PostgreSQL keeps each feed and each job to one worker of many."""
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from index import Ingestor, NewsArchive
 from index.sources import read_file
@@ -22,13 +21,13 @@ from index.state import (
     open_state,
     state_on,
 )
+from newsbot_testing.made_up import HashEmbedder
+from newsbot_testing.paths import SAMPLE_ARTICLE
 from newsbot_testing.postgres import both_backends
-from tests.test_archive_lock import HashEmbedder
 
 pytestmark = both_backends
 
 FEED = "https://news.example.org/feed.xml"
-SAMPLE = Path(__file__).resolve().parents[1] / "index/samples/zelensky-putin-meeting.txt"
 
 
 def test_every_store_provides_its_protocol(state_database):
@@ -149,7 +148,7 @@ def test_articles_stored_in_the_archive_are_queued_for_alerts(make_settings):
     archive = NewsArchive(make_settings(), embedder=HashEmbedder())
     state = open_state(archive)
     subscription, _ = state.subscriptions.add(1, None, "ceasefire talks", "ceasefire talks")
-    report = Ingestor(archive).ingest(read_file(SAMPLE))
+    report = Ingestor(archive).ingest(read_file(SAMPLE_ARTICLE))
     [(article_id, _)] = state.outbox.queued_articles(10)
     assert report.added == [article_id]
     match = NewDelivery(1, None, subscription.id, 1, 0.5)

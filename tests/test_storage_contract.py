@@ -14,44 +14,17 @@ from index import ForeignIndexError, Ingestor, NewsArchive, StoreError
 from index.embedding.sentence_vectors import SentenceVectors
 from index.storage import (
     ArchiveBusyError,
-    ArticleStore,
-    Database,
-    FaissFileHome,
     PassageStore,
     VectorHome,
     VectorStore,
 )
-from index.storage.postgres import open_postgres
 from index.text import Article
 from index.text.passages import PassageSpan
+from newsbot_testing.made_up import WIRE, HashEmbedder, articles
 from newsbot_testing.postgres import both_backends
-from tests.test_archive_lock import HashEmbedder, articles
+from newsbot_testing.stores import DIM, open_stores
 
 pytestmark = both_backends
-
-DIM = 8
-MODEL = "test/model"
-WIRE = (
-    "Officials in the capital confirmed on Tuesday that the new bridge across the river will "
-    "open to traffic next month after three years of construction and repeated delays caused "
-    "by floods. The mayor said the project came in under budget and would cut travel times for "
-    "commuters. Local businesses welcomed the news, saying the bridge would bring customers."
-)
-
-
-def open_stores(
-    settings: Settings, dimension: int = DIM, model: str = MODEL
-) -> tuple[PassageStore, VectorHome]:
-    """The passage store and vector home of `settings`' backend, as NewsArchive opens them."""
-    if settings.storage.url:
-        backend = open_postgres(settings, dimension, model, on_acquire=lambda: None)
-        return backend.store, backend.home
-    data = settings.data_dir
-    data.mkdir(parents=True, exist_ok=True)
-    return (
-        ArticleStore(Database(data / "newsbot.db")),
-        FaissFileHome(data / "vectors.faiss", dimension, model, settings.vectors),
-    )
 
 
 @pytest.fixture

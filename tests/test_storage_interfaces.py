@@ -22,8 +22,8 @@ from index.state import (
     SubscriptionStore,
 )
 from index.storage import ArticleStore, Database, PassageStore, VectorIndex, VectorStore
+from newsbot_testing.paths import REPO
 
-REPO = Path(__file__).resolve().parents[1]
 ENGINES = {"sqlite3", "sqlite_utils", "faiss", "psycopg", "pgvector"}
 
 

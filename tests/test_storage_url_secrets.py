@@ -19,7 +19,7 @@ from index import NewsArchive
 from index.errors import IndexError_
 from index.storage.database import Database
 from newsbot_testing.in_process_cli import run_cli
-from tests.test_archive_lock import HashEmbedder
+from newsbot_testing.made_up import HashEmbedder
 
 SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://", " postgresql://", "pg://")
 # Around and inside each password: what libpq refuses or splits on.

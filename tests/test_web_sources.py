@@ -16,17 +16,7 @@ from index.sources import (
     read_feeds,
     read_url,
 )
-from newsbot_testing.static_site import StaticSite, article_page, rss_feed
-
-SEED_PARAGRAPHS = [
-    "Ukrainian President Volodymyr Zelensky has made a fresh push for diplomacy by proposing a "
-    "direct meeting with Russian President Vladimir Putin.",
-    "In an open letter, Zelensky said Ukraine is ready for a full ceasefire during negotiations "
-    "and argued that waiting for shifting U.S. attention would be the wrong approach.",
-    "The proposal also comes with a concrete condition: a full ceasefire for the duration of the "
-    "negotiations. That detail matters because it would create the basic security conditions "
-    "needed for talks to happen without ongoing attacks undermining the process.",
-]
+from newsbot_testing.static_site import SEED_PARAGRAPHS, StaticSite, article_page, rss_feed
 
 
 @pytest.fixture

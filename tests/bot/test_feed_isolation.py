@@ -17,8 +17,7 @@ from newsbot_testing.harness import (
     rss,
     sent_to,
 )
-
-RSS = "application/rss+xml"
+from newsbot_testing.static_site import RSS
 
 
 def alerts_to(api, chat_id: int) -> list:

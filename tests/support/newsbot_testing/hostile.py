@@ -133,3 +133,16 @@ class RefusingFetcher:
 
     async def get(self, url: str, **_headers: str | None) -> None:
         raise FetchError(f"{url[:100]} could not be fetched (no network in this test)")
+
+
+# An OPML file with nested entities ("billion laughs"): megabytes if expanded.
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE opml [
+ <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+ <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+ <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+ <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
+ <!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">
+]>
+<opml version="2.0"><body><outline text="&e;" xmlUrl="http://example.org/rss"/></body></opml>
+"""

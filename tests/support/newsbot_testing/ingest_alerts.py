@@ -25,8 +25,8 @@ from index.storage.postgres import PostgresDatabase
 from index.text import Article
 from newsbot_testing.fake_bot_api import FakeBotApi
 from newsbot_testing.harness import feed_item, rss
+from newsbot_testing.made_up import made_up_words
 from newsbot_testing.static_site import StaticSite
-from tests.test_crash_safety import made_up_words
 
 TITLE = re.compile(r"bulletin (\d+)\b")
 MATCHED = re.compile(r"article (\S+) matched: (\d+) new alerts")

@@ -7,6 +7,19 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+RSS = "application/rss+xml"
+
+# The seed article's paragraphs (index/samples), for a page that serves it.
+SEED_PARAGRAPHS = [
+    "Ukrainian President Volodymyr Zelensky has made a fresh push for diplomacy by proposing a "
+    "direct meeting with Russian President Vladimir Putin.",
+    "In an open letter, Zelensky said Ukraine is ready for a full ceasefire during negotiations "
+    "and argued that waiting for shifting U.S. attention would be the wrong approach.",
+    "The proposal also comes with a concrete condition: a full ceasefire for the duration of the "
+    "negotiations. That detail matters because it would create the basic security conditions "
+    "needed for talks to happen without ongoing attacks undermining the process.",
+]
+
 
 @dataclass
 class Page:
@@ -82,3 +95,8 @@ def rss_feed(title: str, items: list[dict[str, str]]) -> str:
     return f"""<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>
 <title>{title}</title><link>http://example.org/</link><description>test</description>
 {entries}</channel></rss>"""
+
+
+def opml_of(*feeds: str) -> str:
+    outlines = "".join(f'<outline text="f" xmlUrl="{feed}"/>' for feed in feeds)
+    return f'<?xml version="1.0"?><opml version="2.0"><body>{outlines}</body></opml>'
