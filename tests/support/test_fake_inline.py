@@ -16,7 +16,7 @@ TOKEN = "123:ABC"
 USER = 4242
 
 
-# The same two fixtures as tests/test_fake_bot_api.py's: the fake, and a Bot talking to it.
+# The same two fixtures as tests/support/test_fake_bot_api.py's: the fake, and a Bot talking to it.
 @pytest.fixture
 async def api() -> AsyncIterator[FakeBotApi]:
     async with FakeBotApi(token=TOKEN) as fake:

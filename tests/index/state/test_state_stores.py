@@ -1,5 +1,5 @@
-"""The state stores beyond the outbox and subscriptions (tests/test_outbox.py,
-tests/test_subscription_store.py): feeds with their poll leases, feedback, the job locks, and
+"""The state stores beyond the outbox and subscriptions (tests/index/state/test_outbox.py,
+tests/index/state/test_subscription_store.py): feeds with their poll leases, feedback, the job locks, and
 alerts queued for articles stored in the archive. On both backends: SQLite behaves as one
 process; PostgreSQL keeps each feed and each job to one worker of many."""
 

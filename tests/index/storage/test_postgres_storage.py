@@ -101,7 +101,7 @@ def test_full_text_search_ranks_as_sqlite_fts5_does(make_settings, postgres_serv
 @postgres_only
 def test_hnsw_on_halfvec_recall_at_10_against_exact_search(make_settings) -> None:
     """pgvector's HNSW over half-precision copies, at the settings FAISS's HNSW uses, finds
-    the exact top 10 as FAISS does (tests/test_vectors.py holds FAISS to the same bar)."""
+    the exact top 10 as FAISS does (tests/index/storage/test_vectors.py holds FAISS to the same bar)."""
     settings = make_settings(**{"vectors.approximate_after": 1000})
     _, home = open_stores(settings, dimension=VECTOR_DIM)
     vectors = home.open()

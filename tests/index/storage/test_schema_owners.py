@@ -209,7 +209,7 @@ def test_a_version_4_database_is_upgraded_keeping_its_tables_and_data(tmp_path: 
     assert reopened.schema_version() == SCHEMA_VERSION > 4
     after = _schema(reopened.connection())
     # Later versions only add, but for the subscriptions table, rebuilt by version 7 (ids
-    # never reused: AUTOINCREMENT), which keeps its rows (tests/test_subscription_store.py).
+    # never reused: AUTOINCREMENT), which keeps its rows (tests/index/state/test_subscription_store.py).
     kept = [row for row in before if row[2] != "subscriptions"]
     assert [row for row in after if row in kept] == kept
     assert {row[1] for row in after if row not in before} >= {"passage_sentences"}

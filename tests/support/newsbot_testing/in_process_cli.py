@@ -1,7 +1,7 @@
 """`newsbot` run inside the test process: `bot.cli.main.main(argv)` with its own environment,
 stdin, stdout and stderr, returning what a user would see. Starting Python, torch and the
 model for each command cost seconds per call; what the commands do is the same either way
-(tests/test_cli.py keeps one real process as the smoke test of the entry point).
+(tests/bot/cli/test_cli.py keeps one real process as the smoke test of the entry point).
 
 Logging is the one process-wide thing `main` sets up: the redaction handlers it installs are
 removed after each call, so every call logs to its own stderr and data directory.
@@ -21,7 +21,7 @@ from unittest import mock
 from bot.cli.main import main
 from bot.log_setup import RedactingFormatter
 
-# What tests/test_cli.py's processes ran with: no user settings file, no bot token.
+# What tests/bot/cli/test_cli.py's processes ran with: no user settings file, no bot token.
 BASE_ENV = {"NEWSBOT_CONFIG": "", "TELEGRAM_BOT_TOKEN": ""}
 
 
