@@ -21,7 +21,7 @@ async def say_anonymously(api: FakeBotApi, text: str) -> str:
     """An admin posting as the group itself (Telegram's "remain anonymous")."""
     since = len(api.sent)
     chat = api.add_chat(GROUP, "supergroup")
-    message = api._new_message(
+    message = api.messages.new(
         chat, text, sender=ANONYMOUS_ADMIN, sender_chat=chat, entities=detect_entities(text)
     )
     api.feed_update({"message": message})

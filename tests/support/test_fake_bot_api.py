@@ -35,21 +35,9 @@ from telegram.ext import (
 
 from newsbot_testing.fake_bot_api import FakeBotApi
 
-TOKEN = "123:ABC"
+TOKEN = "123:ABC"  # FakeBotApi's own, as the fixtures (conftest.py) start it
 USER_CHAT = 4242
 GROUP_CHAT = -1001234567890
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi(token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def bot(api: FakeBotApi) -> AsyncIterator[Bot]:
-    async with Bot(TOKEN, base_url=api.base_url, base_file_url=api.base_file_url) as real_bot:
-        yield real_bot
 
 
 def build_app(api: FakeBotApi) -> Application:

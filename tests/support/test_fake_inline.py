@@ -4,29 +4,13 @@ most 4,096 characters after parsing, valid HTML), so a bot that breaks them fail
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from telegram import Bot, InlineQueryResultArticle, InputTextMessageContent
+from telegram import InlineQueryResultArticle, InputTextMessageContent
 from telegram.error import BadRequest
 
-from newsbot_testing.fake_bot_api import MAX_INLINE_RESULTS, FakeBotApi
+from newsbot_testing.fake_bot_api import MAX_INLINE_RESULTS
 
-TOKEN = "123:ABC"
 USER = 4242
-
-
-# The same two fixtures as tests/support/test_fake_bot_api.py's: the fake, and a Bot talking to it.
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi(token=TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-async def bot(api: FakeBotApi) -> AsyncIterator[Bot]:
-    async with Bot(TOKEN, base_url=api.base_url, base_file_url=api.base_file_url) as real_bot:
-        yield real_bot
 
 
 def card(result_id: str, text: str = "<b>Quote</b>\n— Outlet") -> InlineQueryResultArticle:

@@ -11,9 +11,7 @@ are known before anything runs. Filler articles name no topic and must alert nob
 from __future__ import annotations
 
 import asyncio
-import os
 import re
-import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +24,7 @@ from index.text import Article
 from newsbot_testing.fake_bot_api import FakeBotApi
 from newsbot_testing.harness import feed_item, rss
 from newsbot_testing.made_up import made_up_words
+from newsbot_testing.processes import newsbot_env, spawn_newsbot
 from newsbot_testing.static_site import StaticSite
 
 TITLE = re.compile(r"bulletin (\d+)\b")
@@ -145,29 +144,17 @@ class IngestProcess:
     """`newsbot ingest FEED...` on the archive at `url`, a process of its own."""
 
     def __init__(self, data_dir: Path, url: str, feeds: list[str]) -> None:
-        self.env = {
-            **os.environ,
-            "NEWSBOT_CONFIG": "",
-            "NEWSBOT_DATA_DIR": str(data_dir),
-            "NEWSBOT_STORAGE_URL": url,
-            "NEWSBOT_EMBEDDING_BACKEND": "torch",  # as the workers embed (newsbot_testing/sender_process.py)
-            "NEWSBOT_FETCH_ALLOW_PRIVATE_NETWORKS": "127.0.0.1/32",
-        }
+        self.env = newsbot_env(
+            data_dir,
+            NEWSBOT_STORAGE_URL=url,
+            NEWSBOT_FETCH_ALLOW_PRIVATE_NETWORKS="127.0.0.1/32",
+        )
         self.feeds = feeds
         self.process: asyncio.subprocess.Process | None = None
         self.stdout = self.stderr = ""
 
     async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "ingest",
-            *self.feeds,
-            env=self.env,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        self.process = await spawn_newsbot("ingest", *self.feeds, env=self.env)
 
     @property
     def running(self) -> bool:

@@ -20,21 +20,37 @@ from pathlib import Path
 from newsbot_testing.fake_bot_api import FakeBotApi
 from newsbot_testing.harness import TOKEN
 
-ENV = {
-    **os.environ,
-    "NEWSBOT_CONFIG": "",
-    "TELEGRAM_BOT_TOKEN": "",
-    "NEWSBOT_EMBEDDING_BACKEND": "torch",
-}
+
+def newsbot_env(data_dir: Path | None = None, **variables: str) -> dict[str, str]:
+    """A newsbot process's environment: no user settings file, no bot token, the torch model
+    (no int8 export on a fresh data directory), `data_dir`; then `variables` (NEWSBOT_*)."""
+    env = {
+        **os.environ,
+        "NEWSBOT_CONFIG": "",
+        "TELEGRAM_BOT_TOKEN": "",
+        "NEWSBOT_EMBEDDING_BACKEND": "torch",
+    }
+    if data_dir is not None:
+        env["NEWSBOT_DATA_DIR"] = str(data_dir)
+    return {**env, **variables}
+
+
+async def spawn_newsbot(
+    *args: str, env: dict[str, str], output: int = asyncio.subprocess.PIPE
+) -> asyncio.subprocess.Process:
+    """`python -m bot.cli ARGS`, a process of its own; stdout and stderr to `output`."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", *args, env=env, stdout=output, stderr=output
+    )
 
 
 def start_newsbot(
     data_dir: Path, *args: str, on_terminal: bool = False, env: dict[str, str] | None = None
 ):
-    """`newsbot --data-dir DIR args` (with ENV and `env`); with `on_terminal` its stderr is a
+    """`newsbot --data-dir DIR args` (`newsbot_env` and `env`); with `on_terminal` its stderr is a
     pseudo-terminal, so it draws its progress bar (read from the returned fd)."""
     command = [sys.executable, "-m", "bot.cli", "--data-dir", str(data_dir), *args]
-    env = {**ENV, **(env or {})}
+    env = newsbot_env(**(env or {}))
     if not on_terminal:
         process = subprocess.Popen(
             command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -78,25 +94,13 @@ async def run_newsbot(
 ) -> tuple[int, str, str]:
     """`python -m bot.cli [args] run` against `api`; with `stop_after` (an awaitable), SIGINT
     once it is done. Returns (exit code, stdout, stderr)."""
-    env = {
-        **os.environ,
-        "NEWSBOT_CONFIG": "",
-        "TELEGRAM_BOT_TOKEN": token,
-        "NEWSBOT_TELEGRAM_API_URL": api.base_url,
-        "NEWSBOT_DATA_DIR": str(data_dir),
-        "NEWSBOT_LOG_LEVEL": "DEBUG",
-        "NEWSBOT_EMBEDDING_BACKEND": "torch",  # no int8 export: the model is not the point
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        "run",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    env = newsbot_env(
+        data_dir,
+        TELEGRAM_BOT_TOKEN=token,
+        NEWSBOT_TELEGRAM_API_URL=api.base_url,
+        NEWSBOT_LOG_LEVEL="DEBUG",
     )
+    process = await spawn_newsbot(*args, "run", env=env)
     try:
         if stop_after is not None:
             await stop_after

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import signal
 import sqlite3
-import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from index.clock import timestamp
 from index.storage import Database
 from newsbot_testing.fake_bot_api import FakeBotApi
 from newsbot_testing.harness import TOKEN
+from newsbot_testing.processes import newsbot_env, spawn_newsbot
 
 REFUSED_MARK = "⛔"  # the fake refuses (400) any piece holding it
 
@@ -113,28 +112,17 @@ class SenderProcess:
     """`newsbot run` on `data_dir`, talking to `api`; settings as NEWSBOT_* variables."""
 
     def __init__(self, data_dir: Path, api: FakeBotApi, **settings: object) -> None:
-        self.env = {
-            **os.environ,
-            "NEWSBOT_CONFIG": "",
-            "NEWSBOT_DATA_DIR": str(data_dir),
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "NEWSBOT_TELEGRAM_API_URL": api.base_url,
-            "NEWSBOT_EMBEDDING_BACKEND": "torch",  # no ONNX export on a fresh data directory
+        self.env = newsbot_env(
+            data_dir,
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            NEWSBOT_TELEGRAM_API_URL=api.base_url,
             **{f"NEWSBOT_{k.upper()}": str(v) for k, v in settings.items()},
-        }
+        )
         self.process: asyncio.subprocess.Process | None = None
         self.kills = 0
 
     async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            env=self.env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        self.process = await spawn_newsbot("run", env=self.env, output=asyncio.subprocess.DEVNULL)
 
     async def kill(self) -> None:
         """SIGKILL: no shutdown code runs, whatever was in flight stays as it was."""

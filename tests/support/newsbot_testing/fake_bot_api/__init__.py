@@ -1,9 +1,13 @@
 """A strict, in-process fake of the Telegram Bot API HTTP server, for end-to-end tests
 (the full story is server.py's docstring).
 
-html: Telegram's HTML parse mode, UTF-16 offsets; markup: inline keyboards; protocol: limits,
-error answers; state: what the server records; transport: request parameters; server: the
-aiohttp server and every Bot API method the bot uses.
+By concern: html (Telegram's HTML parse mode, UTF-16 offsets), markup (inline keyboards),
+inline (answerInlineQuery), protocol (limits, error answers), transport (request parameters),
+chats (registry, members, migrations, blocks), messages (stored messages, message text),
+updates (getUpdates, webhook), faults (injected failures), documents (files), state (what the
+server records), users (what a user does: messages, buttons, inline queries) and server (the
+aiohttp server and the Bot API methods that send). Each module uses only the others' public
+names.
 """
 
 from newsbot_testing.fake_bot_api.html import detect_entities, entity_text, parse_html, utf16_len

@@ -263,7 +263,7 @@ class _HtmlParser:
             mentioned = {"id": int(user[1]), "is_bot": False, "first_name": "User"}
             self._add("text_mention", offset, length, user=mentioned)
             return
-        normalized = _normalize_link(url)
+        normalized = normalize_link(url)
         if normalized is not None:  # like Telegram, an invalid link is silently dropped
             self._add("text_link", offset, length, url=normalized)
 
@@ -273,7 +273,7 @@ class _HtmlParser:
         self.entities.append(entity)
 
 
-def _normalize_link(url: str) -> str | None:
+def normalize_link(url: str) -> str | None:
     """Telegram's view of a link: None if invalid, else normalised (``http://`` added,
     ``/`` appended to a bare host)."""
     url = url.strip()
@@ -304,7 +304,7 @@ def parse_html(source: str) -> tuple[str, list[dict]]:
     return text, entities
 
 
-def _strip_text(text: str, entities: list[dict]) -> tuple[str, list[dict]]:
+def strip_text(text: str, entities: list[dict]) -> tuple[str, list[dict]]:
     """Telegram trims leading/trailing whitespace of a message, clipping entities."""
     stripped = text.strip(" \t\r\n\v\f")
     lead = len(text) - len(text.lstrip(" \t\r\n\v\f"))

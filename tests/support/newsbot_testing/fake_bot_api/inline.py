@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsbot_testing.fake_bot_api.markup import _inline_markup
+from newsbot_testing.fake_bot_api.markup import inline_markup
 from newsbot_testing.fake_bot_api.protocol import bad_request
 
 MAX_INLINE_RESULTS = 50
@@ -69,7 +69,7 @@ def check_answer(
                 }
             )
         )
-        _inline_markup(result.get("reply_markup"), inline_only=True)
+        inline_markup(result.get("reply_markup"), inline_only=True)
     button = params.get("button")
     if button is not None:
         if not isinstance(button, dict) or not str(button.get("text") or "").strip():

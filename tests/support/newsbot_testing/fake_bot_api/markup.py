@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from newsbot_testing.fake_bot_api.html import _normalize_link
+from newsbot_testing.fake_bot_api.html import normalize_link
 from newsbot_testing.fake_bot_api.protocol import (
     MAX_CALLBACK_DATA_BYTES,
     MAX_INLINE_BUTTONS,
@@ -43,13 +43,13 @@ def _validate_inline_button(button: Any) -> None:
         data = button["callback_data"]
         if not isinstance(data, str) or not 1 <= len(data.encode()) <= MAX_CALLBACK_DATA_BYTES:
             raise bad_request("BUTTON_DATA_INVALID")
-    if "url" in button and _normalize_link(str(button["url"])) is None:
+    if "url" in button and normalize_link(str(button["url"])) is None:
         raise bad_request(
             f"inline keyboard button URL '{button['url']}' is invalid: Wrong HTTP URL"
         )
 
 
-def _inline_markup(markup: Any, *, inline_only: bool = False) -> dict | None:
+def inline_markup(markup: Any, *, inline_only: bool = False) -> dict | None:
     """Validate ``reply_markup``; return it when it is echoed in the Message (inline only)."""
     if markup is None:
         return None

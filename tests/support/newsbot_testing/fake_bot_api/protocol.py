@@ -49,11 +49,11 @@ FAULT_DESCRIPTIONS = {
 # "lost-answer": the call takes effect (a message is sent) but the connection drops before the
 # answer, so the client cannot know that it did.
 FAULT_KINDS = frozenset(FAULT_DESCRIPTIONS) | {"429", "network", "lost-answer"}
-_GIFT_TYPES = (
+GIFT_TYPES = (
     "unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
     "gifts_from_channels",
 )  # fmt: skip
-_BOT_ADMIN_RIGHTS = (
+BOT_ADMIN_RIGHTS = (
     "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
     "can_change_info", "can_invite_users", "can_post_stories", "can_edit_stories",
     "can_delete_stories", "can_post_messages", "can_edit_messages", "can_pin_messages",
@@ -86,10 +86,3 @@ class ApiError(Exception):
 
 def bad_request(reason: str) -> ApiError:
     return ApiError(400, f"Bad Request: {reason}")
-
-
-def _fault_kind(kind: str | int) -> str:
-    kind = str(kind)
-    if kind not in FAULT_KINDS:
-        raise ValueError(f"unknown fault kind {kind!r}; use one of {sorted(FAULT_KINDS)}")
-    return kind

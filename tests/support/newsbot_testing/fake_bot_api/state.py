@@ -1,10 +1,9 @@
 """What the fake server records (sends, requests, chat actions, callback answers) and the
-faults and signals its state is made of."""
+signal its waits are built on (`Pulse`)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,26 +64,7 @@ class CallbackAnswer:
     url: str | None
 
 
-@dataclass
-class _Fault:
-    kind: str
-    remaining: int
-    retry_after: int
-    description: str | None
-    skip: int = 0  # calls let through before this fault starts
-
-
-@dataclass
-class _FaultRule:
-    """A standing fault: every call of ``method`` whose params match fails with ``kind``."""
-
-    method: str
-    kind: str
-    matches: Callable[[dict], bool]
-    retry_after: int = 1
-
-
-class _Pulse:
+class Pulse:
     """A broadcast signal: waiters grab ``current`` before checking their condition."""
 
     def __init__(self) -> None:

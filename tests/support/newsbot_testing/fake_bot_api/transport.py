@@ -49,7 +49,7 @@ def _coerce(name: str, value: Any) -> Any:
     return value
 
 
-async def _read_params(request: web.Request) -> dict[str, Any]:
+async def read_params(request: web.Request) -> dict[str, Any]:
     params: dict[str, Any] = dict(request.query)
     if request.can_read_body:
         if request.content_type == "application/json":
@@ -67,7 +67,7 @@ async def _read_params(request: web.Request) -> dict[str, Any]:
     return {key: _coerce(key, value) for key, value in params.items()}
 
 
-def _number(params: dict, name: str, default: int) -> int:
+def number(params: dict, name: str, default: int) -> int:
     value = params.get(name)
     if value is None or value == "":
         return default
@@ -77,7 +77,7 @@ def _number(params: dict, name: str, default: int) -> int:
         raise bad_request(f"wrong parameter {name} in request") from None
 
 
-def _require(params: dict, name: str) -> Any:
+def require(params: dict, name: str) -> Any:
     value = params.get(name)
     if value is None or value == "":
         raise bad_request(f"{name} is empty")
