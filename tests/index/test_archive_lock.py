@@ -17,6 +17,7 @@ import pytest
 from index import Ingestor, NewsArchive
 from index.storage import ArchiveBusyError, ArchiveLock, VectorIndex
 from newsbot_testing.made_up import HashEmbedder, articles
+from newsbot_testing.processes import newsbot_env
 
 
 def assert_every_passage_has_a_vector_on_disk(make_settings, data_dir: Path) -> None:
@@ -105,12 +106,7 @@ def test_a_second_newsbot_ingest_fails_with_one_line_naming_the_holder(tmp_path)
             capture_output=True,
             text=True,
             timeout=120,
-            env={
-                **os.environ,
-                "NEWSBOT_CONFIG": "",
-                "NEWSBOT_STORAGE_LOCK_TIMEOUT_SECONDS": "0.3",
-                "NEWSBOT_EMBEDDING_BACKEND": "torch",
-            },
+            env=newsbot_env(NEWSBOT_STORAGE_LOCK_TIMEOUT_SECONDS="0.3"),
         )
     finally:
         holder.send_signal(signal.SIGKILL)
