@@ -19,23 +19,17 @@ from config import load_settings
 from index import Ingestor, NewsArchive
 from index.sources import read_file
 from index.state import DeliveryOutbox, SubscriptionStore, open_state
-from newsbot_testing.bbc_news import ARCHIVED, alert_settings, bbc_by_category
+from newsbot_testing.bbc_news import ARCHIVED, CATEGORY_TOPICS, alert_settings, bbc_by_category
 from retrieval.alerts import AlertMatcher, VotedTopics, parse_topic, raised_bar
 from retrieval.text_terms import words
 
-TOPICS = {
-    "sport": "sport",
-    "tech": "technology",
-    "business": "business and the economy",
-    "politics": "politics and government",
-    "entertainment": "film, music and entertainment",
-}
+TOPICS = CATEGORY_TOPICS
 FRESH = 3  # per category: the news that arrives after the chats subscribed
 
 
 @pytest.fixture
 def setup(tmp_path, embedder, shared_data, bbc_alert_archive):
-    """A copy of the session's BBC archive (ARCHIVED per category, tests/support/newsbot_testing/bbc_news.py), one chat
+    """A copy of the session's BBC archive (ARCHIVED per category, newsbot_testing/bbc_news.py), one chat
     subscribed to each category, and the fresh news still to come."""
     data_dir = shutil.copytree(bbc_alert_archive, tmp_path / "data")
     settings = alert_settings(data_dir)

@@ -16,6 +16,14 @@ from index.text.articles import Article
 
 CATEGORIES = ("sport", "tech", "business", "politics", "entertainment")
 ARCHIVED = 10  # per category: what the profiles learn from
+# The topic a reader would follow for each category, as they would type it.
+CATEGORY_TOPICS = {
+    "sport": "sport",
+    "tech": "technology",
+    "business": "business and the economy",
+    "politics": "politics and government",
+    "entertainment": "film, music and entertainment",
+}
 
 
 def bbc_by_category(shared_data: Path, per_category: int) -> dict[str, list[Article]]:
