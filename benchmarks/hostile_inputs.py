@@ -4,7 +4,7 @@ deadline + 1 s).
 
     .venv/bin/python benchmarks/hostile_inputs.py [--smoke] [--only NAME]
 
-The hostile web server (tests/support/newsbot_testing/hostile_web.py) runs in this process; each case runs in a
+The hostile web server (newsbot_testing/hostile_web.py) runs in this process; each case runs in a
 fresh child process ('spawn'), so one case's peak memory never shows in another's. A child
 imports the product, notes its resident memory (idle), runs the case with the default
 settings (127.0.0.1 allowed, where the server is), and reports the outcome (the one-line

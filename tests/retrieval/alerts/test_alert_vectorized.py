@@ -114,9 +114,9 @@ def subscribe(store: SubscriptionStore, texts: list[str], first_chat: int) -> No
 
 @pytest.fixture(scope="module")
 def built_news(tmp_path_factory, embedder, shared_data, bbc_alert_archive) -> tuple[Path, set[str]]:
-    """An archive to learn profiles from (the session's, tests/support/newsbot_testing/bbc_news.py), then two batches
-    of fresh news, queued, with the late topics subscribed in between. Built once; each test
-    gets a copy."""
+    """An archive to learn profiles from (the session's, newsbot_testing/bbc_news.py), then two
+    batches of fresh news, queued, with the late topics subscribed in between. Built once; each
+    test gets a copy."""
     data_dir = shutil.copytree(bbc_alert_archive, tmp_path_factory.mktemp("alert-news") / "data")
     archive = NewsArchive(news_settings(data_dir), embedder=embedder)
     articles = bbc_by_category(shared_data, ARCHIVED + 4)

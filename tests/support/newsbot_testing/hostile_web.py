@@ -24,7 +24,7 @@ that forgets its limits still ends by itself):
 - /feed/malformed            RSS with an unclosed tag, a link `http://[::1`, a year-1 date with
                              an offset, an empty item, a 5,000-character title and a stray
                              invalid UTF-8 byte.
-- anything added with add(path, body, content_type, status, headers), as tests/support/newsbot_testing/static_site.py.
+- anything added with add(path, body, content_type, status, headers), as static_site.py.
 
 `hits` lists every path requested, in order; `host_headers` and
 `accept_encodings` the Host and Accept-Encoding headers of each.
