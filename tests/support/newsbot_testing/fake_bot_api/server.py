@@ -20,13 +20,15 @@ where Telegram would silently render it literally.  Everything else follows Tele
 (and tdlib's HTML parser and error wording) as closely as practical.
 
 Inline mode: ``inline_query`` makes the update, answerInlineQuery is checked (inline.py) and
-kept in ``inline_answers``.  Not modelled: media, chosen inline results, webhooks delivery (setWebhook only stores the URL and
-blocks getUpdates like Telegram does), flood limits other than injected ones, and
+kept in ``inline_answers``.  Not modelled: media, chosen inline results, webhooks delivery
+(setWebhook only stores the URL and blocks getUpdates like Telegram does), flood limits other
+than injected ones, and auto-detected entities (url, hashtag, ...) in the bot's own messages.
 
 Split by concern: chats.py (who is where, migrations, blocks), messages.py (stored messages,
 message text), updates.py (getUpdates, webhook), faults.py (injected failures), documents.py
-(files), inline.py (answerInlineQuery), html.py and markup.py (what is checked), and this
-module: the HTTP server, the methods that send, and what a test injects and inspects.
+(files), inline.py (answerInlineQuery), html.py and markup.py (what is checked), users.py
+(what a user does), inspection.py (what a test reads back and waits for), and this module:
+the HTTP server and the Bot API methods that send.
 """
 
 from __future__ import annotations
