@@ -239,3 +239,32 @@ def bold_texts(record: SentRecord) -> list[str]:
 
 def link_urls(record: SentRecord) -> list[str]:
     return [e["url"] for e in record.entities if e["type"] == "text_link"]
+
+
+async def reply_to(
+    api: FakeBotApi, chat_id: int, text: str, method: str = "sendMessage"
+) -> str | None:
+    """A user writes `text` in their private chat; the text of the bot's next `method` there."""
+    since = len(api.sent)
+    api.user_message(chat_id, text)
+    return (await api.wait_for(sent_to(chat_id, method), since=since, timeout=SLOW)).text
+
+
+async def press(
+    api: FakeBotApi, record: SentRecord, data: str, user_id: int = USER_ID
+) -> str | None:
+    """`user_id` presses the button with this data under the bot's message; the bot's short
+    answer (answerCallbackQuery's text)."""
+    answered = len(api.callback_answers)
+    api.callback_query(record.chat_id, record.message_id, data, user_id=user_id)
+    await until(lambda: len(api.callback_answers) > answered)
+    return api.callback_answers[answered].text
+
+
+def alerts_to(api: FakeBotApi, chat_id: int, since: int = 0) -> list[SentRecord]:
+    """The alerts sent to the chat (messages that start with the bell)."""
+    return [
+        r
+        for r in api.sent[since:]
+        if r.chat_id == chat_id and r.method == "sendMessage" and (r.text or "").startswith("🔔")
+    ]
