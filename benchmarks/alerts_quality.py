@@ -46,16 +46,11 @@ from config import load_settings
 from index import Ingestor, NewsArchive
 from index.state import DeliveryOutbox, SubscriptionStore
 from index.text import Article
+from newsbot_testing.bbc_news import CATEGORY_TOPICS
 from retrieval.alerts import DEFAULT_ALERT_MODEL, AlertMatcher, names_topic, parse_topic
 
 BBC = DATA / "bbc" / "bbc-articles.jsonl.gz"
-TOPICS = {
-    "sport": "sport",
-    "tech": "technology",
-    "business": "business and the economy",
-    "politics": "politics and government",
-    "entertainment": "film, music and entertainment",
-}
+TOPICS = CATEGORY_TOPICS
 # Narrow topics: a chat following one must not get its whole category (the flood measurement).
 NARROW = ["ceasefire talks", "chelsea", "ipod", "oil prices", "oscars", "tsunami"]
 

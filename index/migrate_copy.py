@@ -7,7 +7,7 @@ again after the rows, each in one pass; the postings trigger is off while the pa
 copied and the postings are made by one INSERT … SELECT after; the vectors go over by binary
 COPY and their HNSW graph is built once, over all of them. The result is what the trigger and
 row-by-row inserts would have made
-(tests/test_migrate.py::test_migrate_makes_the_postings_and_indexes_that_ingesting_makes).
+(tests/index/test_migrate.py::test_migrate_makes_the_postings_and_indexes_that_ingesting_makes).
 """
 
 from __future__ import annotations

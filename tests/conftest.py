@@ -25,12 +25,11 @@ from index.embedding import TorchEmbedder
 from index.embedding.embedder import packaged_model_path
 from index.embedding.onnx_int8 import ONNX_FILE, OnnxInt8Embedder
 from index.sources import read_file
-from tests.bbc_news import build_alert_archive
-from tests.postgres import TestPostgres
-from tests.remembering_embedder import RememberingEmbedder
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE_ARTICLE = REPO / "index" / "samples" / "zelensky-putin-meeting.txt"
+from newsbot_testing.bbc_news import build_alert_archive
+from newsbot_testing.in_process_cli import CliResult, run_cli
+from newsbot_testing.paths import REPO, SAMPLE_ARTICLE
+from newsbot_testing.postgres import TestPostgres
+from newsbot_testing.remembering_embedder import RememberingEmbedder
 
 # Property tests (hypothesis): a quick profile for `make test`, and a thorough one for the
 # reliability run (`pytest --hypothesis-profile=thorough`, see benchmarks/README.md
@@ -90,7 +89,7 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def embedder() -> RememberingEmbedder:
     """The real all-MiniLM-L6-v2, loaded once for the whole run; each text goes through it
-    once (tests/remembering_embedder.py)."""
+    once (newsbot_testing/remembering_embedder.py)."""
     model = RememberingEmbedder(TorchEmbedder())
     model.load()
     if os.environ.get("PYTEST_XDIST_WORKER"):
@@ -167,7 +166,7 @@ def onnx_model(onnx_embedder) -> Callable[[Path], Path]:
 
 @pytest.fixture(scope="session")
 def bbc_alert_archive(build_once, embedder, shared_data) -> Path:
-    """A data directory of BBC articles to learn topic profiles from (tests/bbc_news.py),
+    """A data directory of BBC articles to learn topic profiles from (newsbot_testing/bbc_news.py),
     embedded once per run: copy it before opening it."""
     folder = build_once(
         "bbc-alerts", lambda path: build_alert_archive(path / "data", embedder, shared_data)
@@ -187,7 +186,7 @@ def postgres_server() -> Iterator[TestPostgres]:
 @pytest.fixture
 def storage_url(request) -> str:
     """`storage.url` for a test's archive: "" (SQLite + FAISS) unless the test is
-    parametrized with "postgres" (tests/postgres.py `both_backends`): a fresh database."""
+    parametrized with "postgres" (newsbot_testing/postgres.py `both_backends`): a fresh database."""
     if getattr(request, "param", "sqlite") == "postgres":
         return request.getfixturevalue("postgres_server").create_database()
     return ""
@@ -197,7 +196,7 @@ def storage_url(request) -> str:
 def state_database(make_settings) -> Callable[[], Backend]:
     """Opens the test's backend, each call a new handle with connections of its own (as
     another process would): SQLite in tmp_path, or the test's PostgreSQL database
-    (tests/postgres.py `both_backends`); `.open_state()` puts the stores on it."""
+    (newsbot_testing/postgres.py `both_backends`); `.open_state()` puts the stores on it."""
 
     def open_database() -> Backend:
         return open_backend(make_settings(), 8, "test/model")
@@ -231,3 +230,27 @@ def seed_archive(make_archive) -> NewsArchive:
     archive = make_archive()
     Ingestor(archive).ingest(read_file(SAMPLE_ARTICLE))
     return archive
+
+
+# The command line in-process (newsbot_testing/in_process_cli.py), for every test of it.
+@pytest.fixture(scope="session")
+def newsbot(onnx_model):
+    """`newsbot --data-dir DATA_DIR ARGS` in-process; the data directory gets the session's
+    ONNX export first, as a directory that had run once would have it."""
+
+    def run(
+        *args: str, data_dir: Path, stdin: str | None = None, env: dict[str, str] | None = None
+    ) -> CliResult:
+        onnx_model(data_dir)
+        return run_cli("--data-dir", str(data_dir), *args, env=env, stdin=stdin)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory, newsbot) -> Path:
+    data_dir = tmp_path_factory.mktemp("cli") / "data"
+    result = newsbot("ingest", str(SAMPLE_ARTICLE), data_dir=data_dir)
+    assert result.returncode == 0, result.stderr
+    assert "1 new article" in result.stdout
+    return data_dir

@@ -16,7 +16,8 @@ from aiohttp import web
 from config import Settings, load_settings
 from index import Ingestor, NewsArchive
 from index.text import Article
-from tests.bot.harness import (
+from newsbot_testing.fake_bot_api import FakeBotApi
+from newsbot_testing.harness import (
     ARCHIVE_BBC_IDS,
     TOKEN,
     GateableEmbedder,
@@ -25,9 +26,8 @@ from tests.bot.harness import (
     seed_article,
     start_bot,
 )
-from tests.fake_bot_api import FakeBotApi
-from tests.news_days import news_days
-from tests.static_site import StaticSite
+from newsbot_testing.news_days import news_days
+from newsbot_testing.static_site import StaticSite
 
 
 @pytest.fixture(scope="session")
@@ -69,7 +69,8 @@ def mixed_template(build_once, model, seed, bbc) -> Path:
 
 @pytest.fixture(scope="session")
 def news_template(build_once, model, shared_data) -> Path:
-    """A data directory of real news over four weeks (tests/news_days.py), embedded once."""
+    """A data directory of real news over four weeks (newsbot_testing/news_days.py), embedded
+    once."""
     articles = news_days(shared_data)
     return build_once("news", lambda path: _build_archive(path / "data", model, articles)) / "data"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from tests.bot.harness import (
+from newsbot_testing.harness import (
     ADMIN_ID,
     SLOW,
     USER_ID,
@@ -16,18 +16,13 @@ from tests.bot.harness import (
     bot_settings,
     feed_item,
     page_of,
+    reply_to,
     rss,
     sent_to,
     until,
 )
 
 REFUSAL = "Sorry, that command is only for the bot's admins."
-
-
-async def reply_to(api, chat_id: int, text: str, method: str = "sendMessage") -> str:
-    since = len(api.sent)
-    api.user_message(chat_id, text)
-    return (await api.wait_for(sent_to(chat_id, method), since=since, timeout=SLOW)).text
 
 
 async def final_edit(api, since: int) -> str:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from tests.bot.harness import (
+from newsbot_testing.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
+from newsbot_testing.harness import (
     ADMIN_ID,
     SLOW,
     USER_ID,
+    alerts_to,
     bold_texts,
     bot_settings,
     feed_item,
@@ -22,21 +24,12 @@ from tests.bot.harness import (
     sent_to,
     until,
 )
-from tests.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
-from tests.postgres import both_backends_slow_on_postgres
+from newsbot_testing.postgres import both_backends_slow_on_postgres
 
 RSS = "application/rss+xml"
 SECOND_USER = 5151
 FORUM, THREAD = -1009001, 9
 CHANNEL = -1009002
-
-
-def alerts(api, chat_id: int, since: int = 0):
-    return [
-        r
-        for r in api.sent[since:]
-        if r.chat_id == chat_id and r.method == "sendMessage" and r.text.startswith("🔔")
-    ]
 
 
 async def command(api, chat_id: int, text: str, **where) -> str:
@@ -90,8 +83,8 @@ async def test_one_alert_per_chat_for_the_seed_story_and_never_twice(
     assert bold_texts(alert)  # the headline and the sentence closest to the topic
     assert in_topic.message_thread_id == THREAD and in_topic.text == alert.text
     assert in_channel.text == alert.text
-    assert len(alerts(api, USER_ID, since)) == 1
-    assert alerts(api, SECOND_USER) == []  # "-putin": the story names Putin
+    assert len(alerts_to(api, USER_ID, since)) == 1
+    assert alerts_to(api, SECOND_USER) == []  # "-putin": the story names Putin
     stored = bot.query("SELECT title, duplicate_of FROM articles")
     assert {r["title"] for r in stored} == {seed.title, sport.title, business.title}
 
@@ -112,7 +105,7 @@ async def test_one_alert_per_chat_for_the_seed_story_and_never_twice(
     await bot.run_job("alert_sweep")
     await bot.run_job("poll_feeds")
     await asyncio.sleep(0.5)
-    assert alerts(api, USER_ID, since) == []
+    assert alerts_to(api, USER_ID, since) == []
 
     # The same wire story on a second feed (another outlet, another URL) is not news again.
     copy_url = site.add("/copy/zelensky.html", page_of(seed, site_name="Other Post"))
@@ -124,7 +117,7 @@ async def test_one_alert_per_chat_for_the_seed_story_and_never_twice(
     await until(lambda: bot.services.feeds.get(f"{site.base_url}/b.xml").last_polled_at)
     await bot.run_job("alert_sweep")
     await asyncio.sleep(0.5)
-    assert alerts(api, USER_ID, since) == []
+    assert alerts_to(api, USER_ID, since) == []
     copies = bot.query("SELECT url FROM articles WHERE duplicate_of IS NOT NULL")
     assert [r["url"] for r in copies] == [copy_url]
 
@@ -148,4 +141,4 @@ async def test_a_digest_chat_gets_one_digest_instead_of_single_alerts(
     )
     assert digest.text.startswith("📰 Your digest: 1 new article")
     assert page in link_urls(digest)
-    assert alerts(api, USER_ID) == []
+    assert alerts_to(api, USER_ID) == []

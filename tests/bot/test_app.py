@@ -7,7 +7,7 @@ import pytest
 
 from bot.app import build_application, file_url_for, run_bot, validate_token, webhook_options
 from config import SettingsError, load_settings
-from tests.bot.harness import TOKEN
+from newsbot_testing.harness import TOKEN
 
 
 @pytest.mark.parametrize(

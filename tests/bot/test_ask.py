@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 
-from tests.bot.harness import (
+from newsbot_testing.harness import (
     ADMIN_ID,
     NO_QUOTE_BARS,
     SEED_URL,

@@ -10,20 +10,12 @@ import asyncio
 
 from bot.handlers import ADMINS_ONLY
 from bot.handlers.alert_votes import NOT_ALLOWED, UNFOLLOWED
-from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to, until
-from tests.fake_bot_api import OWNER_USER_ID, FakeBotApi
+from newsbot_testing.fake_bot_api import OWNER_USER_ID, FakeBotApi
+from newsbot_testing.harness import SLOW, USER_ID, alerts_to, bot_settings, press, sent_to, until
 
 SECOND_USER, THIRD_USER = 5151, 5252
 CHANNEL, READER, CHANNEL_ADMIN = -1009002, 6262, 6363
 GROUP, SUPERGROUP = -4711, -1004711
-
-
-def alerts(api: FakeBotApi, chat_id: int, since: int = 0):
-    return [
-        r
-        for r in api.sent[since:]
-        if r.chat_id == chat_id and r.method == "sendMessage" and (r.text or "")[:1] == "🔔"
-    ]
 
 
 async def command(api: FakeBotApi, chat_id: int, text: str, *, channel: bool = False) -> str:
@@ -37,13 +29,6 @@ async def command(api: FakeBotApi, chat_id: int, text: str, *, channel: bool = F
     return (await api.wait_for(sent_to(chat_id), since=since, timeout=SLOW)).text
 
 
-async def press(api: FakeBotApi, record, data: str, user_id: int) -> str | None:
-    answered = len(api.callback_answers)
-    api.callback_query(record.chat_id, record.message_id, data, user_id=user_id)
-    await until(lambda: len(api.callback_answers) > answered)
-    return api.callback_answers[answered].text
-
-
 async def test_a_removed_topics_id_never_carries_alerts_or_votes_to_another_chat(
     api, launch, tmp_path, seed, bbc
 ):
@@ -51,8 +36,8 @@ async def test_a_removed_topics_id_never_carries_alerts_or_votes_to_another_chat
     await command(api, USER_ID, "/subscribe tsunami")
     await command(api, SECOND_USER, "/subscribe ceasefire talks")
     await bot.ingest([seed])  # matching reads (and caches) the subscriptions
-    await until(lambda: len(alerts(api, SECOND_USER)) == 1)
-    old_alert = alerts(api, SECOND_USER)[0]
+    await until(lambda: len(alerts_to(api, SECOND_USER)) == 1)
+    old_alert = alerts_to(api, SECOND_USER)[0]
 
     # The second chat drops its topic (the newest subscription); a third chat subscribes.
     assert (await command(api, SECOND_USER, "/unsubscribe ceasefire talks")).startswith(
@@ -68,12 +53,12 @@ async def test_a_removed_topics_id_never_carries_alerts_or_votes_to_another_chat
     # A story about hurdles goes to the third chat, under its own topic, and nowhere else.
     since = len(api.sent)
     await bot.ingest([bbc["bbc-sport-001"]])
-    await until(lambda: len(alerts(api, THIRD_USER, since)) == 1)
+    await until(lambda: len(alerts_to(api, THIRD_USER, since)) == 1)
     await bot.run_job("alert_sweep")
     await asyncio.sleep(0.3)
-    assert "hurdler" in alerts(api, THIRD_USER, since)[0].text
-    assert alerts(api, SECOND_USER, since) == []
-    assert alerts(api, USER_ID) == []
+    assert "hurdler" in alerts_to(api, THIRD_USER, since)[0].text
+    assert alerts_to(api, SECOND_USER, since) == []
+    assert alerts_to(api, USER_ID) == []
     ids = [row["id"] for row in bot.query("SELECT id FROM subscriptions ORDER BY id")]
     assert ids == [1, 3]  # id 2 is never given again
 
@@ -87,8 +72,8 @@ async def test_channel_readers_cannot_unsubscribe_the_channel_or_vote_its_alerts
         "✅ Subscribed"
     )
     await bot.ingest([seed])
-    await until(lambda: len(alerts(api, CHANNEL)) == 1)
-    alert = alerts(api, CHANNEL)[0]
+    await until(lambda: len(alerts_to(api, CHANNEL)) == 1)
+    alert = alerts_to(api, CHANNEL)[0]
     menu_text = await command(api, CHANNEL, "/unsubscribe", channel=True)
     assert menu_text == "Which topic should I stop?"
     menu = next(r for r in reversed(api.sent) if r.chat_id == CHANNEL and r.buttons)
@@ -122,8 +107,8 @@ async def test_a_group_upgraded_to_a_supergroup_gets_its_alerts_there(
     api.migrate_chat(GROUP, SUPERGROUP)  # Telegram answers "migrated" to the old id from now on
 
     await bot.ingest([seed])
-    await until(lambda: len(alerts(api, SUPERGROUP)) == 1)
-    assert "ceasefire talks" in alerts(api, SUPERGROUP)[0].text
+    await until(lambda: len(alerts_to(api, SUPERGROUP)) == 1)
+    assert "ceasefire talks" in alerts_to(api, SUPERGROUP)[0].text
     rows = bot.query("SELECT chat_id, status, attempts FROM deliveries")
     assert rows == [{"chat_id": SUPERGROUP, "status": "sent", "attempts": 1}]
     assert [r["chat_id"] for r in bot.query("SELECT chat_id FROM subscriptions")] == [SUPERGROUP]
@@ -145,6 +130,6 @@ async def test_the_upgrade_service_message_moves_the_groups_topics_before_any_al
     await until(lambda: bot.query("SELECT chat_id FROM subscriptions") == [{"chat_id": SUPERGROUP}])
     before = len(api.requests)
     await bot.ingest([seed])
-    await until(lambda: len(alerts(api, SUPERGROUP)) == 1)
+    await until(lambda: len(alerts_to(api, SUPERGROUP)) == 1)
     # Straight to the new id: the old one was never tried.
     assert not any(r.params.get("chat_id") == GROUP for r in api.requests[before:])

@@ -8,7 +8,7 @@ from __future__ import annotations
 from telegram import Bot
 
 from bot.chat_rights import ChatAdmins
-from tests.bot.harness import TOKEN
+from newsbot_testing.harness import TOKEN
 
 CHANNEL = -1005001
 

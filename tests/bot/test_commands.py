@@ -25,7 +25,7 @@ from bot.views import (
     help_text_html,
     latest_keyboard,
 )
-from tests.bot.harness import ADMIN_ID, SLOW, TOKEN, USER_ID, bot_settings, sent_to
+from newsbot_testing.harness import ADMIN_ID, SLOW, TOKEN, USER_ID, bot_settings, sent_to
 
 TITLES = ["Zelensky Puts Direct Putin Meeting on the Table", "Oil prices rise again"]
 

@@ -18,7 +18,8 @@ from bot.workers import drain_outbox, request_send
 from bot.workers.outbox_sender import Outcome, send_claimed
 from index.backends.sqlite import open_database
 from index.state import DeliveryOutbox
-from tests.bot.harness import (
+from newsbot_testing.fake_bot_api import OWNER_USER_ID, FakeBotApi
+from newsbot_testing.harness import (
     ADMIN_ID,
     SLOW,
     TOKEN,
@@ -28,7 +29,7 @@ from tests.bot.harness import (
     texts_to,
     until,
 )
-from tests.bot.ingest_alerts import (
+from newsbot_testing.ingest_alerts import (
     SMALL_PLAN,
     IngestProcess,
     serve_feeds,
@@ -36,7 +37,7 @@ from tests.bot.ingest_alerts import (
     tally_ingest,
     until_ingested_and_sent,
 )
-from tests.bot.sender_process import (
+from newsbot_testing.sender_process import (
     PlannedAlert,
     SenderProcess,
     claimers,
@@ -46,8 +47,7 @@ from tests.bot.sender_process import (
     until_settled,
     write_outbox,
 )
-from tests.fake_bot_api import OWNER_USER_ID, FakeBotApi
-from tests.static_site import StaticSite
+from newsbot_testing.static_site import StaticSite
 
 FORUM = -1009001
 INGEST_SECONDS = 900.0  # three processes embedding on a loaded machine

@@ -29,9 +29,9 @@ from bot.workers import drain_outbox
 from config import load_settings
 from index.backends.sqlite import open_database
 from index.state import ChatSettingsStore, DeliveryOutbox
-from tests.bot.harness import TOKEN
-from tests.bot.sender_process import PlannedAlert, write_outbox
-from tests.fake_bot_api import FakeBotApi
+from newsbot_testing.fake_bot_api import FakeBotApi
+from newsbot_testing.harness import TOKEN
+from newsbot_testing.sender_process import PlannedAlert, write_outbox
 
 ANSWERS = st.sampled_from([None, None, "network", "429", "500", "400", "lost-answer"])
 ROUNDS = 100

@@ -14,16 +14,10 @@ import pytest
 from bot.handlers.chat_settings import DIGEST_USAGE
 from bot.workers.digests import run_digests
 from index.backends.postgres import open_database, state_on
-from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to
-from tests.postgres import both_backends_slow_on_postgres
+from newsbot_testing.harness import USER_ID, bot_settings, reply_to
+from newsbot_testing.postgres import both_backends_slow_on_postgres
 
 LONG_AGO = "2020-01-01T00:00:00.000+00:00"  # before any slot: the latest slot is due
-
-
-async def reply_to(api, chat_id: int, text: str) -> str:
-    since = len(api.sent)
-    api.user_message(chat_id, text)
-    return (await api.wait_for(sent_to(chat_id), since=since, timeout=SLOW)).text
 
 
 def digests(api, chat_id: int) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from tests.bot.harness import (
+from newsbot_testing.harness import (
     ADMIN_ID,
     SLOW,
     USER_ID,
@@ -17,8 +17,7 @@ from tests.bot.harness import (
     rss,
     sent_to,
 )
-
-RSS = "application/rss+xml"
+from newsbot_testing.static_site import RSS
 
 
 def alerts_to(api, chat_id: int) -> list:

@@ -8,8 +8,8 @@ import asyncio
 
 import pytest
 
-from tests.bot.harness import SLOW, USER_ID, bot_settings, feed_item, rss, sent_to
-from tests.bot.test_feed_isolation import RSS
+from newsbot_testing.harness import SLOW, USER_ID, bot_settings, feed_item, rss, sent_to
+from newsbot_testing.static_site import RSS
 
 postgres_only = pytest.mark.parametrize("storage_url", ["postgres"], indirect=True)
 

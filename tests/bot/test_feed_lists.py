@@ -6,19 +6,9 @@ admins, the feeds as an OPML file that reads back to the same feeds."""
 from __future__ import annotations
 
 from index.sources import opml_feeds
-from tests.bot.harness import ADMIN_ID, SLOW, USER_ID, bot_settings, rss, sent_to, until
-from tests.test_cli import opml_of
-
-BOMB = b"""<?xml version="1.0"?>
-<!DOCTYPE opml [
- <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
- <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
- <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
- <!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">
- <!ENTITY e "&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;&d;">
-]>
-<opml version="2.0"><body><outline text="&e;" xmlUrl="http://example.org/rss"/></body></opml>
-"""
+from newsbot_testing.harness import ADMIN_ID, SLOW, USER_ID, bot_settings, rss, sent_to, until
+from newsbot_testing.hostile import BOMB
+from newsbot_testing.static_site import opml_of
 
 
 async def answer(api, chat_id: int, send) -> str:

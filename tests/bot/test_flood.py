@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.handlers import SLOW_DOWN
-from tests.bot.harness import SLOW, bot_settings, sent_to
+from newsbot_testing.harness import SLOW, bot_settings, sent_to
 
 FLOODER, OTHER = 5001, 5002
 QUESTION = "What condition did Zelensky set?"

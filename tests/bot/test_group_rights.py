@@ -4,8 +4,8 @@ its buttons, /digest); members get a polite refusal. Asked of Telegram with getC
 from __future__ import annotations
 
 from bot.handlers import ADMINS_ONLY
-from tests.bot.harness import SLOW, bot_settings, sent_to
-from tests.fake_bot_api import DEFAULT_USER_ID, OWNER_USER_ID, FakeBotApi, detect_entities
+from newsbot_testing.fake_bot_api import DEFAULT_USER_ID, OWNER_USER_ID, FakeBotApi, detect_entities
+from newsbot_testing.harness import SLOW, bot_settings, sent_to
 
 GROUP = -100777
 ANONYMOUS_ADMIN = {"id": 1087968824, "is_bot": True, "first_name": "Group"}
@@ -21,7 +21,7 @@ async def say_anonymously(api: FakeBotApi, text: str) -> str:
     """An admin posting as the group itself (Telegram's "remain anonymous")."""
     since = len(api.sent)
     chat = api.add_chat(GROUP, "supergroup")
-    message = api._new_message(
+    message = api.messages.new(
         chat, text, sender=ANONYMOUS_ADMIN, sender_chat=chat, entities=detect_entities(text)
     )
     api.feed_update({"message": message})

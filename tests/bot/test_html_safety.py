@@ -8,7 +8,7 @@ proof."""
 from __future__ import annotations
 
 from index.text import Article
-from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to
+from newsbot_testing.harness import SLOW, USER_ID, bot_settings, sent_to
 
 TITLE = "Talks <i>resume</i> & stall"
 HOSTILE_START = "<script>alert('x')</script> "

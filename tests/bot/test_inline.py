@@ -3,11 +3,11 @@
 then the quote with its sentence in bold and its source line, linked), an empty query the
 latest stories, a day its main stories; answers are cached per question and uncached
 questions are limited per user. The fake refuses answers past Telegram's limits
-(tests/fake_bot_api/inline.py)."""
+(newsbot_testing/fake_bot_api/inline.py)."""
 
 from __future__ import annotations
 
-from tests.bot.harness import SLOW, USER_ID, bot_settings
+from newsbot_testing.harness import SLOW, USER_ID, bot_settings
 
 OTHER_USER = 5151
 

@@ -10,8 +10,8 @@ import asyncio
 
 from bot.app import BUTTONS_SLOW_DOWN
 from bot.handlers import SLOW_DOWN
-from tests.bot.harness import NO_QUOTE_BARS, SLOW, USER_ID, bot_settings, sent_to, until
-from tests.fake_bot_api import OWNER_USER_ID, FakeBotApi
+from newsbot_testing.fake_bot_api import OWNER_USER_ID, FakeBotApi
+from newsbot_testing.harness import NO_QUOTE_BARS, SLOW, USER_ID, bot_settings, sent_to, until
 
 QUESTION = "Who does Zelensky want to meet face to face?"
 

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.bot.harness import (
+from newsbot_testing.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
+from newsbot_testing.harness import (
     SEED_URL,
     SLOW,
     USER_ID,
+    alerts_to,
     bot_settings,
     link_urls,
+    press,
     sent_to,
     until,
 )
-from tests.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
 
 # Athletics stories about doping (three about Marion Jones, two about the Balco case), on top
 # of the archive's seed story and four BBC stories of other kinds.
@@ -34,22 +36,6 @@ async def subscribe(api, text: str, chat_id: int = USER_ID):
     since = len(api.sent)
     api.user_message(chat_id, f"/subscribe {text}")
     return await api.wait_for(sent_to(chat_id), since=since, timeout=SLOW)
-
-
-def alerts(api, chat_id: int, since: int = 0):
-    return [
-        r
-        for r in api.sent[since:]
-        if r.chat_id == chat_id and r.method == "sendMessage" and r.text.startswith("🔔")
-    ]
-
-
-async def press(api, record, data: str, user_id: int = USER_ID) -> str:
-    """Press a button with this data under the bot's message; the bot's short answer."""
-    answered = len(api.callback_answers)
-    api.callback_query(record.chat_id, record.message_id, data, user_id=user_id)
-    await until(lambda: len(api.callback_answers) > answered)
-    return api.callback_answers[answered].text
 
 
 async def test_the_preview_counts_the_weeks_matches_and_links_the_best_headline(
@@ -110,8 +96,10 @@ async def test_thumbs_down_on_similar_alerts_stops_the_next_one_for_that_chat_on
     await api.wait_for(sent_to(GROUP), since=since, timeout=SLOW)
     jones = [bbc[i] for i in DOPING[:3]]  # three stories about Marion Jones
     await bot.ingest(jones)
-    await until(lambda: all(len(alerts(api, chat)) == 3 for chat in (USER_ID, SECOND_USER, GROUP)))
-    mine = alerts(api, USER_ID)
+    await until(
+        lambda: all(len(alerts_to(api, chat)) == 3 for chat in (USER_ID, SECOND_USER, GROUP))
+    )
+    mine = alerts_to(api, USER_ID)
     assert [b["text"] for b in mine[0].buttons] == ["👍 More like this", "👎 Less like this"]
     up, down = (b["callback_data"] for b in mine[0].buttons)
 
@@ -122,7 +110,7 @@ async def test_thumbs_down_on_similar_alerts_stops_the_next_one_for_that_chat_on
             "👎 Thanks! I'll send fewer like this."
         )
     # In a group, as for /subscribe, only admins teach its topic.
-    in_group = alerts(api, GROUP)[0]
+    in_group = alerts_to(api, GROUP)[0]
     assert await press(api, in_group, in_group.buttons[1]["callback_data"], user_id=MEMBER) == (
         "Only this chat's admins can teach the topics it follows."
     )
@@ -133,16 +121,16 @@ async def test_thumbs_down_on_similar_alerts_stops_the_next_one_for_that_chat_on
     # its trial, close to the Jones stories, no longer reaches the chat that voted them down.
     since = len(api.sent)
     await bot.ingest([bbc["bbc-sport-045"], bbc["bbc-sport-044"]])
-    await until(lambda: len(alerts(api, SECOND_USER, since)) == 2)
+    await until(lambda: len(alerts_to(api, SECOND_USER, since)) == 2)
     await bot.run_job("alert_sweep")
     await asyncio.sleep(0.3)
-    titles = {r.text.splitlines()[0] for r in alerts(api, USER_ID, since)}
+    titles = {r.text.splitlines()[0] for r in alerts_to(api, USER_ID, since)}
     assert titles == {"🔔 White admits to Balco drugs link"}
-    others = {r.text.splitlines()[0] for r in alerts(api, SECOND_USER, since)}
+    others = {r.text.splitlines()[0] for r in alerts_to(api, SECOND_USER, since)}
     assert others == titles | {"🔔 Trial date is set for Balco case"}
 
     # Forged data: unreadable, another chat's alert, a removed subscription.
-    theirs = alerts(api, SECOND_USER)[0].buttons[1]["callback_data"]
+    theirs = alerts_to(api, SECOND_USER)[0].buttons[1]["callback_data"]
     assert await press(api, mine[0], "alert:abc:up") == "Sorry, I can't read that button."
     assert await press(api, mine[0], "alert:" + "9" * 40 + ":up") == (
         "Sorry, I can't read that button."

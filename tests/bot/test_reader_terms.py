@@ -10,14 +10,8 @@ from zoneinfo import ZoneInfo
 from bot.handlers.chat_settings import PREVIEWS_USAGE, QUIET_USAGE
 from bot.handlers.subscriptions import ADMINS_ONLY
 from index.clock import utc_now
-from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to, until
-from tests.fake_bot_api import OWNER_USER_ID  # a group's creator may change its settings
-
-
-async def reply_to(api, chat_id: int, text: str) -> str:
-    since = len(api.sent)
-    api.user_message(chat_id, text)
-    return (await api.wait_for(sent_to(chat_id), since=since, timeout=SLOW)).text
+from newsbot_testing.fake_bot_api import OWNER_USER_ID  # a group's creator may change its settings
+from newsbot_testing.harness import SLOW, USER_ID, bot_settings, reply_to, sent_to, until
 
 
 async def test_subscribe_shows_how_phrases_and_alternatives_were_read(api, launch, tmp_path):

@@ -3,57 +3,18 @@ as a user runs it, against the fake Bot API on 127.0.0.1."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
-import signal
 import sys
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from bot.log_setup import REDACTED, RedactingFormatter, Secrets
-from tests.bot.harness import TOKEN
-from tests.fake_bot_api import FakeBotApi
+from newsbot_testing.fake_bot_api import FakeBotApi
+from newsbot_testing.harness import TOKEN
+from newsbot_testing.processes import run_newsbot
 
 SECRET_PART = TOKEN.partition(":")[2]
-
-
-async def run_newsbot(
-    api: FakeBotApi, data_dir: Path, *args: str, token: str = TOKEN, stop_after=None
-) -> tuple[int, str, str]:
-    """`python -m bot.cli [args] run` against `api`; with `stop_after` (an awaitable), SIGINT
-    once it is done. Returns (exit code, stdout, stderr)."""
-    env = {
-        **os.environ,
-        "NEWSBOT_CONFIG": "",
-        "TELEGRAM_BOT_TOKEN": token,
-        "NEWSBOT_TELEGRAM_API_URL": api.base_url,
-        "NEWSBOT_DATA_DIR": str(data_dir),
-        "NEWSBOT_LOG_LEVEL": "DEBUG",
-        "NEWSBOT_EMBEDDING_BACKEND": "torch",  # no int8 export: the model is not the point
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        *args,
-        "run",
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        if stop_after is not None:
-            await stop_after
-            process.send_signal(signal.SIGINT)
-        out, err = await asyncio.wait_for(process.communicate(), 120)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    return process.returncode, out.decode(), err.decode()
 
 
 def assert_no_token(*texts: str) -> None:

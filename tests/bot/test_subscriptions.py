@@ -7,8 +7,8 @@ from __future__ import annotations
 import time
 
 from bot.handlers.chat_settings import DIGEST_USAGE
-from tests.bot.harness import SLOW, USER_ID, bot_settings, sent_to, until
-from tests.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
+from newsbot_testing.fake_bot_api import OWNER_USER_ID  # a group's creator may change its topics
+from newsbot_testing.harness import SLOW, USER_ID, bot_settings, sent_to, until
 
 TOPIC = "ceasefire talks +ukraine -football"
 

@@ -1,6 +1,6 @@
-"""Topics: how `/subscribe` text is parsed, and the calibrated threshold with the real model:
-"ceasefire talks" matches the seed story and none of the BBC articles (sport included);
-+word and -word narrow a match."""
+"""Topics with the real model (how their text is read: retrieval/alerts/test_topic_rules.py):
+the calibrated threshold, "ceasefire talks" matches the seed story and none of the BBC
+articles (sport included); +word and -word narrow a match."""
 
 from __future__ import annotations
 
@@ -11,42 +11,8 @@ import pytest
 from config import load_settings
 from index import NewsArchive
 from index.state import DeliveryOutbox, SubscriptionStore
-from retrieval.alerts import AlertMatcher, Topic, TopicError, parse_topic, preview_topic
-from tests.bot.harness import ARCHIVE_BBC_IDS
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("ceasefire talks", Topic("ceasefire talks", "ceasefire talks", (), ())),
-        (
-            "  ceasefire   talks +Ukraine -football ",
-            Topic(
-                "ceasefire talks +Ukraine -football", "ceasefire talks", ("ukraine",), ("football",)
-            ),
-        ),
-        ("+ukraine", Topic("+ukraine", "ukraine", ("ukraine",), ())),
-        ("oil -opec -saudi", Topic("oil -opec -saudi", "oil", (), ("opec", "saudi"))),
-    ],
-)
-def test_topics_are_parsed_into_query_required_and_excluded_words(text, expected):
-    assert parse_topic(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "reason"),
-    [
-        ("", "Please name a topic"),
-        ("the of and", "no words to match"),
-        ("peace +war -war", "both required (+) and excluded (-)"),
-        ("x" * 201, "under 200 characters"),
-    ],
-)
-def test_unusable_topics_say_why(text, reason):
-    with pytest.raises(
-        TopicError, match=reason.replace("(", r"\(").replace(")", r"\)").replace("+", r"\+")
-    ):
-        parse_topic(text)
+from newsbot_testing.harness import ARCHIVE_BBC_IDS
+from retrieval.alerts import AlertMatcher, parse_topic, preview_topic
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 """Issue 21, "What's new?": the first questions a new user asks a news bot, each answered
 usefully through the real Application over the strict fake Bot API, on four weeks of real
-news (tests/news_days.py; the archive's last day, its "today", is 19 December 2024).
+news (newsbot_testing/news_days.py; the archive's last day, its "today", is 19 December 2024).
 
 The twenty first questions: /latest, its next page, /latest <topic>, "What's the latest
 news?", "latest on <topic>", /today, /today <day>, "What happened on <date>?", "What happened
@@ -11,8 +11,8 @@ question within a week, "hi", an example button, "thanks!", /help, a follow-up w
 
 from __future__ import annotations
 
-from tests.bot.harness import SLOW, USER_ID, bold_texts, bot_settings, link_urls, sent_to
-from tests.news_days import COPY_OUTLET
+from newsbot_testing.harness import SLOW, USER_ID, bold_texts, bot_settings, link_urls, sent_to
+from newsbot_testing.news_days import COPY_OUTLET
 
 FAST = {"telegram__questions_per_minute": 600.0, "telegram__question_burst": 100}
 CEO_STORY = "UnitedHealthcare CEO killing"
