@@ -31,14 +31,7 @@ from config import load_settings  # noqa: E402
 from index.clock import utc_now  # noqa: E402
 from index.embedding.sentence_vectors import SentenceVectors  # noqa: E402
 from retrieval.answer_types import question_cues  # noqa: E402
-from retrieval.evaluation.datasets import (  # noqa: E402
-    archive_key,
-    file_digest,
-    load_articles,
-    load_questions,
-    load_xquad,
-    prepared_archive,
-)
+from retrieval.evaluation import datasets  # noqa: E402
 from retrieval.evaluation.holdout import ArchiveWithout  # noqa: E402
 from retrieval.evaluation.runner import answer_articles, seeded_half  # noqa: E402
 from retrieval.evaluation.suite import suite_embedder  # noqa: E402
@@ -166,12 +159,12 @@ def holds_offset(article_id: str, start: int):
 
 def collect(args, settings) -> list[Asked]:
     embedder = suite_embedder(settings, args.cache_dir)
-    articles = load_articles(args.articles)
-    key = archive_key(file_digest(args.articles), settings)
+    articles = datasets.load_articles(args.articles)
+    key = datasets.archive_key(datasets.file_digest(args.articles), settings)
     if not args.build and not (args.cache_dir / f"rtqa-{key}" / "READY").exists():
         sys.exit("no complete dev archive in --cache-dir: run benchmarks/quality.py first")
-    archive = prepared_archive("rtqa", articles, key, settings, args.cache_dir, embedder)
-    questions = load_questions(args.questions)
+    archive = datasets.prepared_archive("rtqa", articles, key, settings, args.cache_dir, embedder)
+    questions = datasets.load_questions(args.questions)
     removed = seeded_half(questions, args.seed)
     holding = answer_articles(articles, [q for q in questions if q.id in removed])
     asked = []
@@ -190,10 +183,10 @@ def collect(args, settings) -> list[Asked]:
 
 def collect_xquad(args, settings) -> list[Asked]:
     embedder = suite_embedder(settings, args.cache_dir)
-    articles, questions = load_xquad(args.xquad)
+    articles, questions = datasets.load_xquad(args.xquad)
     ids = {a.text: a.id for a in articles}
-    key = archive_key(file_digest(args.xquad), settings)
-    archive = prepared_archive("xquad", articles, key, settings, args.cache_dir, embedder)
+    key = datasets.archive_key(datasets.file_digest(args.xquad), settings)
+    archive = datasets.prepared_archive("xquad", articles, key, settings, args.cache_dir, embedder)
     asked = []
     for q in questions:
         label = holds_offset(ids[q.article_text], q.answer_start)
@@ -446,7 +439,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     settings = load_settings(overrides=dict(item.split("=", 1) for item in args.set))
-    key = archive_key(file_digest(args.articles), settings)
+    key = datasets.archive_key(datasets.file_digest(args.articles), settings)
     suffix = f"{args.pool}-{int(args.alone)}-{key}.pickle"
     asked = cached(args.cache_dir / f"selection-rtqa-{suffix}", lambda: collect(args, settings))
     xquad_suffix = f"{args.pool}-{int(args.alone or args.alone_xquad)}-{key}.pickle"

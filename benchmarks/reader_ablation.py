@@ -39,14 +39,7 @@ from config import load_settings  # noqa: E402
 from index import NewsArchive  # noqa: E402
 from index.clock import utc_now  # noqa: E402
 from retrieval.answer_types import question_cues  # noqa: E402
-from retrieval.evaluation.datasets import (  # noqa: E402  # noqa: E402
-    archive_key,
-    file_digest,
-    load_articles,
-    load_questions,
-    load_xquad,
-    prepared_archive,
-)
+from retrieval.evaluation import datasets  # noqa: E402
 from retrieval.evaluation.holdout import ArchiveWithout  # noqa: E402
 from retrieval.evaluation.quotes import answers, normalised_url  # noqa: E402
 from retrieval.evaluation.runner import answer_articles, seeded_half  # noqa: E402
@@ -110,8 +103,8 @@ def read_question(archive, settings, reader, question, depth, label, relevant, t
 
 
 def collect_dev(args, settings, reader, archive) -> list[Asked]:
-    articles = load_articles(args.articles)
-    questions = sample(load_questions(args.questions), args.limit, 0)
+    articles = datasets.load_articles(args.articles)
+    questions = sample(datasets.load_questions(args.questions), args.limit, 0)
     removed = seeded_half(questions, 0)
     holding = answer_articles(articles, [q for q in questions if q.id in removed])
     timer, asked = Timer(), []
@@ -144,11 +137,11 @@ def collect_dev(args, settings, reader, archive) -> list[Asked]:
 
 def collect_xquad(args, settings, reader) -> list[Asked]:
     embedder = suite_embedder(settings, args.cache_dir)
-    articles, questions = load_xquad(args.xquad)
+    articles, questions = datasets.load_xquad(args.xquad)
     questions = sample(questions, args.limit, 0)
     ids = {a.text: a.id for a in articles}
-    key = archive_key(file_digest(args.xquad), settings)
-    archive = prepared_archive("xquad", articles, key, settings, args.cache_dir, embedder)
+    key = datasets.archive_key(datasets.file_digest(args.xquad), settings)
+    archive = datasets.prepared_archive("xquad", articles, key, settings, args.cache_dir, embedder)
     timer = Timer()
     return [
         Asked(
