@@ -35,7 +35,7 @@ from retrieval.evaluation import datasets  # noqa: E402
 from retrieval.evaluation.holdout import ArchiveWithout  # noqa: E402
 from retrieval.evaluation.runner import answer_articles, seeded_half  # noqa: E402
 from retrieval.evaluation.suite import suite_embedder  # noqa: E402
-from retrieval.marking import term_weights  # noqa: E402
+from retrieval.marking_rule import term_weights  # noqa: E402
 from retrieval.search import HybridSearcher, diversify  # noqa: E402
 from retrieval.selection import FEATURES, sentence_features  # noqa: E402
 from retrieval.text_terms import content_terms  # noqa: E402

@@ -44,7 +44,7 @@ from retrieval.evaluation.holdout import ArchiveWithout  # noqa: E402
 from retrieval.evaluation.quotes import answers, normalised_url  # noqa: E402
 from retrieval.evaluation.runner import answer_articles, seeded_half  # noqa: E402
 from retrieval.evaluation.suite import sample, suite_embedder  # noqa: E402
-from retrieval.marking import term_weights  # noqa: E402
+from retrieval.marking_rule import term_weights  # noqa: E402
 from retrieval.reader import load_reader  # noqa: E402
 from retrieval.reading import reader_logits  # noqa: E402
 from retrieval.search import HybridSearcher, diversify  # noqa: E402

@@ -13,7 +13,7 @@ from retrieval.answer import (
 from retrieval.dates import DayError, end_of_day
 from retrieval.errors import QuestionError
 from retrieval.follow_ups import FollowUp, carry_over
-from retrieval.marking import Marking
+from retrieval.marking_rule import Marking
 from retrieval.routing import Kind, QuestionRouter, Routed
 from retrieval.search import HybridSearcher, SearchMode
 from retrieval.stories import Story, StoryFinder

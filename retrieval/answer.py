@@ -15,7 +15,7 @@ from index.clock import utc_now
 from index.storage import PassageRecord
 from retrieval.answer_types import QuestionCues, question_cues
 from retrieval.errors import QuestionError
-from retrieval.marking import term_weights
+from retrieval.marking_rule import term_weights
 from retrieval.reader import Reader, load_reader
 from retrieval.reading import Reading, read_choices, unread
 from retrieval.search import Candidate, HybridSearcher, SearchMode, diversify

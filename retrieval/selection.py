@@ -21,7 +21,7 @@ import numpy as np
 from index.embedding.sentence_vectors import SentenceVectors
 from index.text import passage_sentences
 from retrieval.answer_types import ANSWER_TYPE_FEATURES, QuestionCues, answer_type_rows
-from retrieval.marking import coverage_of_words
+from retrieval.marking_rule import coverage_of_words
 from retrieval.search import Candidate
 from retrieval.text_terms import words
 

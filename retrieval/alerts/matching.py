@@ -56,7 +56,7 @@ from retrieval.alerts.topics import (
     written_as_name,
 )
 from retrieval.answer import Quote
-from retrieval.marking import mark, term_weights
+from retrieval.marking_rule import mark, term_weights
 from retrieval.text_terms import content_terms, stem, words
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from pathlib import Path
 from config import Settings
 from index.embedding import Embedder, make_embedder
 from retrieval import answer as answer_module
-from retrieval import marking as marking_module
+from retrieval import marking_rule as marking_module
 from retrieval import reading as reading_module
 from retrieval import selection as selection_module
 from retrieval.answer import bars
@@ -187,7 +187,7 @@ def describe_settings(settings: Settings) -> dict:
         "embedding_backend": settings.embedding.backend,
         "constants": {
             "answer.POOL": answer_module.POOL,
-            "marking.DEFAULT_WEIGHTS": asdict(marking_module.DEFAULT_WEIGHTS),
+            "marking_rule.DEFAULT_WEIGHTS": asdict(marking_module.DEFAULT_WEIGHTS),
             "selection.FEATURES": list(selection_module.FEATURES),
             "selection.DEFAULT_MODEL": asdict(selection_module.DEFAULT_MODEL),
             "selection.FOLLOWING_RATIO": selection_module.FOLLOWING_RATIO,

@@ -7,7 +7,7 @@ import numpy as np
 from index.embedding import SentenceVectors
 from index.storage import PassageRecord
 from retrieval.answer_types import question_cues
-from retrieval.marking import term_weights
+from retrieval.marking_rule import term_weights
 from retrieval.search import Candidate
 from retrieval.selection import (
     DEFAULT_MODEL,

@@ -1,4 +1,7 @@
-"""Find the sentence(s) of a passage that answer a question.
+"""The marking rule: the sentence(s) of a passage that answer a question or a topic, by a
+hand-tuned mix of meaning and weighted words. Alerts mark their quote with it; answers choose
+their sentence with the fitted model in retrieval/selection.py, which takes this rule's word
+weights and coverage among its features.
 
 Each sentence is scored by its embedding similarity to the question and by how much of the
 question's vocabulary it carries (rarer words weigh more); the best one is marked, with any
