@@ -40,12 +40,9 @@ def open_archive(settings: Settings):
 def read_bounded(path: Path, limit: int) -> bytes:
     """A local file of at most `limit` bytes (an OPML list); SourceError otherwise."""
     from index import SourceError
+    from index.sources import read_prefix
 
-    try:
-        with path.open("rb") as handle:
-            data = handle.read(limit + 1)
-    except OSError as error:
-        raise SourceError(f"{path}: cannot be read ({error.strerror})") from None
-    if len(data) > limit:
+    data, complete = read_prefix(path, limit)
+    if not complete:
         raise SourceError(f"{path}: larger than {limit:,} bytes")
     return data

@@ -2,7 +2,7 @@
 under a deadline, with bounded decoding and a guard against private addresses."""
 
 from index.sources.fetching import FetchedResource, Fetcher
-from index.sources.files import read_file, read_folder
+from index.sources.files import read_file, read_folder, read_prefix
 from index.sources.opml import ListedFeed, feeds_opml, is_opml, opml_feeds, parse_opml
 from index.sources.web import (
     FeedDocument,
@@ -34,5 +34,6 @@ __all__ = [
     "read_feeds",
     "read_file",
     "read_folder",
+    "read_prefix",
     "read_url",
 ]

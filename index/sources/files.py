@@ -90,17 +90,23 @@ def _file_bytes(limits: SourceSettings) -> int:
     return 4 * 4 * (limits.max_article_chars + limits.max_title_chars)
 
 
-def _read_text(path: Path, max_bytes: int) -> str:
+def read_prefix(path: Path, max_bytes: int) -> tuple[bytes, bool]:
+    """At most `max_bytes` of a local file, and whether that is all of it: never more is read
+    into memory, whatever the file's size. SourceError when it cannot be read."""
     try:
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
     except OSError as error:
         raise SourceError(f"{path}: cannot be read ({error.strerror})") from None
-    complete = len(data) <= max_bytes
+    return data[:max_bytes], len(data) <= max_bytes
+
+
+def _read_text(path: Path, max_bytes: int) -> str:
+    data, complete = read_prefix(path, max_bytes)
     if not complete:
         log.info("%s: only the first %d bytes read (sources.max_article_chars)", path, max_bytes)
     try:
-        return codecs.getincrementaldecoder("utf-8-sig")().decode(data[:max_bytes], complete)
+        return codecs.getincrementaldecoder("utf-8-sig")().decode(data, complete)
     except UnicodeDecodeError:
         raise SourceError(f"{path}: not UTF-8 text") from None
 

@@ -9,6 +9,7 @@ import asyncio
 import gzip
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -21,6 +22,7 @@ from index.sources import (
     parse_feed,
     parse_opml,
     read_file,
+    read_prefix,
 )
 from index.text import Article
 from newsbot_testing.hostile import (
@@ -166,3 +168,18 @@ def test_any_jsonl_lines_give_bounded_articles_and_one_failure_per_bad_line(
             assert item.label.startswith(f"{path} line ")
             numbers.append(int(item.label.rsplit(" ", 1)[1]))
     assert numbers == sorted(set(numbers)) and len(items) <= len(lines)
+
+
+@given(content=st.binary(max_size=300), limit=st.integers(min_value=0, max_value=400))
+def test_a_local_file_is_read_only_up_to_its_bound(tmp_path_factory, content, limit):
+    """The one bounded read both file ingest and the CLI's OPML import use."""
+    path = tmp_path_factory.mktemp("prefix") / "file.bin"
+    path.write_bytes(content)
+    data, complete = read_prefix(path, limit)
+    assert data == content[:limit]
+    assert complete == (len(content) <= limit)
+
+
+def test_an_unreadable_file_is_a_source_error(tmp_path):
+    with pytest.raises(SourceError, match="cannot be read"):
+        read_prefix(tmp_path / "missing.txt", 10)
