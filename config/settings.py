@@ -137,7 +137,7 @@ class RetrievalSettings:
     reader_rerank: bool = True
     reader_mark: bool = True
     reader_abstain_below: Share = 0.25
-    reader_quote_below: Share = 0.24
+    reader_quote_below: Share = 0.25
 
 
 @_section

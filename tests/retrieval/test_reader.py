@@ -5,6 +5,7 @@ are the committed recipe's; the recipe's data builder on a tiny input. Nothing h
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 import random
 import subprocess
@@ -20,11 +21,15 @@ from index.text.sentences import split_sentences
 from newsbot_testing.paths import REPO
 from retrieval.reader import OnnxReader, ReaderError, load_reader, reader_text
 from retrieval.reader.onnx_reader import ONNX_FILE, SETTINGS_FILE, WEIGHTS_DIR
+from retrieval.reader.recipe.__main__ import QA
 from retrieval.reader.recipe.data import (
     Article,
     cloze_question,
     headline_groups,
     realtimeqa_groups,
+    selqa_groups,
+    sentence_groups,
+    squad_groups,
 )
 from retrieval.reader.recipe.settings import RecipeSettings, recipe_hash
 from retrieval.reader.text import coverage, question_terms
@@ -85,8 +90,11 @@ def test_batches_cover_every_sentence(reader) -> None:
     question = "Where did wildfires force people from their homes?"
     scores = small.score(question, texts)
     assert scores.shape == (9,)
-    # Dynamic quantisation: a batch's neighbours move a logit a little (see OnnxReader).
-    np.testing.assert_allclose(scores[:4], scores[4:8], atol=0.25)
+    # Dynamic quantisation: a batch's neighbours move a logit a little (see OnnxReader), by a
+    # share of the logits' spread (v4's span 15, v3's 6): the order never moves.
+    spread = float(np.ptp(scores[:4]))
+    np.testing.assert_allclose(scores[:4], scores[4:8], atol=0.04 * spread)
+    assert list(np.argsort(scores[:4])) == list(np.argsort(scores[4:8]))
     assert int(np.argmax(scores[:4])) == 2
 
 
@@ -242,3 +250,120 @@ def test_coverage_is_the_share_of_question_words_held() -> None:
     assert coverage(terms, "Europe will require one common charger.") == 0.75
     assert coverage(terms, "Chargers for every continent, commonly required.") == 0.75
     assert coverage(frozenset(), "anything") == 0.0
+
+
+def _gzip_json(path, value) -> None:
+    with gzip.open(path, "wt", encoding="utf-8") as f:
+        json.dump(value, f)
+
+
+CHARGER = (
+    "The European Union agreed a law on Tuesday. "
+    "Smartphone makers must support one common charger in Europe from 2024. "
+    "The rule covers phones, tablets and cameras sold in the bloc. "
+    "Apple said it would comply with the new rule."
+)
+WEATHER = (
+    "Heavy rain fell across the north on Monday evening. "
+    "Forecasters expect more storms to arrive later this week. "
+    "Rivers rose quickly in several mountain valleys overnight."
+)
+
+
+def test_squad_groups_take_the_sentence_holding_the_answer_span(tmp_path) -> None:
+    start = CHARGER.index("Europe from")
+    qa = {
+        "question": "Where will phones need a common charger?",
+        "answers": [{"answer_start": start, "text": "Europe"}],
+    }
+    path = tmp_path / "squad.json.gz"
+    _gzip_json(
+        path,
+        {
+            "data": [
+                {
+                    "title": "Chargers",
+                    "paragraphs": [
+                        {"context": CHARGER, "qas": [qa]},
+                        {"context": WEATHER, "qas": []},
+                    ],
+                }
+            ]
+        },
+    )
+    groups = squad_groups(path, random.Random(3), negatives=5, count=10)
+    assert len(groups) == 1
+    group = groups[0]
+    assert group.positive == reader_text(split_sentences(CHARGER)[1]) and group.source == "squad"
+    # The paragraph's other sentences but the one holding the answer's text ("European"),
+    # then the article's other paragraph.
+    own = [reader_text(s) for s in split_sentences(CHARGER)[2:]]
+    assert list(group.negatives[:2]) == own
+    assert set(group.negatives[2:]) == {reader_text(s) for s in split_sentences(WEATHER)}
+    assert squad_groups(path, random.Random(3), 5, 10) == groups
+    assert squad_groups(path, random.Random(3), 9, 10) == []  # too few sentences: no group
+
+
+def test_sentence_groups_draw_negatives_from_nearby_answers(tmp_path) -> None:
+    sentences = [*split_sentences(CHARGER), *split_sentences(WEATHER)]
+    pairs = [
+        {"id": 100 + n, "question": f"Question number {n} about this?", "sentence": s}
+        for n, s in enumerate(sentences)
+    ]
+    pairs.append(
+        {
+            "id": 9_000,
+            "question": "Far away?",
+            "sentence": "A sentence from another article entirely.",
+        }
+    )
+    path = tmp_path / "pairs.json.gz"
+    _gzip_json(path, pairs)
+    groups = sentence_groups(path, random.Random(4), negatives=5, count=100)
+    assert {g.source for g in groups} == {"squad-sentence"}
+    for group in groups:
+        assert group.positive not in group.negatives and len(set(group.negatives)) == 5
+        # Question ids far from this one belong to other articles: never its negatives.
+        assert "another article" not in " ".join(group.negatives)
+
+
+def test_selqa_groups_mark_the_answering_sentence(tmp_path) -> None:
+    candidates = [*split_sentences(CHARGER), *split_sentences(WEATHER)]
+    record = {
+        "question": "Which company said it would comply?",
+        "candidates": candidates,
+        "answers": [3],
+    }
+    path = tmp_path / "selqa.json.gz"
+    _gzip_json(path, [record])
+    [group] = selqa_groups(path, random.Random(5), negatives=4, count=10)
+    assert group.positive == candidates[3] and group.source == "selqa"
+    assert candidates[3] not in group.negatives and len(set(group.negatives)) == 4
+    assert selqa_groups(path, random.Random(5), negatives=7, count=10) == []
+
+
+def test_the_public_qa_files_hold_no_xquad_question_or_paragraph(shared_data) -> None:
+    """XQuAD is evaluation only: the training sets beside the recipe must not contain it."""
+    xquad = json.loads((shared_data / "xquad" / "xquad.en.json").read_text(encoding="utf-8"))
+    paragraphs = {p["context"] for a in xquad["data"] for p in a["paragraphs"]}
+    questions = {
+        q["question"].strip().lower()
+        for a in xquad["data"]
+        for p in a["paragraphs"]
+        for q in p["qas"]
+    }
+    with gzip.open(QA / "squad-train-paragraphs.json.gz", "rt", encoding="utf-8") as f:
+        squad = json.load(f)["data"]
+    with gzip.open(QA / "squad-train-sentences.json.gz", "rt", encoding="utf-8") as f:
+        pairs = json.load(f)
+    with gzip.open(QA / "selqa-ass-test-dev.json.gz", "rt", encoding="utf-8") as f:
+        selqa = json.load(f)
+    assert not paragraphs & {p["context"] for a in squad for p in a["paragraphs"]}
+    asked = {
+        q["question"].strip().lower() for a in squad for p in a["paragraphs"] for q in p["qas"]
+    }
+    asked |= {p["question"].strip().lower() for p in pairs} | {
+        r["question"].strip().lower() for r in selqa
+    }
+    assert not questions & asked
+    assert not any(p["sentence"] in paragraph for p in pairs[:500] for paragraph in paragraphs)

@@ -25,6 +25,9 @@ from retrieval.reader.recipe.data import (
     headline_groups,
     read_jsonl,
     realtimeqa_groups,
+    selqa_groups,
+    sentence_groups,
+    squad_groups,
     with_other_positives,
 )
 from retrieval.reader.recipe.evaluate import dev_ranking, xquad_accuracy
@@ -33,6 +36,7 @@ from retrieval.reader.recipe.settings import RecipeSettings, recipe_hash, shared
 from retrieval.reader.recipe.train import train
 
 log = logging.getLogger("retrieval.reader.recipe")
+QA = Path(__file__).resolve().parent / "qa"
 # The JSON's dev figure reads the first 300 dev questions (of 598 with an answer sentence) to
 # keep `make reader` short; benchmarks/reader_model.py reads them all.
 DEV_QUESTIONS = 300
@@ -55,6 +59,18 @@ def build_groups(settings: RecipeSettings, data: Path) -> list:
         groups += cloze_groups(pool, rng, settings.negatives, settings.cloze)
     if settings.headlines:
         groups += headline_groups(pool, rng, settings.negatives, settings.headlines)
+    if settings.squad:
+        groups += squad_groups(
+            QA / "squad-train-paragraphs.json.gz", rng, settings.negatives, settings.squad
+        )
+    if settings.squad_sentences:
+        groups += sentence_groups(
+            QA / "squad-train-sentences.json.gz", rng, settings.negatives, settings.squad_sentences
+        )
+    if settings.selqa:
+        groups += selqa_groups(
+            QA / "selqa-ass-test-dev.json.gz", rng, settings.negatives, settings.selqa
+        )
     return with_other_positives(groups, rng, settings.other_positives)
 
 

@@ -1,7 +1,7 @@
 """Training groups for the reader: one question, one sentence that answers it, and hard
 negatives that do not (a listwise softmax picks the positive out of its group).
 
-Two sources, both from the RealTimeQA TRAIN split only (never dev; XQuAD is evaluation only):
+RealTimeQA's TRAIN split (never dev; XQuAD is evaluation only) and a slice of SQuAD's train:
 
 - `realtimeqa_groups`: the 841 train questions. Positives are sentences of a gold article
   holding the answer string (case-insensitive), the ones sharing most words with the
@@ -18,6 +18,16 @@ Two sources, both from the RealTimeQA TRAIN split only (never dev; XQuAD is eval
   sentences sharing most words with the headline (look-alikes) the negatives: which story a
   sentence belongs to, the re-ranking half of the reader's job.
 
+- Public question-answering sets (recipe/qa/, each with its licence in recipe/qa/README.md),
+  questions written by people about Wikipedia with the answer marked, so the positive is exact:
+  `squad_groups` (SQuAD v1.1 train paragraphs: the sentence holding the answer span's first
+  character; negatives the paragraph's other sentences, then look-alikes from other
+  paragraphs), `sentence_groups` (SQuAD train question -> answer-sentence pairs without their
+  paragraphs: negatives are other answer sentences from the same article, by nearby question
+  id, sharing most words with the question) and `selqa_groups` (SelQA: candidate sentences of
+  a Wikipedia section with the answering ones marked). XQuAD is drawn from SQuAD's dev
+  articles; none of these is among them (README.md says how that was checked).
+
 Articles that are also in the dev pool are left out of the self-supervised groups (the train
 pool shares 655 of them), so cross-validation on dev never scores sentences trained on.
 
@@ -27,6 +37,7 @@ the answerer sees. Everything is drawn from one seeded random.Random: same seed,
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
 import gzip
@@ -37,7 +48,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.text.sentences import split_sentences
+from index.text.sentences import sentence_spans, split_sentences
 from retrieval.reader.text import reader_text
 from retrieval.text_terms import content_terms, stem
 
@@ -49,7 +60,7 @@ class Group:
     question: str
     positive: str
     negatives: tuple[str, ...]
-    source: str  # "realtimeqa" or "cloze"
+    source: str  # "realtimeqa", "cloze", "headline", "squad", "squad-sentence", "selqa"
 
 
 @dataclass(frozen=True)
@@ -291,4 +302,110 @@ def headline_groups(
         chosen = _negatives_for(article, index, "\0", asked, others, rng, negatives, near=0)
         if len(chosen) == negatives:
             groups.append(Group(title, _text(article, index), tuple(chosen), "headline"))
+    return groups
+
+
+def squad_groups(path: Path, rng: random.Random, negatives: int, count: int) -> list[Group]:
+    """Up to `count` groups from a SQuAD-format file (questions drawn in a seeded order)."""
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        data = json.load(f)["data"]
+    asked: list[tuple[dict, Article, list[tuple[int, int]], list[Article]]] = []
+    for entry in data:
+        title = entry["title"].replace("_", " ")
+        paragraphs = []
+        for paragraph in entry["paragraphs"]:
+            context = paragraph["context"]
+            spans = sentence_spans(context)
+            article = Article(title, title, tuple(context[a:b] for a, b in spans))
+            paragraphs.append((article, spans, paragraph["qas"]))
+        siblings = [article for article, _, _ in paragraphs]
+        asked += [(qa, a, spans, siblings) for a, spans, qas in paragraphs for qa in qas]
+    rng.shuffle(asked)
+    groups: list[Group] = []
+    for qa, article, spans, siblings in asked:
+        if len(groups) >= count:
+            break
+        answer = qa["answers"][0]
+        start = answer["answer_start"]
+        index = next((i for i, (a, b) in enumerate(spans) if a <= start < b), None)
+        if index is None or not _long_enough(article.sentences[index]):
+            continue
+        # The paragraph's own sentences are the hardest negatives (XQuAD's task is choosing
+        # among them); then the article's other paragraphs' look-alikes.
+        chosen = _negatives_for(
+            article,
+            index,
+            answer["text"].lower(),
+            _terms(qa["question"]),
+            siblings,
+            rng,
+            negatives,
+            near=4,
+        )
+        if len(chosen) == negatives:
+            groups.append(Group(qa["question"], _text(article, index), tuple(chosen), "squad"))
+    return groups
+
+
+def sentence_groups(path: Path, rng: random.Random, negatives: int, count: int) -> list[Group]:
+    """Question -> answer-sentence pairs without their paragraphs. SQuAD's question ids run in
+    article order, so the answer sentences of ids within `_SAME_ARTICLE` of a question's are
+    mostly its article's: the look-alikes among them (sharing most words with the question,
+    none holding the positive's text) are its negatives."""
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        pairs = sorted(json.load(f), key=lambda p: p["id"])
+    ids = [p["id"] for p in pairs]
+    order = list(range(len(pairs)))
+    rng.shuffle(order)
+    groups: list[Group] = []
+    for n in order:
+        if len(groups) >= count:
+            break
+        pair = pairs[n]
+        positive = " ".join(pair["sentence"].split())
+        if not _long_enough(positive):
+            continue
+        asked = _terms(pair["question"])
+        low = bisect.bisect_left(ids, pair["id"] - _SAME_ARTICLE)
+        high = bisect.bisect_right(ids, pair["id"] + _SAME_ARTICLE)
+        nearby = {
+            " ".join(p["sentence"].split()): None
+            for p in pairs[low:high]
+            if p is not pair and _long_enough(p["sentence"])
+        }
+        nearby.pop(positive, None)
+        candidates = list(nearby)
+        rng.shuffle(candidates)
+        candidates.sort(key=lambda s: -_overlap(asked, s))
+        if len(candidates) >= negatives:
+            chosen = tuple(candidates[:negatives])
+            groups.append(Group(pair["question"], positive, chosen, "squad-sentence"))
+    return groups
+
+
+_SAME_ARTICLE = 150  # question ids: SQuAD train articles hold ~200 questions
+
+
+def selqa_groups(path: Path, rng: random.Random, negatives: int, count: int) -> list[Group]:
+    """SelQA: a section's sentences, the answering ones marked. Each answering sentence is a
+    positive once; the section's others are its negatives (those sharing most words first)."""
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        records = json.load(f)
+    rng.shuffle(records)
+    groups: list[Group] = []
+    for record in records:
+        if len(groups) >= count:
+            break
+        asked = _terms(record["question"])
+        answering = set(record["answers"])
+        texts = [" ".join(c.split()) for c in record["candidates"]]
+        others = [t for i, t in enumerate(texts) if i not in answering and _long_enough(t)]
+        rng.shuffle(others)
+        others.sort(key=lambda s: -_overlap(asked, s))
+        for index in sorted(answering):
+            if 0 <= index < len(texts) and _long_enough(texts[index]):
+                chosen = tuple(dict.fromkeys(o for o in others if o != texts[index]))[:negatives]
+                if len(chosen) == negatives:
+                    groups.append(Group(record["question"], texts[index], chosen, "selqa"))
+                break  # one group a question: its first answering sentence
     return groups

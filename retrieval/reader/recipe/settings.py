@@ -37,6 +37,11 @@ class RecipeSettings:
     per_question: int = 3  # RealTimeQA answer sentences used per train question
     cloze: int = 2400  # self-supervised groups: a name or number blanked
     headlines: int = 1200  # self-supervised groups: headline -> its opening sentence
+    # Groups from the public QA sets in recipe/qa/ (README.md there): SQuAD train paragraphs,
+    # SQuAD train question -> sentence pairs, SelQA sections. 0 leaves a set out.
+    squad: int = 7700
+    squad_sentences: int = 9200
+    selqa: int = 2400
     bbc: bool = True  # BBC's articles in the self-supervised pool beside RealTimeQA train's
     epochs: int = 1
     groups_per_step: int = 4
