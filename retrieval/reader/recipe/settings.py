@@ -38,7 +38,8 @@ class RecipeSettings:
     cloze: int = 2400  # self-supervised groups: a name or number blanked
     headlines: int = 1200  # self-supervised groups: headline -> its opening sentence
     # Groups from the public QA sets in recipe/qa/ (README.md there): SQuAD train paragraphs,
-    # SQuAD train question -> sentence pairs, SelQA sections. 0 leaves a set out.
+    # SQuAD train question -> sentence pairs, SelQA sections. Caps: each set makes fewer (those
+    # without enough negatives are skipped; reader.json records the counts). 0 leaves a set out.
     squad: int = 7700
     squad_sentences: int = 9200
     selqa: int = 2400
